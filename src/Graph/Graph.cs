@@ -1,0 +1,288 @@
+using OnnxNorm.Graph.Proto;
+
+namespace OnnxNorm.Graph;
+
+/// <summary>
+/// A graph: ordered nodes, inputs, outputs and initializers. A subgraph (an If/Loop/Scan body) has a
+/// <see cref="Parent"/> and sees the values of its enclosing scopes.
+/// </summary>
+public sealed class Graph
+{
+    private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
+
+    internal Graph(Model model, GraphProto shell, Graph? parent, Node? ownerNode)
+    {
+        Model = model;
+        Shell = shell;
+        Parent = parent;
+        OwnerNode = ownerNode;
+    }
+
+    public Model Model { get; }
+    public Graph? Parent { get; }
+    /// <summary>The node whose attribute holds this subgraph; null for the main graph.</summary>
+    public Node? OwnerNode { get; }
+
+    /// <summary>The GraphProto fields the IR does not model (name, doc string, annotations, unknown fields).</summary>
+    internal GraphProto Shell { get; }
+
+    public string Name => Shell.Name;
+
+    public List<Node> Nodes { get; } = new();
+    public List<Value> Inputs { get; } = new();
+    public List<Value> Outputs { get; } = new();
+    /// <summary>Initializers in file order.</summary>
+    public List<Value> Initializers { get; } = new();
+    /// <summary>value_info entries for values that are neither inputs nor outputs, in file order.</summary>
+    internal List<ValueInfoProto> ValueInfo { get; } = new();
+
+    public int Depth => Parent is null ? 0 : Parent.Depth + 1;
+
+    /// <summary>Finds a value by name in this scope or an enclosing one.</summary>
+    public Value? Find(string name)
+    {
+        for (var g = this; g is not null; g = g.Parent)
+            if (g._values.TryGetValue(name, out var v)) return v;
+        return null;
+    }
+
+    /// <summary>Values defined in this graph's own scope.</summary>
+    public IEnumerable<Value> LocalValues => _values.Values;
+
+    internal Value Define(string name)
+    {
+        var v = new Value(this, name);
+        if (!_values.TryAdd(name, v))
+            throw new BadInputException($"value '{name}' is defined twice{ScopeSuffix}");
+        Model.ReserveName(name);
+        return v;
+    }
+
+    internal void ForgetValue(Value v) => _values.Remove(v.Name);
+
+    internal string ScopeSuffix => Parent is null ? "" : $" (in subgraph of {OwnerNode!.Describe()})";
+
+    /// <summary>Creates a fresh value with a name unique in the whole model, derived from <paramref name="hint"/>.</summary>
+    public Value CreateValue(string hint) => Define(Model.UniqueName(hint));
+
+    /// <summary>Adds an initializer under a unique name derived from <paramref name="hint"/>.</summary>
+    public Value AddInitializer(string hint, Tensor tensor)
+    {
+        var v = CreateValue(hint);
+        tensor.Name = v.Name;
+        v.Initializer = tensor;
+        Initializers.Add(v);
+        return v;
+    }
+
+    /// <summary>Removes an initializer nothing uses any more.</summary>
+    public void RemoveInitializer(Value v)
+    {
+        if (v.Uses.Count > 0 || v.IsGraphOutput || v.IsGraphInput)
+            throw new InvalidOperationException($"initializer '{v.Name}' is still used");
+        Initializers.Remove(v);
+        _values.Remove(v.Name);
+    }
+
+    /// <summary>Creates a node and inserts it at <paramref name="position"/> (default: the end).</summary>
+    public Node AddNode(string opType, IEnumerable<Value?> inputs, int outputCount, string nameHint,
+        string domain = "", int? position = null, IEnumerable<string>? outputHints = null)
+    {
+        var proto = new NodeProto { OpType = opType, Name = Model.UniqueNodeName(nameHint) };
+        if (domain.Length > 0) proto.Domain = domain;
+        var node = new Node(this, proto);
+        int i = 0;
+        foreach (var input in inputs) node.SetInput(i++, input);
+        var hints = outputHints?.ToArray();
+        for (int o = 0; o < outputCount; o++)
+            node.AddOutput(CreateValue(hints is not null && o < hints.Length ? hints[o] : $"{proto.Name}_out{o}"));
+        Nodes.Insert(position ?? Nodes.Count, node);
+        return node;
+    }
+
+    /// <summary>Removes a node whose outputs nothing uses. Its input uses are released.</summary>
+    public void RemoveNode(Node node)
+    {
+        foreach (var o in node.Outputs)
+        {
+            if (o is null) continue;
+            if (o.Uses.Count > 0 || o.IsGraphOutput)
+                throw new InvalidOperationException($"cannot remove {node.Describe()}: output '{o.Name}' is still used");
+        }
+        node.DetachInputs();
+        foreach (var sg in node.Subgraphs.Values) sg.DetachAll();
+        foreach (var o in node.Outputs) if (o is not null) { _values.Remove(o.Name); o.Producer = null; }
+        if (!Nodes.Remove(node)) throw new InvalidOperationException($"{node.Describe()} is not in this graph");
+    }
+
+    /// <summary>Releases the uses that this graph's nodes (and nested subgraphs) hold on outer values.</summary>
+    internal void DetachAll()
+    {
+        foreach (var n in Nodes)
+        {
+            n.DetachInputs();
+            foreach (var sg in n.Subgraphs.Values) sg.DetachAll();
+        }
+    }
+
+    /// <summary>
+    /// Points every use of <paramref name="old"/> at <paramref name="replacement"/>. Graph outputs are kept
+    /// by name: where <paramref name="old"/> is a graph output, the replacement takes over its name.
+    /// </summary>
+    public void ReplaceAllUses(Value old, Value replacement)
+    {
+        foreach (var use in old.Uses.ToArray()) use.Node.SetInput(use.Index, replacement);
+        for (var g = old.Owner; ; )
+        {
+            int idx = g.Outputs.IndexOf(old);
+            if (idx < 0) break;
+            if (replacement.IsGraphOutput || replacement.IsGraphInput || replacement.IsInitializer || replacement.Owner != g)
+            {
+                // The replacement cannot take the output's name; route it through an Identity so the
+                // graph output name stays intact.
+                var id = g.AddNode("Identity", new[] { replacement }, 0, $"{old.Name}_identity");
+                string name = old.Name;
+                g.ForgetValue(old);
+                var outV = g.Define(name);
+                outV.Type = old.Type;
+                outV.DeclaredInfo = old.DeclaredInfo;
+                id.AddOutput(outV);
+                g.Outputs[idx] = outV;
+            }
+            else
+            {
+                string name = old.Name;
+                g.ForgetValue(old);
+                g.Rename(replacement, name);
+                replacement.DeclaredInfo ??= old.DeclaredInfo;
+                replacement.Type ??= old.Type;
+                g.Outputs[idx] = replacement;
+            }
+            break;
+        }
+    }
+
+    /// <summary>Gives a value a new name that must be free in this scope.</summary>
+    internal void Rename(Value v, string name)
+    {
+        if (_values.TryGetValue(name, out var existing) && !ReferenceEquals(existing, v))
+            throw new InvalidOperationException($"name '{name}' is taken");
+        _values.Remove(v.Name);
+        v.Name = name;
+        if (v.Initializer is { } t) t.Name = name;
+        _values[name] = v;
+        Model.ReserveName(name);
+    }
+
+    /// <summary>
+    /// The constant tensor behind a value: a non-overridable initializer (here or in an enclosing scope) or
+    /// the output of a Constant node. Null for anything computed at run time or fed by the caller.
+    /// </summary>
+    public static Tensor? TryGetConstant(Value? v)
+    {
+        if (v is null) return null;
+        if (v.Initializer is { } t) return v.IsOverridableInitializer ? null : t;
+        if (v.Producer is { } p && p.OpType == "Constant" && p.Domain == "") return p.ConstantValue();
+        return null;
+    }
+
+    /// <summary>All nodes in this graph and every nested subgraph, depth first.</summary>
+    public IEnumerable<Node> AllNodes()
+    {
+        foreach (var n in Nodes)
+        {
+            yield return n;
+            foreach (var sg in n.Subgraphs.Values)
+                foreach (var inner in sg.AllNodes())
+                    yield return inner;
+        }
+    }
+
+    /// <summary>All graphs: this one and every nested subgraph.</summary>
+    public IEnumerable<Graph> AllGraphs()
+    {
+        yield return this;
+        foreach (var n in Nodes)
+            foreach (var sg in n.Subgraphs.Values)
+                foreach (var g in sg.AllGraphs())
+                    yield return g;
+    }
+
+    /// <summary>
+    /// Nodes in a topological order that keeps the file order where it already is one. Throws naming a node
+    /// on a cycle. Values from enclosing scopes count as available.
+    /// </summary>
+    public List<Node> TopologicalOrder()
+    {
+        var indegree = new Dictionary<Node, int>(Nodes.Count);
+        var position = new Dictionary<Node, int>(Nodes.Count);
+        for (int i = 0; i < Nodes.Count; i++) { position[Nodes[i]] = i; indegree[Nodes[i]] = 0; }
+        foreach (var n in Nodes)
+            foreach (var dep in LocalProducers(n))
+                indegree[n]++;
+        var ready = new PriorityQueue<Node, int>();
+        foreach (var n in Nodes) if (indegree[n] == 0) ready.Enqueue(n, position[n]);
+        var order = new List<Node>(Nodes.Count);
+        while (ready.TryDequeue(out var n, out _))
+        {
+            order.Add(n);
+            foreach (var o in n.Outputs)
+            {
+                if (o is null) continue;
+                foreach (var consumer in ConsumersInThisGraph(o))
+                    if (--indegree[consumer] == 0) ready.Enqueue(consumer, position[consumer]);
+            }
+        }
+        if (order.Count != Nodes.Count)
+        {
+            var stuck = Nodes.First(n => indegree[n] > 0);
+            throw new BadInputException($"graph{ScopeSuffix} has a cycle through {stuck.Describe()}");
+        }
+        return order;
+    }
+
+    /// <summary>Reorders <see cref="Nodes"/> topologically (stable where already ordered).</summary>
+    public void SortTopologically()
+    {
+        var order = TopologicalOrder();
+        Nodes.Clear();
+        Nodes.AddRange(order);
+    }
+
+    // A node depends on the producers (in this graph) of its inputs and of the outer values its subgraphs read.
+    private IEnumerable<Node> LocalProducers(Node n)
+    {
+        foreach (var v in n.Inputs)
+            if (v?.Producer is { } p && p.Owner == this) yield return p;
+        foreach (var sg in n.Subgraphs.Values)
+            foreach (var v in sg.CapturedValues())
+                if (v.Producer is { } p && p.Owner == this) yield return p;
+    }
+
+    private IEnumerable<Node> ConsumersInThisGraph(Value v)
+    {
+        foreach (var use in v.Uses)
+        {
+            var consumer = use.Node;
+            // Climb from a nested use up to the node of this graph that owns the subgraph.
+            while (consumer.Owner != this && consumer.Owner.OwnerNode is { } owner) consumer = owner;
+            if (consumer.Owner == this) yield return consumer;
+        }
+    }
+
+    /// <summary>Values from enclosing scopes that this graph (or its subgraphs) reads, with repetition.</summary>
+    public IEnumerable<Value> CapturedValues()
+    {
+        foreach (var n in Nodes)
+        {
+            foreach (var v in n.Inputs)
+                if (v is not null && !IsInScopeOf(v.Owner)) yield return v;
+            foreach (var sg in n.Subgraphs.Values)
+                foreach (var v in sg.CapturedValues())
+                    if (!IsInScopeOf(v.Owner)) yield return v;
+        }
+    }
+
+    // True if values owned by g are local to this graph (g is this graph).
+    private bool IsInScopeOf(Graph g) => g == this;
+}

@@ -1,0 +1,229 @@
+using Google.Protobuf;
+using OnnxNorm.Graph.Proto;
+
+namespace OnnxNorm.Graph;
+
+/// <summary>
+/// Loads a model file into the IR and validates it. Every problem becomes a <see cref="BadInputException"/>
+/// whose one-line message names the file and the node or tensor.
+/// </summary>
+public static class ModelLoader
+{
+    public const long MinIrVersion = 3;
+    public const long MaxIrVersion = 12;
+    // Each nesting level of a subgraph costs three protobuf message levels (node, attribute, graph).
+    private const int ProtobufRecursionLimit = 128;
+
+    public static Model Load(string path, LoadLimits? limits = null)
+    {
+        string label = Path.GetFileName(path);
+        if (Directory.Exists(path)) throw new BadInputException($"{path}: is a folder, not a model file");
+        if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
+        ModelProto proto;
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            if (fs.Length == 0) throw new BadInputException($"{label}: the file is empty, not an ONNX model");
+            proto = Parse(CodedInputStream.CreateWithLimits(fs, int.MaxValue, ProtobufRecursionLimit), label);
+        }
+        catch (IOException e) { throw new BadInputException($"{label}: cannot read: {e.Message}"); }
+        catch (UnauthorizedAccessException e) { throw new BadInputException($"{label}: cannot read: {e.Message}"); }
+        string baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return Build(proto, label, Path.GetFullPath(path), new ExternalDataStore(baseDir), limits ?? LoadLimits.Default);
+    }
+
+    /// <summary>Loads from bytes. External data, if any, is resolved against <paramref name="baseDir"/>.</summary>
+    public static Model Load(ReadOnlySpan<byte> bytes, string label = "model", string? baseDir = null, LoadLimits? limits = null)
+    {
+        if (bytes.Length == 0) throw new BadInputException($"{label}: empty input, not an ONNX model");
+        var proto = Parse(CodedInputStream.CreateWithLimits(new MemoryStream(bytes.ToArray()), int.MaxValue, ProtobufRecursionLimit), label);
+        return Build(proto, label, null, baseDir is null ? null : new ExternalDataStore(baseDir), limits ?? LoadLimits.Default);
+    }
+
+    private static ModelProto Parse(CodedInputStream input, string label)
+    {
+        try
+        {
+            var proto = new ModelProto();
+            proto.MergeFrom(input);
+            return proto;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new BadInputException($"{label}: not a valid ONNX protobuf ({FirstSentence(e.Message)})");
+        }
+        catch (Exception e) when (e is not BadInputException and not OutOfMemoryException)
+        {
+            throw new BadInputException($"{label}: not a valid ONNX protobuf ({FirstSentence(e.Message)})");
+        }
+    }
+
+    private static string FirstSentence(string s)
+    {
+        int i = s.IndexOfAny(new[] { '\n', '\r' });
+        return (i < 0 ? s : s[..i]).Trim();
+    }
+
+    private static Model Build(ModelProto proto, string label, string? path, ExternalDataStore? store, LoadLimits limits)
+    {
+        var model = new Model(proto, path, store);
+        try
+        {
+            if (!proto.HasIrVersion) throw new BadInputException("ir_version is missing (not an ONNX model?)");
+            if (proto.IrVersion < MinIrVersion || proto.IrVersion > MaxIrVersion)
+                throw new BadInputException($"IR version {proto.IrVersion} is not supported (supported: {MinIrVersion}..{MaxIrVersion})");
+            if (proto.Graph is null) throw new BadInputException("the model has no graph");
+            var seenDomains = new HashSet<string>();
+            foreach (var o in proto.OpsetImport)
+                if (!seenDomains.Add(Model.NormalizeDomain(o.Domain)))
+                    throw new BadInputException($"opset for domain '{o.Domain}' is imported twice");
+            var gp = proto.Graph;
+            proto.Graph = new GraphProto(); // placeholder; the saver writes the IR's graph back
+            model.Graph = BuildGraph(model, gp, null, null, limits, store);
+            CheckOpsets(model);
+            foreach (var g in model.Graph.AllGraphs()) g.TopologicalOrder(); // throws on a cycle
+            CheckFunctions(proto);
+            return model;
+        }
+        catch (BadInputException e)
+        {
+            model.Dispose();
+            throw new BadInputException($"{label}: {e.Message}", e);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    internal static Graph BuildGraph(Model model, GraphProto gp, Graph? parent, Node? owner, LoadLimits limits, ExternalDataStore? store)
+    {
+        int depth = parent is null ? 0 : parent.Depth + 1;
+        if (depth > limits.MaxSubgraphDepth)
+            throw new BadInputException($"subgraphs nest deeper than {limits.MaxSubgraphDepth} levels (at {owner!.Describe()})");
+
+        // The GraphProto itself becomes the shell: its lists move into the IR, everything else stays.
+        var nodes = gp.Node.ToList();
+        var initializers = gp.Initializer.ToList();
+        var inputs = gp.Input.ToList();
+        var outputs = gp.Output.ToList();
+        var valueInfo = gp.ValueInfo.ToList();
+        gp.Node.Clear(); gp.Initializer.Clear(); gp.Input.Clear(); gp.Output.Clear(); gp.ValueInfo.Clear();
+        var g = new Graph(model, gp, parent, owner);
+
+        foreach (var tp in initializers)
+        {
+            if (string.IsNullOrEmpty(tp.Name)) throw new BadInputException($"an initializer has no name{g.ScopeSuffix}");
+            if (g.Find(tp.Name) is { } dup && dup.Owner == g)
+                throw new BadInputException($"initializer '{tp.Name}' is defined twice{g.ScopeSuffix}");
+            var v = g.Define(tp.Name);
+            v.Initializer = Tensor.FromProto(tp, store, limits, "initializer");
+            g.Initializers.Add(v);
+        }
+        foreach (var vi in inputs)
+        {
+            if (string.IsNullOrEmpty(vi.Name)) throw new BadInputException($"a graph input has no name{g.ScopeSuffix}");
+            var existing = g.Find(vi.Name) is { } found && found.Owner == g ? found : null;
+            Value v2;
+            if (existing is not null && existing.IsInitializer && !g.Inputs.Contains(existing)) v2 = existing;
+            else v2 = g.Define(vi.Name);
+            v2.Type = vi.Type;
+            v2.DeclaredInfo = vi;
+            g.Inputs.Add(v2);
+        }
+
+        // Two phases: define every output first, so inputs resolve whatever the file order is.
+        var built = new List<Node>(nodes.Count);
+        foreach (var np in nodes)
+        {
+            var node = new Node(g, np);
+            model.ReserveNodeName(np.Name);
+            foreach (var name in np.Output)
+            {
+                if (name.Length == 0) { node.AddOutput(null); continue; }
+                if (g.Find(name) is { } clash && clash.Owner == g)
+                    throw new BadInputException($"value '{name}' is defined twice (again as output of {node.Describe()}){g.ScopeSuffix}");
+                node.AddOutput(g.Define(name));
+            }
+            built.Add(node);
+        }
+        for (int k = 0; k < built.Count; k++)
+        {
+            var node = built[k];
+            var np = nodes[k];
+            for (int i = 0; i < np.Input.Count; i++)
+            {
+                string name = np.Input[i];
+                if (name.Length == 0) { node.SetInput(i, null); continue; }
+                var v = g.Find(name) ?? throw new BadInputException($"{node.Describe()} reads '{name}', which nothing defines{g.ScopeSuffix}");
+                node.SetInput(i, v);
+            }
+            g.Nodes.Add(node);
+        }
+        foreach (var node in built)
+        {
+            foreach (var a in node.Proto.Attribute)
+            {
+                if (a.G is not null) node.SetSubgraph(a.Name, BuildGraph(model, a.G, g, node, limits, store));
+                for (int i = 0; i < a.Graphs.Count; i++)
+                    node.SetSubgraph($"{a.Name}[{i}]", BuildGraph(model, a.Graphs[i], g, node, limits, store));
+            }
+            if (node.OpType == "Constant" && node.Domain == "")
+            {
+                if (node.Outputs.Count != 1 || node.Output(0) is null) throw new BadInputException($"{node.Describe()} must have one output");
+                if (node.ConstantValue() is null && node.Attribute("value_string") is null && node.Attribute("value_strings") is null
+                    && node.Attribute("sparse_value") is null)
+                    throw new BadInputException($"{node.Describe()} has no value attribute");
+            }
+        }
+
+        foreach (var vi in valueInfo)
+        {
+            g.ValueInfo.Add(vi);
+            if (g.Find(vi.Name) is { } v && v.Owner == g && v.Type is null) v.Type = vi.Type;
+        }
+        foreach (var vi in outputs)
+        {
+            if (string.IsNullOrEmpty(vi.Name)) throw new BadInputException($"a graph output has no name{g.ScopeSuffix}");
+            var v = g.Find(vi.Name) ?? throw new BadInputException($"graph output '{vi.Name}' is not produced by any node{g.ScopeSuffix}");
+            v.Type ??= vi.Type;
+            v.OutputInfo = vi;
+            g.Outputs.Add(v);
+        }
+        return g;
+    }
+
+    private static void CheckOpsets(Model model)
+    {
+        foreach (var node in model.Graph.AllNodes())
+        {
+            if (model.OpsetFor(node.Domain) > 0) continue;
+            if (node.Domain.Length > 0 && model.Shell.Functions.Any(f => f.Domain == node.Proto.Domain && f.Name == node.OpType)) continue;
+            throw new BadInputException($"{node.Describe()} uses domain '{(node.Domain.Length == 0 ? "ai.onnx" : node.Domain)}', which the model does not import");
+        }
+    }
+
+    private static void CheckFunctions(ModelProto proto)
+    {
+        // A model-local function may call others; a call cycle would recurse forever in any inliner.
+        var byKey = proto.Functions.ToDictionary(f => (f.Domain, f.Name), f => f, EqualityComparer<(string, string)>.Default);
+        if (byKey.Count != proto.Functions.Count) throw new BadInputException("a model-local function is defined twice");
+        var state = new Dictionary<(string, string), int>();
+        foreach (var key in byKey.Keys) Visit(key, 0);
+
+        void Visit((string, string) key, int depth)
+        {
+            if (state.TryGetValue(key, out int s))
+            {
+                if (s == 1) throw new BadInputException($"model-local function '{key.Item2}' calls itself (recursive functions are not allowed)");
+                return;
+            }
+            if (depth > 64) throw new BadInputException("model-local functions nest too deeply");
+            state[key] = 1;
+            foreach (var n in byKey[key].Node)
+                if (byKey.ContainsKey((n.Domain, n.OpType))) Visit((n.Domain, n.OpType), depth + 1);
+            state[key] = 2;
+        }
+    }
+}

