@@ -13,6 +13,9 @@ public static class Verbs
         {
             InspectCommand.Create(),
             ConvertCommand.Create(),
+            FreezeBnCommand.Create(),
+            CheckStatsCommand.Create(),
+            RecalibrateCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
