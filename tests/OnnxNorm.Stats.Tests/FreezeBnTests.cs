@@ -137,10 +137,11 @@ public class FreezeBnTests
         Assert.DoesNotContain(m.Graph.Nodes, n => n.OpType == "BatchNormalization");
     }
 
+    // BN-6 is not in this list: ONNX Runtime 1.30 has no kernel for BatchNormalization(6); its freezing is
+    // checked structurally above.
     [Theory]
     [InlineData("bn15")]
     [InlineData("bn9")]
-    [InlineData("bn6")]
     public void Frozen_model_computes_exactly_what_inference_mode_bn_computes_in_ort(string style)
     {
         string dir = TestData.NewTempDir();
