@@ -65,7 +65,7 @@ internal sealed class ConvTranspose : IOperator
                 long total = full - o;
                 if (total < 0 && target is null) total = 0;
                 bool upper = _attrs.AutoPad == "SAME_UPPER";
-                long half = total / 2;
+                long half = (long)Math.Floor(total / 2.0); // floor division, as in the spec's formula
                 (pb[d], pe[d]) = upper ? ((int)half, (int)(total - half)) : ((int)(total - half), (int)half);
                 output[d] = (int)o;
             }

@@ -7,8 +7,13 @@ namespace OnnxNorm.Runtime.Operators;
 internal sealed class Identity : IOperator
 {
     private readonly bool _dropout;
+    private readonly float _ratio;
 
-    private Identity(bool dropout) => _dropout = dropout;
+    private Identity(bool dropout, float ratio = 0.5f)
+    {
+        _dropout = dropout;
+        _ratio = ratio;
+    }
 
     public static IOperator CreateIdentity(NodeInfo n)
     {
@@ -19,18 +24,18 @@ internal sealed class Identity : IOperator
     public static IOperator CreateDropout(NodeInfo n)
     {
         n.OnlyAttributes("ratio", "is_test", "seed", "consumed_inputs");
-        // Opset 12+: training_mode is input 2; a constant false (or absent) means inference.
-        if (n.HasInput(2))
-        {
-            var t = n.Constant(2) ?? throw n.Error("training_mode must be a constant for the native executor");
-            if (t.ToDoubles().Any(v => v != 0)) throw n.Error("Dropout in training mode is not supported (it is random)");
-        }
-        return new Identity(true);
+        // Opset 12+: ratio is input 1 and training_mode input 2 (checked at run time: training with ratio > 0 is random).
+        return new Identity(true, n.Float("ratio", 0.5f));
     }
 
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
+        if (_dropout && ctx.Input(2) is { Length: > 0 } training && training.ToDoubles()[0] != 0)
+        {
+            double ratio = ctx.Input(1) is { Length: > 0 } r ? r.ToDoubles()[0] : _ratio;
+            if (ratio != 0) throw new BadInputException($"{ctx.Node.Describe()}: Dropout in training mode with ratio {ratio} is random; the native executor does not support it");
+        }
         ctx.SetOutput(0, x);
         if (_dropout && ctx.WantsOutput(1))
         {

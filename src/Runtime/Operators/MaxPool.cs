@@ -16,6 +16,7 @@ internal sealed class MaxPool : IOperator
     private PoolWindow? _window;
     private long[]? _windowShape;
     private int[]? _outputSpatial;
+    private bool _columnMajor;
 
     private MaxPool(ConvAttributes attrs, bool ceil)
     {
@@ -28,8 +29,7 @@ internal sealed class MaxPool : IOperator
         n.OnlyAttributes("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides");
         var a = ConvAttributes.Read(n);
         if (a.KernelShape is null) throw n.Error("kernel_shape is required");
-        if (n.Int("storage_order", 0) != 0) throw n.Error("storage_order = 1 is not supported by the native executor");
-        return new MaxPool(a, n.Int("ceil_mode", 0) != 0);
+        return new MaxPool(a, n.Int("ceil_mode", 0) != 0) { _columnMajor = n.Int("storage_order", 0) != 0 };
     }, includeDouble: false);
 
     internal static (PoolWindow Window, int[] Output) Window(ConvAttributes attrs, bool ceil, long[] x, string desc)
@@ -69,6 +69,23 @@ internal sealed class MaxPool : IOperator
             case byte[] a: Pool(a, (byte[])y.Buffer, idx, w, planes); break;
             case sbyte[] a: Pool(a, (sbyte[])y.Buffer, idx, w, planes); break;
             default: throw new BadInputException($"{ctx.Node.Describe()}: MaxPool does not support {x.ElementType.Name()}");
+        }
+        if (idx is not null && _columnMajor) ToColumnMajor(idx, x.Shape);
+    }
+
+    // storage_order = 1: the in-plane part of each index counts the spatial dims in column-major order.
+    private static void ToColumnMajor(long[] idx, long[] xShape)
+    {
+        var spatial = xShape.Skip(2).Select(v => (int)v).ToArray();
+        int plane = spatial.Aggregate(1, (a, b) => a * b);
+        var pos = new int[spatial.Length];
+        for (int i = 0; i < idx.Length; i++)
+        {
+            long p = idx[i] / plane, within = idx[i] % plane;
+            PoolWindow.Unravel((int)within, spatial, pos);
+            long cm = 0;
+            for (int d = spatial.Length - 1; d >= 0; d--) cm = cm * spatial[d] + pos[d];
+            idx[i] = p * plane + cm;
         }
     }
 

@@ -60,6 +60,7 @@ internal sealed class Resize : IOperator
         if (mode is not ("nearest" or "linear" or "cubic")) throw n.Error($"mode '{mode}' is not supported");
         bool v10 = n.Opset < 11;
         string coord = v10 ? "asymmetric" : n.String("coordinate_transformation_mode", "half_pixel");
+        if (coord == "tf_half_pixel_for_nn") coord = "tf_half_pixel_for_nearest"; // its name in early opset-11 models
         if (coord is not ("half_pixel" or "half_pixel_symmetric" or "pytorch_half_pixel" or "align_corners" or "asymmetric" or "tf_half_pixel_for_nearest" or "tf_crop_and_resize"))
             throw n.Error($"coordinate_transformation_mode '{coord}' is not supported");
         string nearest = v10 ? "floor" : n.String("nearest_mode", "round_prefer_floor");
@@ -157,7 +158,7 @@ internal sealed class Resize : IOperator
                 return offset + (xr + 0.5) / scale - 0.5;
             }
             case "pytorch_half_pixel": return outSize > 1 ? (xr + 0.5) / scale - 0.5 : 0;
-            case "align_corners": return outSize == 1 ? 0 : xr * (double)(inSize - 1) / (outSize - 1);
+            case "align_corners": return outSize == 1 ? 0 : xr * (double)(inSize - 1) / (scale * inSize - 1);
             case "asymmetric": return xr / scale;
             case "tf_half_pixel_for_nearest": return (xr + 0.5) / scale;
             default: // tf_crop_and_resize
