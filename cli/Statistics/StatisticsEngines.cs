@@ -13,7 +13,7 @@ public static class StatisticsEngines
 
     public static ActivationEngineFactory Get(string name) => name switch
     {
-        Native => throw new BadInputException("the native executor is not merged into this build yet; use --engine ort"),
+        Native => NativeActivationEngine.Create,
         Ort => OrtActivationEngine.Create,
         _ => throw new BadInputException($"unknown engine '{name}' (known: {string.Join(", ", Names)})"),
     };

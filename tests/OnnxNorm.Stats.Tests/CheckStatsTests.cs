@@ -8,7 +8,7 @@ namespace OnnxNorm.Stats.Tests;
 
 public class CheckStatsTests
 {
-    public static TheoryData<string> Engines => new() { "ort" };
+    public static TheoryData<string> Engines => new() { "native", "ort" };
 
     private static (string Model, string DataDir) Setup(bool planted, int batches = 6, int batch = 4)
     {
@@ -141,7 +141,7 @@ public class CheckStatsTests
         NpzTestFiles.Write(npz, files.Select(f => (Path.GetFileNameWithoutExtension(f), NpyFile.Read(f))).ToList());
         string pbDir = Path.Combine(dir, "pb");
         Directory.CreateDirectory(pbDir);
-        foreach (var f in files) TensorProtoFile.Write(Path.Combine(pbDir, Path.GetFileNameWithoutExtension(f) + ".pb"), NpyFile.Read(f), "x");
+        foreach (var f in files) OnnxNorm.Runtime.Data.TensorProtoFile.Write(Path.Combine(pbDir, Path.GetFileNameWithoutExtension(f) + ".pb"), NpyFile.Read(f), "x");
 
         string Report(params string[] dataArgs)
         {
