@@ -82,6 +82,9 @@ public static class CheckStatsCommand
 
     private static TimeSpan TimePlainInference(ActivationEngineFactory factory, Model model, CalibrationData data)
     {
+        // One untimed batch first, so JIT and first-touch costs do not count against plain inference.
+        using (var warm = factory(model, new HashSet<string>()))
+            foreach (var feeds in data.Batches().Take(1)) warm.Run(feeds, static (_, _) => { });
         var clock = Stopwatch.StartNew();
         using var engine = factory(model, new HashSet<string>());
         foreach (var feeds in data.Batches()) engine.Run(feeds, static (_, _) => { });
