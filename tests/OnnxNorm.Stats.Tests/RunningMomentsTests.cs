@@ -110,4 +110,17 @@ public class RunningMomentsTests
         Assert.True(ChannelMismatch.Compute(3, 0.0, 0.49, 0.0, 1.0, 0.0, MismatchThresholds.Default).Flagged);
         Assert.True(ChannelMismatch.Compute(4, double.NaN, 1.0, 0.0, 1.0, 0.0, MismatchThresholds.Default).Flagged);
     }
+
+    [Fact]
+    public void Channel_accumulator_is_exact_for_data_far_from_zero()
+    {
+        // Mean 1e4, standard deviation 1: the float values themselves are the reference (two-pass in double).
+        var rng = new DeterministicRandom(8);
+        var data = rng.Normals(2 * 1 * 999, 1.0, 1e4).Select(v => (float)v).ToArray();
+        var acc = new ChannelMomentsAccumulator(1);
+        acc.AddBatch(TensorValue.FromFloats(new long[] { 2, 1, 999 }, data), "test");
+        var (mean, popVar) = TwoPass(data.Select(v => (double)v).ToList());
+        Assert.Equal(mean, acc[0].Mean, 9);
+        Assert.Equal(1.0, acc[0].PopulationVariance / popVar, 9);
+    }
 }

@@ -1,9 +1,11 @@
+using System.Numerics;
+
 namespace OnnxNorm.Runtime.Statistics;
 
 /// <summary>
 /// Per-channel moments of a BatchNormalization input [N, C, spatial...], over N and every spatial dim, the
-/// axes BN normalises over. Each batch is reduced exactly (two passes over each channel's block, in double)
-/// and then merged into the running totals with Chan's formula, so memory stays O(C) however much data
+/// axes BN normalises over. Each contiguous (sample, channel) block is reduced in one SIMD pass in double,
+/// and blocks and batches are merged into the running totals with Chan's formula, so memory stays O(C) however much data
 /// streams through.
 /// </summary>
 public sealed class ChannelMomentsAccumulator
@@ -36,25 +38,44 @@ public sealed class ChannelMomentsAccumulator
 
     private void AddFloat(float[] data, int n, int c, int inner)
     {
+        if (inner == 0) return;
         for (int ch = 0; ch < c; ch++)
         {
-            double sum = 0;
+            var batch = new RunningMoments();
             for (int b = 0; b < n; b++)
             {
                 var block = new ReadOnlySpan<float>(data, (b * c + ch) * inner, inner);
-                sum += SumOf(block);
+                batch.Merge(BlockMoments(block));
             }
-            long count = (long)n * inner;
-            if (count == 0) continue;
-            double mean = sum / count;
-            double m2 = 0;
-            for (int b = 0; b < n; b++)
-            {
-                var block = new ReadOnlySpan<float>(data, (b * c + ch) * inner, inner);
-                m2 += SquaredDeviations(block, mean);
-            }
-            _channels[ch].Merge(new RunningMoments(count, mean, m2));
+            _channels[ch].Merge(batch);
         }
+    }
+
+    /// <summary>
+    /// Exact moments of one contiguous block in one SIMD pass, in double: sums of x−k and (x−k)² around
+    /// k = the block's first value. k is a sample of the same distribution, so it lies within a few standard
+    /// deviations of the mean and M2 = S2 − S1²/n loses no more than a few bits (the naive k = 0 would lose
+    /// them all for data far from zero).
+    /// </summary>
+    private static RunningMoments BlockMoments(ReadOnlySpan<float> s)
+    {
+        double k = s[0];
+        var vk = new Vector<double>(k);
+        var s1a = Vector<double>.Zero; var s2a = Vector<double>.Zero;
+        var s1b = Vector<double>.Zero; var s2b = Vector<double>.Zero;
+        int i = 0, w = Vector<float>.Count;
+        for (; i + w <= s.Length; i += w)
+        {
+            Vector.Widen(new Vector<float>(s.Slice(i, w)), out var lo, out var hi);
+            lo -= vk; hi -= vk;
+            s1a += lo; s2a += lo * lo;
+            s1b += hi; s2b += hi * hi;
+        }
+        double s1 = Vector.Sum(s1a + s1b), s2 = Vector.Sum(s2a + s2b);
+        for (; i < s.Length; i++) { double d = s[i] - k; s1 += d; s2 += d * d; }
+        int n = s.Length;
+        double m2 = Math.Max(0, s2 - s1 * s1 / n);
+        return new RunningMoments(n, k + s1 / n, m2);
     }
 
     private void AddDoubles(double[] data, int n, int c, int inner)
@@ -71,29 +92,5 @@ public sealed class ChannelMomentsAccumulator
                 foreach (double v in new ReadOnlySpan<double>(data, (b * c + ch) * inner, inner)) m2 += (v - mean) * (v - mean);
             _channels[ch].Merge(new RunningMoments(count, mean, m2));
         }
-    }
-
-    // Four independent double accumulators: the loop is bound by the float→double conversion, not by one
-    // long dependency chain, which keeps the statistics pass cheap next to the convolutions.
-    private static double SumOf(ReadOnlySpan<float> s)
-    {
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        int i = 0;
-        for (; i + 4 <= s.Length; i += 4) { a0 += s[i]; a1 += s[i + 1]; a2 += s[i + 2]; a3 += s[i + 3]; }
-        for (; i < s.Length; i++) a0 += s[i];
-        return (a0 + a1) + (a2 + a3);
-    }
-
-    private static double SquaredDeviations(ReadOnlySpan<float> s, double mean)
-    {
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        int i = 0;
-        for (; i + 4 <= s.Length; i += 4)
-        {
-            double d0 = s[i] - mean, d1 = s[i + 1] - mean, d2 = s[i + 2] - mean, d3 = s[i + 3] - mean;
-            a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3;
-        }
-        for (; i < s.Length; i++) { double d = s[i] - mean; a0 += d * d; }
-        return (a0 + a1) + (a2 + a3);
     }
 }
