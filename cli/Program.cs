@@ -8,6 +8,7 @@ foreach (var command in new[]
 {
     InspectCommand.Create(),
     ConvertCommand.Create(),
+    OptimizeCommand.Create(),
 })
 {
     root.Subcommands.Add(command);

@@ -1,0 +1,16 @@
+namespace OnnxNorm.Passes;
+
+/// <summary>
+/// Runs the original and the rewritten model on the same seeded inputs and says whether they agree. The
+/// passes do not depend on any runtime: the CLI plugs in an implementation (ONNX Runtime) when it has one.
+/// </summary>
+public interface IEquivalenceCheck
+{
+    /// <summary>What compares, for the report ("onnxruntime 1.30, optimisations off").</summary>
+    string Name { get; }
+
+    EquivalenceResult Compare(byte[] originalModel, byte[] rewrittenModel);
+}
+
+/// <summary>The verdict, the worst difference seen, the tolerance it was judged by, and one line for people.</summary>
+public sealed record EquivalenceResult(bool Equivalent, double MaxAbsDifference, double Tolerance, string Summary);
