@@ -1,0 +1,44 @@
+namespace OnnxNorm.Runtime.Kernels;
+
+/// <summary>
+/// The shape of one N-d convolution (1-D, 2-D or 3-D), with pads already resolved from auto_pad.
+/// Layouts are ONNX's: X [N, C, spatial...], W [M, C/group, kernel...], Y [N, M, outSpatial...].
+/// </summary>
+public sealed record ConvGeometry(
+    int Batch,
+    int InChannels,
+    int OutChannels,
+    int Group,
+    int[] InputSpatial,
+    int[] OutputSpatial,
+    int[] Kernel,
+    int[] Strides,
+    int[] Dilations,
+    int[] PadsBegin,
+    int[] PadsEnd)
+{
+    public int SpatialRank => InputSpatial.Length;
+    public int InChannelsPerGroup => InChannels / Group;
+    public int OutChannelsPerGroup => OutChannels / Group;
+    public int KernelSize => Kernel.Aggregate(1, (a, b) => a * b);
+    public int InputSize => InputSpatial.Aggregate(1, (a, b) => a * b);
+    public int OutputSize => OutputSpatial.Aggregate(1, (a, b) => a * b);
+    public long MultiplyAdds => (long)Batch * OutChannels * OutputSize * InChannelsPerGroup * KernelSize;
+}
+
+/// <summary>An activation applied in the same pass as the convolution/GEMM that feeds it.</summary>
+public enum FusedActivation
+{
+    None,
+    Relu,
+    /// <summary>Clip(min, max), e.g. ReLU6.</summary>
+    Clip,
+    LeakyRelu,
+}
+
+/// <summary>The activation and its parameters (Clip uses Min/Max, LeakyRelu uses Alpha).</summary>
+public readonly record struct Activation(FusedActivation Kind, float Alpha = 0f, float Min = float.NegativeInfinity, float Max = float.PositiveInfinity)
+{
+    public static Activation None => new(FusedActivation.None);
+    public static Activation Relu => new(FusedActivation.Relu);
+}

@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Runtime;
+
+/// <summary>
+/// A dense, C-order tensor at run time: element type, shape and a typed managed array (float[], double[],
+/// Half[], ushort[] for bfloat16, long[], int[], short[], sbyte[], byte[], bool[], uint/ulong/ushort arrays,
+/// string[]). ORT inputs/outputs, .npy files and the native executor all exchange this type. The array may
+/// be longer than <see cref="Length"/> (pooled buffers); only the first Length elements belong to it.
+/// </summary>
+public sealed class TensorValue
+{
+    private TensorValue(ElementType type, long[] shape, Array buffer, int length)
+    {
+        ElementType = type;
+        Shape = shape;
+        Buffer = buffer;
+        Length = length;
+    }
+
+    public ElementType ElementType { get; }
+    public long[] Shape { get; }
+    public int Rank => Shape.Length;
+    public Array Buffer { get; }
+    public int Length { get; }
+
+    public Span<T> AsSpan<T>()
+    {
+        if (Buffer is not T[] a) throw new InvalidOperationException($"tensor holds {ElementType.Name()}, not {typeof(T).Name}");
+        return new Span<T>(a, 0, Length);
+    }
+
+    /// <summary>The raw little-endian bytes of the elements (not for strings).</summary>
+    public Span<byte> AsBytes() => Buffer switch
+    {
+        float[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        double[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        Half[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        ushort[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        long[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        int[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        short[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        sbyte[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        byte[] a => a.AsSpan(0, Length),
+        bool[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        uint[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        ulong[] a => MemoryMarshal.AsBytes(a.AsSpan(0, Length)),
+        _ => throw new InvalidOperationException($"tensor of {ElementType.Name()} has no byte view"),
+    };
+
+    /// <summary>The .NET element type that stores an ONNX element type.</summary>
+    public static Type ClrType(ElementType t) => t switch
+    {
+        ElementType.Float => typeof(float),
+        ElementType.Double => typeof(double),
+        ElementType.Float16 => typeof(Half),
+        ElementType.BFloat16 => typeof(ushort),
+        ElementType.Int64 => typeof(long),
+        ElementType.Int32 => typeof(int),
+        ElementType.Int16 => typeof(short),
+        ElementType.Int8 => typeof(sbyte),
+        ElementType.UInt8 => typeof(byte),
+        ElementType.UInt16 => typeof(ushort),
+        ElementType.UInt32 => typeof(uint),
+        ElementType.UInt64 => typeof(ulong),
+        ElementType.Bool => typeof(bool),
+        ElementType.String => typeof(string),
+        _ => throw new BadInputException($"element type {t.Name()} is not supported at run time"),
+    };
+
+    /// <summary>Number of elements of a shape, checked: a negative dim or an overflow is bad input.</summary>
+    public static int ElementCount(IReadOnlyList<long> shape, string what = "tensor")
+    {
+        long n = 1;
+        foreach (long d in shape)
+        {
+            if (d < 0) throw new BadInputException($"{what}: negative dim {d}");
+            try { n = checked(n * d); }
+            catch (OverflowException) { throw new BadInputException($"{what}: the product of its dims overflows"); }
+        }
+        if (n > Array.MaxLength) throw new BadInputException($"{what}: {n:N0} elements is more than one buffer can hold");
+        return (int)n;
+    }
+
+    public static TensorValue Allocate(ElementType type, long[] shape)
+    {
+        int n = ElementCount(shape);
+        return new TensorValue(type, shape, Array.CreateInstance(ClrType(type), n), n);
+    }
+
+    /// <summary>Wraps an existing array (not copied). It must hold at least the shape's element count.</summary>
+    public static TensorValue Wrap(ElementType type, long[] shape, Array buffer)
+    {
+        int n = ElementCount(shape);
+        if (buffer.GetType().GetElementType() != ClrType(type))
+            throw new ArgumentException($"a {type.Name()} tensor needs a {ClrType(type).Name}[] buffer, not {buffer.GetType().Name}");
+        if (buffer.Length < n) throw new ArgumentException($"buffer holds {buffer.Length} elements, shape needs {n}");
+        return new TensorValue(type, shape, buffer, n);
+    }
+
+    public static TensorValue FromFloats(long[] shape, float[] data) => Wrap(ElementType.Float, shape, data);
+
+    /// <summary>Copies a graph constant into a run-time tensor.</summary>
+    public static TensorValue FromTensor(Tensor t)
+    {
+        var shape = (long[])t.Dims.Clone();
+        if (t.ElementType == ElementType.String)
+            return Wrap(ElementType.String, shape, t.Strings.Select(s => s.ToStringUtf8()).ToArray());
+        var v = Allocate(t.ElementType, shape);
+        t.Bytes.Span.CopyTo(v.AsBytes());
+        return v;
+    }
+
+    /// <summary>A view with another shape over the same buffer (Reshape/Flatten/Squeeze need no copy).</summary>
+    public TensorValue Reshaped(long[] shape)
+    {
+        if (ElementCount(shape) != Length) throw new ArgumentException($"cannot view {Length} elements as [{string.Join(',', shape)}]");
+        return new TensorValue(ElementType, shape, Buffer, Length);
+    }
+
+    /// <summary>Values as doubles (any numeric type), for comparisons and statistics.</summary>
+    public double[] ToDoubles()
+    {
+        var r = new double[Length];
+        switch (Buffer)
+        {
+            case float[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            case double[] a: Array.Copy(a, r, Length); break;
+            case Half[] a: for (int i = 0; i < Length; i++) r[i] = (double)a[i]; break;
+            case ushort[] a when ElementType == ElementType.BFloat16: for (int i = 0; i < Length; i++) r[i] = FloatBits.BFloat16ToSingle(a[i]); break;
+            case ushort[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            case long[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            case int[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            case short[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            case sbyte[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            case byte[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            case bool[] a: for (int i = 0; i < Length; i++) r[i] = a[i] ? 1 : 0; break;
+            case uint[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            case ulong[] a: for (int i = 0; i < Length; i++) r[i] = a[i]; break;
+            default: throw new InvalidOperationException($"{ElementType.Name()} tensor has no numeric values");
+        }
+        return r;
+    }
+
+    public override string ToString() => $"{ElementType.Name()}[{string.Join(',', Shape)}]";
+}
