@@ -47,8 +47,16 @@ public static class OptimizeCommand
         var result = pipeline.Run(model);
 
         var after = ModelSummary.Of(model, outputPath);
+        // A BN left in place is explained by fold-bn's own decision; one fold-bn could fold was left by the
+        // passes that did run, so their last word on it is the reason.
+        var lastSaid = result.Diagnostics.Where(d => d.NodeName is not null && !FoldCodes.IsFold(d.Code))
+            .GroupBy(d => d.NodeName!).ToDictionary(g => g.Key, g => g.Last());
         var left = BatchNormAnalysis.Of(model)
-            .Select(r => new BatchNormLeft(r.Node, r.Producer, r.Mode, r.RefusalCode ?? "not-run", r.RefusalReason ?? "the passes run did not fold it"))
+            .Select(r => r.RefusalCode is { } code
+                ? new BatchNormLeft(r.Node, r.Producer, r.Mode, code, r.RefusalReason!)
+                : lastSaid.TryGetValue(r.Node, out var d)
+                    ? new BatchNormLeft(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
+                    : new BatchNormLeft(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
             .ToList();
         var folded = result.Diagnostics.Where(d => FoldCodes.IsFold(d.Code))
             .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)

@@ -126,6 +126,13 @@ public class OrtFoldEquivalenceTests
     }
 
     [Fact]
+    public void BnToAffineMatchesInOrt()
+    {
+        var original = File.ReadAllBytes(TestData.TestModel("convbn_small.onnx"));
+        Assert.True(RelativeDifference(original, Optimize(original, "bn-to-affine")) < 1e-5);
+    }
+
+    [Fact]
     public void Float16FoldStaysWithinFloat16Tolerance()
     {
         // fp16 has an 11-bit significand (ulp 2^-10 ≈ 1e-3 relative); a 3×3×4 accumulation in fp16 on
