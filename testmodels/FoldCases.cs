@@ -154,6 +154,29 @@ public static class FoldCases
         return b;
     }
 
+    /// <summary>Loop (2 iterations) whose body runs Conv → BN on the loop-carried tensor.</summary>
+    public static ModelBuilder ConvBnInLoopBody(ulong seed = 10)
+    {
+        var rng = new DeterministicRandom(seed);
+        var b = new ModelBuilder(opset: 17, irVersion: 8, graphName: "loop_conv_bn");
+        b.Input("x", ElementType.Float, 1, 2, 4, 4);
+        b.Int64Initializer("trip_count", new long[] { 2 });
+        var body = new ModelBuilder(opset: 17, graphName: "body");
+        body.Input("i", ElementType.Int64);
+        body.Input("cond_in", ElementType.Bool);
+        body.Input("h", ElementType.Float, 1, 2, 4, 4);
+        var w = body.Initializer("body.weight", ElementType.Float, new long[] { 2, 2, 3, 3 }, rng.Normals(36, 0.3));
+        body.Node("Conv", new[] { "h", w }, new[] { "body.conv.out" }, "body.conv", ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }));
+        var y = BatchNorm(body, "body.conv.out", "body.bn", BnParams.Random(rng, 2));
+        body.Node("Identity", new[] { "cond_in" }, new[] { "cond_out" }, "body.cond");
+        body.Node("Identity", new[] { y }, new[] { "h_out" }, "body.out");
+        body.Output("cond_out", ElementType.Bool);
+        body.Output("h_out", ElementType.Float, 1, 2, 4, 4);
+        b.Node("Loop", new[] { "trip_count", "", "x" }, new[] { "y" }, "loop", ("body", (object)body.Graph));
+        b.Output("y", ElementType.Float, 1, 2, 4, 4);
+        return b;
+    }
+
     /// <summary>Two Convs reading the same weight tensor, each followed by its own BN.</summary>
     public static ModelBuilder SharedWeightConvBn(ulong seed = 7)
     {

@@ -126,6 +126,13 @@ public class OrtFoldEquivalenceTests
     }
 
     [Fact]
+    public void BnInsideALoopBodyFoldsAndMatchesInOrt()
+    {
+        var original = FoldCases.ConvBnInLoopBody().ToBytes();
+        Assert.True(RelativeDifference(original, Optimize(original)) < 1e-5);
+    }
+
+    [Fact]
     public void BnToAffineMatchesInOrt()
     {
         var original = File.ReadAllBytes(TestData.TestModel("convbn_small.onnx"));
