@@ -53,10 +53,10 @@ public static class OptimizeCommand
             .GroupBy(d => d.NodeName!).ToDictionary(g => g.Key, g => g.Last());
         var left = BatchNormAnalysis.Of(model)
             .Select(r => r.RefusalCode is { } code
-                ? new BatchNormLeft(r.Node, r.Producer, r.Mode, code, r.RefusalReason!)
+                ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, code, r.RefusalReason!)
                 : lastSaid.TryGetValue(r.Node, out var d)
-                    ? new BatchNormLeft(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
-                    : new BatchNormLeft(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
+                    ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
+                    : new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
             .ToList();
         var folded = result.Diagnostics.Where(d => FoldCodes.IsFold(d.Code))
             .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
@@ -76,7 +76,7 @@ public static class OptimizeCommand
 
         var summary = new OptimizeReport(
             inputPath, outputPath, names, result.Iterations, bnBefore, bnBefore - left.Count, left.Count, folded, left,
-            new Counts(before.NodeCount, after.NodeCount), new Counts(before.ParameterCount, after.ParameterCount),
+            new BeforeAfter(before.NodeCount, after.NodeCount), new BeforeAfter(before.ParameterCount, after.ParameterCount),
             clock.Elapsed.TotalMilliseconds,
             verify ? new VerifyReport(true, equivalence?.Name, ort) : null,
             result.Runs.Select(r => new PassRunReport(r.Pass, r.Iteration, r.Modified, r.Elapsed.TotalMilliseconds, r.Diagnostics)).ToList());
@@ -109,15 +109,4 @@ public static class OptimizeCommand
         }
         o.WriteLine($"time        {s.ElapsedMs:N0} ms");
     }
-
-    public sealed record Counts(long Before, long After);
-    public sealed record BatchNormLeft(string Node, string Producer, string Mode, string ReasonCode, string Reason);
-    public sealed record VerifyReport(bool Invariants, string? Checker, EquivalenceResult? Equivalence);
-    public sealed record PassRunReport(string Pass, int Iteration, bool Modified, double ElapsedMs, IReadOnlyList<Diagnostic> Diagnostics);
-
-    public sealed record OptimizeReport(
-        string Input, string Output, IReadOnlyList<string> Passes, int Iterations,
-        int BatchNormBefore, int BatchNormRemoved, int BatchNormLeft,
-        IReadOnlyDictionary<string, int> Folded, IReadOnlyList<BatchNormLeft> Left,
-        Counts Nodes, Counts Parameters, double ElapsedMs, VerifyReport? Verify, IReadOnlyList<PassRunReport> Runs);
 }

@@ -11,6 +11,3 @@ public interface IEquivalenceCheck
 
     EquivalenceResult Compare(byte[] originalModel, byte[] rewrittenModel);
 }
-
-/// <summary>The verdict, the worst difference seen, the tolerance it was judged by, and one line for people.</summary>
-public sealed record EquivalenceResult(bool Equivalent, double MaxAbsDifference, double Tolerance, string Summary);
