@@ -14,10 +14,12 @@ public class BatchNormOpsetTests
         return (Run(m, "fold-bn"), m, before);
     }
 
-    [Fact]
-    public void Opset6WithIsTestFolds()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    public void Opset1And6WithIsTestFold(long opset)
     {
-        var (r, m, before) = Fold(FoldCases.ConvBnAtOpset(6, bnAttributes: ("is_test", 1)));
+        var (r, m, before) = Fold(FoldCases.ConvBnAtOpset(opset, bnAttributes: ("is_test", 1)));
         using (m)
         {
             Assert.Equal("folded-into-conv", Single(r, "bn").Code);

@@ -33,6 +33,24 @@ public class ForwardAffineAndSubgraphTests
     }
 
     [Fact]
+    public void ForwardFoldThroughPaddingIsExactWhenTheShiftIsZero()
+    {
+        // β = μ·s makes t = 0: BN is a pure per-channel scale, and scaling commutes with zero padding.
+        var b = FoldCases.ReluBnConv(pads: new long[] { 1, 1, 1, 1 }, kernel: 3);
+        var p = new FoldCases.BnParams(new double[] { 1, 2, 0.5, 3 }, new double[] { 0, 0, 0, 0 }, new double[] { 0, 0, 0, 0 }, new double[] { 1, 4, 0.25, 9 }, 0f);
+        foreach (var (name, values) in new[] { ("bn.scale", p.Gamma), ("bn.bias", p.Beta), ("bn.mean", p.Mean), ("bn.var", p.Var) })
+        {
+            var t = b.Graph.Initializer.First(x => x.Name == name);
+            b.Graph.Initializer[b.Graph.Initializer.IndexOf(t)] = ModelBuilder.MakeTensor(name, ElementType.Float, new long[] { 4 }, values);
+        }
+        b.Graph.Node.Single(n => n.OpType == "BatchNormalization").Attribute.Single(a => a.Name == "epsilon").F = 0f;
+        using var m = Load(b);
+        var r = Run(m, "fold-bn-forward");
+        Assert.Equal(FoldCodes.FoldedForwardIntoConv, Single(r, "bn").Code);
+        AssertSameOutputs(b.ToBytes(), Reload(m));
+    }
+
+    [Fact]
     public void ForwardFoldIntoANonConvConsumerIsRefused()
     {
         var b = FoldCases.ConvBn(); // BN feeds an Identity, not a Conv
