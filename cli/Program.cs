@@ -8,6 +8,8 @@ foreach (var command in new[]
 {
     InspectCommand.Create(),
     ConvertCommand.Create(),
+    RunCommand.Create(),
+    CompareCommand.Create(),
 })
 {
     root.Subcommands.Add(command);
