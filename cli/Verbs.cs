@@ -14,6 +14,8 @@ public static class Verbs
             InspectCommand.Create(),
             ConvertCommand.Create(),
             OptimizeCommand.Create(),
+            RunCommand.Create(),
+            CompareCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

@@ -21,11 +21,13 @@ public static class OptimizeCommand
         var report = new Option<string?>("--report") { Description = "Also write the summary as JSON to this file." };
         var fixedPoint = new Option<bool>("--fixed-point") { Description = "Repeat the pass list until nothing changes." };
         var force = CommonOptions.Force();
+        // --verify feeds both models the same seeded inputs; symbolic dims past the batch need --shape.
+        var inputs = new InputOptions();
         var cmd = new Command("optimize", "Fold BatchNormalization into its neighbours and clean up the graph.")
-            { input, output, passes, verify, report, fixedPoint, force };
+            { input, output, passes, verify, report, fixedPoint, force, inputs.Seed, inputs.Shape };
         cmd.SetAction(pr => CliRunner.Run(() => Execute(
             pr.GetValue(input)!, pr.GetValue(output)!, pr.GetValue(passes), pr.GetValue(verify), pr.GetValue(report),
-            pr.GetValue(fixedPoint), pr.GetValue(force), EquivalenceChecks.Default())));
+            pr.GetValue(fixedPoint), pr.GetValue(force), EquivalenceChecks.Default(pr.GetValue(inputs.Seed), inputs.Shapes(pr)))));
         return cmd;
     }
 
