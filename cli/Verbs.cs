@@ -13,6 +13,9 @@ public static class Verbs
         {
             InspectCommand.Create(),
             ConvertCommand.Create(),
+            OptimizeCommand.Create(),
+            RunCommand.Create(),
+            CompareCommand.Create(),
             FreezeBnCommand.Create(),
             CheckStatsCommand.Create(),
             RecalibrateCommand.Create(),

@@ -162,3 +162,23 @@ public class ExternalDataTests
         Assert.Contains("hard links", e.Message);
     }
 }
+
+public class LargeModelTests
+{
+    [Fact]
+    public void ModelsOverTheInlineLimitAreWrittenWithExternalData()
+    {
+        // A 2 GiB model is too heavy for CI; the same rule is checked with a lowered limit.
+        string dir = TestData.NewTempDir();
+        string path = Path.Combine(dir, "m.onnx");
+        CnnModels.ConvBnSmall().Save(path);
+        using var m = ModelLoader.Load(path);
+        string outPath = Path.Combine(dir, "big.onnx");
+        ModelSaver.Save(m, outPath, new SaveOptions { MaxInlineBytes = 1000 });
+        Assert.True(File.Exists(outPath + ".data"));
+        using var e = ModelLoader.Load(outPath);
+        Assert.Contains(e.AllInitializers(), t => t.IsExternal);
+        var inlineErr = Assert.Throws<BadInputException>(() => ModelSaver.Save(e, Path.Combine(dir, "x.onnx"), new SaveOptions { Inline = true, MaxInlineBytes = 1000 }));
+        Assert.Contains("--external-data", inlineErr.Message);
+    }
+}

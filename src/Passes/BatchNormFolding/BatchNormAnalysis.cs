@@ -84,30 +84,3 @@ public static class BatchNormAnalysis
         return list;
     }
 }
-
-/// <summary>One BatchNormalization as `inspect` and `optimize --report` show it.</summary>
-public sealed record BatchNormReport(
-    string Node,
-    string? Subgraph,
-    string Producer,
-    string Mode,
-    string ModeReason,
-    bool Foldable,
-    string? FoldInto,
-    string? RefusalCode,
-    string? RefusalReason,
-    string? ForwardFoldInto,
-    IReadOnlyList<BatchNormLint> Lints);
-
-public sealed record BatchNormLint(string Code, DiagnosticSeverity Severity, string Message, IReadOnlyList<int>? Channels);
-
-public static class BatchNormLintCodes
-{
-    public const string NonFiniteStatistics = "non-finite-statistics";
-    public const string VarianceNotPositive = "variance-not-positive";
-    public const string EpsilonNotPositive = "epsilon-not-positive";
-    public const string EpsilonTiny = "epsilon-tiny";
-    public const string DefaultStatistics = "default-statistics";
-    public const string DeadChannels = "dead-channels";
-    public const string RedundantConvBias = "redundant-conv-bias";
-}

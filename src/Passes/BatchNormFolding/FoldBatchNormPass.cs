@@ -36,30 +36,3 @@ public sealed class FoldBatchNormPass : IPass
         return new PassResult(modified, diagnostics);
     }
 }
-
-/// <summary>Diagnostic codes for folds that happened; the optimize summary groups by them.</summary>
-public static class FoldCodes
-{
-    public const string FoldedForwardIntoConv = "folded-forward-into-conv";
-    public const string ConvertedToAffine = "converted-to-affine";
-
-    public static string FoldedInto(string producerKind) => producerKind switch
-    {
-        FoldBatchNorm.Conv => "folded-into-conv",
-        FoldBatchNorm.ConvTranspose => "folded-into-conv-transpose",
-        FoldBatchNorm.Gemm => "folded-into-gemm",
-        FoldBatchNorm.MatMul => "folded-into-matmul",
-        _ => "folded-into-" + producerKind.ToLowerInvariant(),
-    };
-
-    public static bool IsFold(string code) => code.StartsWith("folded-", StringComparison.Ordinal) || code == ConvertedToAffine;
-}
-
-/// <summary>Finds the BatchNormalization nodes of a model, subgraphs included, as a snapshot safe to rewrite while iterating.</summary>
-public static class BatchNormNodes
-{
-    public static List<Node> In(Model model) =>
-        model.Graph.AllGraphs().ToList()
-            .SelectMany(g => g.Nodes.Where(n => n.OpType == "BatchNormalization" && n.Domain == "").ToList())
-            .ToList();
-}

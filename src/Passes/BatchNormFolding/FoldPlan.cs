@@ -13,6 +13,3 @@ public sealed record FoldPlan(
     string ProducerKind,
     IReadOnlyList<InputReplacement> Replacements,
     Action<Node>? EditProducer = null);
-
-/// <summary>Input <see cref="Index"/> of a node is to read a new constant, named after <see cref="NameHint"/>.</summary>
-public sealed record InputReplacement(int Index, string NameHint, Tensor Tensor);

@@ -8,12 +8,13 @@ public static class GraphConstants
 {
     /// <summary>
     /// Adds a new initializer with a unique name derived from <paramref name="hint"/>. Before IR 4 every
-    /// initializer must also be a graph input, so there it is listed as one (it stays non-overridable).
+    /// initializer of the main graph must also be a graph input, so there it is listed as one (it stays
+    /// non-overridable). Subgraph inputs are positional (Loop/Scan bodies), so a subgraph never gets one.
     /// </summary>
     public static Value Add(OnnxNorm.Graph.Graph g, string hint, Tensor tensor)
     {
         var v = g.AddInitializer(hint, tensor);
-        if (g.Model.IrVersion < 4)
+        if (g.Model.IrVersion < 4 && g.Parent is null)
         {
             var shape = new TensorShapeProto();
             foreach (long d in tensor.Dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
@@ -34,8 +35,9 @@ public static class GraphConstants
         {
             if (v.IsGraphInput)
             {
-                // Before IR 4 initializers are listed as inputs by necessity; then the input can go too.
-                if (v.Owner.Model.IrVersion >= 4) return false;
+                // Before IR 4 main-graph initializers are listed as inputs by necessity; then the input can
+                // go too. Subgraph inputs are positional and never removed.
+                if (v.Owner.Model.IrVersion >= 4 || v.Owner.Parent is not null) return false;
                 v.Owner.Inputs.Remove(v);
             }
             v.Owner.RemoveInitializer(v);

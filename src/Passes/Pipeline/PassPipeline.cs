@@ -60,23 +60,3 @@ public sealed class PassPipeline
         return new PipelineResult(runs, iteration, total.Elapsed, ReachedFixedPoint: !changed);
     }
 }
-
-public sealed record PipelineOptions
-{
-    /// <summary>Check graph invariants after every pass (the CLI's --verify; always on in tests).</summary>
-    public bool Verify { get; init; }
-
-    /// <summary>Repeat the pass list until a round changes nothing (or <see cref="MaxIterations"/> is hit).</summary>
-    public bool FixedPoint { get; init; }
-
-    public int MaxIterations { get; init; } = 8;
-}
-
-/// <summary>One execution of one pass.</summary>
-public sealed record PassRun(string Pass, int Iteration, bool Modified, TimeSpan Elapsed, IReadOnlyList<Diagnostic> Diagnostics);
-
-public sealed record PipelineResult(IReadOnlyList<PassRun> Runs, int Iterations, TimeSpan Elapsed, bool ReachedFixedPoint)
-{
-    public bool Modified => Runs.Any(r => r.Modified);
-    public IEnumerable<Diagnostic> Diagnostics => Runs.SelectMany(r => r.Diagnostics);
-}

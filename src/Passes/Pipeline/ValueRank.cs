@@ -29,6 +29,12 @@ public static class ValueRank
                 return 2;
             case "Reshape":
                 return OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: 1 } s ? (int)s.Dims[0] : null;
+            case "Add" or "Sub" or "Mul" or "Div":
+            {
+                // Broadcasting gives the larger rank.
+                int? a = Of(p.Input(0), depth + 1), b = Of(p.Input(1), depth + 1);
+                return a is null || b is null ? null : Math.Max(a.Value, b.Value);
+            }
             case "MatMul":
             {
                 int? a = Of(p.Input(0), depth + 1), b = Of(p.Input(1), depth + 1);

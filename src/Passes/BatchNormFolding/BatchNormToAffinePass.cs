@@ -39,7 +39,8 @@ public sealed class BatchNormToAffinePass : IPass
             return false;
         }
         // The output has the input's type; before BN-15 the parameters share it, so they can stand in.
-        var type = x.ElementType.IsFloatingPoint() ? x.ElementType : bn.Opset < 15 ? st.ScaleType : ElementType.Undefined;
+        var known = ValueElementType.Of(x);
+        var type = known.IsFloatingPoint() ? known : bn.Opset < 15 ? st.ScaleType : ElementType.Undefined;
         if (!type.IsFloatingPoint())
         {
             refusal = new(FoldRefusalCodes.UnsupportedDtype, DiagnosticSeverity.Info, $"the element type of its input '{x.Name}' is unknown");
