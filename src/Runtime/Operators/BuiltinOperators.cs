@@ -30,7 +30,7 @@ public static class BuiltinOperators
         r.Add("LeakyRelu", 6, L, Unary<LeakyReluF>.Factory(n => new LeakyReluF(n.Float("alpha", 0.01f)), "alpha"));
         r.Add("Elu", 6, L, Unary<EluF>.Factory(n => new EluF(n.Float("alpha", 1f)), "alpha"));
         r.Add("Selu", 6, L, Unary<SeluF>.Factory(n => new SeluF(n.Float("alpha", 1.67326319217681884765625f), n.Float("gamma", 1.05070102214813232421875f)), "alpha", "gamma"));
-        r.Add("PRelu", 7, L, Binary.Factory(BinaryKind.PRelu));
+        r.Add("PRelu", 6, L, Binary.Factory(BinaryKind.PRelu));
         r.Add("Clip", 6, 10, Unary<ClipF>.Factory(n => new ClipF(n.Float("min", float.NegativeInfinity), n.Float("max", float.PositiveInfinity)), "min", "max"));
         r.Add("Clip", 11, L, ComputeInFloat.Wrap(Clip.Create, includeDouble: false));
         r.Add("Sigmoid", 6, L, Unary<SigmoidF>.Factory(_ => new SigmoidF()));
@@ -45,15 +45,15 @@ public static class BuiltinOperators
         r.Add("Hardmax", 1, L, Softmax.Factory(2));
 
         // Elementwise math
-        r.Add("Add", 7, L, Binary.Factory(BinaryKind.Add));
-        r.Add("Sub", 7, L, Binary.Factory(BinaryKind.Sub));
-        r.Add("Mul", 7, L, Binary.Factory(BinaryKind.Mul));
-        r.Add("Div", 7, L, Binary.Factory(BinaryKind.Div));
-        r.Add("Pow", 7, L, Binary.Factory(BinaryKind.Pow));
-        r.Add("Max", 8, L, Binary.Factory(BinaryKind.Max));
-        r.Add("Min", 8, L, Binary.Factory(BinaryKind.Min));
-        r.Add("Sum", 8, L, Binary.Factory(BinaryKind.Add));
-        r.Add("Mean", 8, L, Binary.Factory(BinaryKind.Add, mean: true));
+        r.Add("Add", 6, L, Binary.Factory(BinaryKind.Add));
+        r.Add("Sub", 6, L, Binary.Factory(BinaryKind.Sub));
+        r.Add("Mul", 6, L, Binary.Factory(BinaryKind.Mul));
+        r.Add("Div", 6, L, Binary.Factory(BinaryKind.Div));
+        r.Add("Pow", 1, L, Binary.Factory(BinaryKind.Pow));
+        r.Add("Max", 6, L, Binary.Factory(BinaryKind.Max));
+        r.Add("Min", 6, L, Binary.Factory(BinaryKind.Min));
+        r.Add("Sum", 6, L, Binary.Factory(BinaryKind.Add));
+        r.Add("Mean", 6, L, Binary.Factory(BinaryKind.Add, mean: true));
         r.Add("Sqrt", 6, L, Unary<SqrtF>.Factory(_ => new SqrtF()));
         r.Add("Exp", 6, L, Unary<ExpF>.Factory(_ => new ExpF()));
         r.Add("Log", 6, L, Unary<LogF>.Factory(_ => new LogF()));
