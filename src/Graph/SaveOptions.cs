@@ -16,5 +16,11 @@ public sealed record SaveOptions
     /// <summary>External offsets are aligned to a page so each tensor can be memory-mapped on its own.</summary>
     public int Alignment { get; init; } = 4096;
 
+    /// <summary>
+    /// Above this many bytes of weights the model is written with external data: a protobuf message cannot
+    /// exceed 2 GiB, and some room is left for the graph itself.
+    /// </summary>
+    public long MaxInlineBytes { get; init; } = (2L << 30) - (64L << 20);
+
     public static SaveOptions Default { get; } = new();
 }

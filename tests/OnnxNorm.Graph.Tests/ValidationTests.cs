@@ -196,3 +196,19 @@ public class ValidationTests
         Assert.StartsWith("m.onnx:", LoadError(b.ToBytes()));
     }
 }
+
+public class TypeMismatchTests
+{
+    [Fact]
+    public void InitializerWhoseDeclaredInputTypeDiffersIsRefused()
+    {
+        var b = new ModelBuilder(irVersion: 8);
+        b.Input("x", ElementType.Float, 1);
+        b.Input("w", ElementType.Int64, 1);
+        b.Initializer("w", new float[] { 2 }, 1);
+        b.Node("Mul", new[] { "x", "w" }, new[] { "y" }, "mul");
+        b.Output("y", ElementType.Float, 1);
+        var e = Assert.Throws<BadInputException>(() => ModelLoader.Load(b.ToBytes()).Dispose());
+        Assert.Contains("'w' is declared int64", e.Message);
+    }
+}

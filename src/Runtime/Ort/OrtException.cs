@@ -1,0 +1,32 @@
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Runtime.Ort;
+
+/// <summary>
+/// ONNX Runtime refused something (an OrtStatus came back): the message is ORT's own. It is a
+/// <see cref="BadInputException"/> because what ORT rejects is a model or tensor we handed it, so the CLI
+/// reports it in one line with exit code 2.
+/// </summary>
+public sealed class OrtException : BadInputException
+{
+    public OrtException(OrtErrorCode code, string message) : base(message) => Code = code;
+
+    public OrtErrorCode Code { get; }
+}
+
+/// <summary>ORT's OrtErrorCode values.</summary>
+public enum OrtErrorCode
+{
+    Ok = 0,
+    Fail = 1,
+    InvalidArgument = 2,
+    NoSuchFile = 3,
+    NoModel = 4,
+    EngineError = 5,
+    RuntimeException = 6,
+    InvalidProtobuf = 7,
+    ModelLoaded = 8,
+    NotImplemented = 9,
+    InvalidGraph = 10,
+    EpFail = 11,
+}
