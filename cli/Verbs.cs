@@ -13,6 +13,7 @@ public static class Verbs
         {
             InspectCommand.Create(),
             ConvertCommand.Create(),
+            BenchCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
