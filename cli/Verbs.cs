@@ -13,6 +13,8 @@ public static class Verbs
         {
             InspectCommand.Create(),
             ConvertCommand.Create(),
+            RunCommand.Create(),
+            CompareCommand.Create(),
             BenchCommand.Create(),
         })
         {

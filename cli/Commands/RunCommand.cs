@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime;
+using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Runtime.Data;
+using OnnxNorm.Runtime.Ort;
+
+namespace OnnxNorm.Cli.Commands;
+
+/// <summary>`onnxnorm run MODEL [--engine ort] [--input ...] [--output-dir DIR]`: runs a model once and writes each output as NAME.npy.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "The ONNX model to run." };
+        var engine = new Option<string>("--engine") { Description = "ort (ONNX Runtime) or native (OnnxNorm's executor).", DefaultValueFactory = _ => EngineFactory.Ort };
+        var outputDir = new Option<string?>("--output-dir", "-o") { Description = "Write every output here as NAME.npy (created if missing)." };
+        var optimization = new Option<string>("--optimization") { Description = "ORT graph optimisation: disabled (default), basic, extended or all.", DefaultValueFactory = _ => "disabled" };
+        var threads = new Option<int>("--threads") { Description = "ORT threads per operator (0 = ORT's default).", DefaultValueFactory = _ => 0 };
+        var inputs = new InputOptions();
+        var cmd = new Command("run", "Run a model on given or random inputs and write its outputs as .npy files.") { model, engine, outputDir, optimization, threads };
+        inputs.AddTo(cmd);
+        cmd.SetAction(pr => CliRunner.Run(() =>
+        {
+            string path = pr.GetValue(model)!;
+            if (pr.GetValue(threads) < 0) throw new BadInputException("--threads cannot be negative");
+            var sessionOptions = new OrtSessionOptions { OptimizationLevel = ParseLevel(pr.GetValue(optimization)!), IntraOpThreads = pr.GetValue(threads) };
+            var given = inputs.ReadGiven(pr, InputOptions.ModelInputNames(path));
+            using var e = EngineFactory.Create(pr.GetValue(engine)!, path, sessionOptions);
+            var (values, sources) = ComparisonInputs.Prepare(e.Inputs,
+                new ComparisonOptions { Seed = pr.GetValue(inputs.Seed), Inputs = given, Shapes = inputs.Shapes(pr) });
+            var outputs = e.Run(values);
+            foreach (var (name, source) in sources) Console.Out.WriteLine($"input   {name}: {source}");
+            var files = new List<(string Path, Action<Stream> Write)>();
+            string? dir = pr.GetValue(outputDir);
+            if (dir is not null) Directory.CreateDirectory(dir);
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (name, value) in outputs)
+            {
+                string line = $"output  {name}: {value}  {Preview(value)}";
+                if (dir is not null)
+                {
+                    string file = Path.Combine(dir, UniqueFileName(name, used) + ".npy");
+                    files.Add((file, s => NpyFile.Write(s, value)));
+                    line += $"  -> {file}";
+                }
+                Console.Out.WriteLine(line);
+            }
+            if (files.Count > 0) AtomicFile.WriteAll(files);
+            return CliRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    public static GraphOptimizationLevel ParseLevel(string s) => s.ToLowerInvariant() switch
+    {
+        "disabled" or "none" => GraphOptimizationLevel.Disabled,
+        "basic" => GraphOptimizationLevel.Basic,
+        "extended" => GraphOptimizationLevel.Extended,
+        "all" => GraphOptimizationLevel.All,
+        _ => throw new BadInputException($"--optimization {s}: use disabled, basic, extended or all"),
+    };
+
+    /// <summary>An output name made safe as a file name: anything but letters, digits, '.', '-' and '_' becomes '_'.</summary>
+    public static string SafeFileName(string name)
+    {
+        var sb = new StringBuilder(name.Length);
+        foreach (char c in name) sb.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_');
+        string s = sb.ToString();
+        if (s.Length == 0 || s.Trim('.').Length == 0) s = "_" + s;
+        return s;
+    }
+
+    private static string UniqueFileName(string name, HashSet<string> used)
+    {
+        string baseName = SafeFileName(name);
+        string candidate = baseName;
+        for (int i = 2; !used.Add(candidate); i++) candidate = $"{baseName}_{i}";
+        return candidate;
+    }
+
+    private static string Preview(TensorValue v)
+    {
+        if (v.ElementType == ElementType.String)
+            return "[" + string.Join(", ", ((string[])v.Buffer).Take(Math.Min(v.Length, 4)).Select(s => $"\"{s}\"")) + (v.Length > 4 ? ", ..." : "") + "]";
+        var d = v.ToDoubles();
+        return "[" + string.Join(", ", d.Take(4).Select(x => x.ToString("G5", CultureInfo.InvariantCulture))) + (d.Length > 4 ? ", ..." : "") + "]";
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using OnnxNorm.Runtime.Comparison;
+
+namespace OnnxNorm.Cli;
+
+/// <summary>Prints a <see cref="ComparisonReport"/> as a readable table.</summary>
+public static class ComparisonTable
+{
+    public static void Write(TextWriter o, ComparisonReport r)
+    {
+        o.WriteLine($"compare    {r.ModelA} ({r.EngineA}) vs {r.ModelB} ({r.EngineB}, reference)");
+        o.WriteLine($"tolerance  {r.Tolerance}");
+        foreach (var (name, source) in r.Inputs) o.WriteLine($"input      {name}: {source}");
+        o.WriteLine();
+        var rows = new List<string[]>
+        {
+            new[] { "output", "dtype", "shape", "max abs", "max rel", "mean abs", "cosine", "max ulp", "over tol", "argmax", "top5", "result" },
+        };
+        foreach (var (name, m) in r.Outputs) rows.Add(Row(name, m));
+        WriteRows(o, rows);
+        foreach (var n in r.OutputsOnlyInA) o.WriteLine($"output '{n}' is only in {r.ModelA}");
+        foreach (var n in r.OutputsOnlyInB) o.WriteLine($"output '{n}' is only in {r.ModelB}");
+        if (r.PerNodeSearched)
+        {
+            o.WriteLine();
+            if (r.FirstDivergence is { } d)
+            {
+                var m = d.Metrics;
+                o.WriteLine($"first divergence: node '{d.Node}' ({d.Op}), output '{d.Output}'");
+                o.WriteLine($"  {m.ElementType}[{string.Join(',', m.Shape)}]  max abs {Num(m.MaxAbs)}  max rel {Num(m.MaxRel)}  cosine {Cos(m.Cosine)}  " +
+                    $"over tolerance {m.CountOverTolerance}/{m.Elements}  ({d.ValuesCompared} shared values compared)");
+            }
+            else o.WriteLine("per node: no shared intermediate value exceeds the tolerance");
+            if (r.PerNodeSkipped.Count > 0)
+                o.WriteLine($"per node: ONNX Runtime could not expose {r.PerNodeSkipped.Count} value(s) as outputs; skipped: {string.Join(", ", r.PerNodeSkipped.Take(10))}{(r.PerNodeSkipped.Count > 10 ? ", ..." : "")}");
+        }
+        o.WriteLine();
+        o.WriteLine(r.Equivalent ? "result: EQUIVALENT" : "result: NOT EQUIVALENT");
+    }
+
+    private static string[] Row(string name, TensorMetrics m)
+    {
+        if (!m.ShapesMatch)
+            return new[] { name, m.ElementType + (m.ReferenceElementType is { } t ? $"/{t}" : ""), $"[{string.Join(',', m.Shape)}]/[{string.Join(',', m.ReferenceShape ?? m.Shape)}]", "-", "-", "-", "-", "-", "-", "-", "-", "MISMATCH" };
+        return new[]
+        {
+            name, m.ElementType, $"[{string.Join(',', m.Shape)}]", Num(m.MaxAbs), Num(m.MaxRel), Num(m.MeanAbs), Cos(m.Cosine),
+            m.MaxUlp.ToString(CultureInfo.InvariantCulture), $"{m.CountOverTolerance}/{m.Elements}",
+            m.ArgmaxAgreement is { } a ? a.ToString("0.00", CultureInfo.InvariantCulture) : "-",
+            m.Top5Agreement is { } t5 ? t5.ToString("0.00", CultureInfo.InvariantCulture) : "-",
+            m.Passes ? "ok" : "FAIL",
+        };
+    }
+
+    private static string Num(double x) => x == 0 ? "0" : x.ToString("0.###e+0", CultureInfo.InvariantCulture);
+    private static string Cos(double x) => double.IsNaN(x) ? "-" : x.ToString("0.000000", CultureInfo.InvariantCulture);
+
+    private static void WriteRows(TextWriter o, List<string[]> rows)
+    {
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var r in rows)
+            o.WriteLine(string.Join("  ", r.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+    }
+}

@@ -1,0 +1,25 @@
+namespace OnnxNorm.Runtime.Comparison;
+
+/// <summary>The result of comparing model A against model B (the reference) on the same inputs.</summary>
+public sealed record ComparisonReport
+{
+    /// <summary>True when both models have the same outputs and every one is within tolerance.</summary>
+    public required bool Equivalent { get; init; }
+    public required string ModelA { get; init; }
+    public required string ModelB { get; init; }
+    public required string EngineA { get; init; }
+    public required string EngineB { get; init; }
+    public ulong Seed { get; init; }
+    public string Tolerance { get; init; } = "";
+    /// <summary>Where each input came from ("random float32[1,3,32,32]" or a file).</summary>
+    public Dictionary<string, string> Inputs { get; init; } = new();
+    public Dictionary<string, TensorMetrics> Outputs { get; init; } = new();
+    public List<string> OutputsOnlyInA { get; init; } = new();
+    public List<string> OutputsOnlyInB { get; init; } = new();
+    /// <summary>Set when a per-node search ran and found a node over tolerance.</summary>
+    public NodeDivergence? FirstDivergence { get; init; }
+    /// <summary>True when a per-node search ran (so a null <see cref="FirstDivergence"/> means "none found").</summary>
+    public bool PerNodeSearched { get; init; }
+    /// <summary>Intermediate values the per-node search could not expose (ORT rejected them as outputs).</summary>
+    public List<string> PerNodeSkipped { get; init; } = new();
+}

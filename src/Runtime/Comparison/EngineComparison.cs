@@ -1,0 +1,55 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Engines;
+
+namespace OnnxNorm.Runtime.Comparison;
+
+/// <summary>
+/// Runs two engines on the same inputs and compares every output the two have in common by name. Works for
+/// any pair of <see cref="IInferenceEngine"/>s (ORT vs ORT on two models, native vs ORT on one).
+/// </summary>
+public static class EngineComparison
+{
+    public static ComparisonReport Compare(IInferenceEngine a, IInferenceEngine b, string labelA, string labelB,
+        ComparisonOptions options, out Dictionary<string, TensorValue> inputsUsed)
+    {
+        foreach (var input in b.Inputs)
+        {
+            var inA = a.Inputs.FirstOrDefault(i => i.Name == input.Name)
+                ?? throw new BadInputException($"{labelB}: input '{input.Name}' is not an input of {labelA}; the models cannot be fed the same data");
+            if (inA.ElementType != input.ElementType)
+                throw new BadInputException($"input '{input.Name}' is {inA.ElementType.Name()} in {labelA} but {input.ElementType.Name()} in {labelB}");
+        }
+        var (values, sources) = ComparisonInputs.Prepare(a.Inputs, options);
+        inputsUsed = values;
+        var feedB = values.Where(kv => b.Inputs.Any(i => i.Name == kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+
+        var namesA = a.Outputs.Select(o => o.Name).ToList();
+        var namesB = b.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var common = namesA.Where(namesB.Contains).ToList();
+        var outputs = new Dictionary<string, TensorMetrics>(StringComparer.Ordinal);
+        if (common.Count > 0)
+        {
+            var ra = a.Run(values, common);
+            var rb = b.Run(feedB, common);
+            foreach (var name in common)
+                outputs[name] = TensorComparer.Compare(ra[name], rb[name], options.Tolerance.For(rb[name].ElementType));
+        }
+        var onlyA = namesA.Where(n => !namesB.Contains(n)).ToList();
+        var onlyB = b.Outputs.Select(o => o.Name).Where(n => !namesA.Contains(n)).ToList();
+        var anyType = a.Outputs.Select(o => o.ElementType).FirstOrDefault(t => t.IsFloatingPoint(), ElementType.Float);
+        return new ComparisonReport
+        {
+            Equivalent = common.Count > 0 && onlyA.Count == 0 && onlyB.Count == 0 && outputs.Values.All(m => m.Passes),
+            ModelA = labelA,
+            ModelB = labelB,
+            EngineA = a.Name,
+            EngineB = b.Name,
+            Seed = options.Seed,
+            Tolerance = $"{options.Tolerance.Preset.ToString().ToLowerInvariant()} ({options.Tolerance.For(anyType)} for {anyType.Name()})",
+            Inputs = sources,
+            Outputs = outputs,
+            OutputsOnlyInA = onlyA,
+            OutputsOnlyInB = onlyB,
+        };
+    }
+}

@@ -1,0 +1,18 @@
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Runtime.Data;
+
+/// <summary>Reads a tensor from .npy or .pb, chosen by the file extension.</summary>
+public static class TensorFiles
+{
+    public static TensorValue Read(string path)
+    {
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        return ext switch
+        {
+            ".npy" => NpyFile.Read(path),
+            ".pb" => TensorProtoFile.Read(path),
+            _ => throw new BadInputException($"{path}: unknown tensor file type '{ext}' (use .npy or .pb)"),
+        };
+    }
+}

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Reflection;
+using OnnxNorm.TestSupport;
+
+namespace OnnxNorm.Cli.Tests;
+
+/// <summary>Runs the built onnxnorm (dotnet onnxnorm.dll ...) as a subprocess, the way users run it.</summary>
+internal static class Onnxnorm
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private static readonly string Dll = Locate();
+
+    private static string Locate()
+    {
+        string beside = Path.Combine(AppContext.BaseDirectory, "onnxnorm.dll");
+        if (File.Exists(beside)) return beside;
+        string config = typeof(Onnxnorm).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "Configuration").Value!;
+        string built = Path.Combine(TestData.RepoRoot, "cli", "bin", config, "net10.0", "onnxnorm.dll");
+        if (!File.Exists(built)) throw new InvalidOperationException($"onnxnorm.dll not found at {built}; build cli/onnxnorm.csproj");
+        return built;
+    }
+
+    public static Result Run(params string[] args) => RunWithEnvironment(new Dictionary<string, string>(), args);
+
+    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("ONNXNORM_DEBUG");
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException($"onnxnorm {string.Join(' ', args)} did not finish"); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>The error contract: exit 2 and exactly one line on stderr, no stack trace.</summary>
+    public static void AssertBadInput(Result r, string expectedFragment)
+    {
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}, stderr: {r.Stderr}");
+        var lines = r.StderrLines;
+        Assert.True(lines.Length == 1, $"stderr should be one line, was: {r.Stderr}");
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.Contains(expectedFragment, lines[0]);
+    }
+}

@@ -1,0 +1,67 @@
+using OnnxNorm.Graph.Proto;
+using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.TestModels;
+
+namespace OnnxNorm.Ort.Tests;
+
+public class ComparisonTests
+{
+    private static readonly ComparisonOptions OneThread = new()
+    {
+        Session = new() { IntraOpThreads = 1, InterOpThreads = 1 },
+    };
+
+    /// <summary>ConvBnSmall with one weight of one Conv changed by a visible amount.</summary>
+    internal static byte[] PerturbedConvBnSmall(string initializer, float delta)
+    {
+        var b = CnnModels.ConvBnSmall();
+        var t = b.Graph.Initializer.Single(i => i.Name == initializer);
+        var raw = t.RawData.ToByteArray();
+        float w = BitConverter.ToSingle(raw, 0);
+        BitConverter.GetBytes(w + delta).CopyTo(raw, 0);
+        t.RawData = Google.Protobuf.ByteString.CopyFrom(raw);
+        return b.ToBytes();
+    }
+
+    [Fact]
+    public void Identical_models_are_equivalent()
+    {
+        var bytes = CnnModels.ConvBnSmall().ToBytes();
+        var r = OrtComparison.Compare(ModelSource.FromBytes(bytes, "a"), ModelSource.FromBytes(bytes, "b"), OneThread with { PerNode = true });
+        Assert.True(r.Equivalent);
+        var m = r.Outputs["logits"];
+        Assert.Equal(0, m.MaxAbs);
+        Assert.Equal(0UL, m.MaxUlp);
+        Assert.Equal(1.0, m.ArgmaxAgreement);
+        Assert.Null(r.FirstDivergence);
+        Assert.True(r.PerNodeSearched);
+        Assert.Empty(r.PerNodeSkipped);
+    }
+
+    [Fact]
+    public void Per_node_names_the_node_that_uses_a_perturbed_weight()
+    {
+        var a = CnnModels.ConvBnSmall().ToBytes();
+        var b = PerturbedConvBnSmall("pw.weight", 0.5f);
+        var r = OrtComparison.Compare(ModelSource.FromBytes(a, "a.onnx"), ModelSource.FromBytes(b, "b.onnx"),
+            OneThread with { PerNode = true, PerNodeChunkSize = 3 });
+        Assert.False(r.Equivalent);
+        Assert.True(r.Outputs["logits"].CountOverTolerance > 0);
+        var d = Assert.IsType<NodeDivergence>(r.FirstDivergence);
+        Assert.Equal("pw.conv", d.Node);
+        Assert.Equal("Conv", d.Op);
+        Assert.Equal("pw.conv_out", d.Output);
+        Assert.True(d.Metrics.MaxAbs > 0);
+        Assert.Empty(r.PerNodeSkipped);
+    }
+
+    [Fact]
+    public void Same_seed_same_inputs_and_different_seed_different_inputs()
+    {
+        var bytes = CnnModels.ConvBnSmall().ToBytes();
+        var r1 = OrtComparison.Compare(bytes, bytes, seed: 5);
+        var r2 = OrtComparison.Compare(bytes, bytes, seed: 5);
+        Assert.Equal(r1.Inputs["input"], r2.Inputs["input"]);
+        Assert.Contains("seed 5", r1.Inputs["input"]);
+    }
+}
