@@ -1,4 +1,5 @@
 using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.TestSupport;
 
@@ -54,9 +55,9 @@ public static class ConformanceSuite
                     for (int k = 0; File.Exists(Path.Combine(set, $"input_{k}.pb")); k++)
                     {
                         string file = Path.Combine(set, $"input_{k}.pb");
-                        string n = TensorProtoFile.ReadName(file);
+                        var (n, value) = TensorProtoFile.ReadNamed(file);
                         if (n.Length == 0 || !feedNames.Contains(n)) n = k < feedNames.Count ? feedNames[k] : n;
-                        feeds[n] = AsDeclared(TensorProtoFile.Read(file), model.Graph.Inputs.FirstOrDefault(v => v.Name == n)?.ElementType);
+                        feeds[n] = AsDeclared(value, model.Graph.Inputs.FirstOrDefault(v => v.Name == n)?.ElementType);
                     }
                     var outputs = session.Run(feeds);
                     var outNames = model.Graph.Outputs.Select(v => v.Name).ToList();

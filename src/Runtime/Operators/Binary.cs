@@ -5,7 +5,7 @@ using OnnxNorm.Runtime.Execution;
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>The elementwise operators of two or more inputs with numpy broadcasting.</summary>
-internal enum BinaryKind { Add, Sub, Mul, Div, Pow, Max, Min, PRelu, Equal, Greater, Less, GreaterOrEqual, LessOrEqual, And, Or, Xor }
+internal enum BinaryKind { Add, Sub, Mul, Div, Pow, Max, Min, PRelu, Mod, Fmod, Equal, Greater, Less, GreaterOrEqual, LessOrEqual, And, Or, Xor }
 
 /// <summary>
 /// Add, Sub, Mul, Div, Pow, Max, Min, PRelu (arithmetic: result has the input type), Equal, Greater, Less,
@@ -27,8 +27,8 @@ internal sealed class Binary : IOperator
     {
         // opset < 7 had explicit broadcast/axis attributes; only the numpy form is implemented.
         if (n.Has("axis") || n.Int("broadcast", 0) != 0 && n.Opset < 7) throw n.Error("legacy 'broadcast'/'axis' attributes are not supported");
-        n.OnlyAttributes("broadcast");
-        return new Binary(kind, mean);
+        n.OnlyAttributes("broadcast", "fmod");
+        return new Binary(kind == BinaryKind.Mod && n.Int("fmod", 0) != 0 ? BinaryKind.Fmod : kind, mean);
     }, includeDouble: false);
 
     private static bool IsComparison(BinaryKind k) => k is BinaryKind.Equal or BinaryKind.Greater or BinaryKind.Less or BinaryKind.GreaterOrEqual or BinaryKind.LessOrEqual;
@@ -142,6 +142,10 @@ internal sealed class Binary : IOperator
             case BinaryKind.Max: Broadcasting.Apply(a, sa, b, sb, y, sy, new MaxOp<T>()); break;
             case BinaryKind.Min: Broadcasting.Apply(a, sa, b, sb, y, sy, new MinOp<T>()); break;
             case BinaryKind.PRelu: Broadcasting.Apply(a, sa, b, sb, y, sy, new PReluOp<T>()); break;
+            case BinaryKind.Mod when typeof(T) == typeof(float) || typeof(T) == typeof(double):
+                throw new BadInputException("Mod of floating-point tensors needs fmod = 1");
+            case BinaryKind.Mod: Broadcasting.Apply(a, sa, b, sb, y, sy, new ModOp<T>()); break;
+            case BinaryKind.Fmod: Broadcasting.Apply(a, sa, b, sb, y, sy, new FmodOp<T>()); break;
             default: throw new BadInputException($"{_kind} does not support numeric tensors");
         }
     }

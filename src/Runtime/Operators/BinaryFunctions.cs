@@ -34,3 +34,20 @@ internal readonly struct LessOrEqualOp<T> : IBinaryOp<T, bool> where T : INumber
 internal readonly struct AndOp : IBinaryOp<bool, bool> { public bool Apply(bool a, bool b) => a & b; }
 internal readonly struct OrOp : IBinaryOp<bool, bool> { public bool Apply(bool a, bool b) => a | b; }
 internal readonly struct XorOp : IBinaryOp<bool, bool> { public bool Apply(bool a, bool b) => a ^ b; }
+
+/// <summary>Mod with fmod = 0: the result takes the divisor's sign (Python); integers only.</summary>
+internal readonly struct ModOp<T> : IBinaryOp<T, T> where T : INumber<T>
+{
+    public T Apply(T a, T b)
+    {
+        if (T.IsZero(b)) return T.Zero;
+        T r = a % b;
+        return !T.IsZero(r) && (T.IsNegative(r) != T.IsNegative(b)) ? r + b : r;
+    }
+}
+
+/// <summary>Mod with fmod = 1: the result takes the dividend's sign (C fmod).</summary>
+internal readonly struct FmodOp<T> : IBinaryOp<T, T> where T : INumber<T>
+{
+    public T Apply(T a, T b) => T.IsZero(b) && typeof(T) != typeof(float) && typeof(T) != typeof(double) ? T.Zero : a % b;
+}

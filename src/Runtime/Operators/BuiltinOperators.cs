@@ -30,7 +30,7 @@ public static class BuiltinOperators
         r.Add("LeakyRelu", 6, L, Unary<LeakyReluF>.Factory(n => new LeakyReluF(n.Float("alpha", 0.01f)), "alpha"));
         r.Add("Elu", 6, L, Unary<EluF>.Factory(n => new EluF(n.Float("alpha", 1f)), "alpha"));
         r.Add("Selu", 6, L, Unary<SeluF>.Factory(n => new SeluF(n.Float("alpha", 1.67326319217681884765625f), n.Float("gamma", 1.05070102214813232421875f)), "alpha", "gamma"));
-        r.Add("PRelu", 7, L, Binary.Factory(BinaryKind.PRelu));
+        r.Add("PRelu", 6, L, Binary.Factory(BinaryKind.PRelu));
         r.Add("Clip", 6, 10, Unary<ClipF>.Factory(n => new ClipF(n.Float("min", float.NegativeInfinity), n.Float("max", float.PositiveInfinity)), "min", "max"));
         r.Add("Clip", 11, L, ComputeInFloat.Wrap(Clip.Create, includeDouble: false));
         r.Add("Sigmoid", 6, L, Unary<SigmoidF>.Factory(_ => new SigmoidF()));
@@ -45,15 +45,15 @@ public static class BuiltinOperators
         r.Add("Hardmax", 1, L, Softmax.Factory(2));
 
         // Elementwise math
-        r.Add("Add", 7, L, Binary.Factory(BinaryKind.Add));
-        r.Add("Sub", 7, L, Binary.Factory(BinaryKind.Sub));
-        r.Add("Mul", 7, L, Binary.Factory(BinaryKind.Mul));
-        r.Add("Div", 7, L, Binary.Factory(BinaryKind.Div));
-        r.Add("Pow", 7, L, Binary.Factory(BinaryKind.Pow));
-        r.Add("Max", 8, L, Binary.Factory(BinaryKind.Max));
-        r.Add("Min", 8, L, Binary.Factory(BinaryKind.Min));
-        r.Add("Sum", 8, L, Binary.Factory(BinaryKind.Add));
-        r.Add("Mean", 8, L, Binary.Factory(BinaryKind.Add, mean: true));
+        r.Add("Add", 6, L, Binary.Factory(BinaryKind.Add));
+        r.Add("Sub", 6, L, Binary.Factory(BinaryKind.Sub));
+        r.Add("Mul", 6, L, Binary.Factory(BinaryKind.Mul));
+        r.Add("Div", 6, L, Binary.Factory(BinaryKind.Div));
+        r.Add("Pow", 1, L, Binary.Factory(BinaryKind.Pow));
+        r.Add("Max", 6, L, Binary.Factory(BinaryKind.Max));
+        r.Add("Min", 6, L, Binary.Factory(BinaryKind.Min));
+        r.Add("Sum", 6, L, Binary.Factory(BinaryKind.Add));
+        r.Add("Mean", 6, L, Binary.Factory(BinaryKind.Add, mean: true));
         r.Add("Sqrt", 6, L, Unary<SqrtF>.Factory(_ => new SqrtF()));
         r.Add("Exp", 6, L, Unary<ExpF>.Factory(_ => new ExpF()));
         r.Add("Log", 6, L, Unary<LogF>.Factory(_ => new LogF()));
@@ -66,6 +66,24 @@ public static class BuiltinOperators
         r.Add("Round", 11, L, Unary<RoundF>.Factory(_ => new RoundF()));
         r.Add("Sin", 7, L, Unary<SinF>.Factory(_ => new SinF()));
         r.Add("Cos", 7, L, Unary<CosF>.Factory(_ => new CosF()));
+        r.Add("Tan", 7, L, Unary<TanF>.Factory(_ => new TanF()));
+        r.Add("Asin", 7, L, Unary<AsinF>.Factory(_ => new AsinF()));
+        r.Add("Acos", 7, L, Unary<AcosF>.Factory(_ => new AcosF()));
+        r.Add("Atan", 7, L, Unary<AtanF>.Factory(_ => new AtanF()));
+        r.Add("Sinh", 9, L, Unary<SinhF>.Factory(_ => new SinhF()));
+        r.Add("Cosh", 9, L, Unary<CoshF>.Factory(_ => new CoshF()));
+        r.Add("Asinh", 9, L, Unary<AsinhF>.Factory(_ => new AsinhF()));
+        r.Add("Acosh", 9, L, Unary<AcoshF>.Factory(_ => new AcoshF()));
+        r.Add("Atanh", 9, L, Unary<AtanhF>.Factory(_ => new AtanhF()));
+        r.Add("ThresholdedRelu", 10, L, Unary<ThresholdedReluF>.Factory(n => new ThresholdedReluF(n.Float("alpha", 1f)), "alpha"));
+        r.Add("Shrink", 9, L, Unary<ShrinkF>.Factory(n => new ShrinkF(n.Float("bias", 0f), n.Float("lambd", 0.5f)), "bias", "lambd"));
+        r.Add("Mod", 10, L, Binary.Factory(BinaryKind.Mod));
+        r.Add("Not", 1, L, Predicates.Create);
+        r.Add("IsNaN", 9, L, Predicates.Create);
+        r.Add("IsInf", 10, L, Predicates.Create);
+        r.Add("ArgMax", 1, L, ArgMax.Factory(min: false));
+        r.Add("ArgMin", 1, L, ArgMax.Factory(min: true));
+        r.Add("CumSum", 11, L, CumSum.Create);
         r.Add("Where", 9, L, ComputeInFloat.Wrap(Where.Create, includeDouble: false));
         r.Add("Equal", 7, L, Binary.Factory(BinaryKind.Equal));
         r.Add("Greater", 7, L, Binary.Factory(BinaryKind.Greater));
@@ -107,6 +125,12 @@ public static class BuiltinOperators
         r.Add("Cast", 6, L, Cast.Create);
         r.Add("CastLike", 15, L, Cast.CreateLike);
         r.Add("ConstantOfShape", 9, L, ConstantOfShape.Create);
+        r.Add("Tile", 6, L, Tile.Create);
+        r.Add("DepthToSpace", 1, L, DepthToSpace.Factory(toDepth: false));
+        r.Add("SpaceToDepth", 1, L, DepthToSpace.Factory(toDepth: true));
+        r.Add("Range", 11, L, Range.Create);
+        r.Add("GatherElements", 11, L, GatherElements.Create);
+        r.Add("Trilu", 14, L, Trilu.Create);
 
         // Reductions
         r.Add("ReduceMean", 1, L, Reduce.Factory(ReduceKind.Mean));

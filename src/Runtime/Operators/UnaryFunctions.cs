@@ -190,3 +190,25 @@ internal readonly struct ClipF(float min, float max) : IUnaryFunction
     public float Apply(float x) { float v = x < min ? min : x; return v > max ? max : v; }
     public double Apply(double x) { double v = x < min ? min : x; return v > max ? max : v; }
 }
+
+internal readonly struct TanF : IUnaryFunction { public float Apply(float x) => MathF.Tan(x); public double Apply(double x) => Math.Tan(x); }
+internal readonly struct AsinF : IUnaryFunction { public float Apply(float x) => MathF.Asin(x); public double Apply(double x) => Math.Asin(x); }
+internal readonly struct AcosF : IUnaryFunction { public float Apply(float x) => MathF.Acos(x); public double Apply(double x) => Math.Acos(x); }
+internal readonly struct AtanF : IUnaryFunction { public float Apply(float x) => MathF.Atan(x); public double Apply(double x) => Math.Atan(x); }
+internal readonly struct SinhF : IUnaryFunction { public float Apply(float x) => MathF.Sinh(x); public double Apply(double x) => Math.Sinh(x); }
+internal readonly struct CoshF : IUnaryFunction { public float Apply(float x) => MathF.Cosh(x); public double Apply(double x) => Math.Cosh(x); }
+internal readonly struct AsinhF : IUnaryFunction { public float Apply(float x) => MathF.Asinh(x); public double Apply(double x) => Math.Asinh(x); }
+internal readonly struct AcoshF : IUnaryFunction { public float Apply(float x) => MathF.Acosh(x); public double Apply(double x) => Math.Acosh(x); }
+internal readonly struct AtanhF : IUnaryFunction { public float Apply(float x) => MathF.Atanh(x); public double Apply(double x) => Math.Atanh(x); }
+
+internal readonly struct ThresholdedReluF(float alpha) : IUnaryFunction
+{
+    public float Apply(float x) => x > alpha ? x : (float.IsNaN(x) ? x : 0);
+    public double Apply(double x) => x > alpha ? x : (double.IsNaN(x) ? x : 0);
+}
+
+internal readonly struct ShrinkF(float bias, float lambd) : IUnaryFunction
+{
+    public float Apply(float x) => x < -lambd ? x + bias : x > lambd ? x - bias : (float.IsNaN(x) ? x : 0);
+    public double Apply(double x) => x < -lambd ? x + bias : x > lambd ? x - bias : (double.IsNaN(x) ? x : 0);
+}
