@@ -64,4 +64,21 @@ public class ComparisonTests
         Assert.Equal(r1.Inputs["input"], r2.Inputs["input"]);
         Assert.Contains("seed 5", r1.Inputs["input"]);
     }
+
+    [Fact]
+    public void Orts_own_bn_folding_is_equivalent_under_close_tolerance()
+    {
+        // ORT's basic optimisation level folds every BatchNormalization into its Conv; the saved result must
+        // compute the same logits as the original within the default tolerance. A real use of compare.
+        string dir = TestSupport.TestData.NewTempDir();
+        string folded = Path.Combine(dir, "folded.onnx");
+        string original = TestSupport.TestData.TestModel("convbn_small.onnx");
+        using (OnnxNorm.Runtime.Ort.OrtSession.FromFile(original, new() { OptimizationLevel = OnnxNorm.Runtime.Ort.GraphOptimizationLevel.Basic, OptimizedModelPath = folded, IntraOpThreads = 1 })) { }
+        var r = OrtComparison.Compare(ModelSource.FromFile(folded), ModelSource.FromFile(original),
+            OneThread with { PerNode = true, Shapes = OnnxNorm.Runtime.Data.ShapeOverrides.Parse(new[] { "input=4x3x32x32" }) });
+        Assert.True(r.Equivalent, $"max abs {r.Outputs["logits"].MaxAbs}");
+        Assert.Equal(new long[] { 4, 10 }, r.Outputs["logits"].Shape);
+        Assert.Equal(1.0, r.Outputs["logits"].ArgmaxAgreement);
+        Assert.Null(r.FirstDivergence);
+    }
 }
