@@ -81,4 +81,28 @@ public class ComparisonTests
         Assert.Equal(1.0, r.Outputs["logits"].ArgmaxAgreement);
         Assert.Null(r.FirstDivergence);
     }
+
+    [Fact]
+    public void A_float16_model_compares_with_its_float32_original()
+    {
+        // y = relu(x * 0.5) in float32 and in float16.
+        static byte[] Model(OnnxNorm.Graph.ElementType t)
+        {
+            var b = new ModelBuilder(opset: 17);
+            b.Input("x", t, 2, 8);
+            b.Initializer("half", t, new long[] { 1 }, new[] { 0.5 });
+            b.Op("Relu", "y", b.Op("Mul", "m", "x", "half"));
+            b.Output("y", t, 2, 8);
+            return b.ToBytes();
+        }
+        // The random inputs follow A (float32); B gets them rounded to half, which the comparison must see.
+        var r = OrtComparison.Compare(ModelSource.FromBytes(Model(OnnxNorm.Graph.ElementType.Float), "fp32"),
+            ModelSource.FromBytes(Model(OnnxNorm.Graph.ElementType.Float16), "fp16"), OneThread with { PerNode = true });
+        var y = r.Outputs["y"];
+        Assert.Equal("float32", y.ElementType);
+        Assert.Equal("float16", y.ReferenceElementType);
+        Assert.True(y.MaxAbs > 0);      // half rounding is visible...
+        Assert.True(r.Equivalent);      // ...and within the float16 tolerance
+        Assert.Null(r.FirstDivergence);
+    }
 }

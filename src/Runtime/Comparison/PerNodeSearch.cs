@@ -28,7 +28,7 @@ public static class PerNodeSearch
             {
                 if (!results.TryGetValue(v.Name, out var pair)) continue;
                 compared++;
-                var metrics = TensorComparer.Compare(pair.A, pair.B, options.Tolerance.For(pair.B.ElementType));
+                var metrics = TensorComparer.Compare(pair.A, pair.B, options.Tolerance.For(TensorComparer.ToleranceType(pair.A.ElementType, pair.B.ElementType)));
                 if (!metrics.Passes)
                 {
                     var node = v.Producer!;
@@ -64,7 +64,7 @@ public static class PerNodeSearch
         {
             return RunExposed(a, b, labelA, labelB, chunk.Select(v => v.Name).ToList(), inputs, sessionOptions);
         }
-        catch (OrtException) when (chunk.Count > 1)
+        catch (BadInputException) when (chunk.Count > 1)
         {
             // ORT rejected some value as a graph output (e.g. not a tensor, or a type it cannot infer): retry
             // one by one and skip the ones it rejects.
@@ -75,11 +75,11 @@ public static class PerNodeSearch
                 {
                     foreach (var kv in RunExposed(a, b, labelA, labelB, new List<string> { v.Name }, inputs, sessionOptions)) merged[kv.Key] = kv.Value;
                 }
-                catch (OrtException) { skipped.Add(v.Name); }
+                catch (BadInputException) { skipped.Add(v.Name); }
             }
             return merged;
         }
-        catch (OrtException)
+        catch (BadInputException)
         {
             skipped.Add(chunk[0].Name);
             return new();
@@ -110,7 +110,7 @@ public static class PerNodeSearch
         }
         finally { outputs.RemoveRange(original, outputs.Count - original); }
         using var engine = OrtEngine.FromBytes(bytes, label, sessionOptions);
-        var feed = inputs.Where(kv => engine.Inputs.Any(i => i.Name == kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var feed = ComparisonInputs.AdaptTo(engine.Inputs, inputs);
         return engine.Run(feed, names);
     }
 }
