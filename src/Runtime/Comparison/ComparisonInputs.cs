@@ -30,10 +30,11 @@ public static class ComparisonInputs
             }
             else missing.Add(input);
         }
-        foreach (var (name, v) in InputGenerator.Generate(missing, options.Seed, options.Shapes))
+        foreach (var (name, v) in InputGenerator.Generate(missing, options.Seed, options.Shapes, options.Distribution))
         {
             values[name] = v;
-            sources[name] = $"random (seed {options.Seed}) {v}";
+            string how = v.ElementType.IsFloatingPoint() ? $"{options.Distribution.ToString().ToLowerInvariant()}, " : "";
+            sources[name] = $"random ({how}seed {options.Seed}) {v}";
         }
         return (values, sources);
     }

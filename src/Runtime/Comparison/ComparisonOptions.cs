@@ -9,6 +9,9 @@ public sealed record ComparisonOptions
     /// <summary>Seed of the random inputs (inputs not given in <see cref="Inputs"/>).</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>How random floating-point inputs are drawn.</summary>
+    public FloatDistribution Distribution { get; init; } = FloatDistribution.Normal;
+
     public TolerancePolicy Tolerance { get; init; } = TolerancePolicy.Default;
 
     /// <summary>Inputs given by the caller, by name; the others are generated from <see cref="Seed"/>.</summary>
