@@ -197,4 +197,46 @@ public class CheckStatsTests
         Assert.Contains("measured as if frozen", r.Stdout);
         Assert.Contains("default statistics", r.Stdout);
     }
+
+    [Theory, MemberData(nameof(Engines))]
+    public void A_model_with_two_inputs_takes_named_data_and_json_on_stdout(string engine)
+    {
+        // u → bnU, v → bnV, then Add. bnU's statistics fit the data; bnV's mean is off by 2σ on channel 0.
+        string dir = TestData.NewTempDir();
+        var b = new TestModels.ModelBuilder(opset: 15);
+        b.Input("u", ElementType.Float, "N", 2, 3, 3);
+        b.Input("v", ElementType.Float, "N", 2, 3, 3);
+        foreach (var (name, mean) in new[] { ("bnU", new double[] { 1, -1 }), ("bnV", new double[] { 2 + 2 * Math.Sqrt(1 + 1e-5), -1 }) })
+        {
+            b.Initializer($"{name}.s", ElementType.Float, new long[] { 2 }, new double[] { 1, 1 });
+            b.Initializer($"{name}.b", ElementType.Float, new long[] { 2 }, new double[] { 0, 0 });
+            b.Initializer($"{name}.m", ElementType.Float, new long[] { 2 }, mean);
+            b.Initializer($"{name}.v", ElementType.Float, new long[] { 2 }, new double[] { 1, 1 });
+            b.Node("BatchNormalization", new[] { name == "bnU" ? "u" : "v", $"{name}.s", $"{name}.b", $"{name}.m", $"{name}.v" }, new[] { name + ".out" }, name);
+        }
+        b.Node("Add", new[] { "bnU.out", "bnV.out" }, new[] { "y" }, "add");
+        b.Output("y", ElementType.Float, "N", 2, 3, 3);
+        string model = Path.Combine(dir, "two.onnx");
+        b.Save(model);
+        // Each channel holds +1/−1 around its mean in equal numbers: mean exactly m, population variance exactly 1.
+        TensorValue Data(double m0, double m1)
+        {
+            var d = new float[2 * 2 * 9];
+            for (int n = 0; n < 2; n++)
+                for (int c = 0; c < 2; c++)
+                    for (int i = 0; i < 9; i++)
+                        d[(n * 2 + c) * 9 + i] = (float)((c == 0 ? m0 : m1) + (n == 0 ? 1 : -1));
+            return TensorValue.FromFloats(new long[] { 2, 2, 3, 3 }, d);
+        }
+        NpyFile.Write(Path.Combine(dir, "u.npy"), Data(1, -1));
+        NpyFile.Write(Path.Combine(dir, "v.npy"), Data(2, -1));
+        var r = CliHarness.Run("check-stats", model, "--data", "v=" + Path.Combine(dir, "v.npy"), "--data", "u=" + Path.Combine(dir, "u.npy"), "--engine", engine, "--json", "-");
+        Assert.True(r.ExitCode == 1, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal("bnV", doc.RootElement.GetProperty("layers")[0].GetProperty("node").GetString());
+        Assert.Equal(new[] { 0 }, Ints(Layer(doc, "bnV").GetProperty("flaggedChannels")));
+        Assert.Equal(2.0, Layer(doc, "bnV").GetProperty("channels")[0].GetProperty("meanShift").GetDouble(), 5);
+        Assert.False(Layer(doc, "bnU").GetProperty("flagged").GetBoolean());
+        Assert.Equal(2, CliHarness.Run("check-stats", model, "--data", Path.Combine(dir, "u.npy"), "--engine", engine).ExitCode);
+    }
 }

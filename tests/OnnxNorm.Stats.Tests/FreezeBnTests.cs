@@ -173,4 +173,25 @@ public class FreezeBnTests
         var t = b.Graph.Initializer.Single(i => i.Name == name);
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray();
     }
+
+    // The native executor runs every BN opset, BN-6 included (which ORT 1.30 cannot load).
+    [Theory]
+    [InlineData("bn15")]
+    [InlineData("bn9")]
+    [InlineData("bn6")]
+    public void Frozen_model_computes_exactly_what_inference_mode_bn_computes_on_the_native_executor(string style)
+    {
+        using var frozen = ModelLoader.Load(Save(ConvBnModel(style), "train.onnx"));
+        new FreezeBatchNormPass().Run(frozen);
+        var reference = ConvBnModel("inference");
+        if (style != "bn15") { reference.Model.OpsetImport[0].Version = style == "bn9" ? 9 : 6; reference.Model.IrVersion = style == "bn9" ? 7 : 3; }
+        if (style == "bn6") foreach (var n in reference.Graph.Node.Where(n => n.OpType == "BatchNormalization")) n.Attribute.Add(ModelBuilder.Attribute("is_test", 1));
+        using var referenceModel = ModelLoader.Load(reference.ToBytes());
+        var rng = new DeterministicRandom(10);
+        var x = TensorValue.FromFloats(new long[] { 2, 3, 8, 8 }, rng.Normals(2 * 3 * 64).Select(v => (float)v).ToArray());
+        var feeds = new Dictionary<string, TensorValue> { ["x"] = x };
+        var got = OnnxNorm.Runtime.Execution.NativeSession.Create(frozen).Run(feeds)["y"].AsSpan<float>().ToArray();
+        var want = OnnxNorm.Runtime.Execution.NativeSession.Create(referenceModel).Run(feeds)["y"].AsSpan<float>().ToArray();
+        Assert.Equal(want, got);
+    }
 }
