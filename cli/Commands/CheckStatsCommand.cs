@@ -82,9 +82,15 @@ public static class CheckStatsCommand
 
     private static TimeSpan TimePlainInference(ActivationEngineFactory factory, Model model, CalibrationData data)
     {
-        // One untimed batch first, so JIT and first-touch costs do not count against plain inference.
+        // One untimed batch through each path first (plain, and watched with statistics), so JIT and
+        // first-touch costs count against neither side: the ratio is the steady-state overhead.
         using (var warm = factory(model, new HashSet<string>()))
             foreach (var feeds in data.Batches().Take(1)) warm.Run(feeds, static (_, _) => { });
+        var layers = BatchNormLayer.InMainGraph(model, new List<string>());
+        var scratch = new Dictionary<string, ChannelMomentsAccumulator>(StringComparer.Ordinal);
+        foreach (var l in layers) scratch.TryAdd(l.InputName, new ChannelMomentsAccumulator(l.Channels));
+        using (var warm = factory(model, scratch.Keys.ToHashSet(StringComparer.Ordinal)))
+            foreach (var feeds in data.Batches().Take(1)) warm.Run(feeds, (name, v) => scratch[name].AddBatch(v, name));
         var clock = Stopwatch.StartNew();
         using var engine = factory(model, new HashSet<string>());
         foreach (var feeds in data.Batches()) engine.Run(feeds, static (_, _) => { });

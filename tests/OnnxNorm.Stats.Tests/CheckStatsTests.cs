@@ -111,6 +111,7 @@ public class CheckStatsTests
             for (int c = 0; c < PlantedModels.C; c++) Assert.Equal(1.0, var2[c] / trueVar2[c], 3);
             // The tensor names the user knows survive.
             Assert.Equal("bn2.running_var", bn2.Input(4)!.Name);
+            Assert.Null(OnnxNorm.Passes.GraphInvariants.FindProblem(m));
         }
         var check = CliHarness.Run("check-stats", fixedModel, "--data", data, "--engine", engine);
         Assert.True(check.ExitCode == 0, check.Stderr + check.Stdout);

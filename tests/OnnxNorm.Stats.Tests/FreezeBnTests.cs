@@ -84,6 +84,7 @@ public class FreezeBnTests
             Assert.False(BatchNormMode.Of(bn).IsTraining);
             Assert.Equal(0, bn.GetInt("training_mode", 0));
         }
+        Assert.Null(GraphInvariants.FindProblem(m));
         // Freezing twice changes nothing.
         Assert.False(new FreezeBatchNormPass().Run(m).Modified);
     }
@@ -100,6 +101,7 @@ public class FreezeBnTests
         Assert.Equal("Identity", rm.Producer!.OpType);
         Assert.Equal("bn1.mean", rm.Producer.Input(0)!.Name);
         Assert.Equal("bn2.var", m.Graph.Nodes.Single(n => n.Name == "neg").Input(0)!.Name);
+        Assert.Null(GraphInvariants.FindProblem(m));
     }
 
     [Fact]
