@@ -3,8 +3,8 @@
 # ratio and the median. MODEL=small (default): testmodels/convbn_small.onnx, BATCHES batches of
 # [BATCH, 3, 32, 32]. MODEL=resnet18: the ResNet-18-class model on [BATCH, 3, 224, 224] (slow on the
 # native executor: minutes per pass on a shared 2-core machine).
-# check-stats --timing times one plain-inference pass (after one warm-up batch) and then the statistics
-# pass, in the same process and on the same engine. --no-root-cause: the root-cause passes (one per BN
+# check-stats --timing times plain inference and the statistics pass alternately (best of 3 each, after one
+# warm-up batch per path), in the same process on the same engine. --no-root-cause: the root-cause passes (one per BN
 # level) only run when something is flagged, and random data flags everything; they are timed separately below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
