@@ -2,7 +2,8 @@ namespace OnnxNorm.Runtime.Statistics;
 
 /// <summary>
 /// Runs a model on one batch and hands over the intermediate values it was asked to watch (the BN inputs).
-/// A value handed to the callback is only valid during the call. Two implementations: the native executor
+/// A value handed to the callback is only valid during the call. Calls for different values may come from
+/// several threads at once; each value is handed over once per batch. Two implementations: the native executor
 /// (an observer sees each value as it is produced) and ONNX Runtime (the values become extra outputs).
 /// </summary>
 public interface IActivationEngine : IDisposable

@@ -34,7 +34,8 @@ public static class StatisticsCollector
                 if (!byInput.TryGetValue(name, out var acc)) return;
                 long before = acc.Count;
                 acc.AddBatch(value, labels[name]);
-                smallest = Math.Min(smallest, acc.Count - before);
+                long added = acc.Count - before;
+                lock (byInput) smallest = Math.Min(smallest, added);
             });
             batches++;
         }
