@@ -16,6 +16,7 @@ public static class Verbs
             OptimizeCommand.Create(),
             RunCommand.Create(),
             CompareCommand.Create(),
+            BenchCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

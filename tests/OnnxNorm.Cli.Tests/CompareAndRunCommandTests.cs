@@ -89,7 +89,6 @@ public class CompareAndRunCommandTests
         Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={Path.Combine(dir, "missing.npy")}"), "not found");
         Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, Path.Combine(dir, "missing.onnx")), "missing.onnx");
         Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, ConvBnSmall, "--tolerance", "tight"), "tight");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall), "native engine");
         Onnxnorm.AssertBadInput(Onnxnorm.Run("run", ConvBnSmall, "--shape", "input=1x4x32x32"), "dim 1 must be 3");
         Onnxnorm.AssertBadInput(Onnxnorm.Run("run", ConvBnSmall, "--engine", "gpu"), "unknown engine");
     }
