@@ -1,0 +1,215 @@
+namespace OnnxNorm.Runtime.Kernels;
+
+/// <summary>
+/// Produces a block of one group's im2col matrix (rows = (channel, kernel offset), columns = output
+/// positions) directly in the micro-kernel's packed-B layout, so the full im2col matrix (9x the input for
+/// a 3x3 conv) is never written to memory. 1-D and 2-D convolutions take a row-wise path that copies the
+/// contiguous interior of each output row and writes zeros for the padding; 3-D and higher use plain index
+/// math, which is slower but correct for those rare shapes.
+/// </summary>
+internal sealed unsafe class Im2ColPacker
+{
+    private const int Nr = GemmMicroKernel.Columns;
+
+    private readonly ConvGeometry _g;
+    private readonly bool _planar;
+    // The convolution seen as 2-D (1-D gets a unit height; a 1x1 stride-1 unpadded conv becomes one long row).
+    private readonly int _ih, _iw, _oh, _ow, _kh, _kw, _sh, _sw, _dh, _dw, _ph, _pw;
+
+    public Im2ColPacker(ConvGeometry g)
+    {
+        _g = g;
+        int r = g.SpatialRank;
+        _planar = r <= 2;
+        if (!_planar) return;
+        bool pointwise = g.Kernel.All(k => k == 1) && g.Strides.All(s => s == 1)
+            && g.PadsBegin.All(p => p == 0) && g.PadsEnd.All(p => p == 0);
+        if (pointwise || r == 1)
+        {
+            _ih = 1; _oh = 1; _kh = 1; _sh = 1; _dh = 1; _ph = 0;
+        }
+        if (pointwise)
+        {
+            _iw = g.InputSize; _ow = g.OutputSize; _kw = 1; _sw = 1; _dw = 1; _pw = 0;
+        }
+        else if (r == 1)
+        {
+            _iw = g.InputSpatial[0]; _ow = g.OutputSpatial[0]; _kw = g.Kernel[0];
+            _sw = g.Strides[0]; _dw = g.Dilations[0]; _pw = g.PadsBegin[0];
+        }
+        else
+        {
+            _ih = g.InputSpatial[0]; _iw = g.InputSpatial[1];
+            _oh = g.OutputSpatial[0]; _ow = g.OutputSpatial[1];
+            _kh = g.Kernel[0]; _kw = g.Kernel[1];
+            _sh = g.Strides[0]; _sw = g.Strides[1];
+            _dh = g.Dilations[0]; _dw = g.Dilations[1];
+            _ph = g.PadsBegin[0]; _pw = g.PadsBegin[1];
+        }
+    }
+
+    /// <summary>
+    /// Packs rows [pc, pc+kc) and columns [jc, jc+nc) of the im2col matrix of the group whose first input
+    /// channel starts at <paramref name="input"/>.
+    /// </summary>
+    public void Pack(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        if (_planar) PackPlanar(input, pc, kc, jc, nc, destination);
+        else PackGeneric(input, pc, kc, jc, nc, destination);
+    }
+
+    private void PackPlanar(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        int kernelArea = _kh * _kw, inputArea = _ih * _iw;
+        long panelStride = (long)kc * Nr;
+        int paddedColumns = PackedGemm.RoundUp(nc, Nr);
+        int firstOh = jc / _ow, firstOw = jc % _ow;
+        for (int p = 0; p < kc; p++)
+        {
+            int row = pc + p;
+            int channel = row / kernelArea, offset = row % kernelArea;
+            int kh = offset / _kw, kw = offset % _kw;
+            float* plane = input + (long)channel * inputArea;
+            // Output columns ow whose input column iw = ow·sw − pw + kw·dw is inside [0, iw).
+            int shift = kw * _dw - _pw;
+            int owLo = Math.Clamp(CeilDivSigned(-shift, _sw), 0, _ow);
+            int owHi = Math.Clamp(CeilDivSigned(_iw - shift, _sw), owLo, _ow);
+
+            var cursor = new PanelCursor(destination + p * Nr, panelStride);
+            int oh = firstOh, ow = firstOw, left = nc;
+            while (left > 0)
+            {
+                int run = Math.Min(_ow - ow, left);
+                int ih = oh * _sh - _ph + kh * _dh;
+                if ((uint)ih >= (uint)_ih)
+                {
+                    cursor.Zeros(run);
+                }
+                else
+                {
+                    float* inputRow = plane + (long)ih * _iw + shift;
+                    int end = ow + run;
+                    int a = Math.Min(Math.Max(ow, owLo), end), b = Math.Max(Math.Min(end, owHi), a);
+                    cursor.Zeros(a - ow);
+                    if (_sw == 1) cursor.Copy(inputRow + a, b - a);
+                    else cursor.CopyStrided(inputRow + (long)a * _sw, _sw, b - a);
+                    cursor.Zeros(end - b);
+                }
+                left -= run;
+                ow += run;
+                if (ow == _ow) { ow = 0; oh++; }
+            }
+            cursor.Zeros(paddedColumns - nc);
+        }
+    }
+
+    private void PackGeneric(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        var g = _g;
+        int r = g.SpatialRank, kernelSize = g.KernelSize, inputSize = g.InputSize;
+        Span<int> kIdx = stackalloc int[r];
+        Span<int> oIdx = stackalloc int[r];
+        long panelStride = (long)kc * Nr;
+        int paddedColumns = PackedGemm.RoundUp(nc, Nr);
+        for (int p = 0; p < kc; p++)
+        {
+            int row = pc + p;
+            int channel = row / kernelSize;
+            Unravel(row % kernelSize, g.Kernel, kIdx);
+            float* plane = input + (long)channel * inputSize;
+            var cursor = new PanelCursor(destination + p * Nr, panelStride);
+            for (int j = 0; j < nc; j++)
+            {
+                Unravel(jc + j, g.OutputSpatial, oIdx);
+                long offset = 0;
+                bool inside = true;
+                for (int d = 0; d < r; d++)
+                {
+                    int pos = oIdx[d] * g.Strides[d] - g.PadsBegin[d] + kIdx[d] * g.Dilations[d];
+                    if ((uint)pos >= (uint)g.InputSpatial[d]) { inside = false; break; }
+                    offset = offset * g.InputSpatial[d] + pos;
+                }
+                cursor.Put(inside ? plane[offset] : 0f);
+            }
+            cursor.Zeros(paddedColumns - nc);
+        }
+    }
+
+    private static void Unravel(int index, int[] dims, Span<int> result)
+    {
+        for (int d = dims.Length - 1; d >= 0; d--)
+        {
+            result[d] = index % dims[d];
+            index /= dims[d];
+        }
+    }
+
+    /// <summary>ceil(a / b) for b &gt; 0 and any sign of a.</summary>
+    private static int CeilDivSigned(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+
+    /// <summary>
+    /// Writes one packed row (a fixed p) across consecutive panels: 16 values go to a panel, then the
+    /// cursor jumps kc·16 floats to the same row of the next panel.
+    /// </summary>
+    private struct PanelCursor
+    {
+        private float* _row;
+        private int _column;
+        private readonly long _panelStride;
+
+        public PanelCursor(float* row, long panelStride)
+        {
+            _row = row;
+            _column = 0;
+            _panelStride = panelStride;
+        }
+
+        public void Put(float value)
+        {
+            _row[_column] = value;
+            if (++_column == Nr) { _column = 0; _row += _panelStride; }
+        }
+
+        public void Zeros(int count)
+        {
+            while (count > 0)
+            {
+                int chunk = Math.Min(Nr - _column, count);
+                new Span<float>(_row + _column, chunk).Clear();
+                Advance(chunk);
+                count -= chunk;
+            }
+        }
+
+        public void Copy(float* source, int count)
+        {
+            while (count > 0)
+            {
+                int chunk = Math.Min(Nr - _column, count);
+                new ReadOnlySpan<float>(source, chunk).CopyTo(new Span<float>(_row + _column, chunk));
+                source += chunk;
+                Advance(chunk);
+                count -= chunk;
+            }
+        }
+
+        public void CopyStrided(float* source, int stride, int count)
+        {
+            while (count > 0)
+            {
+                int chunk = Math.Min(Nr - _column, count);
+                float* dst = _row + _column;
+                for (int j = 0; j < chunk; j++) dst[j] = source[(long)j * stride];
+                source += (long)chunk * stride;
+                Advance(chunk);
+                count -= chunk;
+            }
+        }
+
+        private void Advance(int chunk)
+        {
+            _column += chunk;
+            if (_column == Nr) { _column = 0; _row += _panelStride; }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+namespace OnnxNorm.Runtime.Kernels;
+
+/// <summary>
+/// One or more independent GEMMs of the same shape (e.g. one per batch item and group of a convolution):
+/// C_p[M, N] = (accumulate ? C_p : 0) + A_p·B_p, with A_p already packed (<see cref="PackedMatrixA"/>) and B_p
+/// packed block by block on demand, so a convolution never materialises its full im2col matrix.
+/// </summary>
+internal abstract unsafe class PackedGemmProblem
+{
+    protected PackedGemmProblem(int m, int n, int k, int count)
+    {
+        M = m;
+        N = n;
+        K = k;
+        Count = count;
+    }
+
+    public int M { get; }
+    public int N { get; }
+    public int K { get; }
+    /// <summary>How many independent products share this shape.</summary>
+    public int Count { get; }
+
+    /// <summary>Start of problem <paramref name="index"/>'s packed A (all K blocks).</summary>
+    public abstract float* PackedA(int index);
+
+    /// <summary>Packs B_p[pc..pc+kc, jc..jc+nc] as ceil(nc/16) zero-padded [kc][16] panels.</summary>
+    public abstract void PackB(int index, int pc, int kc, int jc, int nc, float* destination);
+
+    /// <summary>Start of C_p (row-major with <see cref="Ldc"/>).</summary>
+    public abstract float* C(int index);
+    public abstract int Ldc { get; }
+
+    /// <summary>Problem p's row bias, padded to a multiple of 6 rows; null for none.</summary>
+    public virtual float* RowBias(int index) => null;
+
+    /// <summary>Column bias (N values); null for none.</summary>
+    public virtual float* ColumnBias(int index) => null;
+
+    public Activation Activation { get; init; }
+
+    /// <summary>Adds to what C holds instead of overwriting it (GEMM with beta != 0).</summary>
+    public bool AccumulateIntoC { get; init; }
+}
+
+/// <summary>
+/// The cache-blocked loop nest around <see cref="GemmMicroKernel"/> (the BLIS order): N in blocks of
+/// <see cref="ColumnBlock"/>, K in blocks of <see cref="DepthBlock"/> (one packed B block, ~512 KB, lives in L2),
+/// M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 16-column micro-panels of B
+/// (in L1) against every 6-row micro-panel of A.
+/// Parallelism splits the output into independent tiles (N ranges first, M ranges when N is too small,
+/// e.g. 7x7 feature maps), each packing its own B, so threads share nothing but read-only A.
+/// </summary>
+internal static unsafe class PackedGemm
+{
+    public const int DepthBlock = 256;
+    public const int ColumnBlock = 512;
+    public const int RowBlock = 96;
+
+    private const int MinColumnsPerTask = 64;
+
+    public static void Run(PackedGemmProblem problem, int threads)
+    {
+        int m = problem.M, n = problem.N;
+        if (m == 0 || n == 0) return;
+        const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        threads = Math.Max(1, threads);
+        // Below ~0.25 M multiply-adds the pool hand-off costs more than the second core saves.
+        if ((long)m * n * problem.K * problem.Count < 250_000) threads = 1;
+
+        // Choose the tiling of the output into tasks.
+        int columnsPerTask = ColumnBlock;
+        int rowsPerTask = PackedMatrixA.PaddedRows(m);
+        if (threads > 1)
+        {
+            int wanted = 2 * threads; // a little slack for a noisy, shared machine
+            long tasks = (long)problem.Count * CeilDiv(n, columnsPerTask);
+            if (tasks < wanted)
+            {
+                int perProblem = CeilDiv(wanted, problem.Count);
+                columnsPerTask = Math.Max(MinColumnsPerTask, RoundUp(CeilDiv(n, perProblem), nr));
+                tasks = (long)problem.Count * CeilDiv(n, columnsPerTask);
+                if (tasks < wanted)
+                {
+                    int rowSplits = (int)CeilDiv(wanted, tasks);
+                    rowsPerTask = Math.Max(mr, RoundUp(CeilDiv(m, rowSplits), mr));
+                }
+            }
+        }
+        int columnTasks = CeilDiv(n, columnsPerTask), rowTasks = CeilDiv(m, rowsPerTask);
+        int perProblemTasks = columnTasks * rowTasks;
+        int totalTasks = problem.Count * perProblemTasks;
+
+        void RunTask(int task)
+        {
+            int index = task / perProblemTasks, rest = task % perProblemTasks;
+            int j0 = rest / rowTasks * columnsPerTask, i0 = rest % rowTasks * rowsPerTask;
+            RunTile(problem, index, i0, Math.Min(m, i0 + rowsPerTask), j0, Math.Min(n, j0 + columnsPerTask));
+        }
+
+        if (threads == 1 || totalTasks == 1)
+        {
+            for (int t = 0; t < totalTasks; t++) RunTask(t);
+        }
+        else
+        {
+            Parallel.For(0, totalTasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, RunTask);
+        }
+    }
+
+    private static void RunTile(PackedGemmProblem problem, int index, int rowStart, int rowEnd, int columnStart, int columnEnd)
+    {
+        const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        int k = problem.K, ldc = problem.Ldc;
+        int mPadded = PackedMatrixA.PaddedRows(problem.M);
+        float* packedA = problem.PackedA(index);
+        float* c = problem.C(index);
+        float* rowBias = problem.RowBias(index);
+        float* columnBias = problem.ColumnBias(index);
+        var activation = problem.Activation;
+        float* packedB = ThreadScratch.Get(DepthBlock * RoundUp(ColumnBlock, nr));
+        float* edgeTile = stackalloc float[mr * nr];
+        float* edgeColumnBias = stackalloc float[nr];
+
+        for (int jc = columnStart; jc < columnEnd; jc += ColumnBlock)
+        {
+            int nc = Math.Min(ColumnBlock, columnEnd - jc);
+            if (k == 0)
+            {
+                // An empty sum: the result is just the epilogue applied to zero (or to C).
+                ZeroDepthTile(problem, c, ldc, rowBias, columnBias, rowStart, rowEnd, jc, nc);
+                continue;
+            }
+            for (int pc = 0; pc < k; pc += DepthBlock)
+            {
+                int kc = Math.Min(DepthBlock, k - pc);
+                bool accumulate = pc > 0 || problem.AccumulateIntoC;
+                bool finish = pc + kc == k;
+                problem.PackB(index, pc, kc, jc, nc, packedB);
+                float* aBlock = packedA + (long)pc * mPadded;
+                for (int ic = rowStart; ic < rowEnd; ic += RowBlock)
+                {
+                    int icEnd = Math.Min(rowEnd, ic + RowBlock);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int width = Math.Min(nr, nc - jr);
+                        float* bPanel = packedB + (long)jr * kc;
+                        float* colBias = null;
+                        if (finish && columnBias != null)
+                        {
+                            if (width == nr) colBias = columnBias + jc + jr;
+                            else
+                            {
+                                for (int j = 0; j < nr; j++) edgeColumnBias[j] = j < width ? columnBias[jc + jr + j] : 0;
+                                colBias = edgeColumnBias;
+                            }
+                        }
+                        for (int ir = ic; ir < icEnd; ir += mr)
+                        {
+                            int height = Math.Min(mr, problem.M - ir);
+                            float* aPanel = aBlock + (long)ir * kc;
+                            float* cTile = c + (long)ir * ldc + jc + jr;
+                            float* rb = rowBias == null ? null : rowBias + ir;
+                            if (height == mr && width == nr)
+                            {
+                                GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
+                                continue;
+                            }
+                            // Edge tile: run the full kernel on a scratch tile, copy back only the valid part.
+                            if (accumulate)
+                                for (int r = 0; r < height; r++)
+                                    for (int j = 0; j < width; j++) edgeTile[r * nr + j] = cTile[(long)r * ldc + j];
+                            GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
+                            for (int r = 0; r < height; r++)
+                                for (int j = 0; j < width; j++) cTile[(long)r * ldc + j] = edgeTile[r * nr + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void ZeroDepthTile(PackedGemmProblem problem, float* c, int ldc, float* rowBias, float* columnBias,
+        int rowStart, int rowEnd, int jc, int nc)
+    {
+        for (int i = rowStart; i < rowEnd; i++)
+            for (int j = jc; j < jc + nc; j++)
+            {
+                float v = problem.AccumulateIntoC ? c[(long)i * ldc + j] : 0;
+                if (rowBias != null) v += rowBias[i];
+                if (columnBias != null) v += columnBias[j];
+                c[(long)i * ldc + j] = ReferenceConv.Apply(v, problem.Activation);
+            }
+    }
+
+    internal static int CeilDiv(int a, int b) => (a + b - 1) / b;
+    internal static long CeilDiv(long a, long b) => (a + b - 1) / b;
+    internal static int RoundUp(int a, int b) => CeilDiv(a, b) * b;
+}
