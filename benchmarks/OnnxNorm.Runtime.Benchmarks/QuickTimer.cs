@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using OnnxNorm.Runtime.Kernels;
+
+namespace OnnxNorm.Runtime.Benchmarks;
+
+/// <summary>
+/// A fast Stopwatch-median mode for iterating on kernels (BenchmarkDotNet takes many minutes per run on a
+/// 2-core machine). Medians, because other work shares these cores.
+/// </summary>
+public static class QuickTimer
+{
+    public static double MedianSeconds(Action action, double budgetSeconds = 0.4, int minRuns = 5)
+    {
+        action(); // warm-up: JIT tiers, thread-local scratch, pool threads
+        action();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (times.Count < minRuns || (total.Elapsed.TotalSeconds < budgetSeconds && times.Count < 1000))
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    public static void Run(string[] filters)
+    {
+        bool Wanted(string name) => filters.Length == 0 || filters.Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
+        Console.WriteLine($"{"layer",-28} {"GFLOP",7} {"x",2} {"1 thr ms",9} {"GFLOP/s",8} {"2 thr ms",9} {"GFLOP/s",8}");
+        double total1 = 0, total2 = 0, totalFlops = 0;
+        foreach (var layer in ResNet18Layers.All)
+        {
+            if (!Wanted(layer.Name)) continue;
+            var (kernel, x, y) = ResNet18Layers.Instantiate(layer.Geometry);
+            double flops = 2.0 * layer.Geometry.MultiplyAdds;
+            double t1 = MedianSeconds(() => kernel.Run(x, y, 1));
+            double t2 = MedianSeconds(() => kernel.Run(x, y, 2));
+            total1 += t1 * layer.Count; total2 += t2 * layer.Count; totalFlops += flops * layer.Count;
+            Console.WriteLine($"{layer.Name,-28} {flops / 1e9,7:F3} {layer.Count,2} {t1 * 1e3,9:F3} {flops / t1 / 1e9,8:F1} {t2 * 1e3,9:F3} {flops / t2 / 1e9,8:F1}");
+        }
+        if (totalFlops > 0)
+            Console.WriteLine($"{"all convs (weighted)",-28} {totalFlops / 1e9,7:F3} {"",2} {total1 * 1e3,9:F3} {totalFlops / total1 / 1e9,8:F1} {total2 * 1e3,9:F3} {totalFlops / total2 / 1e9,8:F1}");
+        foreach (var shape in new[] { "512x512x512", "64x3136x576", "1x1000x512T" })
+        {
+            if (!Wanted(shape)) continue;
+            var (m, n, k, transB) = GemmShapes.Parse(shape);
+            var rng = new Random(2);
+            var a = Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble()).ToArray();
+            var b = Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble()).ToArray();
+            var c = new float[m * n];
+            double flops = 2.0 * m * n * k;
+            double t1 = MedianSeconds(() => Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, 1));
+            double t2 = MedianSeconds(() => Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, 2));
+            Console.WriteLine($"{"gemm " + shape,-28} {flops / 1e9,7:F3} {"",2} {t1 * 1e3,9:F3} {flops / t1 / 1e9,8:F1} {t2 * 1e3,9:F3} {flops / t2 / 1e9,8:F1}");
+        }
+    }
+}
