@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
@@ -13,6 +15,8 @@ internal sealed unsafe class Im2ColPacker
 
     private readonly ConvGeometry _g;
     private readonly bool _planar;
+    // Stride 1 with as many output as input columns: column n of every im2col row reads input n + const.
+    private readonly bool _shifted;
     // The convolution seen as 2-D (1-D gets a unit height; a 1x1 stride-1 unpadded conv becomes one long row).
     private readonly int _ih, _iw, _oh, _ow, _kh, _kw, _sh, _sw, _dh, _dw, _ph, _pw;
 
@@ -46,6 +50,7 @@ internal sealed unsafe class Im2ColPacker
             _dh = g.Dilations[0]; _dw = g.Dilations[1];
             _ph = g.PadsBegin[0]; _pw = g.PadsBegin[1];
         }
+        _shifted = _sh == 1 && _sw == 1 && _ow == _iw;
     }
 
     /// <summary>
@@ -54,7 +59,8 @@ internal sealed unsafe class Im2ColPacker
     /// </summary>
     public void Pack(float* input, int pc, int kc, int jc, int nc, float* destination)
     {
-        if (_planar) PackPlanar(input, pc, kc, jc, nc, destination);
+        if (_shifted) PackShifted(input, pc, kc, jc, nc, destination);
+        else if (_planar) PackPlanar(input, pc, kc, jc, nc, destination);
         else PackGeneric(input, pc, kc, jc, nc, destination);
     }
 
@@ -101,6 +107,54 @@ internal sealed unsafe class Im2ColPacker
             }
             cursor.Zeros(paddedColumns - nc);
         }
+    }
+
+    /// <summary>
+    /// Stride 1 and OW = IW (a "same" 3x3, any 1x1): output column n = oh·W + ow reads input n + shift, with
+    /// shift = (kh·dh − ph)·W + kw·dw − pw. So each im2col row is one contiguous copy (vector loads), then zeros
+    /// where the kernel hangs over the top/bottom edge (a prefix/suffix) and over the left/right edge (a few
+    /// columns of every output row), patched in afterwards.
+    /// </summary>
+    private void PackShifted(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        int kernelArea = _kh * _kw, planeSize = _ih * _iw;
+        long panelStride = (long)kc * Nr;
+        int paddedColumns = PackedGemm.RoundUp(nc, Nr);
+        int end = jc + nc;
+        for (int p = 0; p < kc; p++)
+        {
+            int row = pc + p;
+            int channel = row / kernelArea, offset = row % kernelArea;
+            int kh = offset / _kw, kw = offset % _kw;
+            float* plane = input + (long)channel * planeSize;
+            int rowShift = kh * _dh - _ph, columnShift = kw * _dw - _pw;
+            int shift = rowShift * _iw + columnShift;
+            // Output rows whose input row oh + rowShift exists; also stay inside the plane when reading.
+            int ohLo = Math.Max(0, -rowShift), ohHi = Math.Min(_oh, _ih - rowShift);
+            int lo = Math.Clamp(Math.Max(ohLo * _ow, -shift), jc, end);
+            int hi = Math.Clamp(Math.Min(ohHi * _ow, planeSize - shift), lo, end);
+            var cursor = new PanelCursor(destination + p * Nr, panelStride);
+            cursor.Zeros(lo - jc);
+            cursor.Copy(plane + lo + shift, hi - lo);
+            cursor.Zeros(end - hi + paddedColumns - nc);
+            // Columns whose input column ow + columnShift is outside the row read a neighbouring row's value.
+            int owLo = Math.Clamp(-columnShift, 0, _ow), owHi = Math.Clamp(_iw - columnShift, owLo, _ow);
+            if (owLo == 0 && owHi == _ow || hi <= lo) continue;
+            float* rowStart = destination + p * Nr;
+            for (int oh = lo / _ow; oh * _ow < hi; oh++)
+            {
+                int rowBase = oh * _ow;
+                for (int ow = 0; ow < owLo; ow++) ZeroAt(rowStart, panelStride, rowBase + ow, lo, hi, jc);
+                for (int ow = owHi; ow < _ow; ow++) ZeroAt(rowStart, panelStride, rowBase + ow, lo, hi, jc);
+            }
+        }
+    }
+
+    private static void ZeroAt(float* rowStart, long panelStride, int n, int lo, int hi, int jc)
+    {
+        if (n < lo || n >= hi) return;
+        int j = n - jc;
+        rowStart[(j / Nr) * panelStride + (j % Nr)] = 0;
     }
 
     private void PackGeneric(float* input, int pc, int kc, int jc, int nc, float* destination)
@@ -175,7 +229,16 @@ internal sealed unsafe class Im2ColPacker
             while (count > 0)
             {
                 int chunk = Math.Min(Nr - _column, count);
-                new Span<float>(_row + _column, chunk).Clear();
+                float* dst = _row + _column;
+                if (chunk == Nr)
+                {
+                    Vector256.Store(Vector256<float>.Zero, dst);
+                    Vector256.Store(Vector256<float>.Zero, dst + 8);
+                }
+                else
+                {
+                    for (int j = 0; j < chunk; j++) dst[j] = 0;
+                }
                 Advance(chunk);
                 count -= chunk;
             }
@@ -186,7 +249,18 @@ internal sealed unsafe class Im2ColPacker
             while (count > 0)
             {
                 int chunk = Math.Min(Nr - _column, count);
-                new ReadOnlySpan<float>(source, chunk).CopyTo(new Span<float>(_row + _column, chunk));
+                float* dst = _row + _column;
+                if (chunk == Nr)
+                {
+                    Vector256.Store(Vector256.Load(source), dst);
+                    Vector256.Store(Vector256.Load(source + 8), dst + 8);
+                }
+                else
+                {
+                    int j = 0;
+                    if (chunk >= 8) { Vector256.Store(Vector256.Load(source), dst); j = 8; }
+                    for (; j < chunk; j++) dst[j] = source[j];
+                }
                 source += chunk;
                 Advance(chunk);
                 count -= chunk;

@@ -57,8 +57,6 @@ internal static unsafe class PackedGemm
     public const int ColumnBlock = 512;
     public const int RowBlock = 96;
 
-    private const int MinColumnsPerTask = 64;
-
     public static void Run(PackedGemmProblem problem, int threads)
     {
         int m = problem.M, n = problem.N;
@@ -68,23 +66,26 @@ internal static unsafe class PackedGemm
         // Below ~0.25 M multiply-adds the pool hand-off costs more than the second core saves.
         if ((long)m * n * problem.K * problem.Count < 250_000) threads = 1;
 
-        // Choose the tiling of the output into tasks.
-        int columnsPerTask = ColumnBlock;
+        // Choose the tiling of the output into tasks: column ranges of at most ColumnBlock, as many as a
+        // multiple of the thread count so the threads finish together; when there are too few columns
+        // (7x7 maps) the rows are split as well, each such task repacking the same (small) B.
+        int columnsPerTask = Math.Min(RoundUp(n, nr), ColumnBlock);
         int rowsPerTask = PackedMatrixA.PaddedRows(m);
         if (threads > 1)
         {
-            int wanted = 2 * threads; // a little slack for a noisy, shared machine
-            long tasks = (long)problem.Count * CeilDiv(n, columnsPerTask);
-            if (tasks < wanted)
+            int panels = CeilDiv(n, nr);
+            int columnChunks = RoundUp(CeilDiv(n, ColumnBlock), threads);
+            int panelsPerChunk = CeilDiv(panels, columnChunks);
+            if (problem.Count * CeilDiv(panels, panelsPerChunk) < threads)
             {
-                int perProblem = CeilDiv(wanted, problem.Count);
-                columnsPerTask = Math.Max(MinColumnsPerTask, RoundUp(CeilDiv(n, perProblem), nr));
-                tasks = (long)problem.Count * CeilDiv(n, columnsPerTask);
-                if (tasks < wanted)
-                {
-                    int rowSplits = (int)CeilDiv(wanted, tasks);
-                    rowsPerTask = Math.Max(mr, RoundUp(CeilDiv(m, rowSplits), mr));
-                }
+                // Too few columns: keep them whole and split the rows into one range per thread.
+                columnsPerTask = RoundUp(n, nr);
+                int rowSplits = (int)CeilDiv(threads, (long)problem.Count);
+                rowsPerTask = Math.Max(mr, RoundUp(CeilDiv(m, rowSplits), mr));
+            }
+            else
+            {
+                columnsPerTask = panelsPerChunk * nr;
             }
         }
         int columnTasks = CeilDiv(n, columnsPerTask), rowTasks = CeilDiv(m, rowsPerTask);
@@ -161,16 +162,19 @@ internal static unsafe class PackedGemm
                             float* aPanel = aBlock + (long)ir * kc;
                             float* cTile = c + (long)ir * ldc + jc + jr;
                             float* rb = rowBias == null ? null : rowBias + ir;
-                            if (height == mr && width == nr)
+                            bool narrow = width <= GemmMicroKernel.NarrowColumns;
+                            if (height == mr && (width == nr || width == GemmMicroKernel.NarrowColumns))
                             {
-                                GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
+                                if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
+                                else GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
                                 continue;
                             }
-                            // Edge tile: run the full kernel on a scratch tile, copy back only the valid part.
+                            // Edge tile: run the kernel on a scratch tile, copy back only the valid part.
                             if (accumulate)
                                 for (int r = 0; r < height; r++)
                                     for (int j = 0; j < width; j++) edgeTile[r * nr + j] = cTile[(long)r * ldc + j];
-                            GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
+                            if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
+                            else GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
                             for (int r = 0; r < height; r++)
                                 for (int j = 0; j < width; j++) cTile[(long)r * ldc + j] = edgeTile[r * nr + j];
                         }
