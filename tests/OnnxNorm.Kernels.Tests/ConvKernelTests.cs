@@ -126,6 +126,23 @@ public class ConvKernelTests
     }
 
     [Fact]
+    public void Avx2MicroKernelMatchesTheReference()
+    {
+        WideGemmMicroKernel.DisableForTesting = true;
+        try
+        {
+            var rng = new Random(6);
+            for (int i = 0; i < 20; i++)
+            {
+                var g = RandomGeometry(rng, 2, false);
+                Check(g, rng, Activation.Relu, 1 + i % 2, true, "avx2: " + Describe(g, Activation.Relu, 1 + i % 2));
+            }
+            Check(Geometry(1, 64, 64, 1, [14, 14], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]), rng, Activation.Relu, 1, true, "avx2 64->64 @14");
+        }
+        finally { WideGemmMicroKernel.DisableForTesting = false; }
+    }
+
+    [Fact]
     public void ConcurrentRunsOnOneKernelAgree()
     {
         var g = Geometry(1, 16, 32, 1, [20, 20], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]);

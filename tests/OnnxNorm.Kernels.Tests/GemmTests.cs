@@ -30,7 +30,7 @@ public class GemmTests
         return (c, magnitude);
     }
 
-    private static void CheckRandom(int seed, bool forceScalar = false)
+    private static void CheckRandom(int seed, bool forceScalar = false, bool avx2Only = false)
     {
         var rng = new Random(seed);
         bool transA = rng.Next(2) == 1, transB = rng.Next(2) == 1;
@@ -51,11 +51,16 @@ public class GemmTests
         var cNaN = beta == 0 ? c.Select(_ => 0f).ToArray() : c;
         var (expected, magnitude) = Naive(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, cNaN, ldc, rowBias, columnBias, act);
         GemmMicroKernel.ForceScalar = forceScalar;
+        WideGemmMicroKernel.DisableForTesting = avx2Only;
         try
         {
             Gemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, rowBias, columnBias, act, threads);
         }
-        finally { GemmMicroKernel.ForceScalar = false; }
+        finally
+        {
+            GemmMicroKernel.ForceScalar = false;
+            WideGemmMicroKernel.DisableForTesting = false;
+        }
         // Only the m x n window belongs to C; the padding columns past n are left as they were.
         for (int i = 0; i < m; i++)
             for (int j = n; j < ldc; j++) { c[i * ldc + j] = expected[i * ldc + j]; }
@@ -73,6 +78,12 @@ public class GemmTests
     public void ScalarFallbackMatchesTheNaiveLoop()
     {
         for (int seed = 1000; seed < 1040; seed++) CheckRandom(seed, forceScalar: true);
+    }
+
+    [Fact]
+    public void Avx2KernelMatchesTheNaiveLoop()
+    {
+        for (int seed = 2000; seed < 2060; seed++) CheckRandom(seed, avx2Only: true);
     }
 
     [Theory]

@@ -27,6 +27,22 @@ internal static class ActivationMath
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> v, in Activation act)
+    {
+        switch (act.Kind)
+        {
+            case FusedActivation.Relu:
+                return Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), v, Vector512<float>.Zero);
+            case FusedActivation.Clip:
+                return Vector512.MinNative(Vector512.MaxNative(v, Vector512.Create(act.Min)), Vector512.Create(act.Max));
+            case FusedActivation.LeakyRelu:
+                return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(v, Vector512<float>.Zero), v, v * Vector512.Create(act.Alpha));
+            default:
+                return v;
+        }
+    }
+
     /// <summary>Applies the activation in place to a contiguous run (used by kernels without a GEMM epilogue).</summary>
     public static void ApplyInPlace(Span<float> values, in Activation act)
     {

@@ -122,6 +122,7 @@ internal static unsafe class PackedGemm
         float* packedB = ThreadScratch.Get(DepthBlock * RoundUp(ColumnBlock, nr));
         float* edgeTile = stackalloc float[mr * nr];
         float* edgeColumnBias = stackalloc float[nr];
+        bool wide = WideGemmMicroKernel.IsAccelerated;
 
         for (int jc = columnStart; jc < columnEnd; jc += ColumnBlock)
         {
@@ -142,44 +143,75 @@ internal static unsafe class PackedGemm
                 for (int ic = rowStart; ic < rowEnd; ic += RowBlock)
                 {
                     int icEnd = Math.Min(rowEnd, ic + RowBlock);
-                    for (int jr = 0; jr < nc; jr += nr)
+                    int jr = 0;
+                    if (wide)
                     {
-                        int width = Math.Min(nr, nc - jr);
-                        float* bPanel = packedB + (long)jr * kc;
-                        float* colBias = null;
-                        if (finish && columnBias != null)
+                        // Pairs of full 16-column panels on the 512-bit kernel; full 6-row panels only.
+                        int fullRowsEnd = ic + (Math.Min(icEnd, problem.M) - ic) / mr * mr;
+                        for (; jr + WideGemmMicroKernel.Columns <= nc; jr += WideGemmMicroKernel.Columns)
                         {
-                            if (width == nr) colBias = columnBias + jc + jr;
-                            else
-                            {
-                                for (int j = 0; j < nr; j++) edgeColumnBias[j] = j < width ? columnBias[jc + jr + j] : 0;
-                                colBias = edgeColumnBias;
-                            }
-                        }
-                        for (int ir = ic; ir < icEnd; ir += mr)
-                        {
-                            int height = Math.Min(mr, problem.M - ir);
-                            float* aPanel = aBlock + (long)ir * kc;
-                            float* cTile = c + (long)ir * ldc + jc + jr;
-                            float* rb = rowBias == null ? null : rowBias + ir;
-                            bool narrow = width <= GemmMicroKernel.NarrowColumns;
-                            if (height == mr && (width == nr || width == GemmMicroKernel.NarrowColumns))
-                            {
-                                if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
-                                else GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
-                                continue;
-                            }
-                            // Edge tile: run the kernel on a scratch tile, copy back only the valid part.
-                            if (accumulate)
-                                for (int r = 0; r < height; r++)
-                                    for (int j = 0; j < width; j++) edgeTile[r * nr + j] = cTile[(long)r * ldc + j];
-                            if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
-                            else GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
-                            for (int r = 0; r < height; r++)
-                                for (int j = 0; j < width; j++) cTile[(long)r * ldc + j] = edgeTile[r * nr + j];
+                            float* b0 = packedB + (long)jr * kc;
+                            float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
+                            for (int ir = ic; ir < fullRowsEnd; ir += mr)
+                                WideGemmMicroKernel.Run(kc, aBlock + (long)ir * kc, b0, b0 + (long)nr * kc,
+                                    c + (long)ir * ldc + jc + jr, ldc, accumulate, finish,
+                                    rowBias == null ? null : rowBias + ir, colBias, activation);
+                            if (fullRowsEnd < icEnd)
+                                RunPanels(problem, aBlock, packedB, kc, c, ldc, fullRowsEnd, icEnd, jc, jr, jr + WideGemmMicroKernel.Columns,
+                                    nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias);
                         }
                     }
+                    RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [ic, icEnd) x packed columns [jrStart, jrEnd) of the current block on the 16- and 8-column kernels,
+    /// with edge tiles (partial rows or columns) going through a scratch tile.
+    /// </summary>
+    private static void RunPanels(PackedGemmProblem problem, float* aBlock, float* packedB, int kc, float* c, int ldc,
+        int ic, int icEnd, int jc, int jrStart, int jrEnd, int nc, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, float* edgeTile, float* edgeColumnBias)
+    {
+        const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        var activation = problem.Activation;
+        for (int jr = jrStart; jr < jrEnd; jr += nr)
+        {
+            int width = Math.Min(nr, nc - jr);
+            float* bPanel = packedB + (long)jr * kc;
+            float* colBias = null;
+            if (finish && columnBias != null)
+            {
+                if (width == nr) colBias = columnBias + jc + jr;
+                else
+                {
+                    for (int j = 0; j < nr; j++) edgeColumnBias[j] = j < width ? columnBias[jc + jr + j] : 0;
+                    colBias = edgeColumnBias;
+                }
+            }
+            for (int ir = ic; ir < icEnd; ir += mr)
+            {
+                int height = Math.Min(mr, problem.M - ir);
+                float* aPanel = aBlock + (long)ir * kc;
+                float* cTile = c + (long)ir * ldc + jc + jr;
+                float* rb = rowBias == null ? null : rowBias + ir;
+                bool narrow = width <= GemmMicroKernel.NarrowColumns;
+                if (height == mr && (width == nr || width == GemmMicroKernel.NarrowColumns))
+                {
+                    if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
+                    else GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
+                    continue;
+                }
+                // Edge tile: run the kernel on a scratch tile, copy back only the valid part.
+                if (accumulate)
+                    for (int r = 0; r < height; r++)
+                        for (int j = 0; j < width; j++) edgeTile[r * nr + j] = cTile[(long)r * ldc + j];
+                if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
+                else GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
+                for (int r = 0; r < height; r++)
+                    for (int j = 0; j < width; j++) cTile[(long)r * ldc + j] = edgeTile[r * nr + j];
             }
         }
     }
