@@ -21,12 +21,14 @@ internal static unsafe class WideGemmMicroKernel
     internal static bool DisableForTesting { get; set; }
 
     /// <summary>
-    /// C[0..6, 0..32] = (accumulate ? C : 0) + A·[B0 B1], then on <paramref name="finish"/> the row/column bias
-    /// and activation (columnBias, when not null, holds 32 values).
+    /// C[0..rows, 0..32] = (accumulate ? C : 0) + A·[B0 B1], then on <paramref name="finish"/> the row/column bias
+    /// and activation (columnBias, when not null, holds 32 values). All 6 rows are computed (padding rows of A
+    /// are zero) but only the first <paramref name="rows"/> are stored, so an M that is not a multiple of 6
+    /// costs one partly wasted tile instead of a detour through the half-speed AVX2 kernel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b0, float* b1, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation)
+        float* rowBias, float* columnBias, in Activation activation, int rows = GemmMicroKernel.Rows)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -57,12 +59,17 @@ internal static unsafe class WideGemmMicroKernel
             cb0 = Avx512F.LoadVector512(columnBias);
             cb1 = Avx512F.LoadVector512(columnBias + 16);
         }
-        StoreRow(c, c00, c01, accumulate, finish, rowBias, 0, hasColumnBias, cb0, cb1, activation); c += ldc;
-        StoreRow(c, c10, c11, accumulate, finish, rowBias, 1, hasColumnBias, cb0, cb1, activation); c += ldc;
-        StoreRow(c, c20, c21, accumulate, finish, rowBias, 2, hasColumnBias, cb0, cb1, activation); c += ldc;
-        StoreRow(c, c30, c31, accumulate, finish, rowBias, 3, hasColumnBias, cb0, cb1, activation); c += ldc;
-        StoreRow(c, c40, c41, accumulate, finish, rowBias, 4, hasColumnBias, cb0, cb1, activation); c += ldc;
-        StoreRow(c, c50, c51, accumulate, finish, rowBias, 5, hasColumnBias, cb0, cb1, activation);
+        StoreRow(c, c00, c01, accumulate, finish, rowBias, 0, hasColumnBias, cb0, cb1, activation);
+        if (rows <= 1) return;
+        StoreRow(c += ldc, c10, c11, accumulate, finish, rowBias, 1, hasColumnBias, cb0, cb1, activation);
+        if (rows <= 2) return;
+        StoreRow(c += ldc, c20, c21, accumulate, finish, rowBias, 2, hasColumnBias, cb0, cb1, activation);
+        if (rows <= 3) return;
+        StoreRow(c += ldc, c30, c31, accumulate, finish, rowBias, 3, hasColumnBias, cb0, cb1, activation);
+        if (rows <= 4) return;
+        StoreRow(c += ldc, c40, c41, accumulate, finish, rowBias, 4, hasColumnBias, cb0, cb1, activation);
+        if (rows <= 5) return;
+        StoreRow(c += ldc, c50, c51, accumulate, finish, rowBias, 5, hasColumnBias, cb0, cb1, activation);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
