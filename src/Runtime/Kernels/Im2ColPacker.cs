@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OnnxNorm.Runtime.Kernels;
 
@@ -98,7 +99,7 @@ internal sealed unsafe class Im2ColPacker
                     int a = Math.Min(Math.Max(ow, owLo), end), b = Math.Max(Math.Min(end, owHi), a);
                     cursor.Zeros(a - ow);
                     if (_sw == 1) cursor.Copy(inputRow + a, b - a);
-                    else cursor.CopyStrided(inputRow + (long)a * _sw, _sw, b - a);
+                    else cursor.CopyStrided(inputRow + (long)a * _sw, _sw, b - a, plane + (long)(ih + 1) * _iw);
                     cursor.Zeros(end - b);
                 }
                 left -= run;
@@ -267,13 +268,30 @@ internal sealed unsafe class Im2ColPacker
             }
         }
 
-        public void CopyStrided(float* source, int stride, int count)
+        /// <summary>
+        /// Copies every stride-th value; stride 2 (downsampling convs) deinterleaves 16 loaded values into 8
+        /// with two shuffles, used only while the 16 loads stay below <paramref name="readLimit"/> (the end of
+        /// the input row, so never past the caller's buffer).
+        /// </summary>
+        public void CopyStrided(float* source, int stride, int count, float* readLimit)
         {
             while (count > 0)
             {
                 int chunk = Math.Min(Nr - _column, count);
                 float* dst = _row + _column;
-                for (int j = 0; j < chunk; j++) dst[j] = source[(long)j * stride];
+                int j = 0;
+                if (stride == 2 && Avx2.IsSupported)
+                {
+                    for (; j + 8 <= chunk && source + 2 * j + 16 <= readLimit; j += 8)
+                    {
+                        var lo = Avx.LoadVector256(source + 2 * j);
+                        var hi = Avx.LoadVector256(source + 2 * j + 8);
+                        // [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6] then reorder the 64-bit pairs to 0,2,1,3.
+                        var evens = Avx.Shuffle(lo, hi, 0b10_00_10_00);
+                        Avx.Store(dst + j, Avx2.Permute4x64(evens.AsDouble(), 0b11_01_10_00).AsSingle());
+                    }
+                }
+                for (; j < chunk; j++) dst[j] = source[(long)j * stride];
                 source += (long)chunk * stride;
                 Advance(chunk);
                 count -= chunk;

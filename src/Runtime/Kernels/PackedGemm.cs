@@ -57,6 +57,8 @@ internal static unsafe class PackedGemm
     public const int ColumnBlock = 512;
     public const int RowBlock = 96;
 
+    private const int MinColumnsPerThread = 128;
+
     public static void Run(PackedGemmProblem problem, int threads)
     {
         int m = problem.M, n = problem.N;
@@ -66,9 +68,11 @@ internal static unsafe class PackedGemm
         // Below ~0.25 M multiply-adds the pool hand-off costs more than the second core saves.
         if ((long)m * n * problem.K * problem.Count < 250_000) threads = 1;
 
-        // Choose the tiling of the output into tasks: column ranges of at most ColumnBlock, as many as a
-        // multiple of the thread count so the threads finish together; when there are too few columns
-        // (7x7 maps) the rows are split as well, each such task repacking the same (small) B.
+        // Choose the tiling of the output into tasks. Column ranges of at most ColumnBlock, as many as a
+        // multiple of the thread count so the threads finish together. When a thread's share of columns would
+        // be small (7x7 and 14x14 maps) the rows are split instead: every column task streams all of A (the
+        // weights, megabytes for late layers) while each row task streams only its slice and repacks the
+        // small B.
         int columnsPerTask = Math.Min(RoundUp(n, nr), ColumnBlock);
         int rowsPerTask = PackedMatrixA.PaddedRows(m);
         if (threads > 1)
@@ -76,9 +80,9 @@ internal static unsafe class PackedGemm
             int panels = CeilDiv(n, nr);
             int columnChunks = RoundUp(CeilDiv(n, ColumnBlock), threads);
             int panelsPerChunk = CeilDiv(panels, columnChunks);
-            if (problem.Count * CeilDiv(panels, panelsPerChunk) < threads)
+            bool fewColumns = panelsPerChunk * nr < MinColumnsPerThread && m >= threads * 4 * mr;
+            if (fewColumns || problem.Count * CeilDiv(panels, panelsPerChunk) < threads)
             {
-                // Too few columns: keep them whole and split the rows into one range per thread.
                 columnsPerTask = RoundUp(n, nr);
                 int rowSplits = (int)CeilDiv(threads, (long)problem.Count);
                 rowsPerTask = Math.Max(mr, RoundUp(CeilDiv(m, rowSplits), mr));
