@@ -45,7 +45,8 @@ internal abstract unsafe class PackedGemmProblem
 
 /// <summary>
 /// The cache-blocked loop nest around <see cref="GemmMicroKernel"/> (the BLIS order): N in blocks of
-/// <see cref="ColumnBlock"/>, K in blocks of <see cref="DepthBlock"/> (one packed B block, ~512 KB, lives in L2),
+/// <see cref="ColumnBlock"/>, K in blocks of <see cref="DepthBlock"/> (one packed B block, 256 KB, lives in L2; a 32-column pair of its
+/// micro-panels, 32 KB, in L1),
 /// M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 16-column micro-panels of B
 /// (in L1) against every 6-row micro-panel of A.
 /// Parallelism splits the output into independent tiles (N ranges first, M ranges when N is too small,
@@ -54,7 +55,7 @@ internal abstract unsafe class PackedGemmProblem
 internal static unsafe class PackedGemm
 {
     public const int DepthBlock = 256;
-    public const int ColumnBlock = 512;
+    public const int ColumnBlock = 256;
     public const int RowBlock = 96;
 
     private const int MinColumnsPerThread = 128;
