@@ -75,9 +75,13 @@ public static class QuickTimer
             + (UseThreadCpuTime ? "; 1-thread column is thread CPU time (excludes time other processes held the core)" : ""));
         Console.WriteLine($"{"layer",-28} {"GFLOP",7} {"x",2} {"1 thr ms",9} {"GFLOP/s",8} {"2 thr ms",9} {"GFLOP/s",8}");
         double total1 = 0, total2 = 0, totalFlops = 0;
-        foreach (var layer in ResNet18Layers.All)
+        // "conv:C,M,size,kernel,stride,pad" filters time extra square convolutions.
+        var extraConvs = filters.Where(f => f.StartsWith("conv:", StringComparison.Ordinal))
+            .Select(f => f[5..].Split(',').Select(int.Parse).ToArray())
+            .Select(v => ResNet18Layers.Make($"conv {v[0]}->{v[1]} @{v[2]} k{v[3]}/{v[4]}", v[0], v[1], v[2], v[3], v[4], v[5], 1)).ToArray();
+        foreach (var layer in ResNet18Layers.All.Concat(extraConvs))
         {
-            if (!Wanted(layer.Name)) continue;
+            if (!Wanted(layer.Name) && !extraConvs.Contains(layer)) continue;
             var (kernel, x, y) = ResNet18Layers.Instantiate(layer.Geometry);
             double flops = 2.0 * layer.Geometry.MultiplyAdds;
             double t1 = MedianSeconds(() => kernel.Run(x, y, 1), cpuTime: UseThreadCpuTime);
@@ -87,9 +91,11 @@ public static class QuickTimer
         }
         if (totalFlops > 0)
             Console.WriteLine($"{"all convs (weighted)",-28} {totalFlops / 1e9,7:F3} {"",2} {total1 * 1e3,9:F3} {totalFlops / total1 / 1e9,8:F1} {total2 * 1e3,9:F3} {totalFlops / total2 / 1e9,8:F1}");
-        foreach (var shape in new[] { "512x512x512", "64x3136x576", "1x1000x512T" })
+        // "gemm:MxNxK[T]" filters time extra GEMM shapes.
+        var extra = filters.Where(f => f.StartsWith("gemm:", StringComparison.Ordinal)).Select(f => f[5..]).ToArray();
+        foreach (var shape in new[] { "512x512x512", "64x3136x576", "1x1000x512T" }.Concat(extra))
         {
-            if (!Wanted(shape)) continue;
+            if (!Wanted(shape) && !extra.Contains(shape)) continue;
             var (m, n, k, transB) = GemmShapes.Parse(shape);
             var rng = new Random(2);
             var a = Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble()).ToArray();

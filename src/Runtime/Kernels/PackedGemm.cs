@@ -128,8 +128,6 @@ internal static unsafe class PackedGemm
         float* edgeTile = stackalloc float[mr * nr];
         float* edgeColumnBias = stackalloc float[nr];
         bool wide = WideGemmMicroKernel.IsAccelerated;
-        float* wideEdgeTile = stackalloc float[mr * WideGemmMicroKernel.Columns];
-        float* wideEdgeColumnBias = stackalloc float[WideGemmMicroKernel.Columns];
 
         for (int jc = columnStart; jc < columnEnd; jc += ColumnBlock)
         {
@@ -154,40 +152,17 @@ internal static unsafe class PackedGemm
                     if (wide)
                     {
                         // 32-column pairs of panels on the 512-bit kernel while more than one panel is left;
-                        // a ragged last pair (e.g. columns 32..48 of a 7x7 map) goes through a scratch tile.
+                        // a ragged last pair (e.g. columns 32..48 of a 7x7 map) uses its masked stores.
                         const int wideNr = WideGemmMicroKernel.Columns;
                         for (; nc - jr > nr; jr += wideNr)
                         {
                             int width = Math.Min(wideNr, nc - jr);
                             float* b0 = packedB + (long)jr * kc;
-                            float* colBias = null;
-                            if (finish && columnBias != null)
-                            {
-                                if (width == wideNr) colBias = columnBias + jc + jr;
-                                else
-                                {
-                                    for (int j = 0; j < wideNr; j++) wideEdgeColumnBias[j] = j < width ? columnBias[jc + jr + j] : 0;
-                                    colBias = wideEdgeColumnBias;
-                                }
-                            }
+                            float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
                             for (int ir = ic; ir < icEnd; ir += mr)
-                            {
-                                int height = Math.Min(mr, problem.M - ir);
-                                float* aPanel = aBlock + (long)ir * kc;
-                                float* rb = rowBias == null ? null : rowBias + ir;
-                                float* cTile = c + (long)ir * ldc + jc + jr;
-                                if (width == wideNr)
-                                {
-                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + (long)nr * kc, cTile, ldc, accumulate, finish, rb, colBias, activation, height);
-                                    continue;
-                                }
-                                if (accumulate)
-                                    for (int r = 0; r < height; r++)
-                                        for (int j = 0; j < width; j++) wideEdgeTile[r * wideNr + j] = cTile[(long)r * ldc + j];
-                                WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + (long)nr * kc, wideEdgeTile, wideNr, accumulate, finish, rb, colBias, activation);
-                                for (int r = 0; r < height; r++)
-                                    for (int j = 0; j < width; j++) cTile[(long)r * ldc + j] = wideEdgeTile[r * wideNr + j];
-                            }
+                                WideGemmMicroKernel.Run(kc, aBlock + (long)ir * kc, b0, b0 + (long)nr * kc,
+                                    c + (long)ir * ldc + jc + jr, ldc, accumulate, finish,
+                                    rowBias == null ? null : rowBias + ir, colBias, activation, Math.Min(mr, problem.M - ir), width);
                         }
                     }
                     RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias);

@@ -24,11 +24,13 @@ internal static unsafe class WideGemmMicroKernel
     /// C[0..rows, 0..32] = (accumulate ? C : 0) + A·[B0 B1], then on <paramref name="finish"/> the row/column bias
     /// and activation (columnBias, when not null, holds 32 values). All 6 rows are computed (padding rows of A
     /// are zero) but only the first <paramref name="rows"/> are stored, so an M that is not a multiple of 6
-    /// costs one partly wasted tile instead of a detour through the half-speed AVX2 kernel.
+    /// costs one partly wasted tile instead of a detour through the half-speed AVX2 kernel. Likewise only the
+    /// first <paramref name="columns"/> (17..32) columns of C and of the column bias are touched, with masked
+    /// loads and stores, so ragged edges (49 = 32 + 17 on 7x7 maps) need no scratch tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b0, float* b1, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation, int rows = GemmMicroKernel.Rows)
+        float* rowBias, float* columnBias, in Activation activation, int rows = GemmMicroKernel.Rows, int columns = Columns)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -52,6 +54,12 @@ internal static unsafe class WideGemmMicroKernel
             b0 += GemmMicroKernel.Columns;
             b1 += GemmMicroKernel.Columns;
         }
+        if (columns < Columns)
+        {
+            StoreRagged(c, ldc, rows, columns, accumulate, finish, rowBias, columnBias, activation,
+                c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+            return;
+        }
         bool hasColumnBias = finish && columnBias != null;
         Vector512<float> cb0 = default, cb1 = default;
         if (hasColumnBias)
@@ -70,6 +78,51 @@ internal static unsafe class WideGemmMicroKernel
         StoreRow(c += ldc, c40, c41, accumulate, finish, rowBias, 4, hasColumnBias, cb0, cb1, activation);
         if (rows <= 5) return;
         StoreRow(c += ldc, c50, c51, accumulate, finish, rowBias, 5, hasColumnBias, cb0, cb1, activation);
+    }
+
+    /// <summary>The epilogue for a tile narrower than 32 columns: the second half is masked.</summary>
+    private static void StoreRagged(float* c, int ldc, int rows, int columns, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, in Activation activation,
+        Vector512<float> c00, Vector512<float> c01, Vector512<float> c10, Vector512<float> c11,
+        Vector512<float> c20, Vector512<float> c21, Vector512<float> c30, Vector512<float> c31,
+        Vector512<float> c40, Vector512<float> c41, Vector512<float> c50, Vector512<float> c51)
+    {
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns - 16)).AsSingle();
+        bool hasColumnBias = finish && columnBias != null;
+        Vector512<float> cb0 = default, cb1 = default;
+        if (hasColumnBias)
+        {
+            cb0 = Avx512F.LoadVector512(columnBias);
+            cb1 = Avx512F.MaskLoad(columnBias + 16, mask, Vector512<float>.Zero);
+        }
+        Span<Vector512<float>> acc = [c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51];
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            Vector512<float> v0 = acc[2 * r], v1 = acc[2 * r + 1];
+            if (accumulate)
+            {
+                v0 += Avx512F.LoadVector512(c);
+                v1 += Avx512F.MaskLoad(c + 16, mask, Vector512<float>.Zero);
+            }
+            if (finish)
+            {
+                if (rowBias != null)
+                {
+                    var rb = Vector512.Create(rowBias[r]);
+                    v0 += rb;
+                    v1 += rb;
+                }
+                if (hasColumnBias)
+                {
+                    v0 += cb0;
+                    v1 += cb1;
+                }
+                v0 = ActivationMath.Apply(v0, activation);
+                v1 = ActivationMath.Apply(v1, activation);
+            }
+            Avx512F.Store(c, v0);
+            Avx512F.MaskStore(c + 16, mask, v1);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
