@@ -25,10 +25,10 @@ public static class ResNet18Layers
         Make("l4 3x3 512->512 @7", 512, 512, 7, 3, 1, 1, 3),
     ];
 
-    public static Layer Make(string name, int c, int m, int size, int k, int s, int p, int count)
+    public static Layer Make(string name, int c, int m, int size, int k, int s, int p, int count, int group = 1)
     {
         int o = (size + 2 * p - k) / s + 1;
-        return new Layer(name, new ConvGeometry(1, c, m, 1, [size, size], [o, o], [k, k], [s, s], [1, 1], [p, p], [p, p]), count);
+        return new Layer(name, new ConvGeometry(1, c, m, group, [size, size], [o, o], [k, k], [s, s], [1, 1], [p, p], [p, p]), count);
     }
 
     public static (ConvKernel Kernel, float[] X, float[] Y) Instantiate(ConvGeometry g)

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OnnxNorm.Runtime.Kernels;
 
@@ -39,6 +40,7 @@ internal sealed unsafe class DepthwiseConv
             (_iw, _ow, _kw, _sw, _dw, _pw) = (g.InputSpatial[1], g.OutputSpatial[1], g.Kernel[1], g.Strides[1], g.Dilations[1], g.PadsBegin[1]);
         }
         _paddedLength = Math.Max(1, (_ow - 1) * _sw + (_kw - 1) * _dw + 1);
+        // Reads reach element (kw·dw)/sw + RoundUp(ow, 8) − 1 of a phase; ceil(padded/sw) + 8 covers that.
         _phaseLength = PackedGemm.CeilDiv(_paddedLength, _sw) + 8;
     }
 
@@ -61,58 +63,85 @@ internal sealed unsafe class DepthwiseConv
         float* input = x + (long)plane * _ih * _iw;
         float* output = y + (long)plane * _oh * _ow;
         float bias = _bias is null ? 0f : _bias[channel];
-        int kernelArea = _kh * _kw;
         int accLength = PackedGemm.RoundUp(_ow, 8);
-        // Scratch: accumulator row, padded row, then sw phases.
-        float* scratch = ThreadScratch.Get(accLength + _paddedLength + 8 + _sw * _phaseLength);
-        float* acc = scratch;
-        float* padded = acc + accLength;
-        float* phases = padded + _paddedLength + 8;
+        int rowStride = _sw * _phaseLength;
+        // Scratch: one output row, a padded input row (for strided phase splitting), then every input row
+        // zero-padded and split into sw phases, built once per plane (each input row feeds up to kh outputs).
+        float* scratch = ThreadScratch.Get(accLength + rowStride + 16 + _ih * rowStride);
+        float* tail = scratch;
+        float* padded = tail + accLength;
+        float* rows = padded + rowStride + 16;
+        for (int ih = 0; ih < _ih; ih++) FillPhases(input + (long)ih * _iw, padded, rows + (long)ih * rowStride);
+        int kernelArea = _kh * _kw;
+        float** tapSource = stackalloc float*[kernelArea];
+        float* tapWeight = stackalloc float[kernelArea];
         fixed (float* wAll = _weights)
         {
             float* w = wAll + (long)channel * kernelArea;
             for (int oh = 0; oh < _oh; oh++)
             {
-                new Span<float>(acc, _ow).Fill(bias);
+                // The taps that land inside the input for this output row: (phase start, weight).
+                int taps = 0;
                 for (int kh = 0; kh < _kh; kh++)
                 {
                     int ih = oh * _sh - _ph + kh * _dh;
                     if ((uint)ih >= (uint)_ih) continue;
-                    float* inputRow = input + (long)ih * _iw;
-                    FillPadded(inputRow, padded);
-                    if (_sw > 1)
-                        for (int t = 0; t < _paddedLength; t++)
-                            phases[(t % _sw) * _phaseLength + t / _sw] = padded[t];
+                    float* phases = rows + (long)ih * rowStride;
                     for (int kw = 0; kw < _kw; kw++)
                     {
                         int offset = kw * _dw;
-                        float* source = _sw == 1 ? padded + offset : phases + (offset % _sw) * _phaseLength + offset / _sw;
-                        MultiplyAdd(acc, source, w[kh * _kw + kw], _ow);
+                        tapSource[taps] = phases + (offset % _sw) * _phaseLength + offset / _sw;
+                        tapWeight[taps++] = w[kh * _kw + kw];
                     }
                 }
                 float* outRow = output + (long)oh * _ow;
-                new ReadOnlySpan<float>(acc, _ow).CopyTo(new Span<float>(outRow, _ow));
-                ActivationMath.ApplyInPlace(new Span<float>(outRow, _ow), _activation);
+                // Eight outputs at a time, summed over all taps in a register (no accumulator traffic).
+                for (int i = 0; i < accLength; i += 8)
+                {
+                    var sum = Vector256.Create(bias);
+                    for (int t = 0; t < taps; t++) sum += Vector256.Create(tapWeight[t]) * Vector256.Load(tapSource[t] + i);
+                    sum = ActivationMath.Apply(sum, _activation);
+                    if (i + 8 <= _ow) Vector256.Store(sum, outRow + i);
+                    else
+                    {
+                        Vector256.Store(sum, tail);
+                        for (int j = i; j < _ow; j++) outRow[j] = tail[j - i];
+                    }
+                }
             }
         }
     }
 
-    /// <summary>padded[t] = input[t − pw] inside the row, 0 in the padding.</summary>
-    private void FillPadded(float* inputRow, float* padded)
+    /// <summary>
+    /// phase s of the padded row holds padded[t·sw + s] = input[t·sw + s − pw] (0 outside the row), so the
+    /// tap at offset kw·dw of output ow is phase (kw·dw mod sw), element ow + kw·dw / sw: contiguous in ow.
+    /// Each phase is <see cref="_phaseLength"/> long, including zeroed slack for whole-vector reads.
+    /// </summary>
+    private void FillPhases(float* inputRow, float* padded, float* phases)
     {
-        int lo = Math.Min(_pw, _paddedLength);
-        int hi = Math.Clamp(_pw + _iw, lo, _paddedLength);
-        new Span<float>(padded, lo).Clear();
-        new ReadOnlySpan<float>(inputRow + (hi > lo ? lo - _pw : 0), hi - lo).CopyTo(new Span<float>(padded + lo, hi - lo));
-        new Span<float>(padded + hi, _paddedLength - hi).Clear();
+        int length = _sw * _phaseLength;
+        float* target = _sw == 1 ? phases : padded;
+        int lo = Math.Min(_pw, length), hi = Math.Clamp(_pw + _iw, lo, length);
+        new Span<float>(target, lo).Clear();
+        new ReadOnlySpan<float>(inputRow + lo - _pw, hi - lo).CopyTo(new Span<float>(target + lo, hi - lo));
+        new Span<float>(target + hi, length - hi).Clear();
+        if (_sw == 1) return;
+        int t = 0;
+        if (_sw == 2 && Avx2.IsSupported)
+        {
+            // 16 padded values -> 8 even, 8 odd (the padded row has 16 floats of slack past its length).
+            for (; t + 8 <= _phaseLength; t += 8)
+            {
+                var a = Avx.LoadVector256(padded + 2 * t);
+                var b = Avx.LoadVector256(padded + 2 * t + 8);
+                var even = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+                var odd = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+                Avx.Store(phases + t, even);
+                Avx.Store(phases + _phaseLength + t, odd);
+            }
+        }
+        for (; t < _phaseLength; t++)
+            for (int s = 0; s < _sw; s++) phases[s * _phaseLength + t] = padded[t * _sw + s];
     }
 
-    private static void MultiplyAdd(float* acc, float* source, float weight, int count)
-    {
-        var w = Vector256.Create(weight);
-        int i = 0;
-        for (; i + 8 <= count; i += 8)
-            Vector256.Store(Vector256.Load(acc + i) + w * Vector256.Load(source + i), acc + i);
-        for (; i < count; i++) acc[i] += weight * source[i];
-    }
 }
