@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -57,6 +58,7 @@ internal sealed unsafe class DepthwiseConv
             i => RunPlane((float*)xs, (float*)ys, i));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunPlane(float* x, float* y, int plane)
     {
         int channel = plane % _channels;
@@ -117,6 +119,7 @@ internal sealed unsafe class DepthwiseConv
     /// tap at offset kw·dw of output ow is phase (kw·dw mod sw), element ow + kw·dw / sw: contiguous in ow.
     /// Each phase is <see cref="_phaseLength"/> long, including zeroed slack for whole-vector reads.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FillPhases(float* inputRow, float* padded, float* phases)
     {
         int length = _sw * _phaseLength;

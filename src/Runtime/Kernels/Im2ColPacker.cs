@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -65,6 +66,7 @@ internal sealed unsafe class Im2ColPacker
         else PackGeneric(input, pc, kc, jc, nc, destination);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackPlanar(float* input, int pc, int kc, int jc, int nc, float* destination)
     {
         int kernelArea = _kh * _kw, inputArea = _ih * _iw;
@@ -116,6 +118,7 @@ internal sealed unsafe class Im2ColPacker
     /// where the kernel hangs over the top/bottom edge (a prefix/suffix) and over the left/right edge (a few
     /// columns of every output row), patched in afterwards.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackShifted(float* input, int pc, int kc, int jc, int nc, float* destination)
     {
         int kernelArea = _kh * _kw, planeSize = _ih * _iw;
@@ -158,6 +161,7 @@ internal sealed unsafe class Im2ColPacker
         rowStart[(j / Nr) * panelStride + (j % Nr)] = 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackGeneric(float* input, int pc, int kc, int jc, int nc, float* destination)
     {
         var g = _g;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
@@ -6,6 +7,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// </summary>
 internal static unsafe class MatrixPanelPacker
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(float* b, int ldb, bool transposed, int pc, int kc, int jc, int nc, float* destination)
     {
         const int nr = GemmMicroKernel.Columns;

@@ -1,8 +1,9 @@
+using System.Runtime.CompilerServices;
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
 /// The A operand laid out for <see cref="GemmMicroKernel"/>: K is cut into blocks of
-/// <see cref="PackedGemm.DepthBlock"/>; inside a block, rows come in panels of 6, each panel stored as
+/// <see cref="PackedGemm.DepthStep"/>; inside a block, rows come in panels of 6, each panel stored as
 /// [kc][6] so the micro-kernel reads A strictly sequentially. Rows past M are zero (their results are
 /// computed and dropped). Element (i, p) of block pc lives at pc·MPadded + (i/6)·6·kc + (p-pc)·6 + i%6.
 /// </summary>
@@ -13,13 +14,15 @@ internal static unsafe class PackedMatrixA
     public static int Size(int m, int k) => PaddedRows(m) * k;
 
     /// <summary>Packs alpha·A where A[i, p] = source[i·rowStride + p·columnStride].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(float* source, int rowStride, int columnStride, int m, int k, float alpha, float* destination)
     {
         const int mr = GemmMicroKernel.Rows;
         int mPadded = PaddedRows(m);
-        for (int pc = 0; pc < k; pc += PackedGemm.DepthBlock)
+        int depthStep = PackedGemm.DepthStep(k);
+        for (int pc = 0; pc < k; pc += depthStep)
         {
-            int kc = Math.Min(PackedGemm.DepthBlock, k - pc);
+            int kc = Math.Min(depthStep, k - pc);
             float* block = destination + (long)pc * mPadded;
             for (int i0 = 0; i0 < mPadded; i0 += mr)
             {

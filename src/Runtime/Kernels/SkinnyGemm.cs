@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace OnnxNorm.Runtime.Kernels;
@@ -49,6 +50,7 @@ internal static unsafe class SkinnyGemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotColumns(float* a, float* b, int ldb, int k, int j0, int j1, float* acc)
     {
         int j = j0;
@@ -84,6 +86,7 @@ internal static unsafe class SkinnyGemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyRows(float* a, float* b, int ldb, int k, int j0, int width, float* acc)
     {
         new Span<float>(acc, width).Clear();
