@@ -34,7 +34,7 @@ public sealed unsafe class ConvKernel
         _packer = new Im2ColPacker(g);
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
-        _packedWeights = GC.AllocateUninitializedArray<float>(Math.Max(1, groupSize * g.Group), pinned: true);
+        _packedWeights = GC.AllocateArray<float>(groupSize * g.Group + PackedMatrixA.ReadSlack, pinned: true);
         fixed (float* w = _weights)
         {
             float* dst = (float*)Unsafe.AsPointer(ref _packedWeights[0]);

@@ -64,7 +64,7 @@ public static unsafe class Gemm
             }
         int aSize = PackedMatrixA.Size(g.M, g.K);
         int paddedRows = PackedMatrixA.PaddedRows(g.M);
-        float[] packedA = ArrayPool<float>.Shared.Rent(aSize);
+        float[] packedA = ArrayPool<float>.Shared.Rent(aSize + PackedMatrixA.ReadSlack);
         float[]? paddedRowBias = g.RowBias == null ? null : ArrayPool<float>.Shared.Rent(paddedRows);
         try
         {

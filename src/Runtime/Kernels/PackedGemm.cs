@@ -165,18 +165,30 @@ internal static unsafe class PackedGemm
                     int jr = 0;
                     if (wide)
                     {
-                        // 32-column pairs of panels on the 512-bit kernel while more than one panel is left;
-                        // a ragged last pair (e.g. columns 32..48 of a 7x7 map) uses its masked stores.
+                        // 32-column pairs of panels on the 512-bit kernel, then the ragged rest with as few
+                        // wasted lanes as the kernels allow: 21..31 columns as a masked pair, 17..20 as one
+                        // panel plus single columns (49 = 32 + 16 + 1 on 7x7 maps), 5..16 as one masked panel.
                         const int wideNr = WideGemmMicroKernel.Columns;
-                        for (; nc - jr > nr; jr += wideNr)
+                        while (jr < nc)
                         {
-                            int width = Math.Min(wideNr, nc - jr);
+                            int rest = nc - jr;
+                            int width = rest > 20 ? Math.Min(wideNr, rest) : rest > GemmColumnKernel.MaxColumns ? Math.Min(nr, rest) : rest;
                             float* b0 = packedB + (long)jr * kc;
                             float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
                             for (int ir = ic; ir < icEnd; ir += mr)
-                                WideGemmMicroKernel.Run(kc, aBlock + (long)ir * kc, b0, b0 + (long)nr * kc,
-                                    c + (long)ir * ldc + jc + jr, ldc, accumulate, finish,
-                                    rowBias == null ? null : rowBias + ir, colBias, activation, Math.Min(mr, problem.M - ir), width);
+                            {
+                                float* aPanel = aBlock + (long)ir * kc;
+                                float* cTile = c + (long)ir * ldc + jc + jr;
+                                float* rb = rowBias == null ? null : rowBias + ir;
+                                int height = Math.Min(mr, problem.M - ir);
+                                if (width > nr)
+                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + (long)nr * kc, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                else if (width > GemmColumnKernel.MaxColumns)
+                                    WideGemmMicroKernel.RunSingle(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                else
+                                    GemmColumnKernel.Run(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                            }
+                            jr += width;
                         }
                     }
                     RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias);

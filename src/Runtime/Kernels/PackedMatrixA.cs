@@ -13,6 +13,9 @@ internal static unsafe class PackedMatrixA
 
     public static int Size(int m, int k) => PaddedRows(m) * k;
 
+    /// <summary>Floats to allocate past the last packed matrix: <see cref="GemmColumnKernel"/> reads 8 at a time.</summary>
+    public const int ReadSlack = 8;
+
     /// <summary>Packs alpha·A where A[i, p] = source[i·rowStride + p·columnStride].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(float* source, int rowStride, int columnStride, int m, int k, float alpha, float* destination)

@@ -8,8 +8,8 @@ namespace OnnxNorm.Runtime.Kernels;
 /// An AVX-512 variant of <see cref="GemmMicroKernel"/> for CPUs with full-width 512-bit FMA units (this
 /// class of machine does twice the AVX2 FLOPs per cycle): a 6x32 tile computed from one packed A micro-panel
 /// and two adjacent 16-column B micro-panels, one zmm accumulator per row and panel (12 chains, enough to
-/// hide FMA latency). It reads the same packed layouts as the AVX2 kernel, so packing code is shared and
-/// ragged edges still go through the 16- and 8-column kernels.
+/// hide FMA latency), plus a 6x16 form for a single panel. It reads the same packed layouts as the AVX2
+/// kernel, so packing code is shared.
 /// </summary>
 internal static unsafe class WideGemmMicroKernel
 {
@@ -78,6 +78,65 @@ internal static unsafe class WideGemmMicroKernel
         StoreRow(c += ldc, c40, c41, accumulate, finish, rowBias, 4, hasColumnBias, cb0, cb1, activation);
         if (rows <= 5) return;
         StoreRow(c += ldc, c50, c51, accumulate, finish, rowBias, 5, hasColumnBias, cb0, cb1, activation);
+    }
+
+    /// <summary>
+    /// C[0..rows, 0..columns] for one 16-column panel (columns 1..16, masked). Two accumulator sets over even
+    /// and odd k keep 12 FMA chains in flight, as the 32-column kernel does with its two panels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunSingle(int kc, float* a, float* b, float* c, int ldc, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, in Activation activation, int rows, int columns)
+    {
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        int p = 0;
+        for (; p + 2 <= kc; p += 2)
+        {
+            var x0 = Avx512F.LoadVector512(b);
+            var x1 = Avx512F.LoadVector512(b + nr);
+            e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), x0, e0);
+            e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), x0, e1);
+            e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), x0, e2);
+            e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), x0, e3);
+            e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), x0, e4);
+            e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), x0, e5);
+            o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), x1, o0);
+            o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), x1, o1);
+            o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), x1, o2);
+            o3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), x1, o3);
+            o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), x1, o4);
+            o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), x1, o5);
+            a += 2 * mr;
+            b += 2 * nr;
+        }
+        if (p < kc)
+        {
+            var x0 = Avx512F.LoadVector512(b);
+            e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), x0, e0);
+            e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), x0, e1);
+            e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), x0, e2);
+            e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), x0, e3);
+            e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), x0, e4);
+            e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), x0, e5);
+        }
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns)).AsSingle();
+        bool hasColumnBias = finish && columnBias != null;
+        var cb = hasColumnBias ? Avx512F.MaskLoad(columnBias, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
+        Span<Vector512<float>> acc = [e0 + o0, e1 + o1, e2 + o2, e3 + o3, e4 + o4, e5 + o5];
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            var v = acc[r];
+            if (accumulate) v += Avx512F.MaskLoad(c, mask, Vector512<float>.Zero);
+            if (finish)
+            {
+                if (rowBias != null) v += Vector512.Create(rowBias[r]);
+                if (hasColumnBias) v += cb;
+                v = ActivationMath.Apply(v, activation);
+            }
+            Avx512F.MaskStore(c, mask, v);
+        }
     }
 
     /// <summary>The epilogue for a tile narrower than 32 columns: the second half is masked.</summary>
