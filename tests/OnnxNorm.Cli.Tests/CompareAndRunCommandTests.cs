@@ -147,4 +147,22 @@ public class CompareAndRunCommandTests
         env["ONNXNORM_ORT_LIBRARY"] = notALibrary;
         OnnxnormProcess.AssertBadInput(OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall), "cannot be loaded");
     }
+
+    [Fact]
+    public void A_model_ort_rejects_is_one_line_with_orts_message()
+    {
+        string dir = TestData.NewTempDir();
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 1);
+        b.Op("NoSuchOperator", "y", "x");
+        b.Output("y", ElementType.Float, 1);
+        string model = Path.Combine(dir, "bogus.onnx");
+        b.Save(model);
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", model), "bogus.onnx: ONNX Runtime:");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", model, model), "NoSuchOperator");
+        // A file that is not a model never reaches ORT: our loader names the problem.
+        string junk = Path.Combine(dir, "junk.onnx");
+        File.WriteAllBytes(junk, new byte[] { 0xFF, 0xFF, 0xFF, 0x01 });
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", junk, junk), "junk.onnx");
+    }
 }
