@@ -17,6 +17,9 @@ public static class Verbs
             RunCommand.Create(),
             CompareCommand.Create(),
             BenchCommand.Create(),
+            FreezeBnCommand.Create(),
+            CheckStatsCommand.Create(),
+            RecalibrateCommand.Create(),
         })
         {
             root.Subcommands.Add(command);
