@@ -1,5 +1,6 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Engines;
+using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Runtime.Ort;
 
 namespace OnnxNorm.Cli;
@@ -15,7 +16,8 @@ public static class EngineFactory
     public static IInferenceEngine Create(string name, string modelPath, OrtSessionOptions ortOptions) => name switch
     {
         Ort => OrtEngine.FromFile(modelPath, ortOptions),
-        Native => throw new BadInputException("the native engine is not available in this build yet; compare two models (compare A.onnx B.onnx) or use --engine ort"),
+        // Native threads: ORT's IntraOpThreads (0 = every core, like ORT's default).
+        Native => NativeEngine.FromFile(modelPath, new SessionOptions { Threads = ortOptions.IntraOpThreads > 0 ? ortOptions.IntraOpThreads : Environment.ProcessorCount }),
         _ => throw new BadInputException($"--engine {name}: unknown engine (use {string.Join(" or ", Names)})"),
     };
 }

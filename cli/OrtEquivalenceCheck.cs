@@ -39,7 +39,7 @@ public sealed class OrtEquivalenceCheck : IEquivalenceCheck
         {
             var bad = report.Outputs.FirstOrDefault(kv => !kv.Value.Passes);
             summary = bad.Value is { } m
-                ? $"output '{bad.Key}': {m.CountOverTolerance} of {m.Elements} element(s) over tolerance (rtol {m.Rtol:G3}, atol {m.Atol:G3}), max |diff| {m.MaxAbs:G3}{(m.ShapesMatch ? "" : ", shape or type differs")}"
+                ? $"output '{bad.Key}': {m.CountOverTolerance} of {m.Elements} element(s) over tolerance (rtol {m.Rtol:G3}, atol {m.Atol:G3}), max |diff| {m.MaxAbs:G3}{(m.Comparable ? "" : ", shape or type differs")}"
                 : $"outputs differ: only in original [{string.Join(", ", report.OutputsOnlyInA)}], only in optimized [{string.Join(", ", report.OutputsOnlyInB)}]";
         }
         return new EquivalenceResult(report.Equivalent, maxAbs, report.Tolerance, summary);

@@ -16,6 +16,10 @@ public static class Verbs
             OptimizeCommand.Create(),
             RunCommand.Create(),
             CompareCommand.Create(),
+            BenchCommand.Create(),
+            FreezeBnCommand.Create(),
+            CheckStatsCommand.Create(),
+            RecalibrateCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

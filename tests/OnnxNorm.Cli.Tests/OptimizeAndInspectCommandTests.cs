@@ -22,7 +22,7 @@ public class OptimizeAndInspectCommandTests
     {
         string dir = TestData.NewTempDir();
         string output = Path.Combine(dir, "out.onnx"), report = Path.Combine(dir, "r.json");
-        var r = Onnxnorm.Run("optimize", ConvBnSmall, "-o", output, "--report", report);
+        var r = OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", output, "--report", report);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("batch norm  4 -> 0", r.Stdout);
         Assert.Contains("folded-into-conv", r.Stdout);
@@ -44,7 +44,7 @@ public class OptimizeAndInspectCommandTests
         string dir = TestData.NewTempDir();
         string input = Write(FoldCases.ConvBnAtOpset(14, bnOutputs: 3, bnAttributes: ("training_mode", 1)), dir, "train.onnx");
         string report = Path.Combine(dir, "r.json");
-        var r = Onnxnorm.Run("optimize", input, "-o", Path.Combine(dir, "o.onnx"), "--report", report);
+        var r = OnnxnormProcess.Run("optimize", input, "-o", Path.Combine(dir, "o.onnx"), "--report", report);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("training-mode", r.Stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(report));
@@ -58,7 +58,7 @@ public class OptimizeAndInspectCommandTests
     {
         string dir = TestData.NewTempDir();
         string report = Path.Combine(dir, "r.json");
-        var r = Onnxnorm.Run("optimize", ConvBnSmall, "-o", Path.Combine(dir, "o.onnx"), "--verify", "--report", report);
+        var r = OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(dir, "o.onnx"), "--verify", "--report", report);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("equivalent under onnxruntime", r.Stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(report));
@@ -68,7 +68,7 @@ public class OptimizeAndInspectCommandTests
     [Fact]
     public void OptimizeVerifyTakesShapesForSymbolicDims()
     {
-        var r = Onnxnorm.Run("optimize", TestData.Paddle(TestData.PaddleDet), "-o", Path.Combine(TestData.NewTempDir(), "det.onnx"),
+        var r = OnnxnormProcess.Run("optimize", TestData.Paddle(TestData.PaddleDet), "-o", Path.Combine(TestData.NewTempDir(), "det.onnx"),
             "--verify", "--shape", "x=1x3x64x64");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("equivalent under onnxruntime", r.Stdout);
@@ -96,21 +96,21 @@ public class OptimizeAndInspectCommandTests
 
     [Fact]
     public void OptimizeWithAnUnknownPassIsBadInput() =>
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("optimize", ConvBnSmall, "-o", Path.Combine(TestData.NewTempDir(), "o.onnx"), "--passes", "fold-bn,nope"),
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(TestData.NewTempDir(), "o.onnx"), "--passes", "fold-bn,nope"),
             "unknown pass 'nope'");
 
     [Fact]
     public void OptimizeRefusesToOverwriteItsInput()
     {
         string input = Write(CnnModels.ConvBnSmall(), TestData.NewTempDir(), "m.onnx");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("optimize", input, "-o", input), "--force");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", input, "-o", input), "--force");
     }
 
     [Fact]
     public void OptimizeRunsOnlyTheNamedPasses()
     {
         string output = Path.Combine(TestData.NewTempDir(), "o.onnx");
-        var r = Onnxnorm.Run("optimize", ConvBnSmall, "-o", output, "--passes", "bn-to-affine");
+        var r = OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", output, "--passes", "bn-to-affine");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         using var m = ModelLoader.Load(output);
         Assert.Equal(4, m.Graph.Nodes.Count(n => n.OpType == "Mul"));
@@ -120,7 +120,7 @@ public class OptimizeAndInspectCommandTests
     [Fact]
     public void InspectJsonHasABatchNormSection()
     {
-        var r = Onnxnorm.Run("inspect", ConvBnSmall, "--json");
+        var r = OnnxnormProcess.Run("inspect", ConvBnSmall, "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(r.Stdout);
         var bns = json.RootElement.GetProperty("batchNorm").EnumerateArray().ToList();
@@ -135,7 +135,7 @@ public class OptimizeAndInspectCommandTests
     public void InspectTextShowsWhyABnCannotFold()
     {
         string input = Write(FoldCases.ConvWithSecondConsumer(), TestData.NewTempDir(), "m.onnx");
-        var r = Onnxnorm.Run("inspect", input);
+        var r = OnnxnormProcess.Run("inspect", input);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("batch norm  1 (0 foldable by fold-bn, 0 in training mode)", r.Stdout);
         Assert.Contains("producer-has-other-consumers", r.Stdout);

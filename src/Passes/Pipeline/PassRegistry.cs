@@ -19,7 +19,8 @@ public sealed class PassRegistry
         .Add(RemoveIdentityPass.PassName, () => new RemoveIdentityPass())
         .Add(LiftConstantsPass.PassName, () => new LiftConstantsPass())
         .Add(RemoveDeadNodesPass.PassName, () => new RemoveDeadNodesPass())
-        .Add(AnalyzeBatchNormPass.PassName, () => new AnalyzeBatchNormPass());
+        .Add(AnalyzeBatchNormPass.PassName, () => new AnalyzeBatchNormPass())
+        .Add(FreezeBatchNormPass.PassName, () => new FreezeBatchNormPass());
 
     /// <summary>What `optimize` runs when --passes is not given.</summary>
     public static IReadOnlyList<string> DefaultPipeline { get; } =

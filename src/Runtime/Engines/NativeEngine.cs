@@ -1,0 +1,50 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Engines;
+
+/// <summary>OnnxNorm's native CPU executor behind <see cref="IInferenceEngine"/>.</summary>
+public sealed class NativeEngine : IInferenceEngine
+{
+    private readonly Model _model;
+    private readonly NativeSession _session;
+
+    public NativeEngine(Model model, SessionOptions? options = null)
+    {
+        _model = model;
+        _session = NativeSession.Create(model, options);
+        Inputs = _session.Inputs.Where(i => _session.RequiredInputs.Contains(i)).Select(ToSignature).ToList();
+        Outputs = _session.Outputs.Select(ToSignature).ToList();
+    }
+
+    /// <summary>Loads <paramref name="path"/>; the engine owns (and disposes) the model.</summary>
+    public static NativeEngine FromFile(string path, SessionOptions? options = null)
+    {
+        var model = ModelLoader.Load(path);
+        try { return new NativeEngine(model, options); }
+        catch { model.Dispose(); throw; }
+    }
+
+    public string Name => "native";
+    public IReadOnlyList<TensorSignature> Inputs { get; }
+    public IReadOnlyList<TensorSignature> Outputs { get; }
+    public NativeSession Session => _session;
+
+    public Dictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, IReadOnlyList<string>? outputNames = null)
+    {
+        var all = _session.Run(inputs);
+        if (outputNames is null) return all;
+        var result = new Dictionary<string, TensorValue>(StringComparer.Ordinal);
+        foreach (var name in outputNames)
+            result[name] = all.TryGetValue(name, out var v) ? v : throw new BadInputException($"'{name}' is not an output of the model");
+        return result;
+    }
+
+    private static TensorSignature ToSignature(SessionIO io)
+    {
+        var dims = io.Shape ?? Array.Empty<Dim>();
+        return new TensorSignature(io.Name, io.ElementType, dims.Select(d => d.Value ?? -1).ToArray(), dims.Select(d => d.Value is null ? d.Param : null).ToArray());
+    }
+
+    public void Dispose() => _model.Dispose();
+}

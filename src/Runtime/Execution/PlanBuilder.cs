@@ -1,0 +1,252 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Kernels;
+
+namespace OnnxNorm.Runtime.Execution;
+
+/// <summary>Compiles a graph (and, through the If operator, its subgraphs) into an <see cref="ExecutionPlan"/>.</summary>
+internal sealed class PlanBuilder
+{
+    private readonly KernelRegistry _registry;
+    private readonly SessionOptions _options;
+    private readonly Dictionary<Value, TensorValue> _constants = new();
+
+    public PlanBuilder(KernelRegistry registry, SessionOptions options)
+    {
+        _registry = registry;
+        _options = options;
+    }
+
+    public SessionOptions Options => _options;
+
+    private TensorValue? ConstantOf(Value v)
+    {
+        if (_constants.TryGetValue(v, out var c)) return c;
+        var t = Graph.Graph.TryGetConstant(v);
+        if (t is null) return null;
+        if (t.IsExternal || t.ElementType != ElementType.String)
+            if (t.ByteLength > _options.MaxTensorBytes)
+                throw new BadInputException($"constant '{v.Name}' has {t.ByteLength:N0} bytes, more than the cap of {_options.MaxTensorBytes:N0} bytes per tensor");
+        c = TensorValue.FromTensor(t);
+        _constants[v] = c;
+        return c;
+    }
+
+    public ExecutionPlan Build(Graph.Graph graph)
+    {
+        var slotOf = new Dictionary<Value, int>();
+        var constants = new List<TensorValue?>();
+        var notOwned = new HashSet<int>();
+        var captured = new List<(Value, int)>();
+
+        int NewSlot(Value v)
+        {
+            int s = constants.Count;
+            constants.Add(null);
+            slotOf[v] = s;
+            return s;
+        }
+
+        int SlotFor(Value v)
+        {
+            if (slotOf.TryGetValue(v, out int s)) return s;
+            // Not produced in this graph: a constant, a feed, or a value of an enclosing scope.
+            s = NewSlot(v);
+            notOwned.Add(s);
+            if (ConstantOf(v) is { } c) constants[s] = c;
+            else if (v.Owner != graph) captured.Add((v, s));
+            else if (v.Producer is null && !v.IsGraphInput)
+                throw new BadInputException($"value '{v.Name}' is read but never produced{graph.ScopeSuffix}");
+            return s;
+        }
+
+        var inputs = new List<(Value, int)>();
+        foreach (var v in graph.Inputs)
+        {
+            if (v.IsInitializer && !v.IsOverridableInitializer) continue;
+            int s = NewSlot(v);
+            notOwned.Add(s);
+            if (v.Initializer is { } t) constants[s] = TensorValue.FromTensor(t);
+            inputs.Add((v, s));
+        }
+
+        var order = graph.TopologicalOrder();
+        var fusedInto = new Dictionary<Node, Node>(); // activation node -> the Conv that runs it
+        var steps = new List<PlanStep>();
+        var observer = _options.Observer;
+
+        foreach (var node in order)
+        {
+            if (fusedInto.ContainsKey(node)) continue;
+            if (node.OpType == "Constant" && node.Domain == "" && node.Output(0) is { } cv && ConstantOf(cv) is { } cval)
+            {
+                int cs = NewSlot(cv);
+                constants[cs] = cval;
+                notOwned.Add(cs);
+                if (observer is not null && observer.Wants(node, 0))
+                    steps.Add(new PlanStep { Node = node, Operator = Operators.NoOp.Instance, Inputs = Array.Empty<int>(), Outputs = new[] { cs }, Observed = new[] { (cs, node, 0) } });
+                continue;
+            }
+            var reg = _registry.Find(node.Domain, node.OpType, node.Opset)
+                ?? throw new BadInputException(_registry.All.Any(r => r.Domain == node.Domain && r.OpType == node.OpType)
+                    ? $"{node.Describe()}: {node.OpType} of opset {node.Opset} is not supported by the native executor"
+                    : $"{node.Describe()}: operator {(node.Domain.Length > 0 ? node.Domain + "." : "")}{node.OpType} is not supported by the native executor");
+
+            var activation = Activation.None;
+            Node? fused = null;
+            if (_options.FuseActivations && node.OpType == "Conv" && node.Domain == "" && TryFuse(node, out var act, out var actNode))
+            {
+                activation = act;
+                fused = actNode;
+                fusedInto[actNode] = node;
+            }
+
+            var inSlots = new List<int>();
+            foreach (var v in node.Inputs) inSlots.Add(v is null || v.Name.Length == 0 ? -1 : SlotFor(v));
+            // Values a subgraph reads from this scope or above are extra inputs of the node.
+            var extra = CapturedBySubgraphs(node);
+            foreach (var v in extra) inSlots.Add(SlotFor(v));
+
+            var outNode = fused ?? node;
+            var outSlots = new int[outNode.Outputs.Count];
+            var observed = new List<(int, Node, int)>();
+            for (int i = 0; i < outSlots.Length; i++)
+            {
+                var o = outNode.Outputs[i];
+                outSlots[i] = o is null || o.Name.Length == 0 ? -1 : NewSlot(o);
+                if (outSlots[i] >= 0 && observer is not null && observer.Wants(outNode, i)) observed.Add((outSlots[i], outNode, i));
+            }
+
+            var info = new NodeInfo(node, ConstantOf, this, activation) { CapturedValues = extra };
+            IOperator op;
+            try { op = reg.Factory(info); }
+            catch (BadInputException) { throw; }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
+            {
+                throw new BadInputException($"{node.Describe()}: {e.Message}", e);
+            }
+            steps.Add(new PlanStep { Node = node, Operator = op, Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput });
+        }
+
+        var outputs = graph.Outputs.Select(v => (v, SlotFor(v))).ToArray();
+        int slotCount = constants.Count;
+        var ownedOut = ComputeReleases(steps, slotCount, notOwned, outputs.Select(o => o.Item2).ToHashSet(), outputs);
+        return new ExecutionPlan
+        {
+            Graph = graph,
+            SlotCount = slotCount,
+            Steps = steps.ToArray(),
+            Constants = constants.ToArray(),
+            Inputs = inputs.ToArray(),
+            Outputs = outputs,
+            Captured = captured.ToArray(),
+            OutputOwned = ownedOut,
+        };
+    }
+
+    private static List<Value> CapturedBySubgraphs(Node node)
+    {
+        var list = new List<Value>();
+        var seen = new HashSet<Value>();
+        foreach (var sg in node.Subgraphs.Values)
+            foreach (var v in sg.CapturedValues())
+                if (seen.Add(v)) list.Add(v);
+        return list;
+    }
+
+    // Union-find over slots: a view shares its input's buffer, so a buffer dies with the last use of its group.
+    private static bool[] ComputeReleases(List<PlanStep> steps, int slotCount, HashSet<int> notOwned, HashSet<int> outputSlots, (Value, int)[] outputs)
+    {
+        var parent = new int[slotCount];
+        for (int i = 0; i < slotCount; i++) parent[i] = i;
+        int Find(int x) { while (parent[x] != x) x = parent[x] = parent[parent[x]]; return x; }
+        foreach (var s in steps)
+            if (s.Aliases && s.Inputs.Length > 0 && s.Inputs[0] >= 0)
+                foreach (int o in s.Outputs)
+                    if (o >= 0) parent[Find(o)] = Find(s.Inputs[0]);
+
+        var groupOwned = new bool[slotCount];
+        var groupPinned = new bool[slotCount];
+        var lastUse = new int[slotCount];
+        Array.Fill(groupOwned, true);
+        Array.Fill(lastUse, -1);
+        foreach (int s in notOwned) groupOwned[Find(s)] = false;
+        foreach (int s in outputSlots) groupPinned[Find(s)] = true;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            foreach (int s in steps[i].Inputs) if (s >= 0) lastUse[Find(s)] = Math.Max(lastUse[Find(s)], i);
+            foreach (int s in steps[i].Outputs) if (s >= 0) lastUse[Find(s)] = Math.Max(lastUse[Find(s)], i);
+        }
+        var members = new Dictionary<int, List<int>>();
+        for (int s = 0; s < slotCount; s++)
+        {
+            int g = Find(s);
+            if (!members.TryGetValue(g, out var l)) members[g] = l = new();
+            l.Add(s);
+        }
+        var release = new List<int>[steps.Count];
+        var toPool = new List<int>[steps.Count];
+        foreach (var (g, slots) in members)
+        {
+            if (groupPinned[g] || !groupOwned[g] || lastUse[g] < 0) continue;
+            int at = lastUse[g];
+            (release[at] ??= new()).AddRange(slots);
+            (toPool[at] ??= new()).AddRange(slots);
+        }
+        for (int i = 0; i < steps.Count; i++)
+        {
+            steps[i].Release = release[i]?.ToArray() ?? Array.Empty<int>();
+            steps[i].ReturnToPool = toPool[i]?.ToArray() ?? Array.Empty<int>();
+        }
+        return outputs.Select(o => groupOwned[Find(o.Item2)]).ToArray();
+    }
+
+    private bool TryFuse(Node conv, out Activation act, out Node actNode)
+    {
+        act = Activation.None;
+        actNode = null!;
+        var y = conv.Output(0);
+        if (y is null || y.IsGraphOutput || y.Uses.Count != 1 || conv.Outputs.Count != 1) return false;
+        if (_options.Observer is { } obs && obs.Wants(conv, 0)) return false;
+        var use = y.Uses[0];
+        var n = use.Node;
+        if (use.Index != 0 || n.Owner != conv.Owner || n.Domain != "" || n.Outputs.Count != 1) return false;
+        if (!_registry.Supports(n.Domain, n.OpType, n.Opset)) return false;
+        switch (n.OpType)
+        {
+            case "Relu":
+                act = Activation.Relu;
+                break;
+            case "LeakyRelu":
+                act = new Activation(FusedActivation.LeakyRelu, Alpha: n.GetFloat("alpha", 0.01f));
+                break;
+            case "Clip":
+                float min, max;
+                if (n.Opset < 11)
+                {
+                    min = n.GetFloat("min", float.NegativeInfinity);
+                    max = n.GetFloat("max", float.PositiveInfinity);
+                }
+                else
+                {
+                    if (!ScalarConstant(n, 1, float.NegativeInfinity, out min) || !ScalarConstant(n, 2, float.PositiveInfinity, out max)) return false;
+                }
+                if (float.IsNaN(min) || float.IsNaN(max) || min > max) return false;
+                act = new Activation(FusedActivation.Clip, Min: min, Max: max);
+                break;
+            default:
+                return false;
+        }
+        actNode = n;
+        return true;
+    }
+
+    private bool ScalarConstant(Node n, int i, float fallback, out float value)
+    {
+        value = fallback;
+        var v = n.Input(i);
+        if (v is null || v.Name.Length == 0) return true;
+        if (ConstantOf(v) is not { Length: 1 } c) return false;
+        value = (float)c.ToDoubles()[0];
+        return true;
+    }
+}

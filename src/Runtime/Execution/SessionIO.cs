@@ -1,0 +1,10 @@
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Runtime.Execution;
+
+/// <summary>A graph input or output as the model declares it: name, element type and dims (null dim = symbolic).</summary>
+public sealed record SessionIO(string Name, ElementType ElementType, Dim[]? Shape)
+{
+    public override string ToString() =>
+        $"{Name}: {ElementType.Name()}[{(Shape is null ? "?" : string.Join(',', Shape.Select(d => d.ToString())))}]";
+}

@@ -1,0 +1,22 @@
+namespace OnnxNorm.Runtime.Execution;
+
+/// <summary>Settings of a <see cref="NativeSession"/>, fixed when it is created.</summary>
+public sealed record SessionOptions
+{
+    /// <summary>Upper bound on the threads one node may use (Conv/GEMM kernels).</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>The largest single tensor a node may produce (default 2 GiB).</summary>
+    public long MaxTensorBytes { get; init; } = 2L << 30;
+
+    /// <summary>The most memory all live run-time tensors (pooled buffers included) may take (default 8 GiB).</summary>
+    public long MaxTotalBytes { get; init; } = 8L << 30;
+
+    /// <summary>Receives the values it asks for right after their node runs; null for none.</summary>
+    public IExecutionObserver? Observer { get; init; }
+
+    /// <summary>Run a Relu/Clip/LeakyRelu that is a Conv's only consumer inside the Conv kernel.</summary>
+    public bool FuseActivations { get; init; } = true;
+
+    public static SessionOptions Default { get; } = new();
+}

@@ -1,0 +1,66 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// AveragePool (opset 1-…): N-d, pads, auto_pad, strides, dilations (opset 19), ceil_mode and count_include_pad
+/// (the divisor counts the padded positions, never the ones past the padding that ceil_mode adds).
+/// float32; float16 and double computed in float32.
+/// </summary>
+internal sealed class AveragePool : IOperator
+{
+    private readonly ConvAttributes _attrs;
+    private readonly bool _ceil;
+    private readonly bool _countPad;
+    private PoolWindow? _window;
+    private long[]? _windowShape;
+    private int[]? _outputSpatial;
+
+    private AveragePool(ConvAttributes attrs, bool ceil, bool countPad)
+    {
+        _attrs = attrs;
+        _ceil = ceil;
+        _countPad = countPad;
+    }
+
+    public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
+    {
+        n.OnlyAttributes("auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides");
+        var a = ConvAttributes.Read(n);
+        if (a.KernelShape is null) throw n.Error("kernel_shape is required");
+        return new AveragePool(a, n.Int("ceil_mode", 0) != 0, n.Int("count_include_pad", 0) != 0);
+    });
+
+    public void Run(OpContext ctx)
+    {
+        var x = ctx.Required(0);
+        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: AveragePool does not support {x.ElementType.Name()}");
+        if (_window is null || !x.Shape.AsSpan().SequenceEqual(_windowShape))
+        {
+            (_window, _outputSpatial) = MaxPool.Window(_attrs, _ceil, x.Shape, ctx.Node.Describe());
+            _windowShape = (long[])x.Shape.Clone();
+        }
+        var w = _window;
+        var shape = new long[x.Rank];
+        shape[0] = x.Shape[0];
+        shape[1] = x.Shape[1];
+        for (int d = 0; d < _outputSpatial!.Length; d++) shape[d + 2] = _outputSpatial[d];
+        var y = ctx.Output(0, ElementType.Float, shape);
+        var xs = (float[])x.Buffer;
+        var ys = (float[])y.Buffer;
+        int planes = (int)(x.Shape[0] * x.Shape[1]);
+        for (int p = 0; p < planes; p++)
+        {
+            int xo = p * w.InputSize, yo = p * w.OutputSize;
+            for (int o = 0; o < w.OutputSize; o++)
+            {
+                double s = 0;
+                int start = w.Start[o], end = w.Start[o + 1];
+                for (int j = start; j < end; j++) s += xs[xo + w.Offsets[j]];
+                int count = _countPad ? w.PaddedCount[o] : end - start;
+                ys[yo + o] = count == 0 ? float.NaN : (float)(s / count);
+            }
+        }
+    }
+}

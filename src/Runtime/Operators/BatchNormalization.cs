@@ -1,0 +1,138 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// BatchNormalization, every opset form:
+/// <list type="bullet">
+/// <item>inference: Y = (X − mean) / √(var + ε) · scale + B, per channel (dim 1); X of rank ≥ 2;</item>
+/// <item>training, opset 14/15 (training_mode = 1): batch statistics normalise Y, and the optional outputs
+/// running_mean/var = input·momentum + batch·(1 − momentum) (population variance);</item>
+/// <item>training, opset 6-9 (is_test = 0 in opset 6, or optional outputs requested in 7/9): same Y and running
+/// mean/var outputs; saved_mean/saved_var are rejected as not supported.</item>
+/// </list>
+/// spatial = 0 (opset &lt; 9) is rejected. float16 and double are computed in float32; statistics accumulate in double.
+/// </summary>
+internal sealed class BatchNormalization : IOperator
+{
+    private readonly float _epsilon;
+    private readonly float _momentum;
+    private readonly bool _training;
+    private readonly float[]? _a;
+    private readonly float[]? _b;
+
+    private BatchNormalization(float epsilon, float momentum, bool training, float[]? a, float[]? b)
+    {
+        _epsilon = epsilon;
+        _momentum = momentum;
+        _training = training;
+        _a = a;
+        _b = b;
+    }
+
+    public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
+    {
+        long opset = n.Opset;
+        n.OnlyAttributes("epsilon", "momentum", "spatial", "is_test", "training_mode", "consumed_inputs");
+        if (n.Int("spatial", 1) != 1) throw n.Error("spatial = 0 is not supported by the native executor");
+        bool training;
+        int outputs = n.Node.Outputs.Count(o => o is not null && o.Name.Length > 0);
+        if (opset >= 14) training = n.Int("training_mode", 0) != 0;
+        else if (opset >= 7) training = outputs > 1;
+        else training = n.Int("is_test", 0) == 0 && outputs > 1;
+        if (opset < 14)
+            for (int i = 3; i < n.Node.Outputs.Count; i++)
+                if (n.Node.Output(i) is { Name.Length: > 0 })
+                    throw n.Error("the saved_mean/saved_var outputs of training-mode BatchNormalization are not supported");
+        float eps = n.Float("epsilon", 1e-5f);
+        if (!(eps >= 0)) throw n.Error($"epsilon must be non-negative, not {eps}");
+        float momentum = n.Float("momentum", 0.9f);
+        float[]? a = null, b = null;
+        if (!training && n.Constant(1) is { ElementType: ElementType.Float } s && n.Constant(2) is { ElementType: ElementType.Float } bias
+            && n.Constant(3) is { ElementType: ElementType.Float } mean && n.Constant(4) is { ElementType: ElementType.Float } v
+            && s.Length == bias.Length && s.Length == mean.Length && s.Length == v.Length)
+            (a, b) = Fold(s.AsSpan<float>(), bias.AsSpan<float>(), mean.AsSpan<float>(), v.AsSpan<float>(), eps);
+        return new BatchNormalization(eps, momentum, training, a, b);
+    });
+
+    private static (float[] A, float[] B) Fold(ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> var, double eps)
+    {
+        var a = new float[scale.Length];
+        var b = new float[scale.Length];
+        for (int c = 0; c < a.Length; c++)
+        {
+            double inv = 1.0 / Math.Sqrt(var[c] + eps);
+            a[c] = (float)(scale[c] * inv);
+            b[c] = (float)(bias[c] - mean[c] * scale[c] * inv);
+        }
+        return (a, b);
+    }
+
+    public void Run(OpContext ctx)
+    {
+        string desc = ctx.Node.Describe();
+        var x = ctx.Required(0);
+        if (x.ElementType != ElementType.Float) throw new BadInputException($"{desc}: BatchNormalization does not support {x.ElementType.Name()} input");
+        if (x.Rank < 2) throw new BadInputException($"{desc}: input X has rank {x.Rank}; BatchNormalization needs [N, C, ...]");
+        int n = (int)x.Shape[0], c = (int)x.Shape[1];
+        int inner = (int)Shapes.Size(x.Shape, 2);
+        var scale = ctx.Required(1);
+        var bias = ctx.Required(2);
+        var mean = ctx.Required(3);
+        var variance = ctx.Required(4);
+        foreach (var (t, name) in new[] { (scale, "scale"), (bias, "B"), (mean, "mean"), (variance, "var") })
+            if (t.Length != c || t.Rank != 1) throw new BadInputException($"{desc}: {name} has shape [{string.Join(',', t.Shape)}], expected [{c}]");
+        var y = ctx.Output(0, ElementType.Float, x.Shape);
+        var xs = x.AsSpan<float>();
+        var ys = y.AsSpan<float>();
+        float[] a, b;
+        if (!_training)
+        {
+            if (_a is not null) (a, b) = (_a, _b!);
+            else (a, b) = Fold(scale.AsSpan<float>(), bias.AsSpan<float>(), mean.AsSpan<float>(), variance.AsSpan<float>(), _epsilon);
+        }
+        else
+        {
+            var bm = new double[c];
+            var bv = new double[c];
+            long count = (long)n * inner;
+            for (int ch = 0; ch < c; ch++)
+            {
+                double s = 0;
+                for (int img = 0; img < n; img++)
+                    foreach (float v in xs.Slice((img * c + ch) * inner, inner)) s += v;
+                double m = count == 0 ? 0 : s / count;
+                double sq = 0;
+                for (int img = 0; img < n; img++)
+                    foreach (float v in xs.Slice((img * c + ch) * inner, inner)) sq += (v - m) * (v - m);
+                bm[ch] = m;
+                bv[ch] = count == 0 ? 0 : sq / count;
+            }
+            var batchMean = bm.Select(v => (float)v).ToArray();
+            var batchVar = bv.Select(v => (float)v).ToArray();
+            (a, b) = Fold(scale.AsSpan<float>(), bias.AsSpan<float>(), batchMean, batchVar, _epsilon);
+            if (ctx.WantsOutput(1))
+            {
+                var rm = ctx.Output(1, ElementType.Float, new long[] { c }).AsSpan<float>();
+                var im = mean.AsSpan<float>();
+                for (int ch = 0; ch < c; ch++) rm[ch] = (float)(im[ch] * (double)_momentum + bm[ch] * (1 - (double)_momentum));
+            }
+            if (ctx.WantsOutput(2))
+            {
+                var rv = ctx.Output(2, ElementType.Float, new long[] { c }).AsSpan<float>();
+                var iv = variance.AsSpan<float>();
+                for (int ch = 0; ch < c; ch++) rv[ch] = (float)(iv[ch] * (double)_momentum + bv[ch] * (1 - (double)_momentum));
+            }
+        }
+        for (int img = 0; img < n; img++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                float av = a[ch], bv = b[ch];
+                int off = (img * c + ch) * inner;
+                var src = xs.Slice(off, inner);
+                var dst = ys.Slice(off, inner);
+                for (int i = 0; i < inner; i++) dst[i] = src[i] * av + bv;
+            }
+    }
+}

@@ -1,0 +1,64 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// Runs a float32 operator on float16/bfloat16 (and, where an op has no double path, double) data: inputs of
+/// those types are converted to float32, the op runs, and its float32 outputs are converted back.
+/// </summary>
+internal sealed class ComputeInFloat : IOperator
+{
+    private readonly IOperator _inner;
+    private readonly bool _double;
+
+    public ComputeInFloat(IOperator inner, bool includeDouble)
+    {
+        _inner = inner;
+        _double = includeDouble;
+    }
+
+    public static OperatorFactory Wrap(OperatorFactory f, bool includeDouble = true) => n => new ComputeInFloat(f(n), includeDouble);
+
+    private bool Converts(ElementType t) => t is ElementType.Float16 or ElementType.BFloat16 || (_double && t == ElementType.Double);
+
+    public void Run(OpContext ctx)
+    {
+        ElementType from = ElementType.Undefined;
+        for (int i = 0; i < ctx.InputCount; i++)
+            if (ctx.Input(i) is { } t && Converts(t.ElementType)) { from = t.ElementType; break; }
+        if (from == ElementType.Undefined) { _inner.Run(ctx); return; }
+
+        var inputs = new TensorValue?[ctx.InputCount];
+        var temps = new List<TensorValue>();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var t = ctx.Input(i);
+            if (t is not null && Converts(t.ElementType))
+            {
+                var f = ctx.Rent(ElementType.Float, t.Shape);
+                Cast.Convert(t, f);
+                temps.Add(f);
+                t = f;
+            }
+            inputs[i] = t;
+        }
+        var outputs = new TensorValue?[ctx.OutputCount];
+        ctx.Override(inputs, outputs);
+        try { _inner.Run(ctx); }
+        finally { ctx.Override(null, null); }
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var o = outputs[i];
+            if (o is null) continue;
+            if (o.ElementType == ElementType.Float)
+            {
+                var r = ctx.Output(i, from, o.Shape);
+                Cast.Convert(o, r);
+                temps.Add(o);
+            }
+            else ctx.SetOutput(i, o);
+        }
+        foreach (var t in temps) ctx.Return(t);
+    }
+}

@@ -1,0 +1,46 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>Concat along 'axis' (negative from opset 11); any element type; empty inputs allowed.</summary>
+internal sealed class Concat : IOperator
+{
+    private readonly long _axis;
+
+    private Concat(long axis) => _axis = axis;
+
+    public static IOperator Create(NodeInfo n)
+    {
+        n.OnlyAttributes("axis");
+        if (!n.Has("axis") && n.Opset >= 4) throw n.Error("'axis' attribute is required");
+        return new Concat(n.Int("axis", 1));
+    }
+
+    public void Run(OpContext ctx)
+    {
+        string desc = ctx.Node.Describe();
+        var inputs = Enumerable.Range(0, ctx.InputCount).Select(ctx.Input).Where(t => t is not null).Select(t => t!).ToArray();
+        if (inputs.Length == 0) throw new BadInputException($"{desc}: no inputs");
+        var first = inputs[0];
+        int axis = Shapes.Axis(_axis, first.Rank, desc);
+        var shape = (long[])first.Shape.Clone();
+        shape[axis] = 0;
+        foreach (var t in inputs)
+        {
+            if (t.Rank != first.Rank || t.ElementType != first.ElementType) throw new BadInputException($"{desc}: inputs differ in rank or element type");
+            for (int d = 0; d < t.Rank; d++)
+                if (d != axis && t.Shape[d] != first.Shape[d]) throw new BadInputException($"{desc}: input shapes {Shapes.Format(first.Shape)} and {Shapes.Format(t.Shape)} differ off the axis");
+            shape[axis] += t.Shape[axis];
+        }
+        var y = ctx.Output(0, first.ElementType, shape);
+        long outer = Shapes.Size(shape, 0, axis), inner = Shapes.Size(shape, axis + 1);
+        long yRow = shape[axis] * inner, at = 0;
+        foreach (var t in inputs)
+        {
+            long row = t.Shape[axis] * inner;
+            for (long o = 0; o < outer; o++) Array.Copy(t.Buffer, o * row, y.Buffer, o * yRow + at, row);
+            at += row;
+        }
+    }
+}

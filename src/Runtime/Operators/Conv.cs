@@ -1,0 +1,99 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// Conv (opset 1-…): 1-D/2-D/3-D, groups, dilations, pads, auto_pad. float32 runs through
+/// <see cref="ConvKernel"/>, built once (weights packed) when W and B are constants and rebuilt only when the
+/// input's shape changes. A Relu/Clip/LeakyRelu the plan fused in is applied by the kernel.
+/// float16 and double are computed in float32.
+/// </summary>
+internal sealed class Conv : IOperator
+{
+    private readonly ConvAttributes _attrs;
+    private readonly Activation _activation;
+    private readonly TensorValue? _constW;
+    private readonly TensorValue? _constB;
+    private ConvKernel? _kernel;
+    private long[]? _kernelInputShape;
+
+    private Conv(ConvAttributes attrs, Activation activation, TensorValue? w, TensorValue? b)
+    {
+        _attrs = attrs;
+        _activation = activation;
+        _constW = w;
+        _constB = b;
+    }
+
+    public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
+    {
+        n.OnlyAttributes("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
+        var w = n.Constant(1);
+        var b = n.HasInput(2) ? n.Constant(2) : null;
+        var conv = new Conv(ConvAttributes.Read(n), n.FusedActivation, w is { ElementType: ElementType.Float } ? w : null,
+            b is { ElementType: ElementType.Float } ? b : null);
+        if (w is not null) conv.CheckWeights(w.Shape, null);
+        return conv;
+    });
+
+    private void CheckWeights(long[] w, long[]? x)
+    {
+        string d = _attrs.Describe;
+        if (w.Length < 3) throw new BadInputException($"{d}: weight W has rank {w.Length}; Conv needs [M, C/group, k1, ...]");
+        if (x is not null && w.Length != x.Length)
+            throw new BadInputException($"{d}: weight W has rank {w.Length} but input X has rank {x.Length}");
+        if (w[0] % _attrs.Group != 0) throw new BadInputException($"{d}: {w[0]} output channels are not divisible by group {_attrs.Group}");
+        if (_attrs.KernelShape is { } ks && !ks.SequenceEqual(w.Skip(2)))
+            throw new BadInputException($"{d}: kernel_shape [{string.Join(',', ks)}] does not match W [{string.Join(',', w)}]");
+        if (x is not null)
+        {
+            if (x[1] % _attrs.Group != 0) throw new BadInputException($"{d}: {x[1]} input channels are not divisible by group {_attrs.Group}");
+            if (w[1] * _attrs.Group != x[1])
+                throw new BadInputException($"{d}: W [{string.Join(',', w)}] expects {w[1] * _attrs.Group} input channels with group {_attrs.Group}, X has {x[1]}");
+        }
+    }
+
+    public void Run(OpContext ctx)
+    {
+        var x = ctx.Required(0);
+        var w = _constW ?? ctx.Required(1);
+        var b = _constB ?? ctx.Input(2);
+        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: Conv does not support {x.ElementType.Name()} input");
+        if (x.Rank < 3) throw new BadInputException($"{ctx.Node.Describe()}: input X has rank {x.Rank}; Conv needs [N, C, spatial...]");
+        CheckWeights(w.Shape, x.Shape);
+        if (b is not null && (b.Rank != 1 || b.Shape[0] != w.Shape[0]))
+            throw new BadInputException($"{ctx.Node.Describe()}: bias B has shape [{string.Join(',', b.Shape)}], expected [{w.Shape[0]}]");
+
+        var kernel = _kernel;
+        if (kernel is null || !x.Shape.AsSpan().SequenceEqual(_kernelInputShape) || _constW is null)
+        {
+            kernel = new ConvKernel(Geometry(x.Shape, w.Shape), w.AsSpan<float>(), b is null ? default : b.AsSpan<float>(), _activation);
+            if (_constW is not null && (b is null || _constB is not null))
+            {
+                _kernel = kernel;
+                _kernelInputShape = (long[])x.Shape.Clone();
+            }
+        }
+        var g = kernel.Geometry;
+        var shape = new long[x.Rank];
+        shape[0] = g.Batch;
+        shape[1] = g.OutChannels;
+        for (int d = 0; d < g.SpatialRank; d++) shape[d + 2] = g.OutputSpatial[d];
+        var y = ctx.Output(0, ElementType.Float, shape);
+        if (y.Length == 0) return;
+        kernel.Run(x.AsSpan<float>(), y.AsSpan<float>(), ctx.Threads);
+    }
+
+    private ConvGeometry Geometry(long[] x, long[] w)
+    {
+        int r = x.Length - 2;
+        var input = x.Skip(2).Select(v => checked((int)v)).ToArray();
+        var kernel = w.Skip(2).Select(v => checked((int)v)).ToArray();
+        var strides = _attrs.StridesFor(r);
+        var dil = _attrs.DilationsFor(r);
+        var (output, pb, pe) = _attrs.Forward(input, kernel, strides, dil);
+        return new ConvGeometry(checked((int)x[0]), checked((int)x[1]), checked((int)w[0]), (int)_attrs.Group, input, output, kernel, strides, dil, pb, pe);
+    }
+}

@@ -1,0 +1,46 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>GlobalAveragePool and GlobalMaxPool: one value per (image, channel); spatial dims become 1.</summary>
+internal sealed class GlobalPool : IOperator
+{
+    private readonly bool _max;
+
+    private GlobalPool(bool max) => _max = max;
+
+    public static OperatorFactory Factory(bool max) => ComputeInFloat.Wrap(n =>
+    {
+        n.OnlyAttributes();
+        return new GlobalPool(max);
+    });
+
+    public void Run(OpContext ctx)
+    {
+        var x = ctx.Required(0);
+        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: {ctx.Node.OpType} does not support {x.ElementType.Name()}");
+        if (x.Rank < 2) throw new BadInputException($"{ctx.Node.Describe()}: input has rank {x.Rank}; need [N, C, ...]");
+        var shape = x.Shape.Select((d, i) => i < 2 ? d : 1).ToArray();
+        var y = ctx.Output(0, ElementType.Float, shape);
+        int planes = (int)(x.Shape[0] * x.Shape[1]), size = (int)Shapes.Size(x.Shape, 2);
+        var xs = x.AsSpan<float>();
+        var ys = y.AsSpan<float>();
+        for (int p = 0; p < planes; p++)
+        {
+            var plane = xs.Slice(p * size, size);
+            if (_max)
+            {
+                float m = float.NegativeInfinity;
+                foreach (float v in plane) if (v > m || float.IsNaN(v)) { m = v; if (float.IsNaN(v)) break; }
+                ys[p] = m;
+            }
+            else
+            {
+                double s = 0;
+                foreach (float v in plane) s += v;
+                ys[p] = (float)(s / size);
+            }
+        }
+    }
+}

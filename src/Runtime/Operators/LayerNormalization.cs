@@ -1,0 +1,61 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// LayerNormalization (opset 17): statistics over the dims from 'axis' on; Scale and B broadcast to those
+/// dims; optional outputs Mean and InvStdDev with the normalised dims kept as 1.
+/// </summary>
+internal sealed class LayerNormalization : IOperator
+{
+    private readonly long _axis;
+    private readonly float _epsilon;
+
+    private LayerNormalization(long axis, float epsilon)
+    {
+        _axis = axis;
+        _epsilon = epsilon;
+    }
+
+    public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
+    {
+        n.OnlyAttributes("axis", "epsilon", "stash_type");
+        if (n.Int("stash_type", 1) != 1) throw n.Error("stash_type other than 1 (float) is not supported");
+        return new LayerNormalization(n.Int("axis", -1), n.Float("epsilon", 1e-5f));
+    });
+
+    public void Run(OpContext ctx)
+    {
+        var x = ctx.Required(0);
+        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: LayerNormalization does not support {x.ElementType.Name()}");
+        int axis = Shapes.Axis(_axis, x.Rank, ctx.Node.Describe());
+        int blocks = (int)Shapes.Size(x.Shape, 0, axis), size = (int)Shapes.Size(x.Shape, axis);
+        var normShape = x.Shape[axis..];
+        var scale = Expand(ctx, ctx.Required(1), normShape);
+        var bias = ctx.Input(2) is { } b ? Expand(ctx, b, normShape) : null;
+        var y = ctx.Output(0, ElementType.Float, x.Shape);
+        var (mean, inv) = Normalize.Blocks(x.AsSpan<float>(), y.AsSpan<float>(), blocks, size, _epsilon);
+        var ys = y.AsSpan<float>();
+        for (int bl = 0; bl < blocks; bl++)
+        {
+            var seg = ys.Slice(bl * size, size);
+            if (bias is null) for (int i = 0; i < size; i++) seg[i] *= scale[i];
+            else for (int i = 0; i < size; i++) seg[i] = seg[i] * scale[i] + bias[i];
+        }
+        var statShape = x.Shape.Select((d, i) => i < axis ? d : 1).ToArray();
+        if (ctx.WantsOutput(1)) mean.CopyTo(ctx.Output(1, ElementType.Float, statShape).AsSpan<float>());
+        if (ctx.WantsOutput(2)) inv.CopyTo(ctx.Output(2, ElementType.Float, statShape).AsSpan<float>());
+    }
+
+    // Scale/B broadcast (unidirectionally) to the normalised dims.
+    private static float[] Expand(OpContext ctx, TensorValue t, long[] shape)
+    {
+        var src = (float[])t.Buffer;
+        if (t.Length == Shapes.Size(shape) && t.Rank <= shape.Length) return src;
+        var r = new float[Shapes.Size(shape)];
+        if (Shapes.Broadcast(ctx, shape, t.Shape).Length != shape.Length) throw new BadInputException($"{ctx.Node.Describe()}: scale/B do not broadcast to the normalised dims");
+        Broadcasting.ForEach(shape, new[] { t.Shape }, (i, off) => r[i] = src[off[0]]);
+        return r;
+    }
+}

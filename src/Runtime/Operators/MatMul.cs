@@ -1,0 +1,78 @@
+using System.Numerics;
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// MatMul with numpy semantics: 1-D operands are promoted and the added dim removed, batch dims broadcast.
+/// float32 goes through <see cref="Gemm.Sgemm"/> per batch; double and integers use a plain loop; float16 in float32.
+/// </summary>
+internal sealed class MatMul : IOperator
+{
+    public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
+    {
+        n.OnlyAttributes();
+        return new MatMul();
+    }, includeDouble: false);
+
+    public void Run(OpContext ctx)
+    {
+        string desc = ctx.Node.Describe();
+        var a = ctx.Required(0);
+        var b = ctx.Required(1);
+        if (a.ElementType != b.ElementType) throw new BadInputException($"{desc}: A is {a.ElementType.Name()} but B is {b.ElementType.Name()}");
+        if (a.Rank == 0 || b.Rank == 0) throw new BadInputException($"{desc}: MatMul inputs must have rank ≥ 1");
+        var sa = a.Rank == 1 ? new[] { 1, a.Shape[0] } : a.Shape;
+        var sb = b.Rank == 1 ? new[] { b.Shape[0], 1 } : b.Shape;
+        long m = sa[^2], k = sa[^1], k2 = sb[^2], nn = sb[^1];
+        if (k != k2) throw new BadInputException($"{desc}: inner dims differ: A {Shapes.Format(a.Shape)}, B {Shapes.Format(b.Shape)}");
+        var batchA = sa[..^2];
+        var batchB = sb[..^2];
+        var batch = Shapes.Broadcast(ctx, batchA, batchB);
+        var outShape = new List<long>(batch);
+        if (a.Rank != 1) outShape.Add(m);
+        if (b.Rank != 1) outShape.Add(nn);
+        var y = ctx.Output(0, a.ElementType, outShape.ToArray());
+        int batches = (int)Shapes.Size(batch);
+        var offA = new long[batches];
+        var offB = new long[batches];
+        if (batches > 0)
+            Broadcasting.ForEach(batch, new[] { batchA, batchB }, (i, off) => { offA[i] = off[0] * m * k; offB[i] = off[1] * k * nn; });
+        int mi = (int)m, ni = (int)nn, ki = (int)k;
+        switch (a.Buffer)
+        {
+            case float[] fa:
+            {
+                var fb = (float[])b.Buffer;
+                var fy = (float[])y.Buffer;
+                for (int i = 0; i < batches; i++)
+                    Gemm.Sgemm(false, false, mi, ni, ki, 1f, fa.AsSpan((int)offA[i]), ki, fb.AsSpan((int)offB[i]), ni, 0f,
+                        fy.AsSpan(i * mi * ni, mi * ni), ni, ctx.Threads);
+                break;
+            }
+            case double[] x: Naive(x, (double[])b.Buffer, (double[])y.Buffer, offA, offB, mi, ni, ki); break;
+            case long[] x: Naive(x, (long[])b.Buffer, (long[])y.Buffer, offA, offB, mi, ni, ki); break;
+            case int[] x: Naive(x, (int[])b.Buffer, (int[])y.Buffer, offA, offB, mi, ni, ki); break;
+            case uint[] x: Naive(x, (uint[])b.Buffer, (uint[])y.Buffer, offA, offB, mi, ni, ki); break;
+            case ulong[] x: Naive(x, (ulong[])b.Buffer, (ulong[])y.Buffer, offA, offB, mi, ni, ki); break;
+            default: throw new BadInputException($"{desc}: MatMul does not support {a.ElementType.Name()}");
+        }
+    }
+
+    private static void Naive<T>(T[] a, T[] b, T[] y, long[] offA, long[] offB, int m, int n, int k) where T : INumber<T>
+    {
+        for (int bt = 0; bt < offA.Length; bt++)
+        {
+            long oa = offA[bt], ob = offB[bt], oy = (long)bt * m * n;
+            for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                T acc = T.Zero;
+                for (int p = 0; p < k; p++) acc = unchecked(acc + a[oa + i * k + p] * b[ob + p * n + j]);
+                y[oy + i * n + j] = acc;
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Numerics;
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// MaxPool (opset 1-…): N-d, pads, auto_pad, strides, dilations, ceil_mode, and the optional Indices output
+/// (flat row-major index into X; storage_order = 1 is rejected). float, double, int8, uint8 natively; float16 in float32.
+/// NaN in a window propagates.
+/// </summary>
+internal sealed class MaxPool : IOperator
+{
+    private readonly ConvAttributes _attrs;
+    private readonly bool _ceil;
+    private PoolWindow? _window;
+    private long[]? _windowShape;
+    private int[]? _outputSpatial;
+    private bool _columnMajor;
+
+    private MaxPool(ConvAttributes attrs, bool ceil)
+    {
+        _attrs = attrs;
+        _ceil = ceil;
+    }
+
+    public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
+    {
+        n.OnlyAttributes("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides");
+        var a = ConvAttributes.Read(n);
+        if (a.KernelShape is null) throw n.Error("kernel_shape is required");
+        return new MaxPool(a, n.Int("ceil_mode", 0) != 0) { _columnMajor = n.Int("storage_order", 0) != 0 };
+    }, includeDouble: false);
+
+    internal static (PoolWindow Window, int[] Output) Window(ConvAttributes attrs, bool ceil, long[] x, string desc)
+    {
+        if (x.Length < 3) throw new BadInputException($"{desc}: input has rank {x.Length}; pools need [N, C, spatial...]");
+        int r = x.Length - 2;
+        var kernel = attrs.KernelShape!;
+        if (kernel.Length != r) throw new BadInputException($"{desc}: kernel_shape has {kernel.Length} values, the input has {r} spatial dims");
+        var input = x.Skip(2).Select(v => checked((int)v)).ToArray();
+        var k = kernel.Select(v => checked((int)v)).ToArray();
+        var strides = attrs.StridesFor(r);
+        var dil = attrs.DilationsFor(r);
+        var (output, pb, pe) = attrs.Forward(input, k, strides, dil, ceil);
+        return (new PoolWindow(input, output, k, strides, dil, pb, pe), output);
+    }
+
+    public void Run(OpContext ctx)
+    {
+        var x = ctx.Required(0);
+        if (_window is null || !x.Shape.AsSpan().SequenceEqual(_windowShape))
+        {
+            (_window, _outputSpatial) = Window(_attrs, _ceil, x.Shape, ctx.Node.Describe());
+            _windowShape = (long[])x.Shape.Clone();
+        }
+        var w = _window;
+        var shape = new long[x.Rank];
+        shape[0] = x.Shape[0];
+        shape[1] = x.Shape[1];
+        for (int d = 0; d < _outputSpatial!.Length; d++) shape[d + 2] = _outputSpatial[d];
+        var y = ctx.Output(0, x.ElementType, shape);
+        long[]? idx = ctx.WantsOutput(1) ? (long[])ctx.Output(1, ElementType.Int64, shape).Buffer : null;
+        int planes = (int)(x.Shape[0] * x.Shape[1]);
+        switch (x.Buffer)
+        {
+            case float[] a: Pool(a, (float[])y.Buffer, idx, w, planes); break;
+            case double[] a: Pool(a, (double[])y.Buffer, idx, w, planes); break;
+            case byte[] a: Pool(a, (byte[])y.Buffer, idx, w, planes); break;
+            case sbyte[] a: Pool(a, (sbyte[])y.Buffer, idx, w, planes); break;
+            default: throw new BadInputException($"{ctx.Node.Describe()}: MaxPool does not support {x.ElementType.Name()}");
+        }
+        if (idx is not null && _columnMajor) ToColumnMajor(idx, x.Shape);
+    }
+
+    // storage_order = 1: the in-plane part of each index counts the spatial dims in column-major order.
+    private static void ToColumnMajor(long[] idx, long[] xShape)
+    {
+        var spatial = xShape.Skip(2).Select(v => (int)v).ToArray();
+        int plane = spatial.Aggregate(1, (a, b) => a * b);
+        var pos = new int[spatial.Length];
+        for (int i = 0; i < idx.Length; i++)
+        {
+            long p = idx[i] / plane, within = idx[i] % plane;
+            PoolWindow.Unravel((int)within, spatial, pos);
+            long cm = 0;
+            for (int d = spatial.Length - 1; d >= 0; d--) cm = cm * spatial[d] + pos[d];
+            idx[i] = p * plane + cm;
+        }
+    }
+
+    private static void Pool<T>(T[] x, T[] y, long[]? indices, PoolWindow w, int planes) where T : INumber<T>, IMinMaxValue<T>
+    {
+        int inSize = w.InputSize, outSize = w.OutputSize;
+        for (int p = 0; p < planes; p++)
+        {
+            int xo = p * inSize, yo = p * outSize;
+            for (int o = 0; o < outSize; o++)
+            {
+                T best = T.MinValue;
+                int arg = -1;
+                bool nan = false;
+                for (int j = w.Start[o]; j < w.Start[o + 1]; j++)
+                {
+                    T v = x[xo + w.Offsets[j]];
+                    if (T.IsNaN(v)) { if (!nan) { best = v; arg = w.Offsets[j]; nan = true; } continue; }
+                    if (!nan && (arg < 0 || v > best)) { best = v; arg = w.Offsets[j]; }
+                }
+                if (arg < 0 && typeof(T) == typeof(float)) best = (T)(object)float.NegativeInfinity;
+                if (arg < 0 && typeof(T) == typeof(double)) best = (T)(object)double.NegativeInfinity;
+                y[yo + o] = best;
+                if (indices is not null) indices[yo + o] = xo + Math.Max(arg, 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>An elementwise operator of one input: Relu, Sigmoid, Exp, ... (the function is <typeparamref name="TF"/>).
+/// float and double natively; float16 is computed in float32 by the registry's wrapper; integers where the function allows.</summary>
+internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
+{
+    private readonly TF _f;
+
+    public Unary(TF f) => _f = f;
+
+    public void Run(OpContext ctx)
+    {
+        var x = ctx.Required(0);
+        var y = ctx.Output(0, x.ElementType, x.Shape);
+        int n = x.Length;
+        switch (x.Buffer)
+        {
+            case float[] a:
+            {
+                var b = (float[])y.Buffer;
+                var f = _f;
+                for (int i = 0; i < n; i++) b[i] = f.Apply(a[i]);
+                break;
+            }
+            case double[] a:
+            {
+                var b = (double[])y.Buffer;
+                var f = _f;
+                for (int i = 0; i < n; i++) b[i] = f.Apply(a[i]);
+                break;
+            }
+            default:
+                if (!_f.SupportsIntegers || Shapes.IsFloat(x.ElementType) || x.ElementType == ElementType.Bool)
+                    throw new BadInputException($"{ctx.Node.Describe()}: {ctx.Node.OpType} does not support {x.ElementType.Name()} tensors");
+                var l = Cast.ReadLongs(x);
+                for (int i = 0; i < n; i++) l[i] = _f.Apply(l[i]);
+                Cast.WriteLongs(l, y);
+                break;
+        }
+    }
+
+    public static OperatorFactory Factory(Func<NodeInfo, TF> make, params string[] attributes) =>
+        ComputeInFloat.Wrap(n =>
+        {
+            n.OnlyAttributes(attributes);
+            return new Unary<TF>(make(n));
+        }, includeDouble: false);
+}
