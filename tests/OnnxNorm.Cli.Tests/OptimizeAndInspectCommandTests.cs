@@ -89,7 +89,7 @@ public class OptimizeAndInspectCommandTests
         FoldCases.BatchNorm(b, "c", "bn", new FoldCases.BnParams(new double[] { 1 }, new double[] { 0 }, new double[] { 1e7 }, new double[] { 1e-4 }, 0f));
         b.Output("bn.out", ElementType.Float, 1, 1, 4, 4);
         string dir = TestData.NewTempDir();
-        var r = Onnxnorm.Run("optimize", Write(b, dir, "cancel.onnx"), "-o", Path.Combine(dir, "o.onnx"), "--verify");
+        var r = OnnxnormProcess.Run("optimize", Write(b, dir, "cancel.onnx"), "-o", Path.Combine(dir, "o.onnx"), "--verify");
         Assert.True(r.ExitCode == 1, r.Stdout + r.Stderr);
         Assert.Contains("NOT EQUIVALENT", r.Stdout);
     }
