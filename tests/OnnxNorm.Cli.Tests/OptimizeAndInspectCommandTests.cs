@@ -75,6 +75,14 @@ public class OptimizeAndInspectCommandTests
     }
 
     [Fact]
+    public void OptimizeVerifyWithoutNeededShapesIsBadInputAndWritesNothing()
+    {
+        string output = Path.Combine(TestData.NewTempDir(), "det.onnx");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", TestData.Paddle(TestData.PaddleDet), "-o", output, "--verify"), "--shape");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
     public void OptimizeVerifyExitsOneWhenTheModelsDisagree()
     {
         // The Conv adds 1e7 (where the float32 step is 1) and BN subtracts it again and scales by 100: the
