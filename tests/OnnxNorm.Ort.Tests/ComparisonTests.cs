@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using OnnxNorm.Graph.Proto;
 using OnnxNorm.Runtime.Comparison;
 using OnnxNorm.TestModels;
@@ -120,5 +121,21 @@ public class ComparisonTests
         var r = OrtComparison.Compare(ModelSource.FromFile(folded), ModelSource.FromFile(original),
             OneThread with { Seed = 11, Shapes = OnnxNorm.Runtime.Data.ShapeOverrides.Parse(new[] { shape }) });
         Assert.True(r.Equivalent, string.Join("; ", r.Outputs.Select(kv => $"{kv.Key}: max abs {kv.Value.MaxAbs}, over {kv.Value.CountOverTolerance}")));
+    }
+
+    [Fact]
+    public void ResNet18_like_per_node_search_names_the_perturbed_layer()
+    {
+        // The 47 MB benchmark model: per-node search must work (and stay bounded) on a real-size network.
+        string original = TestSupport.TestData.ResNet18Like;
+        var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(original));
+        var weight = proto.Graph.Initializer.Single(t => t.Name == "layer3.0.conv2.weight");
+        var raw = weight.RawData.ToByteArray();
+        BitConverter.GetBytes(BitConverter.ToSingle(raw, 0) + 1f).CopyTo(raw, 0);
+        weight.RawData = Google.Protobuf.ByteString.CopyFrom(raw);
+        var r = OrtComparison.Compare(ModelSource.FromBytes(proto.ToByteArray(), "perturbed"), ModelSource.FromFile(original), OneThread with { PerNode = true });
+        Assert.False(r.Equivalent);
+        Assert.Equal("layer3.0.conv2.conv", r.FirstDivergence?.Node);
+        Assert.Equal("Conv", r.FirstDivergence?.Op);
     }
 }
