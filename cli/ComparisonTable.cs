@@ -40,11 +40,11 @@ public static class ComparisonTable
 
     private static string[] Row(string name, TensorMetrics m)
     {
-        if (!m.ShapesMatch)
+        if (!m.Comparable)
             return new[] { name, m.ElementType + (m.ReferenceElementType is { } t ? $"/{t}" : ""), $"[{string.Join(',', m.Shape)}]/[{string.Join(',', m.ReferenceShape ?? m.Shape)}]", "-", "-", "-", "-", "-", "-", "-", "-", "MISMATCH" };
         return new[]
         {
-            name, m.ElementType, $"[{string.Join(',', m.Shape)}]", Num(m.MaxAbs), Num(m.MaxRel), Num(m.MeanAbs), Cos(m.Cosine),
+            name, m.ElementType + (m.ReferenceElementType is { } rt ? $"/{rt}" : ""), $"[{string.Join(',', m.Shape)}]", Num(m.MaxAbs), Num(m.MaxRel), Num(m.MeanAbs), Cos(m.Cosine),
             m.MaxUlp.ToString(CultureInfo.InvariantCulture), $"{m.CountOverTolerance}/{m.Elements}",
             m.ArgmaxAgreement is { } a ? a.ToString("0.00", CultureInfo.InvariantCulture) : "-",
             m.Top5Agreement is { } t5 ? t5.ToString("0.00", CultureInfo.InvariantCulture) : "-",

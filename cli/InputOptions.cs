@@ -31,13 +31,27 @@ public sealed partial class InputOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    public Option<string> Distribution { get; } = new("--distribution")
+    {
+        Description = "Random floats: normal (N(0,1), default) or uniform ([0,1)).",
+        DefaultValueFactory = _ => "normal",
+    };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(Distribution);
         command.Options.Add(Input);
         command.Options.Add(InputDir);
         command.Options.Add(Seed);
         command.Options.Add(Shape);
     }
+
+    public FloatDistribution FloatDistribution(ParseResult pr) => pr.GetValue(Distribution)!.ToLowerInvariant() switch
+    {
+        "normal" => Runtime.Data.FloatDistribution.Normal,
+        "uniform" => Runtime.Data.FloatDistribution.Uniform,
+        var other => throw new BadInputException($"--distribution {other}: use normal or uniform"),
+    };
 
     public ShapeOverrides Shapes(ParseResult pr) => ShapeOverrides.Parse(pr.GetValue(Shape) ?? Array.Empty<string>());
 

@@ -13,9 +13,13 @@ public static class Verbs
         {
             InspectCommand.Create(),
             ConvertCommand.Create(),
+            OptimizeCommand.Create(),
             RunCommand.Create(),
             CompareCommand.Create(),
             BenchCommand.Create(),
+            FreezeBnCommand.Create(),
+            CheckStatsCommand.Create(),
+            RecalibrateCommand.Create(),
         })
         {
             root.Subcommands.Add(command);

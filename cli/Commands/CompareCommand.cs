@@ -42,6 +42,7 @@ public static class CompareCommand
                 Tolerance = policy,
                 Inputs = given,
                 Shapes = inputs.Shapes(pr),
+                Distribution = inputs.FloatDistribution(pr),
                 PerNode = pr.GetValue(perNode),
                 Session = new OrtSessionOptions { OptimizationLevel = GraphOptimizationLevel.Disabled, IntraOpThreads = pr.GetValue(threads) },
             };

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using OnnxNorm.Graph;
+using OnnxNorm.Passes;
 
 namespace OnnxNorm.Cli.Commands;
 
@@ -20,9 +22,12 @@ public static class InspectCommand
     {
         using var m = ModelLoader.Load(path);
         var summary = ModelSummary.Of(m, path);
+        var batchNorms = BatchNormAnalysis.Of(m);
         if (asJson)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(summary, JsonOutput.Options));
+            var json = JsonSerializer.SerializeToNode(summary, JsonOutput.Options)!.AsObject();
+            json["batchNorm"] = JsonSerializer.SerializeToNode(batchNorms, JsonOutput.Options);
+            Console.Out.WriteLine(json.ToJsonString(JsonOutput.Options));
             return CliRunner.Ok;
         }
         var o = Console.Out;
@@ -39,6 +44,24 @@ public static class InspectCommand
         o.WriteLine("ops");
         foreach (var (op, n) in summary.Ops.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
             o.WriteLine($"  {op,-28} {n,6}");
+        PrintBatchNorms(o, batchNorms);
         return CliRunner.Ok;
+    }
+
+    // One line per BN (what fold-bn would do with it, by the pass's own decision), then its lint findings.
+    private static void PrintBatchNorms(TextWriter o, IReadOnlyList<BatchNormReport> reports)
+    {
+        o.WriteLine($"batch norm  {reports.Count} ({reports.Count(r => r.Foldable)} foldable by fold-bn, {reports.Count(r => r.Mode == "training")} in training mode)");
+        foreach (var r in reports)
+        {
+            string fold = r.Foldable ? $"fold-bn: into {r.FoldInto}"
+                : $"fold-bn: no, {r.RefusalCode}: {r.RefusalReason}{(r.ForwardFoldInto is { } f ? $"; fold-bn-forward: into {f}" : "")}";
+            o.WriteLine($"  {r.Node}{(r.Subgraph is { } sg ? $" (in {sg})" : "")}  producer {r.Producer}, {r.Mode} ({r.ModeReason}); {fold}");
+            foreach (var l in r.Lints)
+            {
+                string channels = l.Channels is { Count: > 0 } ch ? $" [channels {string.Join(", ", ch.Take(16))}{(ch.Count > 16 ? ", ..." : "")}]" : "";
+                o.WriteLine($"    {l.Severity.ToString().ToLowerInvariant()} {l.Code}: {l.Message}{channels}");
+            }
+        }
     }
 }

@@ -30,7 +30,7 @@ public static class RunCommand
             var given = inputs.ReadGiven(pr, InputOptions.ModelInputNames(path));
             using var e = EngineFactory.Create(pr.GetValue(engine)!, path, sessionOptions);
             var (values, sources) = ComparisonInputs.Prepare(e.Inputs,
-                new ComparisonOptions { Seed = pr.GetValue(inputs.Seed), Inputs = given, Shapes = inputs.Shapes(pr) });
+                new ComparisonOptions { Seed = pr.GetValue(inputs.Seed), Inputs = given, Shapes = inputs.Shapes(pr), Distribution = inputs.FloatDistribution(pr) });
             var outputs = e.Run(values);
             foreach (var (name, source) in sources) Console.Out.WriteLine($"input   {name}: {source}");
             var files = new List<(string Path, Action<Stream> Write)>();

@@ -58,7 +58,11 @@ public sealed class Graph
         return v;
     }
 
-    internal void ForgetValue(Value v) => _values.Remove(v.Name);
+    // Only forget the entry if it is still this value: after ReplaceAllUses another value may carry the name.
+    internal void ForgetValue(Value v)
+    {
+        if (_values.TryGetValue(v.Name, out var current) && ReferenceEquals(current, v)) _values.Remove(v.Name);
+    }
 
     internal string ScopeSuffix => Parent is null ? "" : $" (in subgraph of {OwnerNode!.Describe()})";
 
@@ -111,7 +115,7 @@ public sealed class Graph
         }
         node.DetachInputs();
         foreach (var sg in node.Subgraphs.Values) sg.DetachAll();
-        foreach (var o in node.Outputs) if (o is not null) { _values.Remove(o.Name); o.Producer = null; }
+        foreach (var o in node.Outputs) if (o is not null) { ForgetValue(o); o.Producer = null; }
         if (!Nodes.Remove(node)) throw new InvalidOperationException($"{node.Describe()} is not in this graph");
     }
 
@@ -146,6 +150,7 @@ public sealed class Graph
                 var outV = g.Define(name);
                 outV.Type = old.Type;
                 outV.DeclaredInfo = old.DeclaredInfo;
+                outV.OutputInfo = old.OutputInfo;
                 id.AddOutput(outV);
                 g.Outputs[idx] = outV;
             }
@@ -156,14 +161,16 @@ public sealed class Graph
                 g.Rename(replacement, name);
                 replacement.DeclaredInfo ??= old.DeclaredInfo;
                 replacement.Type ??= old.Type;
+                // The graph-output declaration (type, doc string) belongs to the output name, not the value.
+                replacement.OutputInfo = old.OutputInfo;
                 g.Outputs[idx] = replacement;
             }
             break;
         }
     }
 
-    /// <summary>Gives a value a new name that must be free in this scope.</summary>
-    internal void Rename(Value v, string name)
+    /// <summary>Gives a value of this scope a new name that must be free in this scope.</summary>
+    public void Rename(Value v, string name)
     {
         if (_values.TryGetValue(name, out var existing) && !ReferenceEquals(existing, v))
             throw new InvalidOperationException($"name '{name}' is taken");

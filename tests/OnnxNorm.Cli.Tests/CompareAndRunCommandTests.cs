@@ -28,7 +28,7 @@ public class CompareAndRunCommandTests
     {
         string dir = TestData.NewTempDir();
         string json = Path.Combine(dir, "r.json");
-        var r = Onnxnorm.Run("compare", ConvBnSmall, ConvBnSmall, "--threads", "1", "--json", json);
+        var r = OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--threads", "1", "--json", json);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("EQUIVALENT", r.Stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
@@ -45,7 +45,7 @@ public class CompareAndRunCommandTests
     {
         string dir = TestData.NewTempDir();
         string json = Path.Combine(dir, "r.json");
-        var r = Onnxnorm.Run("compare", ConvBnSmall, PerturbedCopy(dir), "--per-node", "--threads", "1", "--json", json);
+        var r = OnnxnormProcess.Run("compare", ConvBnSmall, PerturbedCopy(dir), "--per-node", "--threads", "1", "--json", json);
         Assert.True(r.ExitCode == 1, r.Stdout + r.Stderr);
         Assert.Contains("NOT EQUIVALENT", r.Stdout);
         Assert.Contains("first divergence: node 'pw.conv' (Conv)", r.Stdout);
@@ -69,9 +69,9 @@ public class CompareAndRunCommandTests
         t.RawData = Google.Protobuf.ByteString.CopyFrom(raw);
         string path = Path.Combine(dir, "tiny.onnx");
         b.Save(path);
-        Assert.Equal(0, Onnxnorm.Run("compare", ConvBnSmall, path, "--tolerance", "loose", "--threads", "1").ExitCode);
-        Assert.Equal(1, Onnxnorm.Run("compare", ConvBnSmall, path, "--tolerance", "strict", "--threads", "1").ExitCode);
-        Assert.Equal(0, Onnxnorm.Run("compare", ConvBnSmall, path, "--atol", "1e-3", "--threads", "1").ExitCode);
+        Assert.Equal(0, OnnxnormProcess.Run("compare", ConvBnSmall, path, "--tolerance", "loose", "--threads", "1").ExitCode);
+        Assert.Equal(1, OnnxnormProcess.Run("compare", ConvBnSmall, path, "--tolerance", "strict", "--threads", "1").ExitCode);
+        Assert.Equal(0, OnnxnormProcess.Run("compare", ConvBnSmall, path, "--atol", "1e-3", "--threads", "1").ExitCode);
     }
 
     [Fact]
@@ -83,20 +83,20 @@ public class CompareAndRunCommandTests
         string wrongType = Path.Combine(dir, "wrong_type.npy");
         NpyFile.Write(wrongType, TensorValue.Allocate(ElementType.Double, new long[] { 1, 3, 32, 32 }));
 
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"nope={wrongShape}"), "no input 'nope'");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={wrongShape}"), "shape");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={wrongType}"), "float32");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={Path.Combine(dir, "missing.npy")}"), "not found");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, Path.Combine(dir, "missing.onnx")), "missing.onnx");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("compare", ConvBnSmall, ConvBnSmall, "--tolerance", "tight"), "tight");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("run", ConvBnSmall, "--shape", "input=1x4x32x32"), "dim 1 must be 3");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("run", ConvBnSmall, "--engine", "gpu"), "unknown engine");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"nope={wrongShape}"), "no input 'nope'");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={wrongShape}"), "shape");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={wrongType}"), "float32");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={Path.Combine(dir, "missing.npy")}"), "not found");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, Path.Combine(dir, "missing.onnx")), "missing.onnx");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--tolerance", "tight"), "tight");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", ConvBnSmall, "--shape", "input=1x4x32x32"), "dim 1 must be 3");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", ConvBnSmall, "--engine", "gpu"), "unknown engine");
     }
 
     [Fact]
     public void Usage_errors_exit_2()
     {
-        var r = Onnxnorm.Run("compare", "--no-such-option");
+        var r = OnnxnormProcess.Run("compare", "--no-such-option");
         Assert.Equal(2, r.ExitCode);
         Assert.DoesNotContain("   at ", r.Stderr);
     }
@@ -106,7 +106,7 @@ public class CompareAndRunCommandTests
     {
         string test = Path.Combine(TestData.OnnxBackendData, "node", "test_relu");
         string model = Path.Combine(test, "model.onnx");
-        var r = Onnxnorm.Run("compare", model, model, "--input-dir", Path.Combine(test, "test_data_set_0"));
+        var r = OnnxnormProcess.Run("compare", model, model, "--input-dir", Path.Combine(test, "test_data_set_0"));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("given float32[3,4,5]", r.Stdout);
     }
@@ -127,7 +127,7 @@ public class CompareAndRunCommandTests
         string input = Path.Combine(dir, "x.npy");
         NpyFile.Write(input, TensorValue.FromFloats(new long[] { 2, 2 }, new[] { 1f, -1f, 0.5f, 2f }));
         string outDir = Path.Combine(dir, "out");
-        var r = Onnxnorm.Run("run", model, "--input", $"x={input}", "--output-dir", outDir);
+        var r = OnnxnormProcess.Run("run", model, "--input", $"x={input}", "--output-dir", outDir);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         var y = NpyFile.Read(Path.Combine(outDir, "out_y_0.npy"));
         Assert.Equal(new[] { 2f, -3f, 2f, 10f }, y.AsSpan<float>().ToArray()); // x * w elementwise
@@ -140,10 +140,10 @@ public class CompareAndRunCommandTests
     public void A_missing_ort_library_is_a_clear_one_line_error()
     {
         var env = new Dictionary<string, string> { ["ONNXNORM_ORT_LIBRARY"] = "/nonexistent/libonnxruntime.so" };
-        Onnxnorm.AssertBadInput(Onnxnorm.RunWithEnvironment(env, "run", ConvBnSmall), "ONNXNORM_ORT_LIBRARY=/nonexistent/libonnxruntime.so: no such file");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall), "ONNXNORM_ORT_LIBRARY=/nonexistent/libonnxruntime.so: no such file");
         string notALibrary = Path.Combine(TestData.NewTempDir(), "libonnxruntime.so");
         File.WriteAllText(notALibrary, "not a shared library");
         env["ONNXNORM_ORT_LIBRARY"] = notALibrary;
-        Onnxnorm.AssertBadInput(Onnxnorm.RunWithEnvironment(env, "run", ConvBnSmall), "cannot be loaded");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall), "cannot be loaded");
     }
 }

@@ -13,7 +13,7 @@ public class NativeEngineCommandTests
     [Fact]
     public void Compare_without_b_checks_native_against_ort()
     {
-        var r = Onnxnorm.Run("compare", ConvBnSmall, "--threads", "1", "--shape", "input=2x3x32x32");
+        var r = OnnxnormProcess.Run("compare", ConvBnSmall, "--threads", "1", "--shape", "input=2x3x32x32");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("(native)", r.Stdout);
         Assert.Contains("EQUIVALENT", r.Stdout);
@@ -23,8 +23,8 @@ public class NativeEngineCommandTests
     public void Run_native_writes_the_same_outputs_as_ort()
     {
         string dir = TestData.NewTempDir();
-        var a = Onnxnorm.Run("run", ConvBnSmall, "--engine", "native", "-o", Path.Combine(dir, "native"));
-        var b = Onnxnorm.Run("run", ConvBnSmall, "--engine", "ort", "-o", Path.Combine(dir, "ort"));
+        var a = OnnxnormProcess.Run("run", ConvBnSmall, "--engine", "native", "-o", Path.Combine(dir, "native"));
+        var b = OnnxnormProcess.Run("run", ConvBnSmall, "--engine", "ort", "-o", Path.Combine(dir, "ort"));
         Assert.True(a.ExitCode == 0, a.Stderr);
         Assert.True(b.ExitCode == 0, b.Stderr);
         var x = Runtime.Data.NpyFile.Read(Path.Combine(dir, "native", "logits.npy")).AsSpan<float>().ToArray();
@@ -43,7 +43,7 @@ public class NativeEngineCommandTests
         b.Output("y", ElementType.Float);
         string path = Path.Combine(dir, "det.onnx");
         b.Save(path);
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("run", path, "--engine", "native"), "my_det");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", path, "--engine", "native"), "my_det");
     }
 
     [Theory]
@@ -51,7 +51,7 @@ public class NativeEngineCommandTests
     [InlineData("ort")]
     public void Bench_prints_median_and_min_as_json(string engine)
     {
-        var r = Onnxnorm.Run("bench", ConvBnSmall, "--engine", engine, "--repeat", "3", "--warmup", "1", "--json");
+        var r = OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", engine, "--repeat", "3", "--warmup", "1", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         double median = doc.RootElement.GetProperty("medianMs").GetDouble();
@@ -63,8 +63,8 @@ public class NativeEngineCommandTests
     [Fact]
     public void Bench_rejects_bad_arguments()
     {
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("bench", ConvBnSmall, "--repeat", "0"), "--repeat");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("bench", ConvBnSmall, "--threads", "0"), "--threads");
-        Onnxnorm.AssertBadInput(Onnxnorm.Run("bench", ConvBnSmall, "--engine", "gpu"), "unknown engine");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--repeat", "0"), "--repeat");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--threads", "0"), "--threads");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", "gpu"), "unknown engine");
     }
 }

@@ -9,5 +9,9 @@ public static class FuzzVerbs
         yield return (new[] { "inspect", input, "--json" }, null);
         string converted = Path.Combine(dir, "converted.onnx");
         yield return (new[] { "convert", input, "-o", converted }, converted);
+        string optimized = Path.Combine(dir, "optimized.onnx");
+        yield return (new[] { "optimize", input, "-o", optimized, "--force" }, optimized);
+        string frozen = Path.Combine(dir, "frozen.onnx");
+        yield return (new[] { "freeze-bn", input, "-o", frozen }, frozen);
     }
 }

@@ -61,7 +61,7 @@ internal static class BackendSuite
                     var m = TensorComparer.Compare(actual[name], want, want.ElementType.IsFloatingPoint() ? SuiteTolerance : new Tolerance(0, 0));
                     if (!m.Passes)
                         return (Outcome.Mismatch, $"{Path.GetFileName(set)} output '{name}': {m.CountOverTolerance}/{m.Elements} over tolerance, max abs {m.MaxAbs}" +
-                            (m.ShapesMatch ? "" : $", shape/type {m.ElementType}[{string.Join(',', m.Shape)}] vs {m.ReferenceElementType ?? m.ElementType}[{string.Join(',', m.ReferenceShape ?? m.Shape)}]"));
+                            (m.Comparable ? "" : $", shape/type {m.ElementType}[{string.Join(',', m.Shape)}] vs {m.ReferenceElementType ?? m.ElementType}[{string.Join(',', m.ReferenceShape ?? m.Shape)}]"));
                 }
             }
         }

@@ -39,4 +39,12 @@ public class InputGeneratorTests
         Assert.InRange(mean, -0.05, 0.05);
         Assert.InRange(variance, 0.9, 1.1);
     }
+
+    [Fact]
+    public void Uniform_floats_lie_in_the_unit_interval()
+    {
+        var u = InputGenerator.Random(ElementType.Float, new long[] { 10000 }, 3, FloatDistribution.Uniform).AsSpan<float>().ToArray();
+        Assert.All(u, v => Assert.InRange(v, 0f, 1f));
+        Assert.InRange(u.Average(), 0.48, 0.52);
+    }
 }

@@ -6,6 +6,11 @@ using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Ort.Tests;
 
+/// <summary>Process-wide measurements: nothing else may run meanwhile.</summary>
+[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
+public sealed class MemoryTestsCollection { }
+
+[Collection(nameof(MemoryTests))]
 public class MemoryTests
 {
     [Fact]

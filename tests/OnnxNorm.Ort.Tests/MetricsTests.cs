@@ -76,10 +76,25 @@ public class MetricsTests
     public void Shape_and_type_mismatches_fail()
     {
         Assert.False(TensorComparer.Compare(F(1, 2), F(1, 2, 3), new Tolerance(1, 1)).Passes);
-        var d = TensorValue.Wrap(ElementType.Double, new long[] { 2 }, new[] { 1.0, 2.0 });
-        var m = TensorComparer.Compare(F(1, 2), d, new Tolerance(1, 1));
+        var ints = TensorValue.Wrap(ElementType.Int64, new long[] { 2 }, new[] { 1L, 2L });
+        var m = TensorComparer.Compare(F(1, 2), ints, new Tolerance(1, 1));
         Assert.False(m.Passes);
-        Assert.Equal("float64", m.ReferenceElementType);
+        Assert.False(m.Comparable);
+        Assert.Equal("int64", m.ReferenceElementType);
+    }
+
+    [Fact]
+    public void Two_floating_point_types_compare_in_the_less_precise_one()
+    {
+        // float16 [1, 1.0009765625 (1 + 2^-10, the next half after 1)] against float32 [1, 1]: one half ULP apart.
+        var half = TensorValue.Wrap(ElementType.Float16, new long[] { 2 }, new[] { (Half)1, BitConverter.UInt16BitsToHalf(0x3C01) });
+        var m = TensorComparer.Compare(half, F(1, 1), new Tolerance(0, 0));
+        Assert.True(m.Comparable);
+        Assert.Equal("float32", m.ReferenceElementType);
+        Assert.Equal(1.0 / 1024, m.MaxAbs);
+        Assert.Equal(1UL, m.MaxUlp);
+        Assert.Equal(ElementType.Float16, TensorComparer.ToleranceType(ElementType.Float, ElementType.Float16));
+        Assert.Equal(ElementType.BFloat16, TensorComparer.ToleranceType(ElementType.BFloat16, ElementType.Float16));
     }
 
     [Fact]

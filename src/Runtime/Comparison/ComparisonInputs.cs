@@ -30,12 +30,46 @@ public static class ComparisonInputs
             }
             else missing.Add(input);
         }
-        foreach (var (name, v) in InputGenerator.Generate(missing, options.Seed, options.Shapes))
+        foreach (var (name, v) in InputGenerator.Generate(missing, options.Seed, options.Shapes, options.Distribution))
         {
             values[name] = v;
-            sources[name] = $"random (seed {options.Seed}) {v}";
+            string how = v.ElementType.IsFloatingPoint() ? $"{options.Distribution.ToString().ToLowerInvariant()}, " : "";
+            sources[name] = $"random ({how}seed {options.Seed}) {v}";
         }
         return (values, sources);
+    }
+
+    /// <summary>
+    /// The inputs an engine takes, from the shared ones: inputs it does not have are left out, and a
+    /// floating-point input is converted when the engine wants another floating-point type (a float16 model
+    /// compared with its float32 original gets the same values, rounded once).
+    /// </summary>
+    public static Dictionary<string, TensorValue> AdaptTo(IReadOnlyList<TensorSignature> engineInputs, IReadOnlyDictionary<string, TensorValue> values)
+    {
+        var feed = new Dictionary<string, TensorValue>(StringComparer.Ordinal);
+        foreach (var input in engineInputs)
+        {
+            if (!values.TryGetValue(input.Name, out var v)) continue;
+            feed[input.Name] = v.ElementType != input.ElementType && v.ElementType.IsFloatingPoint() && input.ElementType.IsFloatingPoint()
+                ? ConvertFloating(v, input.ElementType)
+                : v;
+        }
+        return feed;
+    }
+
+    public static TensorValue ConvertFloating(TensorValue v, ElementType type)
+    {
+        var d = v.ToDoubles();
+        var t = TensorValue.Allocate(type, (long[])v.Shape.Clone());
+        switch (t.Buffer)
+        {
+            case float[] a: for (int i = 0; i < d.Length; i++) a[i] = (float)d[i]; break;
+            case double[] a: Array.Copy(d, a, d.Length); break;
+            case Half[] a: for (int i = 0; i < d.Length; i++) a[i] = (Half)d[i]; break;
+            case ushort[] a: for (int i = 0; i < d.Length; i++) a[i] = FloatBits.DoubleToBFloat16(d[i]); break;
+            default: throw new ArgumentException($"{type.Name()} is not a floating-point type");
+        }
+        return t;
     }
 
     /// <summary>Checks a given tensor against the model's input, naming both in the message.</summary>

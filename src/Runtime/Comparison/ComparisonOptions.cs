@@ -9,6 +9,9 @@ public sealed record ComparisonOptions
     /// <summary>Seed of the random inputs (inputs not given in <see cref="Inputs"/>).</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>How random floating-point inputs are drawn.</summary>
+    public FloatDistribution Distribution { get; init; } = FloatDistribution.Normal;
+
     public TolerancePolicy Tolerance { get; init; } = TolerancePolicy.Default;
 
     /// <summary>Inputs given by the caller, by name; the others are generated from <see cref="Seed"/>.</summary>
@@ -21,6 +24,9 @@ public sealed record ComparisonOptions
 
     /// <summary>How many intermediate values one per-node run exposes; bounds memory on large models.</summary>
     public int PerNodeChunkSize { get; init; } = 64;
+
+    /// <summary>Per-node chunks shrink so that the values of one chunk (both models) stay near this many bytes.</summary>
+    public long PerNodeByteBudget { get; init; } = 128L << 20;
 
     /// <summary>Sessions use ORT with graph optimisations disabled, so ORT's own rewrites cannot blur the check.</summary>
     public OrtSessionOptions Session { get; init; } = new() { OptimizationLevel = GraphOptimizationLevel.Disabled };

@@ -16,12 +16,12 @@ public static class EngineComparison
         {
             var inA = a.Inputs.FirstOrDefault(i => i.Name == input.Name)
                 ?? throw new BadInputException($"{labelB}: input '{input.Name}' is not an input of {labelA}; the models cannot be fed the same data");
-            if (inA.ElementType != input.ElementType)
+            if (inA.ElementType != input.ElementType && !(inA.ElementType.IsFloatingPoint() && input.ElementType.IsFloatingPoint()))
                 throw new BadInputException($"input '{input.Name}' is {inA.ElementType.Name()} in {labelA} but {input.ElementType.Name()} in {labelB}");
         }
         var (values, sources) = ComparisonInputs.Prepare(a.Inputs, options);
         inputsUsed = values;
-        var feedB = values.Where(kv => b.Inputs.Any(i => i.Name == kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var feedB = ComparisonInputs.AdaptTo(b.Inputs, values);
 
         var namesA = a.Outputs.Select(o => o.Name).ToList();
         var namesB = b.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
@@ -32,7 +32,7 @@ public static class EngineComparison
             var ra = a.Run(values, common);
             var rb = b.Run(feedB, common);
             foreach (var name in common)
-                outputs[name] = TensorComparer.Compare(ra[name], rb[name], options.Tolerance.For(rb[name].ElementType));
+                outputs[name] = TensorComparer.Compare(ra[name], rb[name], options.Tolerance.For(TensorComparer.ToleranceType(ra[name].ElementType, rb[name].ElementType)));
         }
         var onlyA = namesA.Where(n => !namesB.Contains(n)).ToList();
         var onlyB = b.Outputs.Select(o => o.Name).Where(n => !namesA.Contains(n)).ToList();

@@ -7,7 +7,8 @@ namespace OnnxNorm.Runtime.Comparison;
 /// <summary>
 /// Finds the first node whose output differs between two models: every intermediate value both main graphs
 /// define under the same name is exposed as an extra graph output, in model A's topological order, a bounded
-/// chunk at a time (so memory stays bounded on large models), and compared like a model output. The search
+/// chunk at a time (at most <see cref="ComparisonOptions.PerNodeChunkSize"/> values, fewer when they are large, so
+/// memory stays bounded on large models), and compared like a model output. The search
 /// stops at the first chunk holding a value over tolerance.
 /// </summary>
 public static class PerNodeSearch
@@ -18,17 +19,24 @@ public static class PerNodeSearch
         var candidates = SharedIntermediates(a, b);
         var skipped = new List<string>();
         int compared = 0;
-        int chunkSize = Math.Max(1, options.PerNodeChunkSize);
+        int maxChunk = Math.Max(1, options.PerNodeChunkSize);
+        // Start small: the sizes of the values are only known once one chunk has run.
+        int chunkSize = Math.Min(8, maxChunk);
         var sessionOptions = options.Session with { ValidateModel = false, OptimizedModelPath = null };
-        for (int start = 0; start < candidates.Count; start += chunkSize)
+        for (int start = 0; start < candidates.Count; )
         {
             var chunk = candidates.GetRange(start, Math.Min(chunkSize, candidates.Count - start));
+            start += chunk.Count;
             var results = RunChunk(a, b, labelA, labelB, chunk, inputs, sessionOptions, skipped);
+            // Size the next chunk from what this one held, so large activations do not pile up.
+            long bytes = results.Values.Sum(p => (long)p.A.AsBytesOrEmpty().Length + p.B.AsBytesOrEmpty().Length);
+            long perValue = results.Count == 0 ? 0 : bytes / results.Count;
+            int next = perValue == 0 ? maxChunk : (int)Math.Clamp(options.PerNodeByteBudget / perValue, 1, maxChunk);
             foreach (var v in chunk)
             {
                 if (!results.TryGetValue(v.Name, out var pair)) continue;
                 compared++;
-                var metrics = TensorComparer.Compare(pair.A, pair.B, options.Tolerance.For(pair.B.ElementType));
+                var metrics = TensorComparer.Compare(pair.A, pair.B, options.Tolerance.For(TensorComparer.ToleranceType(pair.A.ElementType, pair.B.ElementType)));
                 if (!metrics.Passes)
                 {
                     var node = v.Producer!;
@@ -36,9 +44,17 @@ public static class PerNodeSearch
                         { ValuesCompared = compared }, skipped);
                 }
             }
+            chunkSize = next;
+            // Each chunk leaves model-sized and activation-sized arrays on the large object heap, which only
+            // a full collection reclaims; collecting here keeps the search's footprint near one chunk
+            // instead of letting garbage from every chunk pile up first.
+            results.Clear();
+            GC.Collect();
         }
         return (null, skipped);
     }
+
+    private static ReadOnlySpan<byte> AsBytesOrEmpty(this TensorValue v) => v.ElementType == ElementType.String ? default : v.AsBytes();
 
     /// <summary>Node outputs of A's main graph that B's main graph also computes, in A's topological order.</summary>
     public static List<Value> SharedIntermediates(Model a, Model b)
@@ -64,7 +80,7 @@ public static class PerNodeSearch
         {
             return RunExposed(a, b, labelA, labelB, chunk.Select(v => v.Name).ToList(), inputs, sessionOptions);
         }
-        catch (OrtException) when (chunk.Count > 1)
+        catch (BadInputException) when (chunk.Count > 1)
         {
             // ORT rejected some value as a graph output (e.g. not a tensor, or a type it cannot infer): retry
             // one by one and skip the ones it rejects.
@@ -75,11 +91,11 @@ public static class PerNodeSearch
                 {
                     foreach (var kv in RunExposed(a, b, labelA, labelB, new List<string> { v.Name }, inputs, sessionOptions)) merged[kv.Key] = kv.Value;
                 }
-                catch (OrtException) { skipped.Add(v.Name); }
+                catch (BadInputException) { skipped.Add(v.Name); }
             }
             return merged;
         }
-        catch (OrtException)
+        catch (BadInputException)
         {
             skipped.Add(chunk[0].Name);
             return new();
@@ -110,7 +126,7 @@ public static class PerNodeSearch
         }
         finally { outputs.RemoveRange(original, outputs.Count - original); }
         using var engine = OrtEngine.FromBytes(bytes, label, sessionOptions);
-        var feed = inputs.Where(kv => engine.Inputs.Any(i => i.Name == kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var feed = ComparisonInputs.AdaptTo(engine.Inputs, inputs);
         return engine.Run(feed, names);
     }
 }

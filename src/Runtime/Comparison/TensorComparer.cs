@@ -15,10 +15,12 @@ public static class TensorComparer
             Rtol = tolerance.Rtol,
             Atol = tolerance.Atol,
         };
-        if (actual.ElementType != expected.ElementType)
-            return baseMetrics with { ReferenceElementType = expected.ElementType.Name(), ReferenceShape = expected.Shape, CountOverTolerance = actual.Length, Cosine = double.NaN };
+        bool sameType = actual.ElementType == expected.ElementType;
+        if (!sameType) baseMetrics = baseMetrics with { ReferenceElementType = expected.ElementType.Name() };
+        if (!sameType && !(actual.ElementType.IsFloatingPoint() && expected.ElementType.IsFloatingPoint()))
+            return baseMetrics with { Comparable = false, ReferenceShape = expected.Shape, CountOverTolerance = actual.Length, Cosine = double.NaN };
         if (!actual.Shape.SequenceEqual(expected.Shape))
-            return baseMetrics with { ReferenceShape = expected.Shape, CountOverTolerance = Math.Max(actual.Length, expected.Length), Cosine = double.NaN };
+            return baseMetrics with { Comparable = false, ReferenceShape = expected.Shape, CountOverTolerance = Math.Max(actual.Length, expected.Length), Cosine = double.NaN };
         if (actual.ElementType == ElementType.String)
         {
             var sa = (string[])actual.Buffer;
@@ -30,6 +32,7 @@ public static class TensorComparer
 
         double[] a = actual.ToDoubles(), b = expected.ToDoubles();
         bool isFloat = actual.ElementType.IsFloatingPoint();
+        var ulpType = ToleranceType(actual.ElementType, expected.ElementType);
         double maxAbs = 0, maxRel = 0, sumAbs = 0, dot = 0, na = 0, nb = 0;
         long over = 0, nanMismatch = 0, infMismatch = 0, finite = 0, worst = -1;
         ulong maxUlp = 0;
@@ -54,7 +57,7 @@ public static class TensorComparer
             if (y != 0) maxRel = Math.Max(maxRel, d / Math.Abs(y));
             dot += x * y; na += x * x; nb += y * y;
             if (!tolerance.Accepts(x, y)) over++;
-            ulong ulp = isFloat ? UlpDistance.At(actual, expected, i) : (ulong)Math.Round(d);
+            ulong ulp = !isFloat ? (ulong)Math.Round(d) : sameType ? UlpDistance.At(actual, expected, i) : UlpDistance.InType(ulpType, x, y);
             if (ulp > maxUlp) maxUlp = ulp;
         }
         double cosine = na == 0 && nb == 0 ? 1 : na == 0 || nb == 0 ? 0 : dot / (Math.Sqrt(na) * Math.Sqrt(nb));
@@ -73,6 +76,17 @@ public static class TensorComparer
             ArgmaxAgreement = argmax,
             Top5Agreement = top5,
         };
+    }
+
+    /// <summary>
+    /// The type whose tolerance and ULPs apply when comparing two types: the type itself, or for two
+    /// floating-point types the less precise one (bfloat16 &lt; float16 &lt; float32 &lt; float64).
+    /// </summary>
+    public static ElementType ToleranceType(ElementType a, ElementType b)
+    {
+        if (a == b || !a.IsFloatingPoint() || !b.IsFloatingPoint()) return b;
+        static int Rank(ElementType t) => t switch { ElementType.BFloat16 => 0, ElementType.Float16 => 1, ElementType.Float => 2, _ => 3 };
+        return Rank(a) <= Rank(b) ? a : b;
     }
 
     /// <summary>True for [N, C] with C &gt;= 2 and [N, C, 1, 1]: the shapes classifier logits come in.</summary>

@@ -11,7 +11,8 @@ public sealed record TensorMetrics
     public required long[] Shape { get; init; }
     /// <summary>Null when the shapes agree; else B's shape.</summary>
     public long[]? ReferenceShape { get; init; }
-    /// <summary>Null when the element types agree; else B's type.</summary>
+    /// <summary>Null when the element types agree; else B's type. Two floating-point types are still compared
+    /// (e.g. a float16 model against its float32 original), in the less precise of the two.</summary>
     public string? ReferenceElementType { get; init; }
     public long Elements { get; init; }
     public double MaxAbs { get; init; }
@@ -32,7 +33,8 @@ public sealed record TensorMetrics
     /// <summary>For logit-shaped outputs: share of rows whose top-5 classes are the same set (top-min(5,C)).</summary>
     public double? Top5Agreement { get; init; }
 
-    public bool ShapesMatch => ReferenceShape is null && ReferenceElementType is null;
+    /// <summary>False when shapes differ or the types cannot be compared (not both floating-point); then nothing was.</summary>
+    public bool Comparable { get; init; } = true;
 
-    public bool Passes => ShapesMatch && CountOverTolerance == 0;
+    public bool Passes => Comparable && CountOverTolerance == 0;
 }

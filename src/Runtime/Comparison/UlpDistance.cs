@@ -25,6 +25,16 @@ public static class UlpDistance
     private static long Ordered16(ushort bits) => (bits & 0x8000) != 0 ? -(long)(bits & 0x7FFF) : bits;
     private static ulong Distance(long a, long b) => (ulong)Math.Abs(a - b);
 
+    /// <summary>ULPs between two values after rounding both to <paramref name="type"/> (for mixed-type comparisons).</summary>
+    public static ulong InType(ElementType type, double a, double b) => type switch
+    {
+        ElementType.Double => Float64(a, b),
+        ElementType.Float => Float32((float)a, (float)b),
+        ElementType.Float16 => Bits16(FloatBits.DoubleToHalf(a), FloatBits.DoubleToHalf(b)),
+        ElementType.BFloat16 => Bits16(FloatBits.DoubleToBFloat16(a), FloatBits.DoubleToBFloat16(b)),
+        _ => 0,
+    };
+
     /// <summary>The ULP distance of element i of two tensors of the same type (integers: plain difference).</summary>
     public static ulong At(TensorValue a, TensorValue b, int i) => a.Buffer switch
     {

@@ -5,7 +5,7 @@ using OnnxNorm.Runtime.Engines;
 namespace OnnxNorm.Runtime.Data;
 
 /// <summary>
-/// Seeded random inputs for a model. Floats are standard normal, integers uniform in [0, 10) (small enough
+/// Seeded random inputs for a model. Floats are standard normal (or uniform in [0, 1)), integers uniform in [0, 10) (small enough
 /// to be valid indices and sizes in most models), booleans fair coins. Each input's stream is derived from
 /// the seed and the input's name, so the same input gets the same data whatever the input order.
 /// </summary>
@@ -13,12 +13,13 @@ public static class InputGenerator
 {
     public const int IntegerRange = 10;
 
-    public static Dictionary<string, TensorValue> Generate(IReadOnlyList<TensorSignature> inputs, ulong seed, ShapeOverrides? shapes = null)
+    public static Dictionary<string, TensorValue> Generate(IReadOnlyList<TensorSignature> inputs, ulong seed, ShapeOverrides? shapes = null,
+        FloatDistribution distribution = FloatDistribution.Normal)
     {
         shapes ??= ShapeOverrides.Empty;
         var result = new Dictionary<string, TensorValue>(StringComparer.Ordinal);
         foreach (var input in inputs)
-            result[input.Name] = Random(input.ElementType, ResolveShape(input, shapes), Mix(seed, input.Name));
+            result[input.Name] = Random(input.ElementType, ResolveShape(input, shapes), Mix(seed, input.Name), distribution);
         return result;
     }
 
@@ -52,19 +53,20 @@ public static class InputGenerator
         return shape;
     }
 
-    public static TensorValue Random(ElementType type, long[] shape, ulong seed)
+    public static TensorValue Random(ElementType type, long[] shape, ulong seed, FloatDistribution distribution = FloatDistribution.Normal)
     {
         var rng = new SeededRandom(seed);
+        Func<double> real = distribution == FloatDistribution.Uniform ? rng.NextDouble : rng.Normal;
         var t = type == ElementType.String
             ? TensorValue.Wrap(type, shape, new string[TensorValue.ElementCount(shape)])
             : TensorValue.Allocate(type, shape);
         int n = t.Length;
         switch (t.Buffer)
         {
-            case float[] a: for (int i = 0; i < n; i++) a[i] = (float)rng.Normal(); break;
-            case double[] a: for (int i = 0; i < n; i++) a[i] = rng.Normal(); break;
-            case Half[] a: for (int i = 0; i < n; i++) a[i] = (Half)rng.Normal(); break;
-            case ushort[] a when type == ElementType.BFloat16: for (int i = 0; i < n; i++) a[i] = FloatBits.DoubleToBFloat16(rng.Normal()); break;
+            case float[] a: for (int i = 0; i < n; i++) a[i] = (float)real(); break;
+            case double[] a: for (int i = 0; i < n; i++) a[i] = real(); break;
+            case Half[] a: for (int i = 0; i < n; i++) a[i] = (Half)real(); break;
+            case ushort[] a when type == ElementType.BFloat16: for (int i = 0; i < n; i++) a[i] = FloatBits.DoubleToBFloat16(real()); break;
             case ushort[] a: for (int i = 0; i < n; i++) a[i] = (ushort)rng.Next(0, IntegerRange); break;
             case long[] a: for (int i = 0; i < n; i++) a[i] = rng.Next(0, IntegerRange); break;
             case int[] a: for (int i = 0; i < n; i++) a[i] = (int)rng.Next(0, IntegerRange); break;

@@ -1,14 +1,23 @@
+using System.Runtime.CompilerServices;
+
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
 /// Float32 convolution with weights prepared once (a Conv node's weights are usually constant).
-/// The executor creates one per node and calls <see cref="Run"/> per inference.
-/// This first version is the plain reference loop; the optimised kernels replace its inside, not its API.
+/// The executor creates one per node and calls <see cref="Run"/> per inference; Run is thread-safe.
+/// Depthwise 1-D/2-D convolutions use <see cref="DepthwiseConv"/>; everything else is, per batch item and
+/// group, a GEMM Y[M, outSize] = W[M, C·k] · im2col(X) with W packed here once and im2col packed tile by
+/// tile inside the GEMM (<see cref="Im2ColPacker"/>), bias and activation fused into the GEMM's store.
 /// </summary>
-public sealed class ConvKernel
+public sealed unsafe class ConvKernel
 {
     private readonly float[] _weights;
     private readonly float[]? _bias;
+    private readonly DepthwiseConv? _depthwise;
+    private readonly Im2ColPacker? _packer;
+    // Pinned so the GEMM can hold raw pointers across threads without fixing per call.
+    private readonly float[]? _packedWeights;
+    private readonly float[]? _paddedBias;
 
     public ConvKernel(ConvGeometry geometry, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation)
     {
@@ -16,12 +25,90 @@ public sealed class ConvKernel
         Activation = activation;
         _weights = weights.ToArray();
         _bias = bias.IsEmpty ? null : bias.ToArray();
+        var g = geometry;
+        if (DepthwiseConv.Supports(g))
+        {
+            _depthwise = new DepthwiseConv(g, _weights, _bias, activation);
+            return;
+        }
+        _packer = new Im2ColPacker(g);
+        int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
+        int groupSize = PackedMatrixA.Size(mGroup, k);
+        _packedWeights = GC.AllocateArray<float>(groupSize * g.Group + PackedMatrixA.ReadSlack, pinned: true);
+        fixed (float* w = _weights)
+        {
+            float* dst = (float*)Unsafe.AsPointer(ref _packedWeights[0]);
+            for (int grp = 0; grp < g.Group; grp++)
+                PackedMatrixA.Pack(w + (long)grp * mGroup * k, k, 1, mGroup, k, 1f, dst + (long)grp * groupSize);
+        }
+        if (_bias is not null)
+        {
+            int padded = PackedMatrixA.PaddedRows(mGroup);
+            _paddedBias = GC.AllocateArray<float>(padded * g.Group, pinned: true);
+            for (int grp = 0; grp < g.Group; grp++)
+                Array.Copy(_bias, grp * mGroup, _paddedBias, grp * padded, mGroup);
+        }
     }
 
     public ConvGeometry Geometry { get; }
     public Activation Activation { get; }
 
     /// <summary>y = act(conv(x, W) + b). <paramref name="threads"/> is an upper bound on parallelism.</summary>
-    public void Run(ReadOnlySpan<float> x, Span<float> y, int threads = 1) =>
-        ReferenceConv.Run(Geometry, x, _weights, _bias, y, Activation);
+    public void Run(ReadOnlySpan<float> x, Span<float> y, int threads = 1)
+    {
+        var g = Geometry;
+        long xNeeded = (long)g.Batch * g.InChannels * g.InputSize, yNeeded = (long)g.Batch * g.OutChannels * g.OutputSize;
+        if (x.Length < xNeeded) throw new ArgumentException($"input holds {x.Length} values, the convolution reads {xNeeded}", nameof(x));
+        if (y.Length < yNeeded) throw new ArgumentException($"output holds {y.Length} values, the convolution writes {yNeeded}", nameof(y));
+        if (yNeeded == 0) return;
+        fixed (float* xp = x)
+        fixed (float* yp = y)
+        {
+            if (_depthwise is not null)
+            {
+                _depthwise.Run(xp, yp, threads);
+                return;
+            }
+            PackedGemm.Run(new ConvProblem(this, xp, yp), threads);
+        }
+    }
+
+    /// <summary>The GEMMs of one Run: problem index = batch item · groups + group.</summary>
+    private sealed class ConvProblem : PackedGemmProblem
+    {
+        private readonly ConvKernel _kernel;
+        private readonly float* _x;
+        private readonly float* _y;
+        private readonly int _groupASize;
+
+        public ConvProblem(ConvKernel kernel, float* x, float* y)
+            : base(kernel.Geometry.OutChannelsPerGroup, kernel.Geometry.OutputSize,
+                kernel.Geometry.InChannelsPerGroup * kernel.Geometry.KernelSize, kernel.Geometry.Batch * kernel.Geometry.Group)
+        {
+            _kernel = kernel;
+            _x = x;
+            _y = y;
+            _groupASize = PackedMatrixA.Size(M, K);
+            Activation = kernel.Activation;
+        }
+
+        private ConvGeometry G => _kernel.Geometry;
+
+        public override int Ldc => G.OutputSize;
+
+        public override float* PackedA(int index) =>
+            (float*)Unsafe.AsPointer(ref _kernel._packedWeights![0]) + (long)(index % G.Group) * _groupASize;
+
+        public override float* RowBias(int index) => _kernel._paddedBias is null ? null
+            : (float*)Unsafe.AsPointer(ref _kernel._paddedBias[0]) + (long)(index % G.Group) * PackedMatrixA.PaddedRows(M);
+
+        public override float* C(int index) => _y + (long)index * M * G.OutputSize;
+
+        public override void PackB(int index, int pc, int kc, int jc, int nc, float* destination)
+        {
+            int batch = index / G.Group, group = index % G.Group;
+            float* input = _x + ((long)batch * G.InChannels + (long)group * G.InChannelsPerGroup) * G.InputSize;
+            _kernel._packer!.Pack(input, pc, kc, jc, nc, destination);
+        }
+    }
 }

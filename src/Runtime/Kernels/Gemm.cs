@@ -1,25 +1,125 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
 /// Single-precision matrix multiply: C = alpha·op(A)·op(B) + beta·C, row-major with leading dimensions.
-/// This first version is the plain loop; the optimised kernel replaces its inside, not its API.
+/// Large products run on the packed, cache-blocked <see cref="PackedGemm"/>; products with fewer than
+/// <see cref="GemmMicroKernel.Rows"/> rows (FC layers at batch 1) are matrix-vector work and run as
+/// vectorised dot products or row updates, which read B exactly once.
 /// </summary>
-public static class Gemm
+public static unsafe class Gemm
 {
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads = 1)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads = 1) =>
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, default, Activation.None, threads);
+
+    /// <summary>
+    /// C = act(alpha·op(A)·op(B) + beta·C + rowBias[i] + columnBias[j]), the fused form of ONNX Gemm (+ Relu/Clip/LeakyRelu).
+    /// Either bias may be empty; otherwise rowBias holds m values and columnBias n values.
+    /// </summary>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, Activation activation, int threads = 1)
     {
-        for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++)
+        if (m <= 0 || n <= 0) return;
+        if (!rowBias.IsEmpty && rowBias.Length < m) throw new ArgumentException($"row bias holds {rowBias.Length} values, needs {m}", nameof(rowBias));
+        if (!columnBias.IsEmpty && columnBias.Length < n) throw new ArgumentException($"column bias holds {columnBias.Length} values, needs {n}", nameof(columnBias));
+        if (k <= 0 || alpha == 0) k = 0;
+        fixed (float* ap = a)
+        fixed (float* bp = b)
+        fixed (float* cp = c)
+        fixed (float* rb = rowBias)
+        fixed (float* cb = columnBias)
         {
-            float acc = 0;
-            for (int p = 0; p < k; p++)
-            {
-                float av = transA ? a[p * lda + i] : a[i * lda + p];
-                float bv = transB ? b[j * ldb + p] : b[p * ldb + j];
-                acc += av * bv;
-            }
-            c[i * ldc + j] = alpha * acc + (beta == 0 ? 0 : beta * c[i * ldc + j]);
+            var args = new GemmArguments(transA, transB, m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc,
+                rowBias.IsEmpty ? null : rb, columnBias.IsEmpty ? null : cb, activation);
+            if (k == 0) ScaleOnly(args);
+            else if (m < GemmMicroKernel.Rows) SkinnyGemm.Run(args, threads);
+            else RunPacked(args, threads);
         }
     }
+
+    private static void ScaleOnly(in GemmArguments g)
+    {
+        for (int i = 0; i < g.M; i++)
+            for (int j = 0; j < g.N; j++)
+            {
+                float* cij = g.C + (long)i * g.Ldc + j;
+                float v = g.Beta == 0 ? 0 : g.Beta * *cij;
+                if (g.RowBias != null) v += g.RowBias[i];
+                if (g.ColumnBias != null) v += g.ColumnBias[j];
+                *cij = ReferenceConv.Apply(v, g.Activation);
+            }
+    }
+
+    private static void RunPacked(in GemmArguments g, int threads)
+    {
+        if (g.Beta != 0 && g.Beta != 1)
+            for (int i = 0; i < g.M; i++)
+            {
+                var row = new Span<float>(g.C + (long)i * g.Ldc, g.N);
+                for (int j = 0; j < row.Length; j++) row[j] *= g.Beta;
+            }
+        int aSize = PackedMatrixA.Size(g.M, g.K);
+        int paddedRows = PackedMatrixA.PaddedRows(g.M);
+        float[] packedA = ArrayPool<float>.Shared.Rent(aSize + PackedMatrixA.ReadSlack);
+        float[]? paddedRowBias = g.RowBias == null ? null : ArrayPool<float>.Shared.Rent(paddedRows);
+        try
+        {
+            fixed (float* pa = packedA)
+            fixed (float* prb = paddedRowBias)
+            {
+                if (g.TransA) PackedMatrixA.Pack(g.A, 1, g.Lda, g.M, g.K, g.Alpha, pa);
+                else PackedMatrixA.Pack(g.A, g.Lda, 1, g.M, g.K, g.Alpha, pa);
+                if (prb != null)
+                {
+                    new Span<float>(prb, paddedRows).Clear();
+                    new ReadOnlySpan<float>(g.RowBias, g.M).CopyTo(new Span<float>(prb, g.M));
+                }
+                var problem = new MatrixProblem(g, pa, prb) { Activation = g.Activation, AccumulateIntoC = g.Beta != 0 };
+                PackedGemm.Run(problem, threads);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(packedA);
+            if (paddedRowBias is not null) ArrayPool<float>.Shared.Return(paddedRowBias);
+        }
+    }
+
+    private sealed class MatrixProblem : PackedGemmProblem
+    {
+        private readonly GemmArguments _g;
+        private readonly float* _packedA;
+        private readonly float* _rowBias;
+
+        public MatrixProblem(in GemmArguments g, float* packedA, float* rowBias) : base(g.M, g.N, g.K, 1)
+        {
+            _g = g;
+            _packedA = packedA;
+            _rowBias = rowBias;
+        }
+
+        public override int Ldc => _g.Ldc;
+        public override float* PackedA(int index) => _packedA;
+        public override float* C(int index) => _g.C;
+        public override float* RowBias(int index) => _rowBias;
+        public override float* ColumnBias(int index) => _g.ColumnBias;
+
+        public override void PackB(int index, int pc, int kc, int jc, int nc, float* destination) =>
+            MatrixPanelPacker.Pack(_g.B, _g.Ldb, _g.TransB, pc, kc, jc, nc, destination);
+    }
+}
+
+/// <summary>The pointer form of one Sgemm call, shared by its execution paths.</summary>
+internal readonly unsafe struct GemmArguments(bool transA, bool transB, int m, int n, int k, float alpha,
+    float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, float* rowBias, float* columnBias, Activation activation)
+{
+    public readonly bool TransA = transA, TransB = transB;
+    public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
+    public readonly float Alpha = alpha, Beta = beta;
+    public readonly float* A = a, B = b, C = c, RowBias = rowBias, ColumnBias = columnBias;
+    public readonly Activation Activation = activation;
 }

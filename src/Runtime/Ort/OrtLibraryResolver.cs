@@ -78,6 +78,12 @@ public static class OrtLibraryResolver
             if (string.IsNullOrEmpty(home)) yield break;
             root = System.IO.Path.Combine(home, ".nuget", "packages");
         }
+        foreach (string candidate in NuGetCacheCandidates(root)) yield return candidate;
+    }
+
+    /// <summary>Every Microsoft.ML.OnnxRuntime version under a NuGet package folder, newest first.</summary>
+    internal static IEnumerable<string> NuGetCacheCandidates(string root)
+    {
         string package = System.IO.Path.Combine(root, "microsoft.ml.onnxruntime");
         if (!Directory.Exists(package)) yield break;
         string rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";

@@ -55,7 +55,11 @@ public sealed unsafe class OrtSession : IDisposable
     }
 
     /// <summary>A session from model bytes. External data, if any, cannot be resolved from bytes.</summary>
-    public static OrtSession FromBytes(ReadOnlySpan<byte> model, OrtSessionOptions? options = null, string label = "model")
+    public static OrtSession FromBytes(ReadOnlySpan<byte> model, OrtSessionOptions? options = null, string label = "model") =>
+        FromBytes(model.ToArray(), options, label);
+
+    /// <summary>A session from model bytes (ORT copies what it needs; the array is not kept).</summary>
+    public static OrtSession FromBytes(byte[] model, OrtSessionOptions? options = null, string label = "model")
     {
         options ??= OrtSessionOptions.Default;
         if (options.ValidateModel)
@@ -63,8 +67,7 @@ public sealed unsafe class OrtSession : IDisposable
             using var checkedModel = ModelLoader.Load(model, label);
         }
         var api = OrtNativeApi.Instance;
-        byte[] copy = model.ToArray();
-        return Create(api, options, label, o => api.CreateSessionFromArray(copy, o));
+        return Create(api, options, label, o => api.CreateSessionFromArray(model, o));
     }
 
     private static OrtSession Create(OrtNativeApi api, OrtSessionOptions options, string label, Func<IntPtr, IntPtr> create)

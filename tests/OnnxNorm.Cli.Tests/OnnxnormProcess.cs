@@ -5,7 +5,7 @@ using OnnxNorm.TestSupport;
 namespace OnnxNorm.Cli.Tests;
 
 /// <summary>Runs the built onnxnorm (dotnet onnxnorm.dll ...) as a subprocess, the way users run it.</summary>
-internal static class Onnxnorm
+internal static class OnnxnormProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
@@ -18,7 +18,7 @@ internal static class Onnxnorm
     {
         string beside = Path.Combine(AppContext.BaseDirectory, "onnxnorm.dll");
         if (File.Exists(beside)) return beside;
-        string config = typeof(Onnxnorm).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "Configuration").Value!;
+        string config = typeof(OnnxnormProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "Configuration").Value!;
         string built = Path.Combine(TestData.RepoRoot, "cli", "bin", config, "net10.0", "onnxnorm.dll");
         if (!File.Exists(built)) throw new InvalidOperationException($"onnxnorm.dll not found at {built}; build cli/onnxnorm.csproj");
         return built;

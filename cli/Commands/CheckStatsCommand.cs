@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using OnnxNorm.Cli.Statistics;
+using OnnxNorm.Graph;
+using OnnxNorm.Passes;
+using OnnxNorm.Runtime.Statistics;
+
+namespace OnnxNorm.Cli.Commands;
+
+/// <summary>
+/// `onnxnorm check-stats MODEL --data FILE ...`: do the stored BN running statistics fit the data? Exit 1
+/// when a layer is flagged, 0 when clean, 2 on bad input.
+/// </summary>
+public static class CheckStatsCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "The ONNX model file." };
+        var data = StatisticsInputs.Data();
+        var engine = StatisticsInputs.Engine();
+        var shift = new Option<double>("--max-mean-shift") { Description = "Flag a channel whose data mean is more than this many running standard deviations away.", DefaultValueFactory = _ => 1.0 };
+        var minRatio = new Option<double>("--min-var-ratio") { Description = "Flag a channel whose (data var + eps)/(running var + eps) is below this.", DefaultValueFactory = _ => 0.5 };
+        var maxRatio = new Option<double>("--max-var-ratio") { Description = "Flag a channel whose (data var + eps)/(running var + eps) is above this.", DefaultValueFactory = _ => 2.0 };
+        var maxKl = new Option<double?>("--max-kl") { Description = "Also flag a channel whose Gaussian KL divergence (nats) is above this (off by default)." };
+        var noRootCause = new Option<bool>("--no-root-cause") { Description = "Skip the root-cause passes (one per BN level) that tell wrong layers from layers inheriting drift." };
+        var json = new Option<string?>("--json") { Description = "Write the full report as JSON to this file ('-' for stdout)." };
+        var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with per-layer plots to this file." };
+        var top = new Option<int>("--top") { Description = "Layers to show in the console table.", DefaultValueFactory = _ => 10 };
+        var timing = new Option<bool>("--timing") { Description = "Also run plain inference over the same data first and print both times and their ratio on stderr." };
+        var cmd = new Command("check-stats", "Compare every BN layer's running statistics with the statistics of its input on calibration data.")
+            { model, data, engine, shift, minRatio, maxRatio, maxKl, noRootCause, json, html, top, timing };
+        cmd.SetAction(pr => CliRunner.Run(() =>
+        {
+            var thresholds = new MismatchThresholds
+            {
+                MaxMeanShift = pr.GetValue(shift),
+                MinVarRatio = pr.GetValue(minRatio),
+                MaxVarRatio = pr.GetValue(maxRatio),
+                MaxKl = pr.GetValue(maxKl) ?? double.PositiveInfinity,
+            };
+            return Execute(pr.GetValue(model)!, pr.GetValue(data) ?? Array.Empty<string>(), pr.GetValue(engine)!, thresholds,
+                !pr.GetValue(noRootCause), pr.GetValue(json), pr.GetValue(html), pr.GetValue(top), pr.GetValue(timing));
+        }));
+        return cmd;
+    }
+
+    private static int Execute(string modelPath, string[] dataSpecs, string engineName, MismatchThresholds thresholds, bool rootCause,
+        string? jsonPath, string? htmlPath, int top, bool timing)
+    {
+        thresholds.Validate();
+        var factory = StatisticsEngines.Get(engineName);
+        using var model = ModelLoader.Load(modelPath);
+        var data = CalibrationData.Parse(dataSpecs, StatisticsInputs.RequiredInputs(model));
+        // The static lint is the same as inspect's BN section.
+        var lints = BatchNormNodes.In(model).SelectMany(bn => BatchNormAnalysis.Lint(bn).Select(l => (Node: bn.Name, Lint: l))).ToList();
+        var preWarnings = new List<string>();
+        StatisticsInputs.FreezeTrainingModeLayers(model, preWarnings);
+
+        TimeSpan plain = TimeSpan.Zero;
+        if (timing) plain = TimePlainInference(factory, model, data);
+        var progress = new ConsoleProgressBar();
+        var clock = Stopwatch.StartNew();
+        var report = StatsChecker.Run(model, data, factory, new StatsChecker.Options { Thresholds = thresholds, RootCause = rootCause }, progress.Report);
+        clock.Stop();
+        progress.Finish();
+        report = report with { Warnings = preWarnings.Concat(report.Warnings).Concat(lints.Select(l => $"lint {l.Lint.Code} [{l.Node}]: {l.Lint.Message}")).ToList() };
+
+        bool jsonToStdout = jsonPath == "-";
+        var console = jsonToStdout ? Console.Error : Console.Out;
+        StatsConsoleTable.Write(console, report, Math.Max(1, top), 5);
+        if (jsonPath is not null)
+        {
+            string text = StatsJson.Render(report, modelPath, lints);
+            if (jsonToStdout) Console.Out.WriteLine(text);
+            else AtomicFile.Write(jsonPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text)));
+        }
+        if (htmlPath is not null) AtomicFile.Write(htmlPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(StatsHtmlReport.Render(report, Path.GetFileName(modelPath)))));
+        if (timing)
+            Console.Error.WriteLine($"timing: plain inference {plain.TotalSeconds:0.000} s, check-stats {clock.Elapsed.TotalSeconds:0.000} s ({report.Passes} pass(es)), ratio {clock.Elapsed / plain:0.000}");
+        return report.AnyFlagged ? CliRunner.CheckFailed : CliRunner.Ok;
+    }
+
+    private static TimeSpan TimePlainInference(ActivationEngineFactory factory, Model model, CalibrationData data)
+    {
+        // One untimed batch first, so JIT and first-touch costs do not count against plain inference.
+        using (var warm = factory(model, new HashSet<string>()))
+            foreach (var feeds in data.Batches().Take(1)) warm.Run(feeds, static (_, _) => { });
+        var clock = Stopwatch.StartNew();
+        using var engine = factory(model, new HashSet<string>());
+        foreach (var feeds in data.Batches()) engine.Run(feeds, static (_, _) => { });
+        return clock.Elapsed;
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using OnnxNorm.Graph;
+using OnnxNorm.Passes;
+
+namespace OnnxNorm.Cli.Commands;
+
+/// <summary>`onnxnorm freeze-bn IN -o OUT [--only REGEX] [--frozen-params FILE]`: training-mode BN to inference mode.</summary>
+public static class FreezeBnCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "The ONNX model to read (never modified)." };
+        var output = CommonOptions.Output();
+        var only = new Option<string?>("--only") { Description = "Freeze only the BatchNormalization nodes whose name matches this regular expression." };
+        var frozenParams = new Option<string?>("--frozen-params") { Description = "Write the names of the frozen layers' scale/bias/mean/var tensors to this file, one per line." };
+        var force = CommonOptions.Force();
+        var cmd = new Command("freeze-bn", "Turn training-mode BatchNormalization into inference mode using its running statistics.")
+            { input, output, only, frozenParams, force };
+        cmd.SetAction(pr => CliRunner.Run(() => Execute(pr.GetValue(input)!, pr.GetValue(output)!, pr.GetValue(only),
+            pr.GetValue(frozenParams), pr.GetValue(force))));
+        return cmd;
+    }
+
+    private static int Execute(string input, string output, string? only, string? frozenParamsFile, bool force)
+    {
+        Regex? regex = null;
+        if (only is not null)
+        {
+            try { regex = new Regex(only, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
+            catch (ArgumentException e) { throw new BadInputException($"--only: not a valid regular expression: {e.Message}"); }
+        }
+        using var model = ModelLoader.Load(input);
+        var pass = new FreezeBatchNormPass(regex);
+        var result = pass.Run(model);
+        foreach (var d in result.Diagnostics) Console.Error.WriteLine(d);
+        int frozen = result.Diagnostics.Count(d => d.Code == FreezeCodes.Frozen);
+        ModelSaver.Save(model, output, new SaveOptions { Force = force });
+        if (frozenParamsFile is not null)
+            File.WriteAllLines(frozenParamsFile, pass.FrozenParameters);
+        Console.Out.WriteLine($"froze {frozen} BatchNormalization node(s); wrote {output}");
+        return CliRunner.Ok;
+    }
+}

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using OnnxNorm.Graph;
+using OnnxNorm.Passes;
+
+namespace OnnxNorm.Cli.Commands;
+
+/// <summary>`onnxnorm optimize IN -o OUT [--passes a,b,c] [--verify] [--report FILE.json] [--force]`: run the pass pipeline.</summary>
+public static class OptimizeCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "The ONNX model to read (never modified)." };
+        var output = CommonOptions.Output();
+        var passes = new Option<string?>("--passes")
+        {
+            Description = $"Comma-separated passes to run, in order (default: {string.Join(",", PassRegistry.DefaultPipeline)}). Known: {string.Join(", ", PassRegistry.Default.Names)}.",
+        };
+        var verify = new Option<bool>("--verify") { Description = "Check graph invariants after every pass and compare the result with the original under ONNX Runtime (exit 1 if they differ)." };
+        var report = new Option<string?>("--report") { Description = "Also write the summary as JSON to this file." };
+        var fixedPoint = new Option<bool>("--fixed-point") { Description = "Repeat the pass list until nothing changes." };
+        var force = CommonOptions.Force();
+        // --verify feeds both models the same seeded inputs; symbolic dims past the batch need --shape.
+        var inputs = new InputOptions();
+        var cmd = new Command("optimize", "Fold BatchNormalization into its neighbours and clean up the graph.")
+            { input, output, passes, verify, report, fixedPoint, force, inputs.Seed, inputs.Shape };
+        cmd.SetAction(pr => CliRunner.Run(() => Execute(
+            pr.GetValue(input)!, pr.GetValue(output)!, pr.GetValue(passes), pr.GetValue(verify), pr.GetValue(report),
+            pr.GetValue(fixedPoint), pr.GetValue(force), EquivalenceChecks.Default(pr.GetValue(inputs.Seed), inputs.Shapes(pr)))));
+        return cmd;
+    }
+
+    internal static int Execute(string inputPath, string outputPath, string? passList, bool verify, string? reportPath,
+        bool fixedPoint, bool force, IEquivalenceCheck? equivalence)
+    {
+        var clock = Stopwatch.StartNew();
+        var names = passList is null
+            ? PassRegistry.DefaultPipeline.ToList()
+            : passList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (names.Count == 0) throw new BadInputException("--passes: no pass named");
+        var pipeline = PassPipeline.FromNames(names, new PipelineOptions { Verify = verify, FixedPoint = fixedPoint });
+
+        using var model = ModelLoader.Load(inputPath);
+        byte[]? originalBytes = verify && equivalence is not null ? ModelSaver.ToBytes(model) : null;
+        var before = ModelSummary.Of(model, inputPath);
+        int bnBefore = BatchNormNodes.In(model).Count;
+
+        var result = pipeline.Run(model);
+
+        var after = ModelSummary.Of(model, outputPath);
+        // A BN left in place is explained by fold-bn's own decision; one fold-bn could fold was left by the
+        // passes that did run, so their last word on it is the reason.
+        var lastSaid = result.Diagnostics.Where(d => d.NodeName is not null && !FoldCodes.IsFold(d.Code))
+            .GroupBy(d => d.NodeName!).ToDictionary(g => g.Key, g => g.Last());
+        var left = BatchNormAnalysis.Of(model)
+            .Select(r => r.RefusalCode is { } code
+                ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, code, r.RefusalReason!)
+                : lastSaid.TryGetValue(r.Node, out var d)
+                    ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
+                    : new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
+            .ToList();
+        var folded = result.Diagnostics.Where(d => FoldCodes.IsFold(d.Code))
+            .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count());
+
+        EquivalenceResult? ort = null;
+        if (verify && equivalence is not null)
+        {
+            ModelSaver.Save(model, outputPath, new SaveOptions { Force = force });
+            ort = equivalence.Compare(originalBytes!, ModelSaver.ToBytes(model));
+        }
+        else
+        {
+            ModelSaver.Save(model, outputPath, new SaveOptions { Force = force });
+        }
+        clock.Stop();
+
+        var summary = new OptimizeReport(
+            inputPath, outputPath, names, result.Iterations, bnBefore, bnBefore - left.Count, left.Count, folded, left,
+            new BeforeAfter(before.NodeCount, after.NodeCount), new BeforeAfter(before.ParameterCount, after.ParameterCount),
+            clock.Elapsed.TotalMilliseconds,
+            verify ? new VerifyReport(true, equivalence?.Name, ort) : null,
+            result.Runs.Select(r => new PassRunReport(r.Pass, r.Iteration, r.Modified, r.Elapsed.TotalMilliseconds, r.Diagnostics)).ToList());
+        Print(summary, verify, equivalence is not null);
+        if (reportPath is not null)
+            File.WriteAllText(reportPath, JsonSerializer.Serialize(summary, JsonOutput.Options) + "\n");
+        return ort is { Equivalent: false } ? CliRunner.CheckFailed : CliRunner.Ok;
+    }
+
+    private static void Print(OptimizeReport s, bool verify, bool hasOrt)
+    {
+        var o = Console.Out;
+        o.WriteLine($"optimized {s.Input} -> {s.Output} ({string.Join(", ", s.Passes)})");
+        o.WriteLine($"batch norm  {s.BatchNormBefore} -> {s.BatchNormLeft} ({s.BatchNormRemoved} removed)");
+        foreach (var (code, n) in s.Folded) o.WriteLine($"  {code,-28} {n,5}");
+        if (s.Left.Count > 0)
+        {
+            o.WriteLine("left in place");
+            foreach (var l in s.Left) o.WriteLine($"  {l.Node} ({l.Producer}, {l.Mode}): {l.ReasonCode}: {l.Reason}");
+        }
+        o.WriteLine($"nodes       {s.Nodes.Before:N0} -> {s.Nodes.After:N0}");
+        o.WriteLine($"parameters  {s.Parameters.Before:N0} -> {s.Parameters.After:N0}");
+        if (verify)
+        {
+            o.WriteLine("verify      graph invariants held after every pass");
+            if (s.Verify?.Equivalence is { } e)
+                o.WriteLine($"verify      {(e.Equivalent ? "equivalent" : "NOT EQUIVALENT")} under {s.Verify.Checker}: {e.Summary}");
+            else if (!hasOrt)
+                o.WriteLine("verify      ONNX Runtime comparison not available in this build (invariants only)");
+        }
+        o.WriteLine($"time        {s.ElapsedMs:N0} ms");
+    }
+}

@@ -1,0 +1,12 @@
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Passes;
+
+/// <summary>Finds the BatchNormalization nodes of a model, subgraphs included, as a snapshot safe to rewrite while iterating.</summary>
+public static class BatchNormNodes
+{
+    public static List<Node> In(Model model) =>
+        model.Graph.AllGraphs().ToList()
+            .SelectMany(g => g.Nodes.Where(n => n.OpType == "BatchNormalization" && n.Domain == "").ToList())
+            .ToList();
+}

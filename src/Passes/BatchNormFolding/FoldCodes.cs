@@ -1,0 +1,19 @@
+namespace OnnxNorm.Passes;
+
+/// <summary>Diagnostic codes for folds that happened; the optimize summary groups by them.</summary>
+public static class FoldCodes
+{
+    public const string FoldedForwardIntoConv = "folded-forward-into-conv";
+    public const string ConvertedToAffine = "converted-to-affine";
+
+    public static string FoldedInto(string producerKind) => producerKind switch
+    {
+        FoldBatchNorm.Conv => "folded-into-conv",
+        FoldBatchNorm.ConvTranspose => "folded-into-conv-transpose",
+        FoldBatchNorm.Gemm => "folded-into-gemm",
+        FoldBatchNorm.MatMul => "folded-into-matmul",
+        _ => "folded-into-" + producerKind.ToLowerInvariant(),
+    };
+
+    public static bool IsFold(string code) => code.StartsWith("folded-", StringComparison.Ordinal) || code == ConvertedToAffine;
+}

@@ -1,0 +1,10 @@
+namespace OnnxNorm.Passes;
+
+/// <summary>
+/// Why a BatchNormalization was left alone. <see cref="Code"/> is one of <see cref="FoldRefusalCodes"/>;
+/// the message names what the user would have to change.
+/// </summary>
+public sealed record FoldRefusal(string Code, DiagnosticSeverity Severity, string Message)
+{
+    public Diagnostic ToDiagnostic(string? nodeName) => new(Severity, Code, nodeName, Message);
+}

@@ -1,0 +1,53 @@
+namespace OnnxNorm.Passes;
+
+/// <summary>The machine-readable refusal reasons shared by fold-bn, fold-bn-forward, bn-to-affine and inspect.</summary>
+public static class FoldRefusalCodes
+{
+    public const string TrainingMode = "training-mode";
+    public const string ParameterNotConstant = "parameter-not-constant";
+    public const string UnsupportedDtype = "unsupported-dtype";
+    public const string ShapeMismatch = "shape-mismatch";
+    public const string PerActivationStatistics = "per-activation-statistics";
+    public const string NonFiniteStatistics = "non-finite-statistics";
+    public const string VarianceNotPositive = "variance-not-positive";
+    public const string NoProducer = "no-producer";
+    public const string ProducerInOuterScope = "producer-in-outer-scope";
+    public const string UnsupportedProducer = "unsupported-producer";
+    public const string ProducerOutputIsGraphOutput = "producer-output-is-graph-output";
+    public const string ProducerHasOtherConsumers = "producer-has-other-consumers";
+    public const string WeightNotConstant = "weight-not-constant";
+    public const string BiasNotConstant = "bias-not-constant";
+    public const string UnsupportedWeightShape = "unsupported-weight-shape";
+    public const string MatMulInputRankNot2 = "matmul-input-rank-not-2";
+    public const string FoldedWeightOverflow = "folded-weight-overflow";
+    public const string OutputIsGraphOutput = "output-is-graph-output";
+    public const string ConsumerNotConv = "consumer-not-conv";
+    public const string PaddingNotExact = "padding-not-exact";
+    public const string UnknownRank = "unknown-rank";
+
+    /// <summary>Every code with a one-line explanation (README and `--help` list these).</summary>
+    public static readonly IReadOnlyList<(string Code, string Meaning)> All = new[]
+    {
+        (TrainingMode, "BN runs in training mode (training_mode=1, is_test=0 or running-statistics outputs); run freeze-bn first"),
+        (ParameterNotConstant, "scale, B, mean or var is not a constant (computed, or an overridable graph input)"),
+        (UnsupportedDtype, "a weight or parameter is not float, double, float16 or bfloat16"),
+        (ShapeMismatch, "the parameters are not 1-D of the producer's channel count, or a bias/C does not match"),
+        (PerActivationStatistics, "BN-6/7 spatial=0 with statistics that differ across spatial positions"),
+        (NonFiniteStatistics, "a parameter holds NaN or Inf"),
+        (VarianceNotPositive, "var + epsilon is zero or negative for some channel"),
+        (NoProducer, "the BN input is a graph input or initializer"),
+        (ProducerInOuterScope, "the BN input comes from an enclosing graph"),
+        (UnsupportedProducer, "the producer is not Conv, ConvTranspose, Gemm or MatMul"),
+        (ProducerOutputIsGraphOutput, "the producer's output is also a graph output"),
+        (ProducerHasOtherConsumers, "the producer's output is read by something besides the BN"),
+        (WeightNotConstant, "the producer's weight is not a constant"),
+        (BiasNotConstant, "the producer's bias (Conv B, Gemm C) is not a constant"),
+        (UnsupportedWeightShape, "the producer's weight has a rank the fold does not handle"),
+        (MatMulInputRankNot2, "MatMul+BN folds only when the MatMul input is known to be 2-D"),
+        (FoldedWeightOverflow, "a folded weight would not fit the weight's dtype (e.g. float16 overflow)"),
+        (OutputIsGraphOutput, "fold-bn-forward: the BN output is a graph output"),
+        (ConsumerNotConv, "fold-bn-forward: something other than a Conv's data input reads the BN output"),
+        (PaddingNotExact, "fold-bn-forward: the Conv zero-pads, so the BN shift cannot move into it exactly"),
+        (UnknownRank, "bn-to-affine: the rank of the BN input is unknown"),
+    };
+}

@@ -1,0 +1,10 @@
+namespace OnnxNorm.Passes;
+
+public enum DiagnosticSeverity
+{
+    /// <summary>Something done, or left alone for an ordinary structural reason.</summary>
+    Info,
+    /// <summary>Something the user probably wants to fix (training-mode BN, broken statistics).</summary>
+    Warning,
+    Error,
+}

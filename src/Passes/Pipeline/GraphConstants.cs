@@ -1,0 +1,53 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Graph.Proto;
+
+namespace OnnxNorm.Passes;
+
+/// <summary>Adding and releasing the constant tensors that rewrites create and orphan.</summary>
+public static class GraphConstants
+{
+    /// <summary>
+    /// Adds a new initializer with a unique name derived from <paramref name="hint"/>. Before IR 4 every
+    /// initializer of the main graph must also be a graph input, so there it is listed as one (it stays
+    /// non-overridable). Subgraph inputs are positional (Loop/Scan bodies), so a subgraph never gets one.
+    /// </summary>
+    public static Value Add(OnnxNorm.Graph.Graph g, string hint, Tensor tensor)
+    {
+        var v = g.AddInitializer(hint, tensor);
+        if (g.Model.IrVersion < 4 && g.Parent is null)
+        {
+            var shape = new TensorShapeProto();
+            foreach (long d in tensor.Dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+            v.Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)tensor.ElementType, Shape = shape } };
+            g.Inputs.Add(v);
+        }
+        return v;
+    }
+
+    /// <summary>
+    /// Removes a constant nothing reads any more: an unused initializer (not a graph input or output) or
+    /// an unused Constant node. Anything else is left alone. Returns true if something was removed.
+    /// </summary>
+    public static bool ReleaseIfUnused(Value? v)
+    {
+        if (v is null || v.Uses.Count > 0 || v.IsGraphOutput) return false;
+        if (v.IsInitializer)
+        {
+            if (v.IsGraphInput)
+            {
+                // Before IR 4 main-graph initializers are listed as inputs by necessity; then the input can
+                // go too. Subgraph inputs are positional and never removed.
+                if (v.Owner.Model.IrVersion >= 4 || v.Owner.Parent is not null) return false;
+                v.Owner.Inputs.Remove(v);
+            }
+            v.Owner.RemoveInitializer(v);
+            return true;
+        }
+        if (v.Producer is { OpType: "Constant", Domain: "" } p && p.Outputs.Count == 1)
+        {
+            p.Owner.RemoveNode(p);
+            return true;
+        }
+        return false;
+    }
+}

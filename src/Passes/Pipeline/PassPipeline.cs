@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Passes;
+
+/// <summary>
+/// Runs passes in order, optionally repeating the whole list until nothing changes. With
+/// <see cref="PipelineOptions.Verify"/> it checks <see cref="GraphInvariants"/> after every pass and that
+/// analysis passes left the model byte-identical, so a broken pass is named the moment it breaks something.
+/// </summary>
+public sealed class PassPipeline
+{
+    private readonly IReadOnlyList<IPass> _passes;
+    private readonly PipelineOptions _options;
+
+    public PassPipeline(IEnumerable<IPass> passes, PipelineOptions? options = null)
+    {
+        _passes = passes.ToList();
+        _options = options ?? new PipelineOptions();
+        if (_options.MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxIterations must be at least 1");
+    }
+
+    /// <summary>A pipeline of registered passes by name; unknown names are bad input.</summary>
+    public static PassPipeline FromNames(IEnumerable<string> names, PipelineOptions? options = null, PassRegistry? registry = null)
+    {
+        registry ??= PassRegistry.Default;
+        return new PassPipeline(names.Select(registry.Create), options);
+    }
+
+    public IReadOnlyList<IPass> Passes => _passes;
+
+    public PipelineResult Run(Model model)
+    {
+        var runs = new List<PassRun>();
+        var total = Stopwatch.StartNew();
+        if (_options.Verify) GraphInvariants.Check(model, "(input model)");
+        int iteration = 0;
+        bool changed;
+        do
+        {
+            iteration++;
+            changed = false;
+            foreach (var pass in _passes)
+            {
+                byte[]? before = _options.Verify && pass.IsAnalysis ? ModelSaver.ToBytes(model) : null;
+                var sw = Stopwatch.StartNew();
+                var result = pass.Run(model);
+                sw.Stop();
+                if (_options.Verify)
+                {
+                    GraphInvariants.Check(model, pass.Name);
+                    if (before is not null && (result.Modified || !before.AsSpan().SequenceEqual(ModelSaver.ToBytes(model))))
+                        throw new InvariantViolationException(pass.Name, "an analysis pass modified the model");
+                }
+                var diagnostics = result.Diagnostics.Select(d => d with { Pass = pass.Name }).ToList();
+                runs.Add(new PassRun(pass.Name, iteration, result.Modified, sw.Elapsed, diagnostics));
+                changed |= result.Modified;
+            }
+        } while (_options.FixedPoint && changed && iteration < _options.MaxIterations);
+        return new PipelineResult(runs, iteration, total.Elapsed, ReachedFixedPoint: !changed);
+    }
+}

@@ -1,0 +1,45 @@
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Passes;
+
+/// <summary>
+/// Name → factory for every pass. An explicit list (no reflection scanning): adding a pass means adding a
+/// line here, and the list is what `optimize --passes` accepts.
+/// </summary>
+public sealed class PassRegistry
+{
+    private readonly Dictionary<string, Func<IPass>> _factories = new(StringComparer.Ordinal);
+
+    /// <summary>Every pass of OnnxNorm.</summary>
+    public static PassRegistry Default { get; } = new PassRegistry()
+        .Add(FoldBatchNormPass.PassName, () => new FoldBatchNormPass())
+        .Add(FoldBatchNormForwardPass.PassName, () => new FoldBatchNormForwardPass())
+        .Add(BatchNormToAffinePass.PassName, () => new BatchNormToAffinePass())
+        .Add(CleanUpPass.PassName, () => new CleanUpPass())
+        .Add(RemoveIdentityPass.PassName, () => new RemoveIdentityPass())
+        .Add(LiftConstantsPass.PassName, () => new LiftConstantsPass())
+        .Add(RemoveDeadNodesPass.PassName, () => new RemoveDeadNodesPass())
+        .Add(AnalyzeBatchNormPass.PassName, () => new AnalyzeBatchNormPass())
+        .Add(FreezeBatchNormPass.PassName, () => new FreezeBatchNormPass());
+
+    /// <summary>What `optimize` runs when --passes is not given.</summary>
+    public static IReadOnlyList<string> DefaultPipeline { get; } =
+        new[] { FoldBatchNormPass.PassName, FoldBatchNormForwardPass.PassName, CleanUpPass.PassName };
+
+    public PassRegistry Add(string name, Func<IPass> factory)
+    {
+        if (!_factories.TryAdd(name, factory)) throw new ArgumentException($"pass '{name}' is registered twice");
+        return this;
+    }
+
+    public IEnumerable<string> Names => _factories.Keys;
+
+    public bool Contains(string name) => _factories.ContainsKey(name);
+
+    /// <summary>A fresh instance of the named pass; an unknown name is bad input that lists the known ones.</summary>
+    public IPass Create(string name)
+    {
+        if (_factories.TryGetValue(name, out var factory)) return factory();
+        throw new BadInputException($"unknown pass '{name}' (known: {string.Join(", ", _factories.Keys)})");
+    }
+}

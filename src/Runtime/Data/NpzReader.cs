@@ -1,0 +1,51 @@
+using System.IO.Compression;
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Runtime.Data;
+
+/// <summary>
+/// NumPy's .npz: a zip archive of .npy entries (stored or deflated). Entries are read one at a time, in
+/// archive order, so a large archive never has to fit in memory at once.
+/// </summary>
+public static class NpzReader
+{
+    /// <summary>Entry names (without ".npy") in archive order.</summary>
+    public static IReadOnlyList<string> EntryNames(string path)
+    {
+        using var zip = Open(path);
+        return NpyEntries(zip, path).Select(e => Path.GetFileNameWithoutExtension(e.FullName)).ToList();
+    }
+
+    /// <summary>Streams the arrays of the archive, in archive order, with their entry names.</summary>
+    public static IEnumerable<(string Name, TensorValue Value)> Read(string path)
+    {
+        using var zip = Open(path);
+        foreach (var entry in NpyEntries(zip, path))
+        {
+            TensorValue value;
+            string label = $"{path}:{entry.FullName}";
+            try
+            {
+                using var s = entry.Open();
+                value = NpyFile.Read(s, label);
+            }
+            catch (InvalidDataException e) { throw new BadInputException($"{label}: corrupt zip entry: {e.Message}"); }
+            yield return (Path.GetFileNameWithoutExtension(entry.FullName), value);
+        }
+    }
+
+    private static List<ZipArchiveEntry> NpyEntries(ZipArchive zip, string path)
+    {
+        var entries = zip.Entries.Where(e => e.FullName.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (entries.Count == 0) throw new BadInputException($"{path}: the .npz archive holds no .npy entries");
+        return entries;
+    }
+
+    private static ZipArchive Open(string path)
+    {
+        if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
+        try { return ZipFile.OpenRead(path); }
+        catch (InvalidDataException e) { throw new BadInputException($"{path}: not a .npz (zip) archive: {e.Message}"); }
+        catch (IOException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
+    }
+}

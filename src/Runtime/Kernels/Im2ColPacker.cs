@@ -1,0 +1,311 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace OnnxNorm.Runtime.Kernels;
+
+/// <summary>
+/// Produces a block of one group's im2col matrix (rows = (channel, kernel offset), columns = output
+/// positions) directly in the micro-kernel's packed-B layout, so the full im2col matrix (9x the input for
+/// a 3x3 conv) is never written to memory. 1-D and 2-D convolutions take a row-wise path that copies the
+/// contiguous interior of each output row and writes zeros for the padding; 3-D and higher use plain index
+/// math, which is slower but correct for those rare shapes.
+/// </summary>
+internal sealed unsafe class Im2ColPacker
+{
+    private const int Nr = GemmMicroKernel.Columns;
+
+    private readonly ConvGeometry _g;
+    private readonly bool _planar;
+    // Stride 1 with as many output as input columns: column n of every im2col row reads input n + const.
+    private readonly bool _shifted;
+    // The convolution seen as 2-D (1-D gets a unit height; a 1x1 stride-1 unpadded conv becomes one long row).
+    private readonly int _ih, _iw, _oh, _ow, _kh, _kw, _sh, _sw, _dh, _dw, _ph, _pw;
+
+    public Im2ColPacker(ConvGeometry g)
+    {
+        _g = g;
+        int r = g.SpatialRank;
+        _planar = r <= 2;
+        if (!_planar) return;
+        bool pointwise = g.Kernel.All(k => k == 1) && g.Strides.All(s => s == 1)
+            && g.PadsBegin.All(p => p == 0) && g.PadsEnd.All(p => p == 0);
+        if (pointwise || r == 1)
+        {
+            _ih = 1; _oh = 1; _kh = 1; _sh = 1; _dh = 1; _ph = 0;
+        }
+        if (pointwise)
+        {
+            _iw = g.InputSize; _ow = g.OutputSize; _kw = 1; _sw = 1; _dw = 1; _pw = 0;
+        }
+        else if (r == 1)
+        {
+            _iw = g.InputSpatial[0]; _ow = g.OutputSpatial[0]; _kw = g.Kernel[0];
+            _sw = g.Strides[0]; _dw = g.Dilations[0]; _pw = g.PadsBegin[0];
+        }
+        else
+        {
+            _ih = g.InputSpatial[0]; _iw = g.InputSpatial[1];
+            _oh = g.OutputSpatial[0]; _ow = g.OutputSpatial[1];
+            _kh = g.Kernel[0]; _kw = g.Kernel[1];
+            _sh = g.Strides[0]; _sw = g.Strides[1];
+            _dh = g.Dilations[0]; _dw = g.Dilations[1];
+            _ph = g.PadsBegin[0]; _pw = g.PadsBegin[1];
+        }
+        _shifted = _sh == 1 && _sw == 1 && _ow == _iw;
+    }
+
+    /// <summary>
+    /// Packs rows [pc, pc+kc) and columns [jc, jc+nc) of the im2col matrix of the group whose first input
+    /// channel starts at <paramref name="input"/>.
+    /// </summary>
+    public void Pack(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        if (_shifted) PackShifted(input, pc, kc, jc, nc, destination);
+        else if (_planar) PackPlanar(input, pc, kc, jc, nc, destination);
+        else PackGeneric(input, pc, kc, jc, nc, destination);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PackPlanar(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        int kernelArea = _kh * _kw, inputArea = _ih * _iw;
+        long panelStride = (long)kc * Nr;
+        int paddedColumns = PackedGemm.RoundUp(nc, Nr);
+        int firstOh = jc / _ow, firstOw = jc % _ow;
+        for (int p = 0; p < kc; p++)
+        {
+            int row = pc + p;
+            int channel = row / kernelArea, offset = row % kernelArea;
+            int kh = offset / _kw, kw = offset % _kw;
+            float* plane = input + (long)channel * inputArea;
+            // Output columns ow whose input column iw = ow·sw − pw + kw·dw is inside [0, iw).
+            int shift = kw * _dw - _pw;
+            int owLo = Math.Clamp(CeilDivSigned(-shift, _sw), 0, _ow);
+            int owHi = Math.Clamp(CeilDivSigned(_iw - shift, _sw), owLo, _ow);
+
+            var cursor = new PanelCursor(destination + p * Nr, panelStride);
+            int oh = firstOh, ow = firstOw, left = nc;
+            while (left > 0)
+            {
+                int run = Math.Min(_ow - ow, left);
+                int ih = oh * _sh - _ph + kh * _dh;
+                if ((uint)ih >= (uint)_ih)
+                {
+                    cursor.Zeros(run);
+                }
+                else
+                {
+                    float* inputRow = plane + (long)ih * _iw + shift;
+                    int end = ow + run;
+                    int a = Math.Min(Math.Max(ow, owLo), end), b = Math.Max(Math.Min(end, owHi), a);
+                    cursor.Zeros(a - ow);
+                    if (_sw == 1) cursor.Copy(inputRow + a, b - a);
+                    else cursor.CopyStrided(inputRow + (long)a * _sw, _sw, b - a, plane + (long)(ih + 1) * _iw);
+                    cursor.Zeros(end - b);
+                }
+                left -= run;
+                ow += run;
+                if (ow == _ow) { ow = 0; oh++; }
+            }
+            cursor.Zeros(paddedColumns - nc);
+        }
+    }
+
+    /// <summary>
+    /// Stride 1 and OW = IW (a "same" 3x3, any 1x1): output column n = oh·W + ow reads input n + shift, with
+    /// shift = (kh·dh − ph)·W + kw·dw − pw. So each im2col row is one contiguous copy (vector loads), then zeros
+    /// where the kernel hangs over the top/bottom edge (a prefix/suffix) and over the left/right edge (a few
+    /// columns of every output row), patched in afterwards.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PackShifted(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        int kernelArea = _kh * _kw, planeSize = _ih * _iw;
+        long panelStride = (long)kc * Nr;
+        int paddedColumns = PackedGemm.RoundUp(nc, Nr);
+        int end = jc + nc;
+        for (int p = 0; p < kc; p++)
+        {
+            int row = pc + p;
+            int channel = row / kernelArea, offset = row % kernelArea;
+            int kh = offset / _kw, kw = offset % _kw;
+            float* plane = input + (long)channel * planeSize;
+            int rowShift = kh * _dh - _ph, columnShift = kw * _dw - _pw;
+            int shift = rowShift * _iw + columnShift;
+            // Output rows whose input row oh + rowShift exists; also stay inside the plane when reading.
+            int ohLo = Math.Max(0, -rowShift), ohHi = Math.Min(_oh, _ih - rowShift);
+            int lo = Math.Clamp(Math.Max(ohLo * _ow, -shift), jc, end);
+            int hi = Math.Clamp(Math.Min(ohHi * _ow, planeSize - shift), lo, end);
+            var cursor = new PanelCursor(destination + p * Nr, panelStride);
+            cursor.Zeros(lo - jc);
+            cursor.Copy(plane + lo + shift, hi - lo);
+            cursor.Zeros(end - hi + paddedColumns - nc);
+            // Columns whose input column ow + columnShift is outside the row read a neighbouring row's value.
+            int owLo = Math.Clamp(-columnShift, 0, _ow), owHi = Math.Clamp(_iw - columnShift, owLo, _ow);
+            if (owLo == 0 && owHi == _ow || hi <= lo) continue;
+            float* rowStart = destination + p * Nr;
+            for (int oh = lo / _ow; oh * _ow < hi; oh++)
+            {
+                int rowBase = oh * _ow;
+                for (int ow = 0; ow < owLo; ow++) ZeroAt(rowStart, panelStride, rowBase + ow, lo, hi, jc);
+                for (int ow = owHi; ow < _ow; ow++) ZeroAt(rowStart, panelStride, rowBase + ow, lo, hi, jc);
+            }
+        }
+    }
+
+    private static void ZeroAt(float* rowStart, long panelStride, int n, int lo, int hi, int jc)
+    {
+        if (n < lo || n >= hi) return;
+        int j = n - jc;
+        rowStart[(j / Nr) * panelStride + (j % Nr)] = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PackGeneric(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        var g = _g;
+        int r = g.SpatialRank, kernelSize = g.KernelSize, inputSize = g.InputSize;
+        Span<int> kIdx = stackalloc int[r];
+        Span<int> oIdx = stackalloc int[r];
+        long panelStride = (long)kc * Nr;
+        int paddedColumns = PackedGemm.RoundUp(nc, Nr);
+        for (int p = 0; p < kc; p++)
+        {
+            int row = pc + p;
+            int channel = row / kernelSize;
+            Unravel(row % kernelSize, g.Kernel, kIdx);
+            float* plane = input + (long)channel * inputSize;
+            var cursor = new PanelCursor(destination + p * Nr, panelStride);
+            for (int j = 0; j < nc; j++)
+            {
+                Unravel(jc + j, g.OutputSpatial, oIdx);
+                long offset = 0;
+                bool inside = true;
+                for (int d = 0; d < r; d++)
+                {
+                    int pos = oIdx[d] * g.Strides[d] - g.PadsBegin[d] + kIdx[d] * g.Dilations[d];
+                    if ((uint)pos >= (uint)g.InputSpatial[d]) { inside = false; break; }
+                    offset = offset * g.InputSpatial[d] + pos;
+                }
+                cursor.Put(inside ? plane[offset] : 0f);
+            }
+            cursor.Zeros(paddedColumns - nc);
+        }
+    }
+
+    private static void Unravel(int index, int[] dims, Span<int> result)
+    {
+        for (int d = dims.Length - 1; d >= 0; d--)
+        {
+            result[d] = index % dims[d];
+            index /= dims[d];
+        }
+    }
+
+    /// <summary>ceil(a / b) for b &gt; 0 and any sign of a.</summary>
+    private static int CeilDivSigned(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+
+    /// <summary>
+    /// Writes one packed row (a fixed p) across consecutive panels: 16 values go to a panel, then the
+    /// cursor jumps kc·16 floats to the same row of the next panel.
+    /// </summary>
+    private struct PanelCursor
+    {
+        private float* _row;
+        private int _column;
+        private readonly long _panelStride;
+
+        public PanelCursor(float* row, long panelStride)
+        {
+            _row = row;
+            _column = 0;
+            _panelStride = panelStride;
+        }
+
+        public void Put(float value)
+        {
+            _row[_column] = value;
+            if (++_column == Nr) { _column = 0; _row += _panelStride; }
+        }
+
+        public void Zeros(int count)
+        {
+            while (count > 0)
+            {
+                int chunk = Math.Min(Nr - _column, count);
+                float* dst = _row + _column;
+                if (chunk == Nr)
+                {
+                    Vector256.Store(Vector256<float>.Zero, dst);
+                    Vector256.Store(Vector256<float>.Zero, dst + 8);
+                }
+                else
+                {
+                    for (int j = 0; j < chunk; j++) dst[j] = 0;
+                }
+                Advance(chunk);
+                count -= chunk;
+            }
+        }
+
+        public void Copy(float* source, int count)
+        {
+            while (count > 0)
+            {
+                int chunk = Math.Min(Nr - _column, count);
+                float* dst = _row + _column;
+                if (chunk == Nr)
+                {
+                    Vector256.Store(Vector256.Load(source), dst);
+                    Vector256.Store(Vector256.Load(source + 8), dst + 8);
+                }
+                else
+                {
+                    int j = 0;
+                    if (chunk >= 8) { Vector256.Store(Vector256.Load(source), dst); j = 8; }
+                    for (; j < chunk; j++) dst[j] = source[j];
+                }
+                source += chunk;
+                Advance(chunk);
+                count -= chunk;
+            }
+        }
+
+        /// <summary>
+        /// Copies every stride-th value; stride 2 (downsampling convs) deinterleaves 16 loaded values into 8
+        /// with two shuffles, used only while the 16 loads stay below <paramref name="readLimit"/> (the end of
+        /// the input row, so never past the caller's buffer).
+        /// </summary>
+        public void CopyStrided(float* source, int stride, int count, float* readLimit)
+        {
+            while (count > 0)
+            {
+                int chunk = Math.Min(Nr - _column, count);
+                float* dst = _row + _column;
+                int j = 0;
+                if (stride == 2 && Avx2.IsSupported)
+                {
+                    for (; j + 8 <= chunk && source + 2 * j + 16 <= readLimit; j += 8)
+                    {
+                        var lo = Avx.LoadVector256(source + 2 * j);
+                        var hi = Avx.LoadVector256(source + 2 * j + 8);
+                        // [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6] then reorder the 64-bit pairs to 0,2,1,3.
+                        var evens = Avx.Shuffle(lo, hi, 0b10_00_10_00);
+                        Avx.Store(dst + j, Avx2.Permute4x64(evens.AsDouble(), 0b11_01_10_00).AsSingle());
+                    }
+                }
+                for (; j < chunk; j++) dst[j] = source[(long)j * stride];
+                source += (long)chunk * stride;
+                Advance(chunk);
+                count -= chunk;
+            }
+        }
+
+        private void Advance(int chunk)
+        {
+            _column += chunk;
+            if (_column == Nr) { _column = 0; _row += _panelStride; }
+        }
+    }
+}

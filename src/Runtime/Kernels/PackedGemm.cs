@@ -1,0 +1,266 @@
+using System.Runtime.CompilerServices;
+namespace OnnxNorm.Runtime.Kernels;
+
+/// <summary>
+/// One or more independent GEMMs of the same shape (e.g. one per batch item and group of a convolution):
+/// C_p[M, N] = (accumulate ? C_p : 0) + A_p·B_p, with A_p already packed (<see cref="PackedMatrixA"/>) and B_p
+/// packed block by block on demand, so a convolution never materialises its full im2col matrix.
+/// </summary>
+internal abstract unsafe class PackedGemmProblem
+{
+    protected PackedGemmProblem(int m, int n, int k, int count)
+    {
+        M = m;
+        N = n;
+        K = k;
+        Count = count;
+    }
+
+    public int M { get; }
+    public int N { get; }
+    public int K { get; }
+    /// <summary>How many independent products share this shape.</summary>
+    public int Count { get; }
+
+    /// <summary>Start of problem <paramref name="index"/>'s packed A (all K blocks).</summary>
+    public abstract float* PackedA(int index);
+
+    /// <summary>Packs B_p[pc..pc+kc, jc..jc+nc] as ceil(nc/16) zero-padded [kc][16] panels.</summary>
+    public abstract void PackB(int index, int pc, int kc, int jc, int nc, float* destination);
+
+    /// <summary>Start of C_p (row-major with <see cref="Ldc"/>).</summary>
+    public abstract float* C(int index);
+    public abstract int Ldc { get; }
+
+    /// <summary>Problem p's row bias, padded to a multiple of 6 rows; null for none.</summary>
+    public virtual float* RowBias(int index) => null;
+
+    /// <summary>Column bias (N values); null for none.</summary>
+    public virtual float* ColumnBias(int index) => null;
+
+    public Activation Activation { get; init; }
+
+    /// <summary>Adds to what C holds instead of overwriting it (GEMM with beta != 0).</summary>
+    public bool AccumulateIntoC { get; init; }
+}
+
+/// <summary>
+/// The cache-blocked loop nest around <see cref="GemmMicroKernel"/> (the BLIS order): N in blocks of
+/// <see cref="ColumnBlock"/>, K in blocks of <see cref="DepthBlock"/> (one packed B block, 256 KB, lives in L2; a 32-column pair of its
+/// micro-panels, 32 KB, in L1),
+/// M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 16-column micro-panels of B
+/// (in L1) against every 6-row micro-panel of A.
+/// Parallelism splits the output into independent tiles (N ranges first, M ranges when N is too small,
+/// e.g. 7x7 feature maps), each packing its own B, so threads share nothing but read-only A.
+/// </summary>
+/// <remarks>
+/// The loop nests are marked AggressiveOptimization (as are the packers): tiered compilation would otherwise run
+/// the first inferences on unoptimised tier-0 loops, 1.5x slower, and these loops gain nothing from PGO.
+/// </remarks>
+internal static unsafe class PackedGemm
+{
+    public const int DepthBlock = 256;
+
+    /// <summary>
+    /// The K step actually used: K split into equal blocks of at most <see cref="DepthBlock"/> (576 = 3 x 192,
+    /// not 256 + 256 + 64), because a short last block costs a full pass of C loads and stores for little work.
+    /// Packed A and the GEMM loop must agree on it.
+    /// </summary>
+    public static int DepthStep(int k) => k <= DepthBlock ? Math.Max(k, 1) : CeilDiv(k, CeilDiv(k, DepthBlock));
+    public const int ColumnBlock = 256;
+    public const int RowBlock = 96;
+
+    private const int MinColumnsPerThread = 128;
+
+    public static void Run(PackedGemmProblem problem, int threads)
+    {
+        int m = problem.M, n = problem.N;
+        if (m == 0 || n == 0) return;
+        const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        threads = Math.Max(1, threads);
+        // Below ~0.25 M multiply-adds the pool hand-off costs more than the second core saves.
+        if ((long)m * n * problem.K * problem.Count < 250_000) threads = 1;
+
+        // Choose the tiling of the output into tasks. Column ranges of at most ColumnBlock, as many as a
+        // multiple of the thread count so the threads finish together. When a thread's share of columns would
+        // be small (7x7 and 14x14 maps) the rows are split instead: every column task streams all of A (the
+        // weights, megabytes for late layers) while each row task streams only its slice and repacks the
+        // small B.
+        int columnsPerTask = Math.Min(RoundUp(n, nr), ColumnBlock);
+        int rowsPerTask = PackedMatrixA.PaddedRows(m);
+        if (threads > 1)
+        {
+            int panels = CeilDiv(n, nr);
+            int columnChunks = RoundUp(CeilDiv(n, ColumnBlock), threads);
+            int panelsPerChunk = CeilDiv(panels, columnChunks);
+            bool fewColumns = panelsPerChunk * nr < MinColumnsPerThread && m >= threads * 4 * mr;
+            if (fewColumns || problem.Count * CeilDiv(panels, panelsPerChunk) < threads)
+            {
+                columnsPerTask = RoundUp(n, nr);
+                int rowSplits = (int)CeilDiv(threads, (long)problem.Count);
+                rowsPerTask = Math.Max(mr, RoundUp(CeilDiv(m, rowSplits), mr));
+            }
+            else
+            {
+                columnsPerTask = panelsPerChunk * nr;
+            }
+        }
+        int columnTasks = CeilDiv(n, columnsPerTask), rowTasks = CeilDiv(m, rowsPerTask);
+        int perProblemTasks = columnTasks * rowTasks;
+        int totalTasks = problem.Count * perProblemTasks;
+
+        void RunTask(int task)
+        {
+            int index = task / perProblemTasks, rest = task % perProblemTasks;
+            int j0 = rest / rowTasks * columnsPerTask, i0 = rest % rowTasks * rowsPerTask;
+            RunTile(problem, index, i0, Math.Min(m, i0 + rowsPerTask), j0, Math.Min(n, j0 + columnsPerTask));
+        }
+
+        if (threads == 1 || totalTasks == 1)
+        {
+            for (int t = 0; t < totalTasks; t++) RunTask(t);
+        }
+        else
+        {
+            Parallel.For(0, totalTasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, RunTask);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunTile(PackedGemmProblem problem, int index, int rowStart, int rowEnd, int columnStart, int columnEnd)
+    {
+        const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        int k = problem.K, ldc = problem.Ldc;
+        int mPadded = PackedMatrixA.PaddedRows(problem.M);
+        float* packedA = problem.PackedA(index);
+        float* c = problem.C(index);
+        float* rowBias = problem.RowBias(index);
+        float* columnBias = problem.ColumnBias(index);
+        var activation = problem.Activation;
+        int depthStep = DepthStep(k);
+        float* packedB = ThreadScratch.Get(DepthBlock * RoundUp(ColumnBlock, nr));
+        float* edgeTile = stackalloc float[mr * nr];
+        float* edgeColumnBias = stackalloc float[nr];
+        bool wide = WideGemmMicroKernel.IsAccelerated;
+
+        for (int jc = columnStart; jc < columnEnd; jc += ColumnBlock)
+        {
+            int nc = Math.Min(ColumnBlock, columnEnd - jc);
+            if (k == 0)
+            {
+                // An empty sum: the result is just the epilogue applied to zero (or to C).
+                ZeroDepthTile(problem, c, ldc, rowBias, columnBias, rowStart, rowEnd, jc, nc);
+                continue;
+            }
+            for (int pc = 0; pc < k; pc += depthStep)
+            {
+                int kc = Math.Min(depthStep, k - pc);
+                bool accumulate = pc > 0 || problem.AccumulateIntoC;
+                bool finish = pc + kc == k;
+                problem.PackB(index, pc, kc, jc, nc, packedB);
+                float* aBlock = packedA + (long)pc * mPadded;
+                for (int ic = rowStart; ic < rowEnd; ic += RowBlock)
+                {
+                    int icEnd = Math.Min(rowEnd, ic + RowBlock);
+                    int jr = 0;
+                    if (wide)
+                    {
+                        // 32-column pairs of panels on the 512-bit kernel, then the ragged rest with as few
+                        // wasted lanes as the kernels allow: 21..31 columns as a masked pair, 17..20 as one
+                        // panel plus single columns (49 = 32 + 16 + 1 on 7x7 maps), 5..16 as one masked panel.
+                        const int wideNr = WideGemmMicroKernel.Columns;
+                        while (jr < nc)
+                        {
+                            int rest = nc - jr;
+                            int width = rest > 20 ? Math.Min(wideNr, rest) : rest > GemmColumnKernel.MaxColumns ? Math.Min(nr, rest) : rest;
+                            float* b0 = packedB + (long)jr * kc;
+                            float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
+                            for (int ir = ic; ir < icEnd; ir += mr)
+                            {
+                                float* aPanel = aBlock + (long)ir * kc;
+                                float* cTile = c + (long)ir * ldc + jc + jr;
+                                float* rb = rowBias == null ? null : rowBias + ir;
+                                int height = Math.Min(mr, problem.M - ir);
+                                if (width > nr)
+                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + (long)nr * kc, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                else if (width > GemmColumnKernel.MaxColumns)
+                                    WideGemmMicroKernel.RunSingle(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                else
+                                    GemmColumnKernel.Run(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                            }
+                            jr += width;
+                        }
+                    }
+                    RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [ic, icEnd) x packed columns [jrStart, jrEnd) of the current block on the 16- and 8-column kernels,
+    /// with edge tiles (partial rows or columns) going through a scratch tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunPanels(PackedGemmProblem problem, float* aBlock, float* packedB, int kc, float* c, int ldc,
+        int ic, int icEnd, int jc, int jrStart, int jrEnd, int nc, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, float* edgeTile, float* edgeColumnBias)
+    {
+        const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        var activation = problem.Activation;
+        for (int jr = jrStart; jr < jrEnd; jr += nr)
+        {
+            int width = Math.Min(nr, nc - jr);
+            float* bPanel = packedB + (long)jr * kc;
+            float* colBias = null;
+            if (finish && columnBias != null)
+            {
+                if (width == nr) colBias = columnBias + jc + jr;
+                else
+                {
+                    for (int j = 0; j < nr; j++) edgeColumnBias[j] = j < width ? columnBias[jc + jr + j] : 0;
+                    colBias = edgeColumnBias;
+                }
+            }
+            for (int ir = ic; ir < icEnd; ir += mr)
+            {
+                int height = Math.Min(mr, problem.M - ir);
+                float* aPanel = aBlock + (long)ir * kc;
+                float* cTile = c + (long)ir * ldc + jc + jr;
+                float* rb = rowBias == null ? null : rowBias + ir;
+                bool narrow = width <= GemmMicroKernel.NarrowColumns;
+                if (height == mr && (width == nr || width == GemmMicroKernel.NarrowColumns))
+                {
+                    if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
+                    else GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
+                    continue;
+                }
+                // Edge tile: run the kernel on a scratch tile, copy back only the valid part.
+                if (accumulate)
+                    for (int r = 0; r < height; r++)
+                        for (int j = 0; j < width; j++) edgeTile[r * nr + j] = cTile[(long)r * ldc + j];
+                if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
+                else GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
+                for (int r = 0; r < height; r++)
+                    for (int j = 0; j < width; j++) cTile[(long)r * ldc + j] = edgeTile[r * nr + j];
+            }
+        }
+    }
+
+    private static void ZeroDepthTile(PackedGemmProblem problem, float* c, int ldc, float* rowBias, float* columnBias,
+        int rowStart, int rowEnd, int jc, int nc)
+    {
+        for (int i = rowStart; i < rowEnd; i++)
+            for (int j = jc; j < jc + nc; j++)
+            {
+                float v = problem.AccumulateIntoC ? c[(long)i * ldc + j] : 0;
+                if (rowBias != null) v += rowBias[i];
+                if (columnBias != null) v += columnBias[j];
+                c[(long)i * ldc + j] = ReferenceConv.Apply(v, problem.Activation);
+            }
+    }
+
+    internal static int CeilDiv(int a, int b) => (a + b - 1) / b;
+    internal static long CeilDiv(long a, long b) => (a + b - 1) / b;
+    internal static int RoundUp(int a, int b) => CeilDiv(a, b) * b;
+}

@@ -1,0 +1,13 @@
+namespace OnnxNorm.Runtime.Statistics;
+
+/// <summary>Everything check-stats found: the layers ranked worst first, warnings, and what was measured.</summary>
+public sealed record StatsReport(
+    IReadOnlyList<LayerStatistics> Layers,
+    IReadOnlyList<string> Warnings,
+    int Batches,
+    bool RootCauseAnalysed,
+    int Passes,
+    MismatchThresholds Thresholds)
+{
+    public bool AnyFlagged => Layers.Any(l => l.Flagged || l.RootCause);
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using OnnxNorm.Graph;
+using OnnxNorm.TestModels;
+using OnnxNorm.TestSupport;
+
+namespace OnnxNorm.Cli.Tests;
+
+/// <summary>The optimize verb and the BN section of inspect, run as the built executable.</summary>
+public class OptimizeAndInspectCommandTests
+{
+    private static string ConvBnSmall => TestData.TestModel("convbn_small.onnx");
+
+    private static string Write(ModelBuilder b, string dir, string name)
+    {
+        string path = Path.Combine(dir, name);
+        b.Save(path);
+        return path;
+    }
+
+    [Fact]
+    public void OptimizeFoldsWritesTheModelAndAJsonReport()
+    {
+        string dir = TestData.NewTempDir();
+        string output = Path.Combine(dir, "out.onnx"), report = Path.Combine(dir, "r.json");
+        var r = OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", output, "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("batch norm  4 -> 0", r.Stdout);
+        Assert.Contains("folded-into-conv", r.Stdout);
+        using (var m = ModelLoader.Load(output)) Assert.DoesNotContain(m.Graph.AllNodes(), n => n.OpType == "BatchNormalization");
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var root = json.RootElement;
+        Assert.Equal(4, root.GetProperty("batchNormBefore").GetInt32());
+        Assert.Equal(0, root.GetProperty("batchNormLeft").GetInt32());
+        Assert.Equal(4, root.GetProperty("folded").GetProperty("folded-into-conv").GetInt32());
+        Assert.Equal(16, root.GetProperty("nodes").GetProperty("before").GetInt32());
+        // 4 BNs with 4·C parameters each go; 3 of the 4 Convs (C = 16, 32, 32) gain a bias: 7162 − 4·112 + 80.
+        Assert.Equal(7162, root.GetProperty("parameters").GetProperty("before").GetInt64());
+        Assert.Equal(7162 - 4 * (16 + 32 + 32 + 32) + (16 + 32 + 32), root.GetProperty("parameters").GetProperty("after").GetInt64());
+    }
+
+    [Fact]
+    public void OptimizeListsEachBnLeftWithItsReason()
+    {
+        string dir = TestData.NewTempDir();
+        string input = Write(FoldCases.ConvBnAtOpset(14, bnOutputs: 3, bnAttributes: ("training_mode", 1)), dir, "train.onnx");
+        string report = Path.Combine(dir, "r.json");
+        var r = OnnxnormProcess.Run("optimize", input, "-o", Path.Combine(dir, "o.onnx"), "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("training-mode", r.Stdout);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var left = Assert.Single(json.RootElement.GetProperty("left").EnumerateArray());
+        Assert.Equal("training-mode", left.GetProperty("reasonCode").GetString());
+        Assert.Equal("bn", left.GetProperty("node").GetString());
+    }
+
+    [Fact]
+    public void OptimizeVerifyComparesInOrt()
+    {
+        string dir = TestData.NewTempDir();
+        string report = Path.Combine(dir, "r.json");
+        var r = OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(dir, "o.onnx"), "--verify", "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("equivalent under onnxruntime", r.Stdout);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.True(json.RootElement.GetProperty("verify").GetProperty("equivalence").GetProperty("equivalent").GetBoolean());
+    }
+
+    [Fact]
+    public void OptimizeVerifyTakesShapesForSymbolicDims()
+    {
+        var r = OnnxnormProcess.Run("optimize", TestData.Paddle(TestData.PaddleDet), "-o", Path.Combine(TestData.NewTempDir(), "det.onnx"),
+            "--verify", "--shape", "x=1x3x64x64");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("equivalent under onnxruntime", r.Stdout);
+    }
+
+    [Fact]
+    public void OptimizeWithAnUnknownPassIsBadInput() =>
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(TestData.NewTempDir(), "o.onnx"), "--passes", "fold-bn,nope"),
+            "unknown pass 'nope'");
+
+    [Fact]
+    public void OptimizeRefusesToOverwriteItsInput()
+    {
+        string input = Write(CnnModels.ConvBnSmall(), TestData.NewTempDir(), "m.onnx");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", input, "-o", input), "--force");
+    }
+
+    [Fact]
+    public void OptimizeRunsOnlyTheNamedPasses()
+    {
+        string output = Path.Combine(TestData.NewTempDir(), "o.onnx");
+        var r = OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", output, "--passes", "bn-to-affine");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using var m = ModelLoader.Load(output);
+        Assert.Equal(4, m.Graph.Nodes.Count(n => n.OpType == "Mul"));
+        Assert.DoesNotContain(m.Graph.Nodes, n => n.OpType == "BatchNormalization");
+    }
+
+    [Fact]
+    public void InspectJsonHasABatchNormSection()
+    {
+        var r = OnnxnormProcess.Run("inspect", ConvBnSmall, "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var bns = json.RootElement.GetProperty("batchNorm").EnumerateArray().ToList();
+        Assert.Equal(4, bns.Count);
+        Assert.All(bns, b => Assert.True(b.GetProperty("foldable").GetBoolean()));
+        var down = bns.Single(b => b.GetProperty("node").GetString() == "down.bn");
+        Assert.Equal("redundant-conv-bias", Assert.Single(down.GetProperty("lints").EnumerateArray()).GetProperty("code").GetString());
+        Assert.Equal(16, json.RootElement.GetProperty("nodeCount").GetInt32()); // the existing fields stay
+    }
+
+    [Fact]
+    public void InspectTextShowsWhyABnCannotFold()
+    {
+        string input = Write(FoldCases.ConvWithSecondConsumer(), TestData.NewTempDir(), "m.onnx");
+        var r = OnnxnormProcess.Run("inspect", input);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("batch norm  1 (0 foldable by fold-bn, 0 in training mode)", r.Stdout);
+        Assert.Contains("producer-has-other-consumers", r.Stdout);
+    }
+}
