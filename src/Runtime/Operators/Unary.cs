@@ -18,6 +18,14 @@ internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
         int n = x.Length;
         switch (x.Buffer)
         {
+            // Clip and Relu, the CNN activations, take the SIMD loop (typeof checks fold away per TF).
+            case float[] a when typeof(TF) == typeof(ClipF):
+                var clip = (ClipF)(object)_f;
+                FloatKernels.Clip(a.AsSpan(0, n), ((float[])y.Buffer).AsSpan(0, n), clip.Min, clip.Max);
+                break;
+            case float[] a when typeof(TF) == typeof(ReluF):
+                FloatKernels.Clip(a.AsSpan(0, n), ((float[])y.Buffer).AsSpan(0, n), 0f, float.PositiveInfinity);
+                break;
             case float[] a:
             {
                 var b = (float[])y.Buffer;

@@ -187,6 +187,9 @@ internal readonly struct CosF : IUnaryFunction
 /// <summary>Clip with bounds from attributes (opset 1-10). NaN passes through.</summary>
 internal readonly struct ClipF(float min, float max) : IUnaryFunction
 {
+    public float Min => min;
+    public float Max => max;
+
     public float Apply(float x) { float v = x < min ? min : x; return v > max ? max : v; }
     public double Apply(double x) { double v = x < min ? min : x; return v > max ? max : v; }
 }
