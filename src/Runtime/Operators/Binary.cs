@@ -85,6 +85,12 @@ internal sealed class Binary : IOperator
         if (_kind == BinaryKind.PRelu) shape = a.Shape; // slope broadcasts to X (unidirectional)
         var type = IsComparison(_kind) ? ElementType.Bool : a.ElementType;
         var y = outputIndex == 0 ? ctx.Output(0, type, shape) : ctx.Rent(type, shape);
+        // x^2 (LayerNorm-style variance in exported graphs) is a multiply.
+        if (_kind == BinaryKind.Pow && a.Buffer is float[] && b is { Length: 1, Buffer: float[] e } && e[0] == 2f)
+        {
+            FloatKernels.Binary(FloatKernels.Op.Mul, (float[])a.Buffer, a.Shape, (float[])a.Buffer, a.Shape, (float[])y.Buffer, shape);
+            return y;
+        }
         FloatKernels.Op? fast = _kind switch
         {
             BinaryKind.Add => FloatKernels.Op.Add,
