@@ -130,9 +130,7 @@ internal sealed class BatchNormalization : IOperator
             {
                 float av = a[ch], bv = b[ch];
                 int off = (img * c + ch) * inner;
-                var src = xs.Slice(off, inner);
-                var dst = ys.Slice(off, inner);
-                for (int i = 0; i < inner; i++) dst[i] = src[i] * av + bv;
+                FloatKernels.ScaleShift(xs.Slice(off, inner), ys.Slice(off, inner), av, bv);
             }
     }
 }

@@ -136,4 +136,20 @@ internal static class FloatKernels
         }
         for (; i < x.Length; i++) { float v = x[i] < lo ? lo : x[i]; y[i] = v > hi ? hi : v; }
     }
+
+    /// <summary>y = x·a + b (BatchNormalization per channel plane).</summary>
+    public static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, float a, float b)
+    {
+        int i = 0, w = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated && x.Length >= w)
+        {
+            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var va = new Vector<float>(a);
+            var vb = new Vector<float>(b);
+            for (int k = 0; k < vx.Length; k++) vy[k] = vx[k] * va + vb;
+            i = vx.Length * w;
+        }
+        for (; i < x.Length; i++) y[i] = x[i] * a + b;
+    }
 }
