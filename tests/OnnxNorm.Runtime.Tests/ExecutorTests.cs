@@ -55,6 +55,29 @@ public class ExecutorTests
         Assert.Equal(unfused, obs.Seen[1].Value.AsSpan<float>().ToArray());
     }
 
+    [Theory]
+    [InlineData("Clip")]
+    [InlineData("LeakyRelu")]
+    public void Conv_fuses_clip_and_leaky_relu_with_their_parameters(string act)
+    {
+        // x[1,1,1,4] = [-3, -1, 1, 3]; 1x1 conv with weight 2: [-6, -2, 2, 6].
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 1, 1, 1, 4);
+        b.Initializer("w", new float[] { 2 }, 1, 1, 1, 1);
+        b.Op("Conv", "c", "x", "w");
+        if (act == "Clip")
+        {
+            b.Initializer("lo", new float[] { -1 }, Array.Empty<long>());
+            b.Initializer("hi", new float[] { 4 }, Array.Empty<long>());
+            b.Op("Clip", "y", "c", "lo", "hi");
+        }
+        else b.Node("LeakyRelu", new[] { "c" }, new[] { "y" }, "lrelu", ("alpha", 0.25f));
+        b.Output("y", ElementType.Float, 1, 1, 1, 4);
+        var y = NativeSession.Create(Load(b)).Run(Feed("x", new long[] { 1, 1, 1, 4 }, new float[] { -3, -1, 1, 3 }))["y"].AsSpan<float>().ToArray();
+        var expected = act == "Clip" ? new[] { -1f, -1, 2, 4 } : new[] { -1.5f, -0.5f, 2, 6 };
+        Assert.Equal(expected, y);
+    }
+
     private sealed class Recorder : IExecutionObserver
     {
         public List<(string Name, TensorValue Value)> Seen { get; } = new();
