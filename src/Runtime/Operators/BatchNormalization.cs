@@ -125,12 +125,18 @@ internal sealed class BatchNormalization : IOperator
                 for (int ch = 0; ch < c; ch++) rv[ch] = (float)(iv[ch] * (double)_momentum + bv[ch] * (1 - (double)_momentum));
             }
         }
-        for (int img = 0; img < n; img++)
-            for (int ch = 0; ch < c; ch++)
+        // One plane per (image, channel); planes split across threads when the tensor is large.
+        var xa = (float[])x.Buffer;
+        var ya = (float[])y.Buffer;
+        int planes = n * c;
+        FloatKernels.Chunks(planes * Math.Max(inner, 1), ctx.Threads, (start, len) =>
+        {
+            int p0 = start / Math.Max(inner, 1), p1 = Math.Min(planes, (start + len + inner - 1) / Math.Max(inner, 1));
+            for (int p = p0; p < p1; p++)
             {
-                float av = a[ch], bv = b[ch];
-                int off = (img * c + ch) * inner;
-                FloatKernels.ScaleShift(xs.Slice(off, inner), ys.Slice(off, inner), av, bv);
+                int off = p * inner, from = Math.Max(off, start), to = Math.Min(off + inner, start + len);
+                if (to > from) FloatKernels.ScaleShift(xa.AsSpan(from, to - from), ya.AsSpan(from, to - from), a[p % c], b[p % c]);
             }
+        });
     }
 }

@@ -25,7 +25,7 @@ internal sealed class Clip : IOperator
             {
                 float lo = min is null ? float.NegativeInfinity : ((float[])min.Buffer)[0];
                 float hi = max is null ? float.PositiveInfinity : ((float[])max.Buffer)[0];
-                FloatKernels.Clip(a.AsSpan(0, n), ((float[])y.Buffer).AsSpan(0, n), lo, hi);
+                FloatKernels.Clip(a, (float[])y.Buffer, n, lo, hi, ctx.Threads);
                 break;
             }
             case double[] a:

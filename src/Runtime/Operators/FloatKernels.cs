@@ -12,14 +12,31 @@ internal static class FloatKernels
 {
     public enum Op { Add, Sub, Mul, Div }
 
-    public static void Binary(Op op, float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape)
+    /// <summary>Below this many elements a loop is not split across threads.</summary>
+    public const int ParallelThreshold = 1 << 16;
+
+    /// <summary>Runs body(start, length) over [0, n) in up to <paramref name="threads"/> contiguous chunks.</summary>
+    public static void Chunks(int n, int threads, Action<int, int> body)
+    {
+        int parts = n < ParallelThreshold ? 1 : Math.Min(threads, n / (ParallelThreshold / 4));
+        if (parts <= 1) { body(0, n); return; }
+        int chunk = (n + parts - 1) / parts;
+        chunk = (chunk + 15) & ~15;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        {
+            int start = p * chunk, len = Math.Min(chunk, n - start);
+            if (len > 0) body(start, len);
+        });
+    }
+
+    public static void Binary(Op op, float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, int threads = 1)
     {
         int n = checked((int)Shapes.Size(yShape));
         if (n == 0) return;
         long na = Shapes.Size(aShape), nb = Shapes.Size(bShape);
-        if (na == n && nb == n) { Row(op, a.AsSpan(0, n), b.AsSpan(0, n), 1, 1, y.AsSpan(0, n)); return; }
-        if (na == n && nb == 1) { Row(op, a.AsSpan(0, n), b.AsSpan(0, 1), 1, 0, y.AsSpan(0, n)); return; }
-        if (na == 1 && nb == n) { Row(op, a.AsSpan(0, 1), b.AsSpan(0, n), 0, 1, y.AsSpan(0, n)); return; }
+        if (na == n && nb == n) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(s, l), b.AsSpan(s, l), 1, 1, y.AsSpan(s, l))); return; }
+        if (na == n && nb == 1) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(s, l), b.AsSpan(0, 1), 1, 0, y.AsSpan(s, l))); return; }
+        if (na == 1 && nb == n) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(0, 1), b.AsSpan(s, l), 0, 1, y.AsSpan(s, l))); return; }
         // Collapse trailing dims where both operands are either contiguous or broadcast, so rows are long.
         int rank = yShape.Length;
         var sa = Shapes.BroadcastStrides(aShape, yShape);
@@ -117,6 +134,9 @@ internal static class FloatKernels
     };
 
     /// <summary>y = min(max(x, lo), hi) with NaN kept (Clip).</summary>
+    public static void Clip(float[] x, float[] y, int n, float lo, float hi, int threads) =>
+        Chunks(n, threads, (s, l) => Clip(x.AsSpan(s, l), y.AsSpan(s, l), lo, hi));
+
     public static void Clip(ReadOnlySpan<float> x, Span<float> y, float lo, float hi)
     {
         int i = 0, w = Vector<float>.Count;

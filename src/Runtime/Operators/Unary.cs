@@ -21,10 +21,10 @@ internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
             // Clip and Relu, the CNN activations, take the SIMD loop (typeof checks fold away per TF).
             case float[] a when typeof(TF) == typeof(ClipF):
                 var clip = (ClipF)(object)_f;
-                FloatKernels.Clip(a.AsSpan(0, n), ((float[])y.Buffer).AsSpan(0, n), clip.Min, clip.Max);
+                FloatKernels.Clip(a, (float[])y.Buffer, n, clip.Min, clip.Max, ctx.Threads);
                 break;
             case float[] a when typeof(TF) == typeof(ReluF):
-                FloatKernels.Clip(a.AsSpan(0, n), ((float[])y.Buffer).AsSpan(0, n), 0f, float.PositiveInfinity);
+                FloatKernels.Clip(a, (float[])y.Buffer, n, 0f, float.PositiveInfinity, ctx.Threads);
                 break;
             case float[] a:
             {
