@@ -24,7 +24,7 @@ internal static class Executor
             {
                 throw new BadInputException($"{step.Node.Describe()}: {e.Message}", e);
             }
-            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidCastException or OverflowException)
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidCastException or ArithmeticException)
             {
                 throw new BadInputException($"{step.Node.Describe()}: {e.Message}", e);
             }

@@ -41,6 +41,8 @@ internal sealed class BatchNormalization : IOperator
         if (opset >= 14) training = n.Int("training_mode", 0) != 0;
         else if (opset >= 7) training = outputs > 1;
         else training = n.Int("is_test", 0) == 0 && outputs > 1;
+        if (opset >= 14 && !training && outputs > 1)
+            throw n.Error("running_mean/running_var outputs are only defined with training_mode = 1");
         if (opset < 14)
             for (int i = 3; i < n.Node.Outputs.Count; i++)
                 if (n.Node.Output(i) is { Name.Length: > 0 })
