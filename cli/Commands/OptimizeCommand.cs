@@ -64,16 +64,11 @@ public static class OptimizeCommand
             .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
 
-        EquivalenceResult? ort = null;
-        if (verify && equivalence is not null)
-        {
-            ModelSaver.Save(model, outputPath, new SaveOptions { Force = force });
-            ort = equivalence.Compare(originalBytes!, ModelSaver.ToBytes(model));
-        }
-        else
-        {
-            ModelSaver.Save(model, outputPath, new SaveOptions { Force = force });
-        }
+        // Compare before saving: a comparison that cannot run (say, a symbolic dim without --shape) is bad
+        // input and must not leave an output behind. A model that runs but differs is still written, so it
+        // can be inspected; the exit code says it failed.
+        EquivalenceResult? ort = verify && equivalence is not null ? equivalence.Compare(originalBytes!, ModelSaver.ToBytes(model)) : null;
+        ModelSaver.Save(model, outputPath, new SaveOptions { Force = force });
         clock.Stop();
 
         var summary = new OptimizeReport(

@@ -75,6 +75,34 @@ public class OptimizeAndInspectCommandTests
     }
 
     [Fact]
+    public void OptimizeVerifyWithoutNeededShapesIsBadInputAndWritesNothing()
+    {
+        string output = Path.Combine(TestData.NewTempDir(), "det.onnx");
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", TestData.Paddle(TestData.PaddleDet), "-o", output, "--verify"), "--shape");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void OptimizeVerifyExitsOneWhenTheModelsDisagree()
+    {
+        // The Conv adds 1e7 (where the float32 step is 1) and BN subtracts it again and scales by 100: the
+        // original rounds x + 1e7 before subtracting, so its output moves in steps of 100 or more, while the
+        // fold (computed in double: W' = 100, b' = (1e7 − 1e7)·100 = 0) keeps 100·x. The two models really
+        // differ, far past float32 tolerance, and --verify must say so with exit 1.
+        var b = new ModelBuilder();
+        b.Input("x", ElementType.Float, 1, 1, 4, 4);
+        b.Initializer("w", new float[] { 1 }, 1, 1, 1, 1);
+        b.Initializer("b", new float[] { 1e7f }, 1);
+        b.Node("Conv", new[] { "x", "w", "b" }, new[] { "c" }, "conv", ("kernel_shape", new long[] { 1, 1 }));
+        FoldCases.BatchNorm(b, "c", "bn", new FoldCases.BnParams(new double[] { 1 }, new double[] { 0 }, new double[] { 1e7 }, new double[] { 1e-4 }, 0f));
+        b.Output("bn.out", ElementType.Float, 1, 1, 4, 4);
+        string dir = TestData.NewTempDir();
+        var r = OnnxnormProcess.Run("optimize", Write(b, dir, "cancel.onnx"), "-o", Path.Combine(dir, "o.onnx"), "--verify");
+        Assert.True(r.ExitCode == 1, r.Stdout + r.Stderr);
+        Assert.Contains("NOT EQUIVALENT", r.Stdout);
+    }
+
+    [Fact]
     public void OptimizeWithAnUnknownPassIsBadInput() =>
         OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(TestData.NewTempDir(), "o.onnx"), "--passes", "fold-bn,nope"),
             "unknown pass 'nope'");

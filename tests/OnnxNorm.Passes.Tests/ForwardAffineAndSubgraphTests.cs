@@ -129,6 +129,23 @@ public class ForwardAffineAndSubgraphTests
     }
 
     [Fact]
+    public void FoldInALoopBodyBeforeIr4NeverAddsBodyInputs()
+    {
+        // Before IR 4 main-graph initializers are also inputs; a Loop body's inputs are positional
+        // (iteration, condition, carried values), so a folded weight there must stay a plain initializer.
+        var b = FoldCases.ConvBnInLoopBody();
+        b.Model.IrVersion = 3;
+        b.Graph.Input.Add(new Graph.Proto.ValueInfoProto { Name = "trip_count", Type = ModelBuilder.TensorType(ElementType.Int64) });
+        using var m = Load(b);
+        var body = m.Graph.Nodes.Single(n => n.OpType == "Loop").Subgraphs["body"];
+        Run(m, "fold-bn", "clean-up");
+        Assert.Equal(0, Count(m, "BatchNormalization"));
+        Assert.Equal(new[] { "i", "cond_in", "h" }, body.Inputs.Select(v => v.Name));
+        Assert.Contains(body.Initializers, v => v.Name == "body.weight_bnfold");
+        Assert.Equal(new[] { "x", "trip_count" }, m.Graph.Inputs.Select(v => v.Name));
+    }
+
+    [Fact]
     public void SharedWeightsGetNewTensorsAndTheSharedOneIsUntouched()
     {
         var b = FoldCases.SharedWeightConvBn();

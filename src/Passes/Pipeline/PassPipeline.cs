@@ -33,7 +33,7 @@ public sealed class PassPipeline
     {
         var runs = new List<PassRun>();
         var total = Stopwatch.StartNew();
-        if (_options.Verify) GraphInvariants.Check(model, "(input model)");
+        if (_options.Verify) GraphInvariants.Check(model);
         int iteration = 0;
         bool changed;
         do
