@@ -13,11 +13,11 @@ public static class EngineFactory
 
     public static readonly string[] Names = { Ort, Native };
 
-    public static IInferenceEngine Create(string name, string modelPath, OrtSessionOptions ortOptions) => name switch
+    public static IInferenceEngine Create(string name, string modelPath, OrtSessionOptions ortOptions, OperatorProfile? profile = null) => name switch
     {
         Ort => OrtEngine.FromFile(modelPath, ortOptions),
         // Native threads: ORT's IntraOpThreads (0 = every core, like ORT's default).
-        Native => NativeEngine.FromFile(modelPath, new SessionOptions { Threads = ortOptions.IntraOpThreads > 0 ? ortOptions.IntraOpThreads : Environment.ProcessorCount }),
+        Native => NativeEngine.FromFile(modelPath, new SessionOptions { Threads = ortOptions.IntraOpThreads > 0 ? ortOptions.IntraOpThreads : Environment.ProcessorCount, Profile = profile }),
         _ => throw new BadInputException($"--engine {name}: unknown engine (use {string.Join(" or ", Names)})"),
     };
 }

@@ -1,12 +1,20 @@
 using System.Globalization;
+using System.Text.Json;
+using OnnxNorm.Runtime;
+using OnnxNorm.Runtime.Data;
+using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Bench;
 
-/// <summary>The README's benchmark rows. Each row runs OnnxNorm and ORT in the same invocation, so the ratio is from one machine state.</summary>
+/// <summary>
+/// The README's benchmark rows. Each row runs OnnxNorm and ONNX Runtime in the same invocation, so a ratio
+/// comes from one machine state. Whole processes are measured (wall time and peak RSS by GNU time);
+/// latencies come from `onnxnorm bench` (median after warm-up) for both engines.
+/// </summary>
 public sealed class BenchmarkTable(string root, string model, int repeat)
 {
     private readonly string _bin = AppContext.BaseDirectory;
-    private string Dotnet => "dotnet";
+    private const string Dotnet = "dotnet";
     private string OnnxNorm => Path.Combine(_bin, "onnxnorm.dll");
     private string Self => Path.Combine(_bin, "OnnxNorm.Bench.dll");
     private readonly string _tmp = Directory.CreateTempSubdirectory("onnxnorm-bench").FullName;
@@ -15,22 +23,120 @@ public sealed class BenchmarkTable(string root, string model, int repeat)
     {
         double sizeMiB = new FileInfo(model).Length / 1048576.0;
         var baseline = ProcessMeasurement.Median(repeat, Dotnet, OnnxNorm, "inspect", Path.Combine(root, "testmodels", "convbn_small.onnx"));
-        Console.WriteLine($"model: {Path.GetFileName(model)} ({sizeMiB:F1} MiB); runtime baseline (inspect of a 30 KB model): {baseline.PeakKiB / 1024.0:F0} MiB peak; median of {repeat} runs");
+        double budget = 2 * sizeMiB + baseline.PeakKiB / 1024.0;
+        Console.WriteLine($"model: {Path.GetFileName(model)} ({sizeMiB:F1} MiB, 20 Conv+BN); runtime baseline {baseline.PeakKiB / 1024.0:F0} MiB peak (inspect of a 30 KB model); " +
+                          $"memory budget 2 x file + baseline = {budget:F0} MiB; median of {repeat} runs; {Environment.ProcessorCount} cores");
         Console.WriteLine();
-        Console.WriteLine("| row | OnnxNorm | ONNX Runtime 1.30 | ratio | goal |");
+        Console.WriteLine("| row | OnnxNorm | ONNX Runtime 1.30 | OnnxNorm / ORT | goal |");
         Console.WriteLine("|---|---|---|---|---|");
-        Row("convert (load + save, whole process)",
-            () => ProcessMeasurement.Median(repeat, Dotnet, OnnxNorm, "convert", model, "-o", Path.Combine(_tmp, "c.onnx"), "--force"),
-            () => ProcessMeasurement.Median(repeat, Dotnet, Self, "ort-optimize", model, Path.Combine(_tmp, "o.onnx"), "disabled"),
-            sizeMiB, baseline, "< 0.3 s; peak < 2 x file + baseline");
+
+        string converted = Path.Combine(_tmp, "converted.onnx"), ortSaved = Path.Combine(_tmp, "ort_disabled.onnx");
+        ProcessRow("convert: load + save, whole process",
+            ProcessMeasurement.Median(repeat, Dotnet, OnnxNorm, "convert", model, "-o", converted, "--force"),
+            ProcessMeasurement.Median(repeat, Dotnet, Self, "ort-optimize", model, ortSaved, "disabled"),
+            "< 0.3 s, peak < budget");
+
+        string folded = Path.Combine(_tmp, "folded.onnx"), ortBasic = Path.Combine(_tmp, "ort_basic.onnx");
+        ProcessRow("optimize: load + fold BN + save, whole process (ORT: offline basic optimisation)",
+            ProcessMeasurement.Median(repeat, Dotnet, OnnxNorm, "optimize", model, "-o", folded, "--force"),
+            ProcessMeasurement.Median(repeat, Dotnet, Self, "ort-optimize", model, ortBasic, "basic"),
+            "faster than ORT, peak < budget");
+
+        // Precision, where the fold happens: folded weights against exact double arithmetic.
+        var wOurs = FoldedWeightError.Measure(model, folded);
+        var wOrt = FoldedWeightError.Measure(model, ortBasic);
+        Row($"fold precision: folded Conv weights vs exact W·γ/√(σ²+ε), mean (max) float32 ULP over {wOurs.Convs} / {wOrt.Convs} folded Convs",
+            $"{wOurs.MeanUlp:F3} ({wOurs.MaxUlp:F2})", $"{wOrt.MeanUlp:F3} ({wOrt.MaxUlp:F2})", $"{wOurs.MeanUlp / wOrt.MeanUlp:F2}x", "<= ORT's own fusion");
+        // And at the output: both folded models against the unfolded one, all run in ORT with optimisations off.
+        var (oursMean, oursMax) = OutputError(folded);
+        var (ortMean, ortMax) = OutputError(ortBasic);
+        Row("fold precision: logits vs the unfolded model, mean (max) abs error; ORT with optimisations off, 4 seeds x 8 images",
+            $"{oursMean:E2} ({oursMax:E2})", $"{ortMean:E2} ({ortMax:E2})", $"{oursMean / ortMean:F2}x", "<= ORT's own fusion");
+
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var (nativeMs, nativeMem) = Latency("native", threads);
+            var (ortMs, ortMem) = Latency("ort", threads);
+            Row($"inference latency 1x3x224x224, {threads} thread{(threads > 1 ? "s" : "")} (ORT: all optimisations); peak RSS of the bench process",
+                $"{nativeMs:F1} ms, {nativeMem:F0} MiB", $"{ortMs:F1} ms, {ortMem:F0} MiB",
+                $"time {nativeMs / ortMs:F2}x, memory {nativeMem / ortMem:F2}x", "time <= 2x (goal 1.2x); memory < ORT");
+        }
+
+        string data = CalibrationData(batches: 8, batch: 2);
+        var native = CheckStatsTiming("native", data);
+        var ort = CheckStatsTiming("ort", data);
+        Row("check-stats overhead: statistics pass / plain inference over 8 batches of 2x3x224x224 (--no-root-cause: one pass)",
+            $"{native:F2}x (native engine)", $"{ort:F2}x (ORT engine)", "-", "<= 1.3x");
     }
 
-    private void Row(string name, Func<ProcessMeasurement> ours, Func<ProcessMeasurement> ort, double sizeMiB, ProcessMeasurement baseline, string goal)
+    private static void Row(string name, string a, string b, string ratio, string goal) =>
+        Console.WriteLine($"| {name} | {a} | {b} | {ratio} | {goal} |");
+
+    private static void ProcessRow(string name, ProcessMeasurement a, ProcessMeasurement b, string goal) =>
+        Row(name,
+            string.Create(CultureInfo.InvariantCulture, $"{a.Seconds:F2} s, {a.PeakKiB / 1024.0:F0} MiB"),
+            string.Create(CultureInfo.InvariantCulture, $"{b.Seconds:F2} s, {b.PeakKiB / 1024.0:F0} MiB"),
+            string.Create(CultureInfo.InvariantCulture, $"time {a.Seconds / b.Seconds:F2}x, memory {(double)a.PeakKiB / b.PeakKiB:F2}x"),
+            goal);
+
+    private (double Mean, double Max) OutputError(string candidate)
     {
-        var a = ours();
-        var b = ort();
-        double budget = 2 * sizeMiB + baseline.PeakKiB / 1024.0;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {a.Seconds:F2} s, {a.PeakKiB / 1024.0:F0} MiB | {b.Seconds:F2} s, {b.PeakKiB / 1024.0:F0} MiB | time {a.Seconds / b.Seconds:F2}x, memory {(double)a.PeakKiB / b.PeakKiB:F2}x | {goal} (memory budget {budget:F0} MiB) |"));
+        double worst = 0, meanSum = 0;
+        string[] seeds = { "0", "1", "2", "3" };
+        foreach (string seed in seeds)
+        {
+            var run = ProcessMeasurement.Run(Dotnet, OnnxNorm, "compare", candidate, model, "--seed", seed, "--shape", "input=8x3x224x224",
+                "--tolerance", "loose", "--json", "-");
+            using var doc = JsonDocument.Parse(run.StdOut);
+            foreach (var output in doc.RootElement.GetProperty("outputs").EnumerateObject())
+            {
+                worst = Math.Max(worst, output.Value.GetProperty("maxAbs").GetDouble());
+                meanSum += output.Value.GetProperty("meanAbs").GetDouble();
+            }
+        }
+        return (meanSum / seeds.Length, worst);
+    }
+
+    private (double MedianMs, double PeakMiB) Latency(string engine, int threads)
+    {
+        var m = ProcessMeasurement.Run(Dotnet, OnnxNorm, "bench", model, "--engine", engine, "--threads", threads.ToString(CultureInfo.InvariantCulture),
+            "--repeat", (4 * repeat).ToString(CultureInfo.InvariantCulture), "--warmup", "3", "--json");
+        using var doc = JsonDocument.Parse(m.StdOut);
+        return (doc.RootElement.GetProperty("medianMs").GetDouble(), m.PeakKiB / 1024.0);
+    }
+
+    private string CalibrationData(int batches, int batch)
+    {
+        string dir = Path.Combine(_tmp, "calibration");
+        Directory.CreateDirectory(dir);
+        var rng = new DeterministicRandom(11);
+        var shape = new long[] { batch, 3, 224, 224 };
+        for (int b = 0; b < batches; b++)
+        {
+            var x = new float[TensorValue.ElementCount(shape)];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.Normal();
+            NpyFile.Write(Path.Combine(dir, $"batch_{b:D2}.npy"), TensorValue.FromFloats(shape, x));
+        }
+        return dir;
+    }
+
+    // check-stats --timing prints "ratio R" for its statistics pass against plain inference on the same engine.
+    private double CheckStatsTiming(string engine, string data)
+    {
+        var ratios = new List<double>();
+        for (int i = 0; i < Math.Max(3, repeat / 2); i++)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(Dotnet) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in new[] { OnnxNorm, "check-stats", model, "--data", data, "--engine", engine, "--no-root-cause", "--timing" }) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            p.StandardOutput.ReadToEnd();
+            string err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            var line = err.Split('\n').FirstOrDefault(l => l.StartsWith("timing:", StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"check-stats printed no timing line: {err.Trim()}");
+            string ratio = line[(line.LastIndexOf("ratio ", StringComparison.Ordinal) + 6)..].Trim();
+            ratios.Add(double.Parse(ratio, CultureInfo.InvariantCulture));
+        }
+        return Stats.Median(ratios);
     }
 }

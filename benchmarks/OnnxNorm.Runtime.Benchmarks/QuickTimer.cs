@@ -72,6 +72,13 @@ public static class QuickTimer
     {
         bool Wanted(string name) => filters.Length == 0 || filters.Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
         if (filters.Contains("--best")) { ReportBest = true; filters = filters.Where(f => f != "--best").ToArray(); }
+        if (filters.Contains("--avx2"))
+        {
+            // The AVX2 (Vector256) micro-kernels only, as on CPUs without full-width AVX-512.
+            Kernels.WideGemmMicroKernel.DisableForTesting = true;
+            filters = filters.Where(f => f != "--avx2").ToArray();
+            Console.WriteLine("AVX2 kernels only");
+        }
         if (filters.Contains("--cpu")) { UseThreadCpuTime = true; filters = filters.Where(f => f != "--cpu").ToArray(); }
         Console.WriteLine((ReportBest ? "fastest run of each" : "median run of each")
             + (UseThreadCpuTime ? "; 1-thread column is thread CPU time (excludes time other processes held the core)" : ""));

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Runtime.Ort;
 
 namespace OnnxNorm.Cli.Commands;
@@ -24,8 +25,9 @@ public static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Timed runs (default 10).", DefaultValueFactory = _ => 10 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first (default 2).", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Write {\"medianMs\", \"minMs\", ...} as JSON on stdout." };
+        var profile = new Option<bool>("--profile") { Description = "Native engine: also print the time per op type over the timed runs." };
         var inputs = new InputOptions();
-        var cmd = new Command("bench", "Median and minimum latency of one inference after warm-up.") { model, engine, threads, repeat, warmup, json };
+        var cmd = new Command("bench", "Median and minimum latency of one inference after warm-up.") { model, engine, threads, repeat, warmup, json, profile };
         inputs.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
@@ -36,9 +38,12 @@ public static class BenchCommand
             if (w < 0) throw new BadInputException($"--warmup cannot be negative, not {w}");
             var given = inputs.ReadGiven(pr, InputOptions.ModelInputNames(path));
             var ortOptions = new OrtSessionOptions { OptimizationLevel = GraphOptimizationLevel.All, IntraOpThreads = n, InterOpThreads = 1 };
-            using var e = EngineFactory.Create(pr.GetValue(engine)!, path, ortOptions);
+            var opProfile = pr.GetValue(profile) ? new OperatorProfile() : null;
+            if (opProfile is not null && pr.GetValue(engine) != EngineFactory.Native) throw new BadInputException("--profile needs --engine native");
+            using var e = EngineFactory.Create(pr.GetValue(engine)!, path, ortOptions, opProfile);
             var (feeds, _) = ComparisonInputs.Prepare(e.Inputs, new ComparisonOptions { Seed = pr.GetValue(inputs.Seed), Inputs = given, Shapes = inputs.Shapes(pr) });
             for (int i = 0; i < w; i++) e.Run(feeds);
+            opProfile?.Clear();
             var times = new double[k];
             for (int i = 0; i < k; i++)
             {
@@ -51,6 +56,9 @@ public static class BenchCommand
             var report = new Report(path, e.Name, n, w, k, median, times[0], times.Average());
             if (pr.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOutput.Options));
             else Console.Out.WriteLine($"{e.Name}  threads {n}  median {median:F3} ms  min {times[0]:F3} ms  ({k} runs after {w} warm-up)");
+            if (opProfile is not null)
+                foreach (var (op, time, calls) in opProfile.Entries)
+                    (pr.GetValue(json) ? Console.Error : Console.Out).WriteLine($"  {op,-24} {time.TotalMilliseconds / k,10:F3} ms/run  {calls / k,5} calls/run");
             return CliRunner.Ok;
         }));
         return cmd;

@@ -18,7 +18,7 @@ public static class RunCommand
         var engine = new Option<string>("--engine") { Description = "ort (ONNX Runtime) or native (OnnxNorm's executor).", DefaultValueFactory = _ => EngineFactory.Ort };
         var outputDir = new Option<string?>("--output-dir", "-o") { Description = "Write every output here as NAME.npy (created if missing)." };
         var optimization = new Option<string>("--optimization") { Description = "ORT graph optimisation: disabled (default), basic, extended or all.", DefaultValueFactory = _ => "disabled" };
-        var threads = new Option<int>("--threads") { Description = "ORT threads per operator (0 = ORT's default).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "Threads per operator, ORT or native (0 = the engine's default: ORT's, or every core for native).", DefaultValueFactory = _ => 0 };
         var inputs = new InputOptions();
         var cmd = new Command("run", "Run a model on given or random inputs and write its outputs as .npy files.") { model, engine, outputDir, optimization, threads };
         inputs.AddTo(cmd);

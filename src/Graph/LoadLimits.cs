@@ -9,5 +9,18 @@ public sealed record LoadLimits
     /// <summary>How deep If/Loop/Scan bodies may nest. Recursion is bounded because .NET cannot catch a stack overflow.</summary>
     public int MaxSubgraphDepth { get; init; } = 32;
 
-    public static LoadLimits Default { get; } = new();
+    /// <summary>
+    /// The defaults, with ONNXNORM_MAX_TENSOR_BYTES overriding the single-tensor cap, so a user can raise or
+    /// lower it for every verb without a flag on each.
+    /// </summary>
+    public static LoadLimits Default { get; } = FromEnvironment();
+
+    public const string MaxTensorBytesVariable = "ONNXNORM_MAX_TENSOR_BYTES";
+
+    private static LoadLimits FromEnvironment()
+    {
+        var limits = new LoadLimits();
+        string? v = Environment.GetEnvironmentVariable(MaxTensorBytesVariable);
+        return long.TryParse(v, out long bytes) && bytes > 0 ? limits with { MaxTensorBytes = bytes } : limits;
+    }
 }

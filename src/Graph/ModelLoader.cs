@@ -11,6 +11,8 @@ public static class ModelLoader
 {
     public const long MinIrVersion = 3;
     public const long MaxIrVersion = 12;
+    /// <summary>The newest ai.onnx opset this tool knows; a model asking for a newer one is refused, not guessed at.</summary>
+    public const long MaxDefaultOpset = 25;
     // Each nesting level of a subgraph costs three protobuf message levels (node, attribute, graph).
     private const int ProtobufRecursionLimit = 128;
 
@@ -75,8 +77,14 @@ public static class ModelLoader
             if (proto.Graph is null) throw new BadInputException("the model has no graph");
             var seenDomains = new HashSet<string>();
             foreach (var o in proto.OpsetImport)
+            {
                 if (!seenDomains.Add(Model.NormalizeDomain(o.Domain)))
                     throw new BadInputException($"opset for domain '{o.Domain}' is imported twice");
+                if (o.Version < 1)
+                    throw new BadInputException($"opset {o.Version} for domain '{(o.Domain.Length == 0 ? "ai.onnx" : o.Domain)}' is not a valid version");
+                if (Model.NormalizeDomain(o.Domain).Length == 0 && o.Version > MaxDefaultOpset)
+                    throw new BadInputException($"ai.onnx opset {o.Version} is newer than any this tool knows (up to {MaxDefaultOpset})");
+            }
             var gp = proto.Graph;
             proto.Graph = new GraphProto(); // placeholder; the saver writes the IR's graph back
             model.Graph = BuildGraph(model, gp, null, null, limits, store);

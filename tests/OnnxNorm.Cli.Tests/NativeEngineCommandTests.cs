@@ -61,6 +61,16 @@ public class NativeEngineCommandTests
     }
 
     [Fact]
+    public void Bench_profile_lists_the_op_types()
+    {
+        var r = OnnxnormProcess.Run("bench", ConvBnSmall, "--repeat", "2", "--warmup", "0", "--profile");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("Conv", r.Stdout);
+        Assert.Contains("GlobalAveragePool", r.Stdout);
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", "ort", "--profile"), "--profile");
+    }
+
+    [Fact]
     public void Bench_rejects_bad_arguments()
     {
         OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--repeat", "0"), "--repeat");

@@ -17,26 +17,19 @@ public class MutationFuzzTests
     private static int CaseCount(int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable("ONNXNORM_FUZZ_CASES"), out int n) && n > 0 ? n : fallback;
 
-    public static IEnumerable<object[]> Seeds()
-    {
-        yield return new object[] { "convbn_small", 1200 };
-        yield return new object[] { TestData.PaddleCls, 800 };
-        yield return new object[] { TestData.PaddleDet, 150 };
-        yield return new object[] { TestData.PaddleRec, 100 };
-    }
-
-    private static string SeedPath(string name) =>
-        name == "convbn_small" ? TestData.TestModel("convbn_small.onnx") : TestData.Paddle(name);
+    public static IEnumerable<object[]> Seeds() => FuzzSeed.All().Select(s => new object[] { s.Name });
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void EveryVerbKeepsTheContractOnMutatedModels(string seedModel, int defaultCases)
+    public void EveryVerbKeepsTheContractOnMutatedModels(string seedModel)
     {
-        byte[] original = File.ReadAllBytes(SeedPath(seedModel));
-        int cases = CaseCount(defaultCases);
+        var seed = FuzzSeed.Named(seedModel);
+        byte[] original = File.ReadAllBytes(seed.Path);
+        int cases = CaseCount(seed.DefaultCases);
         // string.GetHashCode is randomised per process; a fixed fold of the name keeps every run identical.
         var rng = new DeterministicRandom(seedModel.Aggregate(1469598103934665603UL, (h, ch) => (h ^ ch) * 1099511628211UL));
         string dir = TestData.NewTempDir();
+        string calibration = seed.WriteCalibrationData(TestData.NewTempDir());
         var failures = new List<string>();
         var outcomes = new Dictionary<string, int>();
         for (int i = 0; i < cases && failures.Count < 10; i++)
@@ -44,7 +37,7 @@ public class MutationFuzzTests
             var (kind, bytes) = ModelMutator.Mutate(original, rng);
             string input = Path.Combine(dir, "in.onnx");
             File.WriteAllBytes(input, bytes);
-            foreach (var (verbArgs, output) in FuzzVerbs.For(input, dir))
+            foreach (var (verbArgs, output) in FuzzVerbs.For(input, dir, seed, calibration))
             {
                 string? violation = FuzzHarness.Check(dir, input, bytes, verbArgs, output);
                 if (violation is not null)

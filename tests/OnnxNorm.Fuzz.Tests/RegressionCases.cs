@@ -21,7 +21,9 @@ public class RegressionCases
         string dir = TestData.NewTempDir();
         string input = Path.Combine(dir, "in.onnx");
         File.WriteAllBytes(input, bytes);
-        foreach (var (args, output) in FuzzVerbs.For(input, dir))
+        var seedInfo = FuzzSeed.Named("convbn_small");
+        string calibration = seedInfo.WriteCalibrationData(TestData.NewTempDir());
+        foreach (var (args, output) in FuzzVerbs.For(input, dir, seedInfo, calibration))
             Assert.Null(FuzzHarness.Check(dir, input, bytes, args, output));
     }
 }

@@ -212,3 +212,39 @@ public class TypeMismatchTests
         Assert.Contains("'w' is declared int64", e.Message);
     }
 }
+
+public class OpsetTests
+{
+    private static ModelBuilder WithOpset(long opset)
+    {
+        var b = new ModelBuilder(opset: opset);
+        b.Input("x", ElementType.Float, 1);
+        b.Node("Relu", new[] { "x" }, new[] { "y" }, "r");
+        b.Output("y", ElementType.Float, 1);
+        return b;
+    }
+
+    [Fact]
+    public void OpsetNewerThanKnownIsRefused()
+    {
+        var e = Assert.Throws<BadInputException>(() => ModelLoader.Load(WithOpset(ModelLoader.MaxDefaultOpset + 1).ToBytes()).Dispose());
+        Assert.Contains($"opset {ModelLoader.MaxDefaultOpset + 1} is newer", e.Message);
+    }
+
+    [Fact]
+    public void OpsetZeroIsRefused() =>
+        Assert.Contains("not a valid version", Assert.Throws<BadInputException>(() => ModelLoader.Load(WithOpset(0).ToBytes()).Dispose()).Message);
+
+    [Fact]
+    public void NewestKnownOpsetLoads() => ModelLoader.Load(WithOpset(ModelLoader.MaxDefaultOpset).ToBytes()).Dispose();
+
+    [Fact]
+    public void TensorCapRefusesLargeTensors()
+    {
+        var b = WithOpset(17);
+        b.Initializer("w", new float[256], 256);
+        var limits = LoadLimits.Default with { MaxTensorBytes = 1000 };
+        var e = Assert.Throws<BadInputException>(() => ModelLoader.Load(b.ToBytes(), limits: limits).Dispose());
+        Assert.Contains("'w' declares 1,024 bytes, over the 1,000-byte limit", e.Message);
+    }
+}

@@ -107,6 +107,17 @@ public class GemmTests
     }
 
     [Fact]
+    public void ShortOperandsAreRejectedNotOverread()
+    {
+        var a = new float[6];
+        var b = new float[6];
+        var c = new float[4];
+        Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 4, 1f, a, 4, b, 2, 0f, c, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, new float[3], 2));
+        Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 2, 2, 3, 1f, a, 2, b, 2, 0f, c, 2));
+    }
+
+    [Fact]
     public void OriginalOverloadStillComputesAlphaBeta()
     {
         var a = new float[] { 1, 2, 3, 4 };       // 2x2

@@ -55,6 +55,29 @@ public class ExecutorTests
         Assert.Equal(unfused, obs.Seen[1].Value.AsSpan<float>().ToArray());
     }
 
+    [Theory]
+    [InlineData("Clip")]
+    [InlineData("LeakyRelu")]
+    public void Conv_fuses_clip_and_leaky_relu_with_their_parameters(string act)
+    {
+        // x[1,1,1,4] = [-3, -1, 1, 3]; 1x1 conv with weight 2: [-6, -2, 2, 6].
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 1, 1, 1, 4);
+        b.Initializer("w", new float[] { 2 }, 1, 1, 1, 1);
+        b.Op("Conv", "c", "x", "w");
+        if (act == "Clip")
+        {
+            b.Initializer("lo", new float[] { -1 }, Array.Empty<long>());
+            b.Initializer("hi", new float[] { 4 }, Array.Empty<long>());
+            b.Op("Clip", "y", "c", "lo", "hi");
+        }
+        else b.Node("LeakyRelu", new[] { "c" }, new[] { "y" }, "lrelu", ("alpha", 0.25f));
+        b.Output("y", ElementType.Float, 1, 1, 1, 4);
+        var y = NativeSession.Create(Load(b)).Run(Feed("x", new long[] { 1, 1, 1, 4 }, new float[] { -3, -1, 1, 3 }))["y"].AsSpan<float>().ToArray();
+        var expected = act == "Clip" ? new[] { -1f, -1, 2, 4 } : new[] { -1.5f, -0.5f, 2, 6 };
+        Assert.Equal(expected, y);
+    }
+
     private sealed class Recorder : IExecutionObserver
     {
         public List<(string Name, TensorValue Value)> Seen { get; } = new();
@@ -105,6 +128,40 @@ public class ExecutorTests
         var second = s.Run(Feed("x", new long[] { 4 }, new float[] { 5, 9, 13, 17 }))["y"];
         Assert.Equal(new[] { 0.875f, 1.875f, 2.875f, 3.875f }, second.AsSpan<float>().ToArray());
         Assert.Equal(new[] { -0.125f, 0.125f, 0.375f, 0.625f }, first.AsSpan<float>().ToArray());
+    }
+
+    [Fact]
+    public void Recycled_buffers_give_the_same_answer_on_a_cnn()
+    {
+        // Pooled buffers are not cleared: every operator must write all of its output. A second run on
+        // recycled (dirty) buffers must reproduce the first bit for bit.
+        using var model = ModelLoader.Load(TestSupport.TestData.TestModel("convbn_small.onnx"));
+        var s = NativeSession.Create(model);
+        var rng = new DeterministicRandom(5);
+        var x = rng.Uniforms(2 * 3 * 32 * 32, -1, 1).Select(v => (float)v).ToArray();
+        var first = s.Run(Feed("input", new long[] { 2, 3, 32, 32 }, x))["logits"].AsSpan<float>().ToArray();
+        s.Run(Feed("input", new long[] { 2, 3, 32, 32 }, x.Select(v => v * 3 + 1).ToArray()));
+        var again = s.Run(Feed("input", new long[] { 2, 3, 32, 32 }, x))["logits"].AsSpan<float>().ToArray();
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public void Per_channel_broadcast_rows_are_exact()
+    {
+        // [2,3,1,5] * [1,3,1,1] + [5]: the vector path folds dims into rows; 5 and 15 are not multiples of the SIMD width.
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 2, 3, 1, 5);
+        b.Initializer("s", new float[] { 1, 10, 100 }, 1, 3, 1, 1);
+        b.Initializer("t", new float[] { 0, 1, 2, 3, 4 }, 5);
+        b.Op("Add", "y", b.Op("Mul", "m", "x", "s"), "t");
+        b.OutputUnknownShape("y", ElementType.Float);
+        var x = Enumerable.Range(0, 30).Select(i => (float)i).ToArray();
+        var y = NativeSession.Create(Load(b)).Run(Feed("x", new long[] { 2, 3, 1, 5 }, x))["y"].AsSpan<float>().ToArray();
+        for (int i = 0; i < 30; i++)
+        {
+            int c = i / 5 % 3, w = i % 5;
+            Assert.Equal(i * new[] { 1f, 10, 100 }[c] + w, y[i]);
+        }
     }
 
     [Fact]

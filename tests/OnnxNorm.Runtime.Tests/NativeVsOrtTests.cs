@@ -30,10 +30,10 @@ public class NativeVsOrtTests
         return x;
     }
 
-    public static (double Worst, string Report) Compare(string modelPath, long[] inputShape, ulong seed = 3, bool page = false)
+    public static (double Worst, string Report) Compare(string modelPath, long[] inputShape, ulong seed = 3, bool page = false, int threads = 1)
     {
         using var model = ModelLoader.Load(modelPath);
-        var native = NativeSession.Create(model);
+        var native = NativeSession.Create(model, new SessionOptions { Threads = threads });
         using var ort = OrtSession.FromFile(modelPath, new OrtSessionOptions { IntraOpThreads = 1, InterOpThreads = 1 });
         var input = native.RequiredInputs.Single();
         var rng = new DeterministicRandom(seed);
@@ -71,6 +71,14 @@ public class NativeVsOrtTests
     {
         // Page-like images, so the detector's map is not all zeros (noise gives a flat map, range ~1e-7).
         var (worst, report) = Compare(TestData.Paddle(file), shape, page: true);
+        Assert.True(worst <= MaxRelativeToRange, report);
+    }
+
+    [Fact]
+    public void PaddleOcr_rec_with_two_threads_matches_ort()
+    {
+        // Large enough (48x640) that elementwise ops and BN split across threads too.
+        var (worst, report) = Compare(TestData.Paddle(TestData.PaddleRec), new long[] { 1, 3, 48, 640 }, page: true, threads: 2);
         Assert.True(worst <= MaxRelativeToRange, report);
     }
 

@@ -21,12 +21,39 @@ public static class FoldBatchNormIntoConv
         var bias = ReadBias(conv, cout, out refusal);
         if (bias is null) return null;
 
-        var wv = w.ToDoubles();
-        long perChannel = cout == 0 ? 0 : wv.Length / cout;
-        for (int i = 0; i < wv.Length; i++) wv[i] *= st.Scale[i / perChannel];
         var newBias = new double[cout];
         for (int o = 0; o < cout; o++) newBias[o] = bias[o] * st.Scale[o] + st.Shift[o];
+        long perChannel = cout == 0 ? 0 : w.ElementCount / cout;
+        if (w.ElementType == ElementType.Float)
+        {
+            var folded = ScaleFloatWeights(w, st.Scale, perChannel, out refusal);
+            return folded is null ? null : Plan(bn, conv, FoldBatchNorm.Conv, w, folded, newBias, out refusal);
+        }
+        var wv = w.ToDoubles();
+        for (int i = 0; i < wv.Length; i++) wv[i] *= st.Scale[i / perChannel];
         return Plan(bn, conv, FoldBatchNorm.Conv, w, wv, newBias, out refusal);
+    }
+
+    /// <summary>
+    /// The float32 case, which holds nearly all the weights of a CNN: each product is formed in double and
+    /// rounded once, exactly as the generic path does, but without a double copy of the whole tensor.
+    /// </summary>
+    private static Tensor? ScaleFloatWeights(Tensor w, double[] scale, long perChannel, out FoldRefusal? refusal)
+    {
+        var src = w.AsSpan<float>();
+        // Written straight into the byte buffer the tensor keeps, so the result is never copied.
+        var bytes = new byte[w.ByteLength];
+        var dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+        for (int i = 0; i < src.Length; i++)
+        {
+            double v = src[i] * scale[i / perChannel];
+            dst[i] = (float)v;
+            if (float.IsInfinity(dst[i]) && double.IsFinite(v))
+                return FoldBatchNorm.Refuse<Tensor>(out refusal, FoldRefusalCodes.FoldedWeightOverflow, DiagnosticSeverity.Warning,
+                    $"folded weight[{i}] = {v:G6} does not fit float32");
+        }
+        refusal = null;
+        return Tensor.FromBytes("", ElementType.Float, w.Dims, bytes);
     }
 
     /// <summary>The Conv/ConvTranspose bias as doubles (zeros when absent), or null with a refusal.</summary>
@@ -46,7 +73,12 @@ public static class FoldBatchNormIntoConv
     internal static FoldPlan? Plan(Node bn, Node conv, string kind, Tensor w, double[] newWeight, double[] newBias, out FoldRefusal? refusal)
     {
         var wt = FoldedTensor.TryCreate("", w.ElementType, w.Dims, newWeight, "weight", out refusal);
-        if (wt is null) return null;
+        return wt is null ? null : Plan(bn, conv, kind, w, wt, newBias, out refusal);
+    }
+
+    /// <summary>Packages the plan for a weight already rounded to its dtype.</summary>
+    private static FoldPlan? Plan(Node bn, Node conv, string kind, Tensor w, Tensor wt, double[] newBias, out FoldRefusal? refusal)
+    {
         var bt = FoldedTensor.TryCreate("", w.ElementType, new long[] { newBias.Length }, newBias, "bias", out refusal);
         if (bt is null) return null;
         return new FoldPlan(bn, conv, kind, new[]

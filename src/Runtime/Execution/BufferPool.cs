@@ -19,7 +19,9 @@ internal sealed class BufferPool
         _maxTotalBytes = maxTotalBytes;
     }
 
-    public TensorValue Rent(ElementType type, long[] shape, string what)
+    /// <summary>A tensor of the shape. A recycled buffer keeps its old contents unless <paramref name="zeroed"/>:
+    /// operators write every element of their outputs, those that accumulate ask for zeros.</summary>
+    public TensorValue Rent(ElementType type, long[] shape, string what, bool zeroed = false)
     {
         int n = TensorValue.ElementCount(shape, what);
         if (type == ElementType.String) return TensorValue.Wrap(type, shape, new string[n]);
@@ -29,7 +31,7 @@ internal sealed class BufferPool
         if (_free.TryGetValue((type, n), out var stack) && stack.Count > 0)
         {
             var buf = stack.Pop();
-            Array.Clear(buf);
+            if (zeroed) Array.Clear(buf);
             return TensorValue.Wrap(type, shape, buf);
         }
         if (_totalBytes + bytes > _maxTotalBytes)

@@ -15,6 +15,7 @@ internal static class Executor
         foreach (var step in plan.Steps)
         {
             ctx.Bind(step.Node, step.Inputs, step.Outputs);
+            long t0 = options.Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 step.Operator.Run(ctx);
@@ -23,10 +24,11 @@ internal static class Executor
             {
                 throw new BadInputException($"{step.Node.Describe()}: {e.Message}", e);
             }
-            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidCastException or OverflowException)
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidCastException or ArithmeticException)
             {
                 throw new BadInputException($"{step.Node.Describe()}: {e.Message}", e);
             }
+            options.Profile?.Add(step.Node.OpType, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
             if (ctx.Scratch.Count > 0)
             {
                 foreach (var t in ctx.Scratch) pool.Return(t);

@@ -57,10 +57,16 @@ public sealed class OpContext
     /// <summary>Whether the model uses output i (optional outputs may be left out).</summary>
     public bool WantsOutput(int i) => i < _outputs.Length && _outputs[i] >= 0;
 
-    /// <summary>Allocates output i (zeroed). For an output the model does not use, returns a scratch tensor.</summary>
-    public TensorValue Output(int i, ElementType type, long[] shape)
+    /// <summary>Allocates output i; the operator must write every element (use <see cref="OutputZeroed"/> to accumulate).
+    /// For an output the model does not use, returns a scratch tensor.</summary>
+    public TensorValue Output(int i, ElementType type, long[] shape) => Output(i, type, shape, zeroed: false);
+
+    /// <summary>Allocates output i filled with zeros.</summary>
+    public TensorValue OutputZeroed(int i, ElementType type, long[] shape) => Output(i, type, shape, zeroed: true);
+
+    private TensorValue Output(int i, ElementType type, long[] shape, bool zeroed)
     {
-        var v = _pool.Rent(type, shape, Node.Describe());
+        var v = _pool.Rent(type, shape, Node.Describe(), zeroed);
         if (_outputCapture is not null && i < _outputCapture.Length) _outputCapture[i] = v;
         else if (_outputCapture is null && WantsOutput(i)) _slots[_outputs[i]] = v;
         else Scratch.Add(v);

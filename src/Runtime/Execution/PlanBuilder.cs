@@ -120,7 +120,7 @@ internal sealed class PlanBuilder
             IOperator op;
             try { op = reg.Factory(info); }
             catch (BadInputException) { throw; }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException or IndexOutOfRangeException)
             {
                 throw new BadInputException($"{node.Describe()}: {e.Message}", e);
             }

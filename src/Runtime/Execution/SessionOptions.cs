@@ -18,5 +18,8 @@ public sealed record SessionOptions
     /// <summary>Run a Relu/Clip/LeakyRelu that is a Conv's only consumer inside the Conv kernel.</summary>
     public bool FuseActivations { get; init; } = true;
 
+    /// <summary>When set, each run adds the time spent per op type here (for bench --profile).</summary>
+    public OperatorProfile? Profile { get; init; }
+
     public static SessionOptions Default { get; } = new();
 }

@@ -21,10 +21,15 @@ public sealed unsafe class ConvKernel
 
     public ConvKernel(ConvGeometry geometry, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation)
     {
+        long weightCount = (long)geometry.OutChannels * geometry.InChannelsPerGroup * geometry.KernelSize;
+        if (weights.Length < weightCount)
+            throw new ArgumentException($"weights hold {weights.Length} values, the convolution needs {weightCount}", nameof(weights));
+        if (!bias.IsEmpty && bias.Length < geometry.OutChannels)
+            throw new ArgumentException($"bias holds {bias.Length} values, the convolution has {geometry.OutChannels} output channels", nameof(bias));
         Geometry = geometry;
         Activation = activation;
-        _weights = weights.ToArray();
-        _bias = bias.IsEmpty ? null : bias.ToArray();
+        _weights = weights[..(int)weightCount].ToArray();
+        _bias = bias.IsEmpty ? null : bias[..geometry.OutChannels].ToArray();
         var g = geometry;
         if (DepthwiseConv.Supports(g))
         {

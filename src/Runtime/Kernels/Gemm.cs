@@ -26,6 +26,13 @@ public static unsafe class Gemm
         if (m <= 0 || n <= 0) return;
         if (!rowBias.IsEmpty && rowBias.Length < m) throw new ArgumentException($"row bias holds {rowBias.Length} values, needs {m}", nameof(rowBias));
         if (!columnBias.IsEmpty && columnBias.Length < n) throw new ArgumentException($"column bias holds {columnBias.Length} values, needs {n}", nameof(columnBias));
+        // The kernels use raw pointers: check every operand covers what the shape says it reads or writes.
+        if (k > 0)
+        {
+            Require(a.Length, transA ? (long)(k - 1) * lda + m : (long)(m - 1) * lda + k, transA ? m : k, lda, nameof(a));
+            Require(b.Length, transB ? (long)(n - 1) * ldb + k : (long)(k - 1) * ldb + n, transB ? k : n, ldb, nameof(b));
+        }
+        Require(c.Length, (long)(m - 1) * ldc + n, n, ldc, nameof(c));
         if (k <= 0 || alpha == 0) k = 0;
         fixed (float* ap = a)
         fixed (float* bp = b)
@@ -39,6 +46,14 @@ public static unsafe class Gemm
             else if (m < GemmMicroKernel.Rows) SkinnyGemm.Run(args, threads);
             else RunPacked(args, threads);
         }
+    }
+
+    private static void Require(int length, long needed, int rowLength, int leadingDimension, string name)
+    {
+        if (leadingDimension < rowLength)
+            throw new ArgumentException($"leading dimension {leadingDimension} of {name} is less than its row length {rowLength}", name);
+        if (length < needed)
+            throw new ArgumentException($"{name} holds {length} values, the product needs {needed}", name);
     }
 
     private static void ScaleOnly(in GemmArguments g)

@@ -95,6 +95,8 @@ internal static unsafe class GemmMicroKernel
         // Unrolled by two so the loop overhead is spread over 24 FMAs.
         for (; p + 2 <= kc; p += 2)
         {
+            // See WideGemmMicroKernel: A's first use streams from L3, and the next micro-panel is contiguous.
+            Sse.Prefetch0(a + 384);
             var b0 = Avx.LoadVector256(b);
             var b1 = Avx.LoadVector256(b + 8);
             var av = Avx.BroadcastScalarToVector256(a);

@@ -45,11 +45,10 @@ internal abstract unsafe class PackedGemmProblem
 }
 
 /// <summary>
-/// The cache-blocked loop nest around <see cref="GemmMicroKernel"/> (the BLIS order): N in blocks of
-/// <see cref="ColumnBlock"/>, K in blocks of <see cref="DepthBlock"/> (one packed B block, 256 KB, lives in L2; a 32-column pair of its
-/// micro-panels, 32 KB, in L1),
-/// M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 16-column micro-panels of B
-/// (in L1) against every 6-row micro-panel of A.
+/// The cache-blocked loop nest around the micro-kernels (the BLIS order): N in blocks of
+/// <see cref="ColumnBlock"/>, K in blocks of at most <see cref="DepthBlock"/> (one packed B block, 256 KB,
+/// lives in L2), M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 32- or
+/// 16-column micro-panels of B (in L1) against every 6-row micro-panel of A.
 /// Parallelism splits the output into independent tiles (N ranges first, M ranges when N is too small,
 /// e.g. 7x7 feature maps), each packing its own B, so threads share nothing but read-only A.
 /// </summary>
@@ -60,6 +59,8 @@ internal abstract unsafe class PackedGemmProblem
 internal static unsafe class PackedGemm
 {
     public const int DepthBlock = 256;
+    public const int ColumnBlock = 256;
+    public const int RowBlock = 96;
 
     /// <summary>
     /// The K step actually used: K split into equal blocks of at most <see cref="DepthBlock"/> (576 = 3 x 192,
@@ -67,8 +68,6 @@ internal static unsafe class PackedGemm
     /// Packed A and the GEMM loop must agree on it.
     /// </summary>
     public static int DepthStep(int k) => k <= DepthBlock ? Math.Max(k, 1) : CeilDiv(k, CeilDiv(k, DepthBlock));
-    public const int ColumnBlock = 256;
-    public const int RowBlock = 96;
 
     private const int MinColumnsPerThread = 128;
 

@@ -36,6 +36,9 @@ internal static unsafe class WideGemmMicroKernel
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
+            // A streams from L3 on its first use (late layers' weights exceed L2); fetching ~64 k-steps ahead
+            // runs across into the next micro-panel, which is contiguous with this one.
+            Sse.Prefetch0(a + 384);
             var x0 = Avx512F.LoadVector512(b0);
             var x1 = Avx512F.LoadVector512(b1);
             var av = Vector512.Create(a[0]);

@@ -41,6 +41,8 @@ internal sealed class BatchNormalization : IOperator
         if (opset >= 14) training = n.Int("training_mode", 0) != 0;
         else if (opset >= 7) training = outputs > 1;
         else training = n.Int("is_test", 0) == 0 && outputs > 1;
+        if (opset >= 14 && !training && outputs > 1)
+            throw n.Error("running_mean/running_var outputs are only defined with training_mode = 1");
         if (opset < 14)
             for (int i = 3; i < n.Node.Outputs.Count; i++)
                 if (n.Node.Output(i) is { Name.Length: > 0 })
@@ -125,14 +127,18 @@ internal sealed class BatchNormalization : IOperator
                 for (int ch = 0; ch < c; ch++) rv[ch] = (float)(iv[ch] * (double)_momentum + bv[ch] * (1 - (double)_momentum));
             }
         }
-        for (int img = 0; img < n; img++)
-            for (int ch = 0; ch < c; ch++)
+        // One plane per (image, channel); planes split across threads when the tensor is large.
+        var xa = (float[])x.Buffer;
+        var ya = (float[])y.Buffer;
+        int planes = n * c;
+        FloatKernels.Chunks(planes * Math.Max(inner, 1), ctx.Threads, (start, len) =>
+        {
+            int p0 = start / Math.Max(inner, 1), p1 = Math.Min(planes, (start + len + inner - 1) / Math.Max(inner, 1));
+            for (int p = p0; p < p1; p++)
             {
-                float av = a[ch], bv = b[ch];
-                int off = (img * c + ch) * inner;
-                var src = xs.Slice(off, inner);
-                var dst = ys.Slice(off, inner);
-                for (int i = 0; i < inner; i++) dst[i] = src[i] * av + bv;
+                int off = p * inner, from = Math.Max(off, start), to = Math.Min(off + inner, start + len);
+                if (to > from) FloatKernels.ScaleShift(xa.AsSpan(from, to - from), ya.AsSpan(from, to - from), a[p % c], b[p % c]);
             }
+        });
     }
 }

@@ -85,8 +85,23 @@ internal sealed class Binary : IOperator
         if (_kind == BinaryKind.PRelu) shape = a.Shape; // slope broadcasts to X (unidirectional)
         var type = IsComparison(_kind) ? ElementType.Bool : a.ElementType;
         var y = outputIndex == 0 ? ctx.Output(0, type, shape) : ctx.Rent(type, shape);
+        // x^2 (LayerNorm-style variance in exported graphs) is a multiply.
+        if (_kind == BinaryKind.Pow && a.Buffer is float[] && b is { Length: 1, Buffer: float[] e } && e[0] == 2f)
+        {
+            FloatKernels.Binary(FloatKernels.Op.Mul, (float[])a.Buffer, a.Shape, (float[])a.Buffer, a.Shape, (float[])y.Buffer, shape, ctx.Threads);
+            return y;
+        }
+        FloatKernels.Op? fast = _kind switch
+        {
+            BinaryKind.Add => FloatKernels.Op.Add,
+            BinaryKind.Sub => FloatKernels.Op.Sub,
+            BinaryKind.Mul => FloatKernels.Op.Mul,
+            BinaryKind.Div => FloatKernels.Op.Div,
+            _ => null,
+        };
         switch (a.Buffer)
         {
+            case float[] x when fast is { } f: FloatKernels.Binary(f, x, a.Shape, (float[])b.Buffer, b.Shape, (float[])y.Buffer, shape, ctx.Threads); break;
             case float[] x: Numeric(x, a.Shape, (float[])b.Buffer, b.Shape, y, shape); break;
             case double[] x: Numeric(x, a.Shape, (double[])b.Buffer, b.Shape, y, shape); break;
             case long[] x: Numeric(x, a.Shape, (long[])b.Buffer, b.Shape, y, shape); break;

@@ -24,6 +24,8 @@ public static class BuiltinOperators
         r.Add("InstanceNormalization", 1, L, InstanceNormalization.Factory);
         r.Add("LayerNormalization", 17, L, LayerNormalization.Factory);
         r.Add("GroupNormalization", 18, L, GroupNormalization.Factory);
+        r.Add("LRN", 1, L, Lrn.Factory);
+        r.Add("MeanVarianceNormalization", 9, L, MeanVarianceNormalization.Factory);
 
         // Activations
         r.Add("Relu", 6, L, Unary<ReluF>.Factory(_ => new ReluF()));
@@ -84,6 +86,10 @@ public static class BuiltinOperators
         r.Add("ArgMax", 1, L, ArgMax.Factory(min: false));
         r.Add("ArgMin", 1, L, ArgMax.Factory(min: true));
         r.Add("CumSum", 11, L, CumSum.Create);
+        r.Add("Celu", 12, L, Unary<CeluF>.Factory(n => new CeluF(n.Float("alpha", 1f)), "alpha"));
+        r.Add("TopK", 1, L, TopK.Create);
+        r.Add("NonZero", 9, L, NonZero.Create);
+        r.Add("EyeLike", 9, L, EyeLike.Create);
         r.Add("Where", 9, L, ComputeInFloat.Wrap(Where.Create, includeDouble: false));
         r.Add("Equal", 7, L, Binary.Factory(BinaryKind.Equal));
         r.Add("Greater", 7, L, Binary.Factory(BinaryKind.Greater));

@@ -50,6 +50,8 @@ internal sealed class Cast : IOperator
     {
         int n = src.Length;
         if (src.ElementType == dst.ElementType) { Array.Copy(src.Buffer, dst.Buffer, n); return; }
+        if (!Supported(src.ElementType) || !Supported(dst.ElementType))
+            throw new BadInputException($"conversion from {src.ElementType.Name()} to {dst.ElementType.Name()} is not supported by the native executor");
         switch (src.Buffer, dst.Buffer)
         {
             case (Half[] a, float[] b): for (int i = 0; i < n; i++) b[i] = (float)a[i]; return;

@@ -25,8 +25,7 @@ internal sealed class Clip : IOperator
             {
                 float lo = min is null ? float.NegativeInfinity : ((float[])min.Buffer)[0];
                 float hi = max is null ? float.PositiveInfinity : ((float[])max.Buffer)[0];
-                var b = (float[])y.Buffer;
-                for (int i = 0; i < n; i++) { float v = a[i] < lo ? lo : a[i]; b[i] = v > hi ? hi : v; }
+                FloatKernels.Clip(a, (float[])y.Buffer, n, lo, hi, ctx.Threads);
                 break;
             }
             case double[] a:

@@ -31,7 +31,9 @@ internal sealed class ConvAttributes
         if (a.Dilations?.Any(s => s <= 0) == true) throw n.Error($"dilations must be positive, not [{string.Join(',', a.Dilations)}]");
         if (a.Pads?.Any(s => s < 0) == true) throw n.Error($"pads must not be negative, not [{string.Join(',', a.Pads)}]");
         if (a.KernelShape?.Any(s => s <= 0) == true) throw n.Error($"kernel_shape must be positive, not [{string.Join(',', a.KernelShape)}]");
-        if (a.Group <= 0) throw n.Error($"group must be positive, not {a.Group}");
+        if (a.Group <= 0 || a.Group > int.MaxValue) throw n.Error($"group must be positive (and fit 32 bits), not {a.Group}");
+        foreach (var (name, v) in new[] { ("strides", a.Strides), ("dilations", a.Dilations), ("pads", a.Pads), ("kernel_shape", a.KernelShape) })
+            if (v?.Any(x => x > int.MaxValue) == true) throw n.Error($"{name} [{string.Join(',', v)}] do not fit 32 bits");
         return a;
     }
 

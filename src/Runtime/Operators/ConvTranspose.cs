@@ -80,7 +80,7 @@ internal sealed class ConvTranspose : IOperator
         yShape[0] = n;
         yShape[1] = cout;
         for (int d = 0; d < r; d++) yShape[d + 2] = output[d];
-        var y = ctx.Output(0, ElementType.Float, yShape);
+        var y = ctx.OutputZeroed(0, ElementType.Float, yShape);
         int inSize = input.Aggregate(1, (p, q) => p * q), outSize = output.Aggregate(1, (p, q) => p * q);
         int kSize = kernel.Aggregate(1, (p, q) => p * q);
         var cols = ctx.Rent(ElementType.Float, new long[] { (long)coutG * kSize, inSize });

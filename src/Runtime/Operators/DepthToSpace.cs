@@ -21,7 +21,7 @@ internal sealed class DepthToSpace : IOperator
     {
         n.OnlyAttributes("blocksize", "mode");
         long b = n.Int("blocksize", 0);
-        if (b <= 0) throw n.Error($"blocksize must be positive, not {b}");
+        if (b <= 0 || b > 1 << 16) throw n.Error($"blocksize must be between 1 and 65536, not {b}");
         string mode = n.String("mode", "DCR");
         if (mode is not ("DCR" or "CRD")) throw n.Error($"mode '{mode}' is not DCR or CRD");
         return new DepthToSpace(toDepth, (int)b, mode == "CRD");

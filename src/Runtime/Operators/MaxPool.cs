@@ -64,6 +64,7 @@ internal sealed class MaxPool : IOperator
         int planes = (int)(x.Shape[0] * x.Shape[1]);
         switch (x.Buffer)
         {
+            case float[] a when idx is null: PoolFloat(a, (float[])y.Buffer, w, planes); break;
             case float[] a: Pool(a, (float[])y.Buffer, idx, w, planes); break;
             case double[] a: Pool(a, (double[])y.Buffer, idx, w, planes); break;
             case byte[] a: Pool(a, (byte[])y.Buffer, idx, w, planes); break;
@@ -86,6 +87,31 @@ internal sealed class MaxPool : IOperator
             long cm = 0;
             for (int d = spatial.Length - 1; d >= 0; d--) cm = cm * spatial[d] + pos[d];
             idx[i] = p * plane + cm;
+        }
+    }
+
+    // The common case: float values, no Indices output.
+    private static void PoolFloat(float[] x, float[] y, PoolWindow w, int planes)
+    {
+        int inSize = w.InputSize, outSize = w.OutputSize;
+        var start = w.Start;
+        var offsets = w.Offsets;
+        for (int p = 0; p < planes; p++)
+        {
+            var xp = x.AsSpan(p * inSize, inSize);
+            int yo = p * outSize;
+            for (int o = 0; o < outSize; o++)
+            {
+                float best = float.NegativeInfinity;
+                bool nan = false;
+                for (int j = start[o], end = start[o + 1]; j < end; j++)
+                {
+                    float v = xp[offsets[j]];
+                    if (v > best) best = v;
+                    else if (float.IsNaN(v)) nan = true;
+                }
+                y[yo + o] = nan ? float.NaN : best;
+            }
         }
     }
 

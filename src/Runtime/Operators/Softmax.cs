@@ -54,16 +54,28 @@ internal sealed class Softmax : IOperator
                 for (long k = 0; k < len; k++) b[(int)(baseIdx + k * inner)] = k == arg ? 1 : 0;
                 continue;
             }
+            // exp once per element, kept in the output, then scaled (softmax) or turned into logs (log-softmax).
             double sum = 0;
-            for (long k = 0; k < len; k++) sum += Math.Exp(a[(int)(baseIdx + k * inner)] - max);
+            for (long k = 0; k < len; k++)
+            {
+                int at = (int)(baseIdx + k * inner);
+                float e = MathF.Exp(a[at] - max);
+                b[at] = e;
+                sum += e;
+            }
             if (_mode == 0)
             {
-                for (long k = 0; k < len; k++) b[(int)(baseIdx + k * inner)] = (float)(Math.Exp(a[(int)(baseIdx + k * inner)] - max) / sum);
+                float inv = (float)(1.0 / sum);
+                for (long k = 0; k < len; k++) b[(int)(baseIdx + k * inner)] *= inv;
             }
             else
             {
                 double logSum = Math.Log(sum);
-                for (long k = 0; k < len; k++) b[(int)(baseIdx + k * inner)] = (float)(a[(int)(baseIdx + k * inner)] - max - logSum);
+                for (long k = 0; k < len; k++)
+                {
+                    int at = (int)(baseIdx + k * inner);
+                    b[at] = (float)(a[at] - max - logSum);
+                }
             }
         }
     }

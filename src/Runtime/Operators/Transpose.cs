@@ -7,6 +7,8 @@ namespace OnnxNorm.Runtime.Operators;
 internal sealed class Transpose : IOperator
 {
     private readonly long[]? _perm;
+    private long[]? _mapShape;
+    private int[]? _map;
 
     private Transpose(long[]? perm) => _perm = perm;
 
@@ -27,6 +29,12 @@ internal sealed class Transpose : IOperator
         var shape = perm.Select(p => x.Shape[p]).ToArray();
         var steps = perm.Select(p => inStrides[p]).ToArray();
         var y = ctx.Output(0, x.ElementType, shape);
-        IndexCopy.Copy(x.Buffer, y.Buffer, IndexCopy.Strided(shape, 0, steps));
+        // The index map depends only on the input shape: built once, reused while the shape stays.
+        if (_map is null || !x.Shape.AsSpan().SequenceEqual(_mapShape))
+        {
+            _map = IndexCopy.Strided(shape, 0, steps);
+            _mapShape = (long[])x.Shape.Clone();
+        }
+        IndexCopy.Copy(x.Buffer, y.Buffer, _map);
     }
 }

@@ -22,7 +22,7 @@ internal sealed class Trilu : IOperator
         if (x.Rank < 2) throw new BadInputException($"{ctx.Node.Describe()}: input must have rank ≥ 2");
         long k = ctx.Input(1) is { Length: > 0 } kt ? Shapes.Ints(kt)[0] : 0;
         long rows = x.Shape[^2], cols = x.Shape[^1];
-        var y = ctx.Output(0, x.ElementType, x.Shape);
+        var y = ctx.OutputZeroed(0, x.ElementType, x.Shape);
         var map = new int[y.Length];
         for (int i = 0; i < map.Length; i++)
         {

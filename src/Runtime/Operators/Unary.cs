@@ -18,6 +18,14 @@ internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
         int n = x.Length;
         switch (x.Buffer)
         {
+            // Clip and Relu, the CNN activations, take the SIMD loop (typeof checks fold away per TF).
+            case float[] a when typeof(TF) == typeof(ClipF):
+                var clip = (ClipF)(object)_f;
+                FloatKernels.Clip(a, (float[])y.Buffer, n, clip.Min, clip.Max, ctx.Threads);
+                break;
+            case float[] a when typeof(TF) == typeof(ReluF):
+                FloatKernels.Clip(a, (float[])y.Buffer, n, 0f, float.PositiveInfinity, ctx.Threads);
+                break;
             case float[] a:
             {
                 var b = (float[])y.Buffer;

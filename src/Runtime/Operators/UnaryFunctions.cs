@@ -187,6 +187,9 @@ internal readonly struct CosF : IUnaryFunction
 /// <summary>Clip with bounds from attributes (opset 1-10). NaN passes through.</summary>
 internal readonly struct ClipF(float min, float max) : IUnaryFunction
 {
+    public float Min => min;
+    public float Max => max;
+
     public float Apply(float x) { float v = x < min ? min : x; return v > max ? max : v; }
     public double Apply(double x) { double v = x < min ? min : x; return v > max ? max : v; }
 }
@@ -211,4 +214,10 @@ internal readonly struct ShrinkF(float bias, float lambd) : IUnaryFunction
 {
     public float Apply(float x) => x < -lambd ? x + bias : x > lambd ? x - bias : (float.IsNaN(x) ? x : 0);
     public double Apply(double x) => x < -lambd ? x + bias : x > lambd ? x - bias : (double.IsNaN(x) ? x : 0);
+}
+
+internal readonly struct CeluF(float alpha) : IUnaryFunction
+{
+    public float Apply(float x) => Math.Max(0f, x) + Math.Min(0f, alpha * (MathF.Exp(x / alpha) - 1));
+    public double Apply(double x) => Math.Max(0, x) + Math.Min(0, alpha * (Math.Exp(x / alpha) - 1));
 }

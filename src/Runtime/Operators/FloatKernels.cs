@@ -1,0 +1,175 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// SIMD (Vector&lt;float&gt;) loops for the float32 elementwise hot paths of CNNs: Add/Sub/Mul/Div with
+/// numpy broadcasting (rows whose inner operand is contiguous or a repeated scalar) and Clip. NaN propagates
+/// as in the scalar loops.
+/// </summary>
+internal static class FloatKernels
+{
+    public enum Op { Add, Sub, Mul, Div }
+
+    /// <summary>Below this many elements a loop is not split across threads.</summary>
+    public const int ParallelThreshold = 1 << 16;
+
+    /// <summary>Runs body(start, length) over [0, n) in up to <paramref name="threads"/> contiguous chunks.</summary>
+    public static void Chunks(int n, int threads, Action<int, int> body)
+    {
+        int parts = n < ParallelThreshold ? 1 : Math.Min(threads, n / (ParallelThreshold / 4));
+        if (parts <= 1) { body(0, n); return; }
+        int chunk = (n + parts - 1) / parts;
+        chunk = (chunk + 15) & ~15;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        {
+            int start = p * chunk, len = Math.Min(chunk, n - start);
+            if (len > 0) body(start, len);
+        });
+    }
+
+    public static void Binary(Op op, float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, int threads = 1)
+    {
+        int n = checked((int)Shapes.Size(yShape));
+        if (n == 0) return;
+        long na = Shapes.Size(aShape), nb = Shapes.Size(bShape);
+        if (na == n && nb == n) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(s, l), b.AsSpan(s, l), 1, 1, y.AsSpan(s, l))); return; }
+        if (na == n && nb == 1) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(s, l), b.AsSpan(0, 1), 1, 0, y.AsSpan(s, l))); return; }
+        if (na == 1 && nb == n) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(0, 1), b.AsSpan(s, l), 0, 1, y.AsSpan(s, l))); return; }
+        // Collapse trailing dims where both operands are either contiguous or broadcast, so rows are long.
+        int rank = yShape.Length;
+        var sa = Shapes.BroadcastStrides(aShape, yShape);
+        var sb = Shapes.BroadcastStrides(bShape, yShape);
+        // Each operand's row is contiguous (last stride 1) or one repeated value (last stride 0); fold outer dims
+        // into the row while that stays true for both, so per-channel broadcasts run as long vector rows.
+        bool aC = sa[rank - 1] != 0, bC = sb[rank - 1] != 0;
+        long inner = yShape[rank - 1];
+        int split = rank - 1;
+        while (split > 0)
+        {
+            int d = split - 1;
+            bool ok = yShape[d] == 1 || ((aC ? sa[d] == inner : sa[d] == 0) && (bC ? sb[d] == inner : sb[d] == 0));
+            if (!ok) break;
+            inner *= yShape[d];
+            split = d;
+        }
+        int ia = aC ? 1 : 0, ib = bC ? 1 : 0;
+        int rows = (int)(n / inner), len = (int)inner;
+        var idx = new long[split];
+        for (int r = 0; r < rows; r++)
+        {
+            long offA = 0, offB = 0;
+            for (int d = 0; d < split; d++) { offA += idx[d] * sa[d]; offB += idx[d] * sb[d]; }
+            Row(op, a.AsSpan((int)offA, ia == 1 ? len : 1), b.AsSpan((int)offB, ib == 1 ? len : 1), ia, ib, y.AsSpan(r * len, len));
+            for (int d = split - 1; d >= 0; d--)
+            {
+                if (++idx[d] < yShape[d]) break;
+                idx[d] = 0;
+            }
+        }
+    }
+
+    // y[i] = a[i*ia] op b[i*ib], ia/ib ∈ {0, 1}.
+    private static void Row(Op op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int ia, int ib, Span<float> y)
+    {
+        int n = y.Length, i = 0, w = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated && n >= w)
+        {
+            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+            int nv = vy.Length;
+            if (ia == 1 && ib == 1)
+            {
+                var va = MemoryMarshal.Cast<float, Vector<float>>(a);
+                var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+                switch (op)
+                {
+                    case Op.Add: for (int k = 0; k < nv; k++) vy[k] = va[k] + vb[k]; break;
+                    case Op.Sub: for (int k = 0; k < nv; k++) vy[k] = va[k] - vb[k]; break;
+                    case Op.Mul: for (int k = 0; k < nv; k++) vy[k] = va[k] * vb[k]; break;
+                    case Op.Div: for (int k = 0; k < nv; k++) vy[k] = va[k] / vb[k]; break;
+                }
+            }
+            else if (ia == 1)
+            {
+                var va = MemoryMarshal.Cast<float, Vector<float>>(a);
+                var s = new Vector<float>(b[0]);
+                switch (op)
+                {
+                    case Op.Add: for (int k = 0; k < nv; k++) vy[k] = va[k] + s; break;
+                    case Op.Sub: for (int k = 0; k < nv; k++) vy[k] = va[k] - s; break;
+                    case Op.Mul: for (int k = 0; k < nv; k++) vy[k] = va[k] * s; break;
+                    case Op.Div: for (int k = 0; k < nv; k++) vy[k] = va[k] / s; break;
+                }
+            }
+            else if (ib == 1)
+            {
+                var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+                var s = new Vector<float>(a[0]);
+                switch (op)
+                {
+                    case Op.Add: for (int k = 0; k < nv; k++) vy[k] = s + vb[k]; break;
+                    case Op.Sub: for (int k = 0; k < nv; k++) vy[k] = s - vb[k]; break;
+                    case Op.Mul: for (int k = 0; k < nv; k++) vy[k] = s * vb[k]; break;
+                    case Op.Div: for (int k = 0; k < nv; k++) vy[k] = s / vb[k]; break;
+                }
+            }
+            else
+            {
+                float v = Scalar(op, a[0], b[0]);
+                y.Fill(v);
+                return;
+            }
+            i = nv * w;
+        }
+        for (; i < n; i++) y[i] = Scalar(op, a[i * ia], b[i * ib]);
+    }
+
+    private static float Scalar(Op op, float a, float b) => op switch
+    {
+        Op.Add => a + b,
+        Op.Sub => a - b,
+        Op.Mul => a * b,
+        _ => a / b,
+    };
+
+    /// <summary>y = min(max(x, lo), hi) with NaN kept (Clip).</summary>
+    public static void Clip(float[] x, float[] y, int n, float lo, float hi, int threads) =>
+        Chunks(n, threads, (s, l) => Clip(x.AsSpan(s, l), y.AsSpan(s, l), lo, hi));
+
+    public static void Clip(ReadOnlySpan<float> x, Span<float> y, float lo, float hi)
+    {
+        int i = 0, w = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated && x.Length >= w && !float.IsNaN(lo) && !float.IsNaN(hi))
+        {
+            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var vlo = new Vector<float>(lo);
+            var vhi = new Vector<float>(hi);
+            for (int k = 0; k < vx.Length; k++)
+            {
+                var v = vx[k];
+                var c = Vector.Min(Vector.Max(v, vlo), vhi);
+                vy[k] = Vector.ConditionalSelect(Vector.Equals(v, v), c, v);
+            }
+            i = vx.Length * w;
+        }
+        for (; i < x.Length; i++) { float v = x[i] < lo ? lo : x[i]; y[i] = v > hi ? hi : v; }
+    }
+
+    /// <summary>y = x·a + b (BatchNormalization per channel plane).</summary>
+    public static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, float a, float b)
+    {
+        int i = 0, w = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated && x.Length >= w)
+        {
+            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+            var va = new Vector<float>(a);
+            var vb = new Vector<float>(b);
+            for (int k = 0; k < vx.Length; k++) vy[k] = vx[k] * va + vb;
+            i = vx.Length * w;
+        }
+        for (; i < x.Length; i++) y[i] = x[i] * a + b;
+    }
+}
