@@ -1,3 +1,4 @@
+using OnnxNorm.Graph;
 using System.Globalization;
 using System.Text.Json;
 using OnnxNorm.Runtime;

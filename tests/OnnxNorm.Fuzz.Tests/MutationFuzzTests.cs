@@ -1,3 +1,4 @@
+using OnnxNorm.Graph;
 using OnnxNorm.TestModels;
 using OnnxNorm.TestSupport;
 using Xunit.Abstractions;

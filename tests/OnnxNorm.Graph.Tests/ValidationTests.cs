@@ -1,3 +1,4 @@
+using OnnxNorm.Graph;
 using Google.Protobuf;
 using OnnxNorm.Graph.Proto;
 using OnnxNorm.TestModels;

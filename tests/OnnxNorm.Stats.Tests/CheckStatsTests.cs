@@ -1,3 +1,4 @@
+using OnnxNorm.TestModels;
 using System.Text.Json;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
@@ -190,7 +191,7 @@ public class CheckStatsTests
         b.Output("y", ElementType.Float, "N", 2, 1, 1);
         string model = Path.Combine(dir, "m.onnx");
         b.Save(model);
-        var rng = new TestModels.DeterministicRandom(1);
+        var rng = new DeterministicRandom(1);
         for (int i = 0; i < 4; i++)
             NpyFile.Write(Path.Combine(dir, $"d{i}.npy"), TensorValue.FromFloats(new long[] { 1, 2, 1, 1 }, rng.Normals(2).Select(v => (float)v).ToArray()));
         var r = CliHarness.Run("check-stats", model, "--data", Path.Combine(dir, "d0.npy"), "--data", Path.Combine(dir, "d1.npy"), "--engine", "ort");

@@ -1,3 +1,4 @@
+using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Statistics;
 using OnnxNorm.TestModels;

@@ -55,7 +55,7 @@ public static class InputGenerator
 
     public static TensorValue Random(ElementType type, long[] shape, ulong seed, FloatDistribution distribution = FloatDistribution.Normal)
     {
-        var rng = new SeededRandom(seed);
+        var rng = new DeterministicRandom(seed);
         Func<double> real = distribution == FloatDistribution.Uniform ? rng.NextDouble : rng.Normal;
         var t = type == ElementType.String
             ? TensorValue.Wrap(type, shape, new string[TensorValue.ElementCount(shape)])

@@ -1,12 +1,15 @@
-namespace OnnxNorm.Runtime.Data;
+namespace OnnxNorm.Graph;
 
-/// <summary>SplitMix64: the same seed gives the same inputs on every machine and .NET version, which
-/// System.Random does not promise; compare runs must be reproducible from the seed in their report.</summary>
-public sealed class SeededRandom
+/// <summary>
+/// SplitMix64: the same seed gives the same numbers on every machine and .NET version, which System.Random
+/// does not promise. Seeded inputs (compare, bench, optimize --verify) and generated test models both rely on
+/// it, so a run can be reproduced from the seed in its report.
+/// </summary>
+public sealed class DeterministicRandom
 {
     private ulong _state;
 
-    public SeededRandom(ulong seed) => _state = seed;
+    public DeterministicRandom(ulong seed) => _state = seed;
 
     public ulong NextUInt64()
     {
