@@ -135,8 +135,9 @@ public sealed class BenchmarkTable(string root, string model, int repeat)
             p.WaitForExit();
             var line = err.Split('\n').FirstOrDefault(l => l.StartsWith("timing:", StringComparison.Ordinal))
                 ?? throw new InvalidOperationException($"check-stats printed no timing line: {err.Trim()}");
-            string ratio = line[(line.LastIndexOf("ratio ", StringComparison.Ordinal) + 6)..].Trim();
-            ratios.Add(double.Parse(ratio, CultureInfo.InvariantCulture));
+            // "... ratio 0.938; whole check-stats ..." : the number after "ratio ", up to the ';'.
+            string tail = line[(line.IndexOf("ratio ", StringComparison.Ordinal) + 6)..];
+            ratios.Add(double.Parse(tail.Split(';')[0].Trim(), CultureInfo.InvariantCulture));
         }
         return Stats.Median(ratios);
     }
