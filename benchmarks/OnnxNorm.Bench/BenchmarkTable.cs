@@ -101,7 +101,7 @@ public sealed class BenchmarkTable(string root, string model, int repeat)
     private (double MedianMs, double PeakMiB) Latency(string engine, int threads)
     {
         var m = ProcessMeasurement.Run(Dotnet, OnnxNorm, "bench", model, "--engine", engine, "--threads", threads.ToString(CultureInfo.InvariantCulture),
-            "--repeat", (4 * repeat).ToString(CultureInfo.InvariantCulture), "--warmup", "3", "--json");
+            "--repeat", (8 * repeat).ToString(CultureInfo.InvariantCulture), "--warmup", "20", "--json");
         using var doc = JsonDocument.Parse(m.StdOut);
         return (doc.RootElement.GetProperty("medianMs").GetDouble(), m.PeakKiB / 1024.0);
     }

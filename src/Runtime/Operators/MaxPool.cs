@@ -64,7 +64,7 @@ internal sealed class MaxPool : IOperator
         int planes = (int)(x.Shape[0] * x.Shape[1]);
         switch (x.Buffer)
         {
-            case float[] a when idx is null: PoolFloat(a, (float[])y.Buffer, w, planes); break;
+            case float[] a when idx is null: PoolFloatPlanes(a, (float[])y.Buffer, w, planes, ctx.Threads); break;
             case float[] a: Pool(a, (float[])y.Buffer, idx, w, planes); break;
             case double[] a: Pool(a, (double[])y.Buffer, idx, w, planes); break;
             case byte[] a: Pool(a, (byte[])y.Buffer, idx, w, planes); break;
@@ -90,13 +90,26 @@ internal sealed class MaxPool : IOperator
         }
     }
 
-    // The common case: float values, no Indices output.
-    private static void PoolFloat(float[] x, float[] y, PoolWindow w, int planes)
+    // Below this many window reads a pool runs on one thread: waking the pool would cost more than it saves.
+    private const long ParallelThreshold = 1 << 16;
+
+    // The common case: float values, no Indices output. (image, channel) planes are independent, so they are
+    // split across the session's threads (the stem MaxPool of a ResNet is a large share of its run time).
+    private static void PoolFloatPlanes(float[] x, float[] y, PoolWindow w, int planes, int threads)
+    {
+        int parts = (long)w.Offsets.Length * planes < ParallelThreshold ? 1 : Math.Min(threads, planes);
+        if (parts <= 1) { PoolFloat(x, y, w, 0, planes); return; }
+        int chunk = (planes + parts - 1) / parts;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
+            part => PoolFloat(x, y, w, part * chunk, Math.Min(planes, (part + 1) * chunk)));
+    }
+
+    private static void PoolFloat(float[] x, float[] y, PoolWindow w, int firstPlane, int endPlane)
     {
         int inSize = w.InputSize, outSize = w.OutputSize;
         var start = w.Start;
         var offsets = w.Offsets;
-        for (int p = 0; p < planes; p++)
+        for (int p = firstPlane; p < endPlane; p++)
         {
             var xp = x.AsSpan(p * inSize, inSize);
             int yo = p * outSize;
