@@ -23,7 +23,7 @@ public static class BenchCommand
         var engine = new Option<string>("--engine") { Description = "native (default) or ort.", DefaultValueFactory = _ => EngineFactory.Native };
         var threads = new Option<int>("--threads") { Description = "Threads per inference.", DefaultValueFactory = _ => 1 };
         var repeat = new Option<int>("--repeat") { Description = "Timed runs (default 10).", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first (default 2).", DefaultValueFactory = _ => 2 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs first (default 10: .NET's tiered JIT needs them before timings settle).", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Write {\"medianMs\", \"minMs\", ...} as JSON on stdout." };
         var profile = new Option<bool>("--profile") { Description = "Native engine: also print the time per op type over the timed runs." };
         var inputs = new InputOptions();
