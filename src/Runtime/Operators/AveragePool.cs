@@ -10,17 +10,12 @@ namespace OnnxNorm.Runtime.Operators;
 /// </summary>
 internal sealed class AveragePool : IOperator
 {
-    private readonly ConvAttributes _attrs;
-    private readonly bool _ceil;
     private readonly bool _countPad;
-    private PoolWindow? _window;
-    private long[]? _windowShape;
-    private int[]? _outputSpatial;
+    private readonly PoolWindowCache _windows;
 
     private AveragePool(ConvAttributes attrs, bool ceil, bool countPad)
     {
-        _attrs = attrs;
-        _ceil = ceil;
+        _windows = new PoolWindowCache(attrs, ceil);
         _countPad = countPad;
     }
 
@@ -36,16 +31,7 @@ internal sealed class AveragePool : IOperator
     {
         var x = ctx.Required(0);
         if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: AveragePool does not support {x.ElementType.Name()}");
-        if (_window is null || !x.Shape.AsSpan().SequenceEqual(_windowShape))
-        {
-            (_window, _outputSpatial) = MaxPool.Window(_attrs, _ceil, x.Shape, ctx.Node.Describe());
-            _windowShape = (long[])x.Shape.Clone();
-        }
-        var w = _window;
-        var shape = new long[x.Rank];
-        shape[0] = x.Shape[0];
-        shape[1] = x.Shape[1];
-        for (int d = 0; d < _outputSpatial!.Length; d++) shape[d + 2] = _outputSpatial[d];
+        var (w, shape) = _windows.For(x.Shape, ctx.Node.Describe());
         var y = ctx.Output(0, ElementType.Float, shape);
         var xs = (float[])x.Buffer;
         var ys = (float[])y.Buffer;

@@ -11,18 +11,10 @@ namespace OnnxNorm.Runtime.Operators;
 /// </summary>
 internal sealed class MaxPool : IOperator
 {
-    private readonly ConvAttributes _attrs;
-    private readonly bool _ceil;
-    private PoolWindow? _window;
-    private long[]? _windowShape;
-    private int[]? _outputSpatial;
+    private readonly PoolWindowCache _windows;
     private bool _columnMajor;
 
-    private MaxPool(ConvAttributes attrs, bool ceil)
-    {
-        _attrs = attrs;
-        _ceil = ceil;
-    }
+    private MaxPool(ConvAttributes attrs, bool ceil) => _windows = new PoolWindowCache(attrs, ceil);
 
     public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
     {
@@ -32,33 +24,10 @@ internal sealed class MaxPool : IOperator
         return new MaxPool(a, n.Int("ceil_mode", 0) != 0) { _columnMajor = n.Int("storage_order", 0) != 0 };
     }, includeDouble: false);
 
-    internal static (PoolWindow Window, int[] Output) Window(ConvAttributes attrs, bool ceil, long[] x, string desc)
-    {
-        if (x.Length < 3) throw new BadInputException($"{desc}: input has rank {x.Length}; pools need [N, C, spatial...]");
-        int r = x.Length - 2;
-        var kernel = attrs.KernelShape!;
-        if (kernel.Length != r) throw new BadInputException($"{desc}: kernel_shape has {kernel.Length} values, the input has {r} spatial dims");
-        var input = x.Skip(2).Select(v => checked((int)v)).ToArray();
-        var k = kernel.Select(v => checked((int)v)).ToArray();
-        var strides = attrs.StridesFor(r);
-        var dil = attrs.DilationsFor(r);
-        var (output, pb, pe) = attrs.Forward(input, k, strides, dil, ceil);
-        return (new PoolWindow(input, output, k, strides, dil, pb, pe), output);
-    }
-
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
-        if (_window is null || !x.Shape.AsSpan().SequenceEqual(_windowShape))
-        {
-            (_window, _outputSpatial) = Window(_attrs, _ceil, x.Shape, ctx.Node.Describe());
-            _windowShape = (long[])x.Shape.Clone();
-        }
-        var w = _window;
-        var shape = new long[x.Rank];
-        shape[0] = x.Shape[0];
-        shape[1] = x.Shape[1];
-        for (int d = 0; d < _outputSpatial!.Length; d++) shape[d + 2] = _outputSpatial[d];
+        var (w, shape) = _windows.For(x.Shape, ctx.Node.Describe());
         var y = ctx.Output(0, x.ElementType, shape);
         long[]? idx = ctx.WantsOutput(1) ? (long[])ctx.Output(1, ElementType.Int64, shape).Buffer : null;
         int planes = (int)(x.Shape[0] * x.Shape[1]);
