@@ -86,6 +86,8 @@ public sealed class Graph
             throw new InvalidOperationException($"initializer '{v.Name}' is still used");
         Initializers.Remove(v);
         _values.Remove(v.Name);
+        // A weight read from the mapped model file is done with: let its pages go (peak memory of a fold).
+        v.Initializer?.DropResidentPages();
     }
 
     /// <summary>Creates a node and inserts it at <paramref name="position"/> (default: the end).</summary>

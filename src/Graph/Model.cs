@@ -27,6 +27,9 @@ public sealed class Model : IDisposable
 
     internal ExternalDataStore? External { get; }
 
+    /// <summary>Where the weights the parser skipped are (see <see cref="RawDataStripper"/>), during loading.</summary>
+    internal RawDataStripper? RawPayloads { get; init; }
+
     public long IrVersion { get => Shell.IrVersion; set => Shell.IrVersion = value; }
     public string ProducerName => Shell.ProducerName;
     public string ProducerVersion => Shell.ProducerVersion;

@@ -22,24 +22,39 @@ public static class ModelLoader
         if (Directory.Exists(path)) throw new BadInputException($"{path}: is a folder, not a model file");
         if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
         ModelProto proto;
+        RawDataStripper? payloads = null;
         try
         {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            if (fs.Length == 0) throw new BadInputException($"{label}: the file is empty, not an ONNX model");
-            proto = Parse(CodedInputStream.CreateWithLimits(fs, int.MaxValue, ProtobufRecursionLimit), label);
+            using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+                if (fs.Length == 0) throw new BadInputException($"{label}: the file is empty, not an ONNX model");
+            // The weights stay in the mapped file; only the graph structure goes through the parser.
+            var map = MappedFile.TryOpen(path);
+            if (map is not null && RawDataStripper.TryStrip(map.Memory) is { } stripped)
+            {
+                proto = Parse(CodedInputStream.CreateWithLimits(new MemoryStream(stripped.Proto), int.MaxValue, ProtobufRecursionLimit), label);
+                payloads = stripped.Payloads;
+            }
+            else
+            {
+                using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                proto = Parse(CodedInputStream.CreateWithLimits(fs, int.MaxValue, ProtobufRecursionLimit), label);
+            }
         }
         catch (IOException e) { throw new BadInputException($"{label}: cannot read: {e.Message}"); }
         catch (UnauthorizedAccessException e) { throw new BadInputException($"{label}: cannot read: {e.Message}"); }
         string baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return Build(proto, label, Path.GetFullPath(path), new ExternalDataStore(baseDir), limits ?? LoadLimits.Default);
+        return Build(proto, label, Path.GetFullPath(path), new ExternalDataStore(baseDir), limits ?? LoadLimits.Default, payloads);
     }
 
     /// <summary>Loads from bytes. External data, if any, is resolved against <paramref name="baseDir"/>.</summary>
     public static Model Load(ReadOnlySpan<byte> bytes, string label = "model", string? baseDir = null, LoadLimits? limits = null)
     {
         if (bytes.Length == 0) throw new BadInputException($"{label}: empty input, not an ONNX model");
-        var proto = Parse(CodedInputStream.CreateWithLimits(new MemoryStream(bytes.ToArray()), int.MaxValue, ProtobufRecursionLimit), label);
-        return Build(proto, label, null, baseDir is null ? null : new ExternalDataStore(baseDir), limits ?? LoadLimits.Default);
+        // One copy, which the weights then use in place (the parser would copy each of them again).
+        var copy = bytes.ToArray();
+        var stripped = RawDataStripper.TryStrip(copy);
+        var proto = Parse(CodedInputStream.CreateWithLimits(new MemoryStream(stripped?.Proto ?? copy), int.MaxValue, ProtobufRecursionLimit), label);
+        return Build(proto, label, null, baseDir is null ? null : new ExternalDataStore(baseDir), limits ?? LoadLimits.Default, stripped?.Payloads);
     }
 
     private static ModelProto Parse(CodedInputStream input, string label)
@@ -66,9 +81,9 @@ public static class ModelLoader
         return (i < 0 ? s : s[..i]).Trim();
     }
 
-    private static Model Build(ModelProto proto, string label, string? path, ExternalDataStore? store, LoadLimits limits)
+    private static Model Build(ModelProto proto, string label, string? path, ExternalDataStore? store, LoadLimits limits, RawDataStripper? payloads)
     {
-        var model = new Model(proto, path, store);
+        var model = new Model(proto, path, store) { RawPayloads = payloads };
         try
         {
             if (!proto.HasIrVersion) throw new BadInputException("ir_version is missing (not an ONNX model?)");
@@ -126,7 +141,7 @@ public static class ModelLoader
             if (g.Find(tp.Name) is { } dup && dup.Owner == g)
                 throw new BadInputException($"initializer '{tp.Name}' is defined twice{g.ScopeSuffix}");
             var v = g.Define(tp.Name);
-            v.Initializer = Tensor.FromProto(tp, store, limits, "initializer");
+            v.Initializer = Tensor.FromProto(tp, store, limits, "initializer", model.RawPayloads);
             g.Initializers.Add(v);
         }
         foreach (var vi in inputs)

@@ -18,6 +18,8 @@ public sealed class Tensor
     private IReadOnlyList<ByteString>? _strings;
     private ReadOnlyMemory<byte> _bytes;
     private bool _hasBytes;
+    // raw_data was left out of _original by the loader (see RawDataStripper); _bytes holds it in place.
+    private bool _rawDataElsewhere;
 
     private Tensor(string name, ElementType type, long[] dims, long count)
     {
@@ -51,6 +53,15 @@ public sealed class Tensor
             }
             return _bytes;
         }
+    }
+
+    /// <summary>
+    /// If the data is mapped from the model file, drops its pages from memory; they are read again from the
+    /// file if the data is touched later, so the tensor stays valid.
+    /// </summary>
+    public void DropResidentPages()
+    {
+        if (_hasBytes) MappedFile.DropPages(_bytes);
     }
 
     public IReadOnlyList<ByteString> Strings => _strings ?? Array.Empty<ByteString>();
@@ -136,7 +147,7 @@ public sealed class Tensor
     }
 
     /// <summary>Reads a TensorProto, checking that its data fits its dims and type.</summary>
-    internal static Tensor FromProto(TensorProto p, ExternalDataStore? store, LoadLimits limits, string context)
+    internal static Tensor FromProto(TensorProto p, ExternalDataStore? store, LoadLimits limits, string context, RawDataStripper? payloads = null)
     {
         string name = p.Name;
         string label = name.Length > 0 ? $"tensor '{name}'" : $"unnamed tensor ({context})";
@@ -176,10 +187,14 @@ public sealed class Tensor
         var result = new Tensor(name, type, t.Dims, count) { _original = p };
         if (p.HasRawData)
         {
-            if (p.RawData.Length != byteLength)
-                throw new BadInputException($"{label}: raw_data has {p.RawData.Length} bytes, but {string.Join('x', p.Dims)} {type.Name()} needs {byteLength}");
-            result._bytes = p.RawData.Memory;
+            ReadOnlyMemory<byte> raw = default;
+            bool elsewhere = payloads is not null && payloads.TryResolve(p, out raw);
+            if (!elsewhere) raw = p.RawData.Memory;
+            if (raw.Length != byteLength)
+                throw new BadInputException($"{label}: raw_data has {raw.Length} bytes, but {string.Join('x', p.Dims)} {type.Name()} needs {byteLength}");
+            result._bytes = raw;
             result._hasBytes = true;
+            result._rawDataElsewhere = elsewhere;
             return result;
         }
         long have = TypedFieldCount(p, type);
@@ -255,10 +270,11 @@ public sealed class Tensor
     {
         if (_original is not null)
         {
-            if (_original.Name == Name) return _original;
-            var renamed = _original.Clone();
-            renamed.Name = Name;
-            return renamed;
+            if (_original.Name == Name && !_rawDataElsewhere) return _original;
+            var copy = _original.Clone();
+            copy.Name = Name;
+            if (_rawDataElsewhere) copy.RawData = UnsafeByteOperations.UnsafeWrap(_bytes);
+            return copy;
         }
         var p = new TensorProto { DataType = (int)ElementType };
         if (Name.Length > 0) p.Name = Name;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OnnxNorm.Graph;
 
 namespace OnnxNorm.Passes;
@@ -41,19 +43,56 @@ public static class FoldBatchNormIntoConv
     private static Tensor? ScaleFloatWeights(Tensor w, double[] scale, long perChannel, out FoldRefusal? refusal)
     {
         var src = w.AsSpan<float>();
-        // Written straight into the byte buffer the tensor keeps, so the result is never copied.
-        var bytes = new byte[w.ByteLength];
-        var dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
-        for (int i = 0; i < src.Length; i++)
+        // Written straight into the byte buffer the tensor keeps, so the result is never copied; every byte
+        // is written below, so the buffer need not be zeroed first.
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)w.ByteLength));
+        var dst = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+        int slab = checked((int)perChannel);
+        for (int o = 0; o < scale.Length; o++)
+            ScaleSlab(src.Slice(o * slab, slab), scale[o], dst.Slice(o * slab, slab));
+        int bad = FirstNonFinite(dst);
+        for (int i = bad; i >= 0 && i < dst.Length; i++)
         {
-            double v = src[i] * scale[i / perChannel];
-            dst[i] = (float)v;
-            if (float.IsInfinity(dst[i]) && double.IsFinite(v))
-                return FoldBatchNorm.Refuse<Tensor>(out refusal, FoldRefusalCodes.FoldedWeightOverflow, DiagnosticSeverity.Warning,
-                    $"folded weight[{i}] = {v:G6} does not fit float32");
+            if (float.IsFinite(dst[i])) continue;
+            double v = src[i] * scale[i / slab];
+            if (!double.IsFinite(v)) continue; // a NaN/Inf weight stays what it was
+            return FoldBatchNorm.Refuse<Tensor>(out refusal, FoldRefusalCodes.FoldedWeightOverflow, DiagnosticSeverity.Warning,
+                $"folded weight[{i}] = {v:G6} does not fit float32");
         }
         refusal = null;
         return Tensor.FromBytes("", ElementType.Float, w.Dims, bytes);
+    }
+
+    /// <summary>dst = (float)((double)src · s): the product in double, rounded once, four lanes at a time.</summary>
+    private static void ScaleSlab(ReadOnlySpan<float> src, double s, Span<float> dst)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var sv = Vector256.Create(s);
+            for (; i <= src.Length - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(src.Slice(i, 8)));
+                Vector256.Narrow(lo * sv, hi * sv).CopyTo(dst.Slice(i, 8));
+            }
+        }
+        for (; i < src.Length; i++) dst[i] = (float)(src[i] * s);
+    }
+
+    /// <summary>The index of the first NaN or infinity, or -1.</summary>
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        var bits = MemoryMarshal.Cast<float, uint>(values);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var exponent = Vector256.Create(0x7F800000u);
+            for (; i <= bits.Length - 8; i += 8)
+                if (Vector256.EqualsAny(Vector256.Create(bits.Slice(i, 8)) & exponent, exponent)) break;
+        }
+        for (; i < bits.Length; i++)
+            if ((bits[i] & 0x7F800000u) == 0x7F800000u) return i;
+        return -1;
     }
 
     /// <summary>The Conv/ConvTranspose bias as doubles (zeros when absent), or null with a refusal.</summary>
