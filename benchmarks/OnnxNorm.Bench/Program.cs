@@ -1,7 +1,7 @@
 using OnnxNorm.Bench;
 using OnnxNorm.TestModels;
 
-// dotnet run -c Release --project benchmarks/OnnxNorm.Bench -- table [--repeat K]
+// bench/table.sh [--repeat K] (publishes this project ReadyToRun, then runs: table [--repeat K])
 //   prints the README benchmark table (each row measured against ONNX Runtime in the same run).
 // dotnet run -c Release --project benchmarks/OnnxNorm.Bench -- ort-optimize MODEL OUT LEVEL
 //   ORT's offline optimisation, the ORT side of the load/save rows.
