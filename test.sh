@@ -19,6 +19,20 @@ trap 'rm -f "$log"' EXIT
 set +e
 dotnet test OnnxNorm.sln -c Release --no-build -v q -nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The CLI as shipped: a native (AOT) executable. Its CLI tests run again against it, since a native build
+# can fail at run time where the JIT one does not (reflection, JSON).
+case "$(uname -m)" in x86_64) rid=linux-x64 ;; aarch64) rid=linux-arm64 ;; *) rid= ;; esac
+if [ -n "$rid" ]; then
+  echo "publishing the native CLI ($rid) and running the CLI tests against it..."
+  if dotnet publish cli -c Release -r "$rid" -p:PublishAot=true -o .cache/native-cli -v q -nologo >"$log.publish" 2>&1; then
+    ONNXNORM_CLI=.cache/native-cli/onnxnorm dotnet test tests/OnnxNorm.Cli.Tests -c Release --no-build -v q -nologo 2>&1 | tee -a "$log"
+    native=${PIPESTATUS[0]}
+  else
+    cat "$log.publish"; echo "error: the native (AOT) publish of the CLI failed" >&2; native=1
+  fi
+  rm -f "$log.publish"
+  [ "$native" = 0 ] || status=1
+fi
 set -e
 # One closing line over every test project, e.g. "tests: 412 passed, 0 failed".
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

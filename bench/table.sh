@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README benchmark table: every row measured against ONNX Runtime in the same run.
-# Both sides run as shipped: the onnxnorm CLI and the small .NET harness that drives ORT are published
-# ReadyToRun (precompiled, as `dotnet publish -r linux-x64 -p:PublishReadyToRun=true` ships them), so
-# neither whole-process row pays for JIT at start-up. Arguments go to the table (e.g. --repeat 5).
+# Both sides run as shipped, as native executables: the onnxnorm CLI and the small .NET harness that drives
+# ORT's C API are both published with Native AOT, so neither whole-process row pays for a JIT at start-up.
+# Arguments go to the table (e.g. --repeat 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "$(uname -m)" in
@@ -10,7 +10,7 @@ case "$(uname -m)" in
   aarch64) RID=linux-arm64 ;;
   *) echo "bench/table.sh: unsupported machine $(uname -m)" >&2; exit 2 ;;
 esac
-OUT=.cache/bench-publish
-dotnet publish benchmarks/OnnxNorm.Bench -c Release -r "$RID" --self-contained false -p:PublishReadyToRun=true \
-  -o "$OUT" -v q -nologo >/dev/null
-exec dotnet "$OUT/OnnxNorm.Bench.dll" table "$@"
+OUT=.cache/bench
+dotnet publish cli -c Release -r "$RID" -p:PublishAot=true -o "$OUT/onnxnorm" -v q -nologo >/dev/null
+dotnet publish benchmarks/OnnxNorm.Bench -c Release -r "$RID" -p:PublishAot=true -o "$OUT/harness" -v q -nologo >/dev/null
+exec "$OUT/harness/OnnxNorm.Bench" table --onnxnorm "$OUT/onnxnorm/onnxnorm" "$@"

@@ -1,9 +1,17 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using OnnxNorm.Graph;
+using OnnxNorm.Passes;
+using OnnxNorm.Runtime.Comparison;
 
 namespace OnnxNorm.Cli;
 
-/// <summary>One JSON style for every report: camelCase, indented, NaN/Infinity written as strings.</summary>
+/// <summary>
+/// One JSON style for every report: camelCase, indented, NaN/Infinity written as strings, enums as
+/// camelCase strings. Serialization code is generated at build time (<see cref="CliJsonContext"/>), so the
+/// native (AOT) build writes the same JSON as the JIT one without reflection.
+/// </summary>
 public static class JsonOutput
 {
     public static readonly JsonSerializerOptions Options = new()
@@ -11,6 +19,16 @@ public static class JsonOutput
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = CliJsonContext.Default,
+        Converters =
+        {
+            new JsonStringEnumConverter<DiagnosticSeverity>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<ElementType>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<TolerancePreset>(JsonNamingPolicy.CamelCase),
+        },
     };
+
+    public static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, TypeInfo<T>());
 }

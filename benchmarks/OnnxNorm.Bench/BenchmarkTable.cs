@@ -12,18 +12,14 @@ namespace OnnxNorm.Bench;
 /// comes from one machine state. Whole processes are measured (wall time and peak RSS by GNU time);
 /// latencies come from `onnxnorm bench` (median after warm-up) for both engines.
 /// </summary>
-public sealed class BenchmarkTable(string root, string model, int repeat)
+public sealed class BenchmarkTable(string root, string model, int repeat, Launcher onnxnorm, Launcher self)
 {
-    private readonly string _bin = AppContext.BaseDirectory;
-    private const string Dotnet = "dotnet";
-    private string OnnxNorm => Path.Combine(_bin, "onnxnorm.dll");
-    private string Self => Path.Combine(_bin, "OnnxNorm.Bench.dll");
     private readonly string _tmp = Directory.CreateTempSubdirectory("onnxnorm-bench").FullName;
 
     public void PrintAll()
     {
         double sizeMiB = new FileInfo(model).Length / 1048576.0;
-        var baseline = ProcessMeasurement.Median(repeat, Dotnet, OnnxNorm, "inspect", Path.Combine(root, "testmodels", "convbn_small.onnx"));
+        var baseline = ProcessMeasurement.Median(repeat, onnxnorm.Program, onnxnorm.With("inspect", Path.Combine(root, "testmodels", "convbn_small.onnx")));
         double budget = 2 * sizeMiB + baseline.PeakKiB / 1024.0;
         Console.WriteLine($"model: {Path.GetFileName(model)} ({sizeMiB:F1} MiB, 20 Conv+BN); runtime baseline {baseline.PeakKiB / 1024.0:F0} MiB peak (inspect of a 30 KB model); " +
                           $"memory budget 2 x file + baseline = {budget:F0} MiB; median of {repeat} runs; {Environment.ProcessorCount} cores");
@@ -33,14 +29,16 @@ public sealed class BenchmarkTable(string root, string model, int repeat)
 
         string converted = Path.Combine(_tmp, "converted.onnx"), ortSaved = Path.Combine(_tmp, "ort_disabled.onnx");
         ProcessRow("convert: load + save, whole process",
-            ProcessMeasurement.Median(repeat, Dotnet, OnnxNorm, "convert", model, "-o", converted, "--force"),
-            ProcessMeasurement.Median(repeat, Dotnet, Self, "ort-optimize", model, ortSaved, "disabled"),
+            ProcessMeasurement.MedianInterleaved(repeat,
+                (onnxnorm.Program, onnxnorm.With("convert", model, "-o", converted, "--force")),
+                (self.Program, self.With("ort-optimize", model, ortSaved, "disabled"))),
             "< 0.3 s, peak < budget");
 
         string folded = Path.Combine(_tmp, "folded.onnx"), ortBasic = Path.Combine(_tmp, "ort_basic.onnx");
         ProcessRow("optimize: load + fold BN + save, whole process (ORT: offline basic optimisation)",
-            ProcessMeasurement.Median(repeat, Dotnet, OnnxNorm, "optimize", model, "-o", folded, "--force"),
-            ProcessMeasurement.Median(repeat, Dotnet, Self, "ort-optimize", model, ortBasic, "basic"),
+            ProcessMeasurement.MedianInterleaved(repeat,
+                (onnxnorm.Program, onnxnorm.With("optimize", model, "-o", folded, "--force")),
+                (self.Program, self.With("ort-optimize", model, ortBasic, "basic"))),
             "faster than ORT, peak < budget");
 
         // Precision, where the fold happens: folded weights against exact double arithmetic.
@@ -73,10 +71,12 @@ public sealed class BenchmarkTable(string root, string model, int repeat)
     private static void Row(string name, string a, string b, string ratio, string goal) =>
         Console.WriteLine($"| {name} | {a} | {b} | {ratio} | {goal} |");
 
+    private static void ProcessRow(string name, (ProcessMeasurement A, ProcessMeasurement B) m, string goal) => ProcessRow(name, m.A, m.B, goal);
+
     private static void ProcessRow(string name, ProcessMeasurement a, ProcessMeasurement b, string goal) =>
         Row(name,
-            string.Create(CultureInfo.InvariantCulture, $"{a.Seconds:F2} s, {a.PeakKiB / 1024.0:F0} MiB"),
-            string.Create(CultureInfo.InvariantCulture, $"{b.Seconds:F2} s, {b.PeakKiB / 1024.0:F0} MiB"),
+            string.Create(CultureInfo.InvariantCulture, $"{a.Seconds:F3} s, {a.PeakKiB / 1024.0:F0} MiB"),
+            string.Create(CultureInfo.InvariantCulture, $"{b.Seconds:F3} s, {b.PeakKiB / 1024.0:F0} MiB"),
             string.Create(CultureInfo.InvariantCulture, $"time {a.Seconds / b.Seconds:F2}x, memory {(double)a.PeakKiB / b.PeakKiB:F2}x"),
             goal);
 
@@ -86,8 +86,8 @@ public sealed class BenchmarkTable(string root, string model, int repeat)
         string[] seeds = { "0", "1", "2", "3" };
         foreach (string seed in seeds)
         {
-            var run = ProcessMeasurement.Run(Dotnet, OnnxNorm, "compare", candidate, model, "--seed", seed, "--shape", "input=8x3x224x224",
-                "--tolerance", "loose", "--json", "-");
+            var run = ProcessMeasurement.Run(onnxnorm.Program, onnxnorm.With("compare", candidate, model, "--seed", seed, "--shape", "input=8x3x224x224",
+                "--tolerance", "loose", "--json", "-"));
             using var doc = JsonDocument.Parse(run.StdOut);
             foreach (var output in doc.RootElement.GetProperty("outputs").EnumerateObject())
             {
@@ -100,8 +100,8 @@ public sealed class BenchmarkTable(string root, string model, int repeat)
 
     private (double MedianMs, double PeakMiB) Latency(string engine, int threads)
     {
-        var m = ProcessMeasurement.Run(Dotnet, OnnxNorm, "bench", model, "--engine", engine, "--threads", threads.ToString(CultureInfo.InvariantCulture),
-            "--repeat", (8 * repeat).ToString(CultureInfo.InvariantCulture), "--warmup", "20", "--json");
+        var m = ProcessMeasurement.Run(onnxnorm.Program, onnxnorm.With("bench", model, "--engine", engine, "--threads", threads.ToString(CultureInfo.InvariantCulture),
+            "--repeat", (8 * repeat).ToString(CultureInfo.InvariantCulture), "--warmup", "20", "--json"));
         using var doc = JsonDocument.Parse(m.StdOut);
         return (doc.RootElement.GetProperty("medianMs").GetDouble(), m.PeakKiB / 1024.0);
     }
@@ -127,8 +127,8 @@ public sealed class BenchmarkTable(string root, string model, int repeat)
         var ratios = new List<double>();
         for (int i = 0; i < Math.Max(3, repeat / 2); i++)
         {
-            var psi = new System.Diagnostics.ProcessStartInfo(Dotnet) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in new[] { OnnxNorm, "check-stats", model, "--data", data, "--engine", engine, "--no-root-cause", "--timing" }) psi.ArgumentList.Add(a);
+            var psi = new System.Diagnostics.ProcessStartInfo(onnxnorm.Program) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in onnxnorm.With("check-stats", model, "--data", data, "--engine", engine, "--no-root-cause", "--timing")) psi.ArgumentList.Add(a);
             using var p = System.Diagnostics.Process.Start(psi)!;
             p.StandardOutput.ReadToEnd();
             string err = p.StandardError.ReadToEnd();

@@ -3,7 +3,10 @@ using System.Globalization;
 
 namespace OnnxNorm.Bench;
 
-/// <summary>Wall time and peak resident memory of one whole process, measured by GNU time.</summary>
+/// <summary>
+/// Wall time (Stopwatch around the whole process, millisecond resolution) and peak resident memory (GNU
+/// time's %M) of one process.
+/// </summary>
 public readonly record struct ProcessMeasurement(double Seconds, long PeakKiB, int ExitCode, string StdOut)
 {
     public const string TimeTool = "/usr/bin/time";
@@ -19,15 +22,38 @@ public readonly record struct ProcessMeasurement(double Seconds, long PeakKiB, i
         psi.ArgumentList.Add(marker);
         psi.ArgumentList.Add(program);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        long start = Stopwatch.GetTimestamp();
         using var p = Process.Start(psi)!;
-        string stdout = p.StandardOutput.ReadToEnd();
-        string stderr = p.StandardError.ReadToEnd();
+        var stdoutTask = p.StandardOutput.ReadToEndAsync();
+        var stderrTask = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        string stdout = stdoutTask.Result, stderr = stderrTask.Result;
         var parts = File.ReadAllLines(marker).Last().Split(' ');
         File.Delete(marker);
         if (p.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({p.ExitCode}): {stderr.Trim()}");
-        return new ProcessMeasurement(double.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture), p.ExitCode, stdout);
+        return new ProcessMeasurement(seconds, long.Parse(parts[1], CultureInfo.InvariantCulture), p.ExitCode, stdout);
     }
+
+    /// <summary>
+    /// Runs two commands alternately K times each, so both see the same machine state (a noisy neighbour
+    /// slows both, not one), and keeps each one's median time and median peak memory.
+    /// </summary>
+    public static (ProcessMeasurement A, ProcessMeasurement B) MedianInterleaved(int repeat,
+        (string Program, string[] Args) a, (string Program, string[] Args) b)
+    {
+        var ra = new List<ProcessMeasurement>();
+        var rb = new List<ProcessMeasurement>();
+        for (int i = 0; i < repeat; i++)
+        {
+            ra.Add(Run(a.Program, a.Args));
+            rb.Add(Run(b.Program, b.Args));
+        }
+        return (Summarize(ra), Summarize(rb));
+    }
+
+    private static ProcessMeasurement Summarize(List<ProcessMeasurement> runs) =>
+        new(Stats.Median(runs.Select(r => r.Seconds)), (long)Stats.Median(runs.Select(r => (double)r.PeakKiB)), 0, runs[^1].StdOut);
 
     /// <summary>Runs K times and keeps the median time and the median peak memory.</summary>
     public static ProcessMeasurement Median(int repeat, string program, params string[] args)

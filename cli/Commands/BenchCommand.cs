@@ -54,7 +54,7 @@ public static class BenchCommand
             Array.Sort(times);
             double median = k % 2 == 1 ? times[k / 2] : (times[k / 2 - 1] + times[k / 2]) / 2;
             var report = new Report(path, e.Name, n, w, k, median, times[0], times.Average());
-            if (pr.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOutput.Options));
+            if (pr.GetValue(json)) Console.Out.WriteLine(JsonOutput.Serialize(report));
             else Console.Out.WriteLine($"{e.Name}  threads {n}  median {median:F3} ms  min {times[0]:F3} ms  ({k} runs after {w} warm-up)");
             if (opProfile is not null)
                 foreach (var (op, time, calls) in opProfile.Entries)

@@ -60,7 +60,7 @@ public static class CompareCommand
             }
             if (pr.GetValue(json) is { } jsonPath)
             {
-                string text = JsonSerializer.Serialize(report, JsonOutput.Options);
+                string text = JsonOutput.Serialize(report);
                 if (jsonPath == "-") Console.Out.WriteLine(text);
                 else AtomicFile.Write(jsonPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")));
             }

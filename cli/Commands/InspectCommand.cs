@@ -25,8 +25,8 @@ public static class InspectCommand
         var batchNorms = BatchNormAnalysis.Of(m);
         if (asJson)
         {
-            var json = JsonSerializer.SerializeToNode(summary, JsonOutput.Options)!.AsObject();
-            json["batchNorm"] = JsonSerializer.SerializeToNode(batchNorms, JsonOutput.Options);
+            var json = JsonSerializer.SerializeToNode(summary, JsonOutput.TypeInfo<ModelSummary>())!.AsObject();
+            json["batchNorm"] = JsonSerializer.SerializeToNode(batchNorms, JsonOutput.TypeInfo<IReadOnlyList<BatchNormReport>>());
             Console.Out.WriteLine(json.ToJsonString(JsonOutput.Options));
             return CliRunner.Ok;
         }

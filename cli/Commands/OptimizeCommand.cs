@@ -79,7 +79,7 @@ public static class OptimizeCommand
             result.Runs.Select(r => new PassRunReport(r.Pass, r.Iteration, r.Modified, r.Elapsed.TotalMilliseconds, r.Diagnostics)).ToList());
         Print(summary, verify, equivalence is not null);
         if (reportPath is not null)
-            File.WriteAllText(reportPath, JsonSerializer.Serialize(summary, JsonOutput.Options) + "\n");
+            File.WriteAllText(reportPath, JsonOutput.Serialize(summary) + "\n");
         return ort is { Equivalent: false } ? CliRunner.CheckFailed : CliRunner.Ok;
     }
 

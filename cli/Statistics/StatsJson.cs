@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OnnxNorm.Passes;
 using OnnxNorm.Runtime.Statistics;
 
@@ -9,53 +8,40 @@ public static class StatsJson
 {
     public static string Render(StatsReport report, string model, IReadOnlyList<(string Node, BatchNormLint Lint)> lints)
     {
-        var doc = new
-        {
+        var t = report.Thresholds;
+        var doc = new StatsJsonDocument(
             model,
-            clean = !report.AnyFlagged,
-            batches = report.Batches,
-            passes = report.Passes,
-            rootCauseAnalysed = report.RootCauseAnalysed,
-            thresholds = new
-            {
-                maxMeanShift = report.Thresholds.MaxMeanShift,
-                minVarRatio = report.Thresholds.MinVarRatio,
-                maxVarRatio = report.Thresholds.MaxVarRatio,
-                maxKl = report.Thresholds.MaxKl,
-            },
-            warnings = report.Warnings,
-            lint = lints.Select(l => new { node = l.Node, code = l.Lint.Code, severity = l.Lint.Severity, message = l.Lint.Message, channels = l.Lint.Channels }),
-            layers = report.Layers.Select((l, i) => new
-            {
-                rank = i + 1,
-                node = l.Node,
-                level = l.Level,
-                samples = l.Samples,
-                score = l.Score,
-                ownScore = l.OwnScore,
-                flagged = l.Flagged,
-                rootCause = l.RootCause,
-                inherited = l.Inherited,
-                flaggedChannels = l.Channels.Where(c => c.Flagged).Select(c => c.Index),
-                ownFlaggedChannels = l.OwnChannels?.Where(c => c.Flagged).Select(c => c.Index),
-                channels = l.Channels.Select(c => new
-                {
-                    index = c.Index,
-                    flagged = c.Flagged,
-                    meanShift = c.MeanShift,
-                    varRatio = c.VarRatio,
-                    logVarRatio = c.LogVarRatio,
-                    kl = c.Kl,
-                    dataMean = c.DataMean,
-                    dataVar = c.DataVar,
-                    runningMean = c.RunningMean,
-                    runningVar = c.RunningVar,
-                    ownFlagged = l.OwnChannels?[c.Index].Flagged,
-                    ownMeanShift = l.OwnChannels?[c.Index].MeanShift,
-                    ownVarRatio = l.OwnChannels?[c.Index].VarRatio,
-                }),
-            }),
-        };
-        return JsonSerializer.Serialize(doc, JsonOutput.Options);
+            !report.AnyFlagged,
+            report.Batches,
+            report.Passes,
+            report.RootCauseAnalysed,
+            new StatsJsonThresholds(t.MaxMeanShift, t.MinVarRatio, t.MaxVarRatio, t.MaxKl),
+            report.Warnings,
+            lints.Select(l => new StatsJsonLint(l.Node, l.Lint.Code, l.Lint.Severity, l.Lint.Message, l.Lint.Channels)).ToList(),
+            report.Layers.Select((l, i) => new StatsJsonLayer(
+                i + 1, l.Node, l.Level, l.Samples, l.Score, l.OwnScore, l.Flagged, l.RootCause, l.Inherited,
+                l.Channels.Where(c => c.Flagged).Select(c => c.Index).ToList(),
+                l.OwnChannels?.Where(c => c.Flagged).Select(c => c.Index).ToList(),
+                l.Channels.Select(c => new StatsJsonChannel(
+                    c.Index, c.Flagged, c.MeanShift, c.VarRatio, c.LogVarRatio, c.Kl, c.DataMean, c.DataVar, c.RunningMean, c.RunningVar,
+                    l.OwnChannels?[c.Index].Flagged, l.OwnChannels?[c.Index].MeanShift, l.OwnChannels?[c.Index].VarRatio)).ToList())).ToList());
+        return JsonOutput.Serialize(doc);
     }
 }
+
+// The document's shape, field by field (camelCase on output).
+public sealed record StatsJsonDocument(
+    string Model, bool Clean, int Batches, int Passes, bool RootCauseAnalysed, StatsJsonThresholds Thresholds,
+    IReadOnlyList<string> Warnings, IReadOnlyList<StatsJsonLint> Lint, IReadOnlyList<StatsJsonLayer> Layers);
+
+public sealed record StatsJsonThresholds(double MaxMeanShift, double MinVarRatio, double MaxVarRatio, double MaxKl);
+
+public sealed record StatsJsonLint(string Node, string Code, DiagnosticSeverity Severity, string Message, IReadOnlyList<int>? Channels);
+
+public sealed record StatsJsonLayer(
+    int Rank, string Node, int Level, long Samples, double Score, double? OwnScore, bool Flagged, bool RootCause, bool Inherited,
+    IReadOnlyList<int> FlaggedChannels, IReadOnlyList<int>? OwnFlaggedChannels, IReadOnlyList<StatsJsonChannel> Channels);
+
+public sealed record StatsJsonChannel(
+    int Index, bool Flagged, double MeanShift, double VarRatio, double LogVarRatio, double Kl, double DataMean, double DataVar,
+    double RunningMean, double RunningVar, bool? OwnFlagged, double? OwnMeanShift, double? OwnVarRatio);

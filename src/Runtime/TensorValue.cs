@@ -86,8 +86,27 @@ public sealed class TensorValue
     public static TensorValue Allocate(ElementType type, long[] shape)
     {
         int n = ElementCount(shape);
-        return new TensorValue(type, shape, Array.CreateInstance(ClrType(type), n), n);
+        return new TensorValue(type, shape, NewArray(type, n), n);
     }
+
+    // A switch rather than Array.CreateInstance, so the native (AOT) build knows every array type.
+    private static Array NewArray(ElementType t, int n) => t switch
+    {
+        ElementType.Float => new float[n],
+        ElementType.Double => new double[n],
+        ElementType.Float16 => new Half[n],
+        ElementType.BFloat16 or ElementType.UInt16 => new ushort[n],
+        ElementType.Int64 => new long[n],
+        ElementType.Int32 => new int[n],
+        ElementType.Int16 => new short[n],
+        ElementType.Int8 => new sbyte[n],
+        ElementType.UInt8 => new byte[n],
+        ElementType.UInt32 => new uint[n],
+        ElementType.UInt64 => new ulong[n],
+        ElementType.Bool => new bool[n],
+        ElementType.String => new string[n],
+        _ => throw new NotSupportedException($"element type {t.Name()} has no array type"),
+    };
 
     /// <summary>Wraps an existing array (not copied). It must hold at least the shape's element count.</summary>
     public static TensorValue Wrap(ElementType type, long[] shape, Array buffer)

@@ -4,7 +4,10 @@ using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Cli.Tests;
 
-/// <summary>Runs the built onnxnorm (dotnet onnxnorm.dll ...) as a subprocess, the way users run it.</summary>
+/// <summary>
+/// Runs the built onnxnorm (dotnet onnxnorm.dll ...) as a subprocess, the way users run it. With
+/// ONNXNORM_CLI set to an executable (test.sh points it at the native AOT build), that is run instead.
+/// </summary>
 internal static class OnnxnormProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
@@ -12,7 +15,8 @@ internal static class OnnxnormProcess
         public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    private static readonly string Dll = Locate();
+    private static readonly string? Native = Environment.GetEnvironmentVariable("ONNXNORM_CLI") is { Length: > 0 } exe ? Path.GetFullPath(exe) : null;
+    private static readonly string Dll = Native ?? Locate();
 
     private static string Locate()
     {
@@ -28,8 +32,8 @@ internal static class OnnxnormProcess
 
     public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Dll);
+        var psi = new ProcessStartInfo(Native ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Native is null) psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("ONNXNORM_DEBUG");
         foreach (var (k, v) in environment) psi.Environment[k] = v;

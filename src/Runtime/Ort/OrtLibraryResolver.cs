@@ -63,10 +63,14 @@ public static class OrtLibraryResolver
     private static IEnumerable<string> AssemblyFolders()
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        string? own = System.IO.Path.GetDirectoryName(typeof(OrtLibraryResolver).Assembly.Location);
+        string? own = OwnFolder();
         foreach (string? dir in new[] { own, AppContext.BaseDirectory })
             if (!string.IsNullOrEmpty(dir) && seen.Add(System.IO.Path.GetFullPath(dir))) yield return dir;
     }
+
+    // Empty in a native (AOT) build, where AppContext.BaseDirectory is the executable's folder.
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "an empty location falls back to AppContext.BaseDirectory")]
+    private static string? OwnFolder() => System.IO.Path.GetDirectoryName(typeof(OrtLibraryResolver).Assembly.Location);
 
     /// <summary>Every cached Microsoft.ML.OnnxRuntime version, newest first.</summary>
     private static IEnumerable<string> NuGetCacheCandidates()

@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+using OnnxNorm.Cli.Commands;
+using OnnxNorm.Cli.Statistics;
+using OnnxNorm.Graph;
+using OnnxNorm.Passes;
+using OnnxNorm.Runtime.Comparison;
+
+namespace OnnxNorm.Cli;
+
+/// <summary>Every type the CLI writes as JSON; the serializers are generated at build time.</summary>
+[JsonSerializable(typeof(OptimizeReport))]
+[JsonSerializable(typeof(ModelSummary))]
+[JsonSerializable(typeof(IReadOnlyList<BatchNormReport>))]
+[JsonSerializable(typeof(ComparisonReport))]
+[JsonSerializable(typeof(BenchCommand.Report))]
+[JsonSerializable(typeof(StatsJsonDocument))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;
