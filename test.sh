@@ -25,7 +25,7 @@ case "$(uname -m)" in x86_64) rid=linux-x64 ;; aarch64) rid=linux-arm64 ;; *) ri
 if [ -n "$rid" ]; then
   echo "publishing the native CLI ($rid) and running the CLI tests against it..."
   if dotnet publish cli -c Release -r "$rid" -p:PublishAot=true -o .cache/native-cli -v q -nologo >"$log.publish" 2>&1; then
-    ONNXNORM_CLI=.cache/native-cli/onnxnorm dotnet test tests/OnnxNorm.Cli.Tests -c Release --no-build -v q -nologo 2>&1 | tee -a "$log"
+    ONNXNORM_CLI="$PWD/.cache/native-cli/onnxnorm" dotnet test tests/OnnxNorm.Cli.Tests -c Release --no-build -v q -nologo 2>&1 | tee -a "$log"
     native=${PIPESTATUS[0]}
   else
     cat "$log.publish"; echo "error: the native (AOT) publish of the CLI failed" >&2; native=1

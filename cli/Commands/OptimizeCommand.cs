@@ -20,26 +20,41 @@ public static class OptimizeCommand
         var verify = new Option<bool>("--verify") { Description = "Check graph invariants after every pass and compare the result with the original under ONNX Runtime (exit 1 if they differ)." };
         var report = new Option<string?>("--report") { Description = "Also write the summary as JSON to this file." };
         var fixedPoint = new Option<bool>("--fixed-point") { Description = "Repeat the pass list until nothing changes." };
+        var arithmetic = new Option<string>("--bn-arithmetic")
+        {
+            Description = "The per-channel scale and shift BN rewrites use: 'inference' (default: the float32 constants an inference engine applies " +
+                          "for the unfolded BN, so the folded model stays closest to it) or 'exact' (γ/√(σ²+ε) in double, closest to a float64 evaluation).",
+            DefaultValueFactory = _ => "inference",
+        };
         var force = CommonOptions.Force();
         // --verify feeds both models the same seeded inputs; symbolic dims past the batch need --shape.
         var inputs = new InputOptions();
         var cmd = new Command("optimize", "Fold BatchNormalization into its neighbours and clean up the graph.")
-            { input, output, passes, verify, report, fixedPoint, force, inputs.Seed, inputs.Shape };
+            { input, output, passes, verify, report, fixedPoint, arithmetic, force, inputs.Seed, inputs.Shape };
         cmd.SetAction(pr => CliRunner.Run(() => Execute(
             pr.GetValue(input)!, pr.GetValue(output)!, pr.GetValue(passes), pr.GetValue(verify), pr.GetValue(report),
-            pr.GetValue(fixedPoint), pr.GetValue(force), EquivalenceChecks.Default(pr.GetValue(inputs.Seed), inputs.Shapes(pr)))));
+            pr.GetValue(fixedPoint), pr.GetValue(force), EquivalenceChecks.Default(pr.GetValue(inputs.Seed), inputs.Shapes(pr)),
+            ParseArithmetic(pr.GetValue(arithmetic)!))));
         return cmd;
     }
 
+    private static BatchNormArithmetic ParseArithmetic(string value) => value switch
+    {
+        "inference" => BatchNormArithmetic.Inference,
+        "exact" => BatchNormArithmetic.Exact,
+        _ => throw new BadInputException($"--bn-arithmetic: '{value}' is not one of inference, exact"),
+    };
+
     internal static int Execute(string inputPath, string outputPath, string? passList, bool verify, string? reportPath,
-        bool fixedPoint, bool force, IEquivalenceCheck? equivalence)
+        bool fixedPoint, bool force, IEquivalenceCheck? equivalence, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
     {
         var clock = Stopwatch.StartNew();
         var names = passList is null
             ? PassRegistry.DefaultPipeline.ToList()
             : passList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         if (names.Count == 0) throw new BadInputException("--passes: no pass named");
-        var pipeline = PassPipeline.FromNames(names, new PipelineOptions { Verify = verify, FixedPoint = fixedPoint });
+        var pipeline = PassPipeline.FromNames(names, new PipelineOptions { Verify = verify, FixedPoint = fixedPoint },
+            settings: new PassSettings { BatchNormArithmetic = arithmetic });
 
         using var model = ModelLoader.Load(inputPath);
         byte[]? originalBytes = verify && equivalence is not null ? ModelSaver.ToBytes(model) : null;

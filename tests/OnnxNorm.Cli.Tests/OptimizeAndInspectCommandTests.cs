@@ -126,6 +126,23 @@ public class OptimizeAndInspectCommandTests
     }
 
     [Fact]
+    public void OptimizeBnArithmeticChoosesTheFoldedConstants()
+    {
+        string dir = TestData.NewTempDir();
+        string inference = Path.Combine(dir, "inference.onnx"), exact = Path.Combine(dir, "exact.onnx");
+        Assert.Equal(0, OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", inference).ExitCode);
+        var r = OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", exact, "--bn-arithmetic", "exact");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using var a = ModelLoader.Load(inference);
+        using var b = ModelLoader.Load(exact);
+        var wa = a.Graph.Nodes.First(n => n.OpType == "Conv").Input(1)!.Initializer!.AsSpan<float>().ToArray();
+        var wb = b.Graph.Nodes.First(n => n.OpType == "Conv").Input(1)!.Initializer!.AsSpan<float>().ToArray();
+        Assert.NotEqual(wa, wb);
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(dir, "x.onnx"), "--bn-arithmetic", "fast"), "--bn-arithmetic");
+        Assert.False(File.Exists(Path.Combine(dir, "x.onnx")));
+    }
+
+    [Fact]
     public void InspectJsonHasABatchNormSection()
     {
         var r = OnnxnormProcess.Run("inspect", ConvBnSmall, "--json");

@@ -66,6 +66,21 @@ public class OrtFoldEquivalenceTests
     }
 
     [Fact]
+    public void BnToAffineReproducesOrtsOwnBatchNormKernelBitForBit()
+    {
+        // The inference arithmetic's s and t are the constants ORT's float32 BN kernel applies: as Mul + Add
+        // (each rounded once, as the kernel rounds) the result is the kernel's, bit for bit.
+        var rng = new DeterministicRandom(31);
+        var b = new ModelBuilder(opset: 15);
+        b.Input("x", ElementType.Float, 2, 16, 8, 8);
+        var p = new FoldCases.BnParams(rng.Uniforms(16, 0.5, 1.5), rng.Normals(16, 0.3), rng.Normals(16, 0.3), rng.Uniforms(16, 1e-3, 10));
+        b.Node("Identity", new[] { FoldCases.BatchNorm(b, "x", "bn", p) }, new[] { "y" }, "out");
+        b.OutputUnknownShape("y", ElementType.Float);
+        var original = b.ToBytes();
+        Assert.Equal(0.0, RelativeDifference(original, Optimize(original, "bn-to-affine")));
+    }
+
+    [Fact]
     public void ConvBnSmallFoldedMatchesOriginalInOrt()
     {
         var original = File.ReadAllBytes(TestData.TestModel("convbn_small.onnx"));

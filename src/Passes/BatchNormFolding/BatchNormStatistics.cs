@@ -4,22 +4,48 @@ namespace OnnxNorm.Passes;
 
 /// <summary>
 /// The constant parameters of an inference-mode BatchNormalization, in double, and the per-channel affine
-/// map it computes: y = x·Scale[c] + Shift[c] with Scale = γ/√(σ²+ε) and Shift = β − μ·Scale.
-/// Every fold starts here, so every fold refuses the same things for the same reasons.
+/// map it computes: y = x·Scale[c] + Shift[c] with Scale = γ/√(σ²+ε) and Shift = β − μ·Scale, formed as
+/// <see cref="BatchNormArithmetic"/> says. Every fold starts here, so every fold refuses the same things for
+/// the same reasons.
 /// </summary>
 public sealed class BatchNormStatistics
 {
-    private BatchNormStatistics(double[] gamma, double[] beta, double[] mean, double[] variance, double epsilon, ElementType scaleType)
+    private BatchNormStatistics(double[] gamma, double[] beta, double[] mean, double[] variance, double epsilon,
+        ElementType scaleType, bool allDouble, BatchNormArithmetic arithmetic)
     {
         Gamma = gamma; Beta = beta; Mean = mean; Variance = variance; Epsilon = epsilon; ScaleType = scaleType;
+        Arithmetic = arithmetic;
         Scale = new double[gamma.Length];
         Shift = new double[gamma.Length];
+        // A double BN is computed in double by every engine; anything narrower in float32.
+        bool inFloat32 = arithmetic == BatchNormArithmetic.Inference && !allDouble;
         for (int c = 0; c < gamma.Length; c++)
         {
-            Scale[c] = gamma[c] / Math.Sqrt(variance[c] + epsilon);
-            Shift[c] = beta[c] - mean[c] * Scale[c];
+            if (inFloat32)
+            {
+                // Each step rounded to float32, in the order inference kernels use (no fused multiply-add).
+                float inv = 1f / MathF.Sqrt((float)variance[c] + (float)epsilon);
+                float scale = inv * (float)gamma[c];
+                float product = (float)mean[c] * scale;
+                Scale[c] = scale;
+                Shift[c] = (float)beta[c] - product;
+            }
+            else if (arithmetic == BatchNormArithmetic.Inference)
+            {
+                double inv = 1.0 / Math.Sqrt(variance[c] + epsilon);
+                Scale[c] = inv * gamma[c];
+                Shift[c] = beta[c] - mean[c] * Scale[c];
+            }
+            else
+            {
+                Scale[c] = gamma[c] / Math.Sqrt(variance[c] + epsilon);
+                Shift[c] = beta[c] - mean[c] * Scale[c];
+            }
         }
     }
+
+    /// <summary>How <see cref="Scale"/> and <see cref="Shift"/> were formed.</summary>
+    public BatchNormArithmetic Arithmetic { get; }
 
     public double[] Gamma { get; }
     public double[] Beta { get; }
@@ -30,7 +56,7 @@ public sealed class BatchNormStatistics
     public ElementType ScaleType { get; }
     public int Channels => Gamma.Length;
 
-    /// <summary>s = γ/√(σ²+ε), per channel.</summary>
+    /// <summary>s = γ/√(σ²+ε), per channel (as <see cref="Arithmetic"/> forms it).</summary>
     public double[] Scale { get; }
     /// <summary>t = β − μ·s, per channel.</summary>
     public double[] Shift { get; }
@@ -42,7 +68,7 @@ public sealed class BatchNormStatistics
     /// Reads the parameters, refusing when the node is in training mode, a parameter is not constant, the
     /// shapes disagree, per-activation statistics vary across positions, or the statistics are unusable.
     /// </summary>
-    public static BatchNormStatistics? TryRead(Node bn, out FoldRefusal? refusal)
+    public static BatchNormStatistics? TryRead(Node bn, out FoldRefusal? refusal, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
     {
         var mode = BatchNormMode.Of(bn);
         if (mode.IsTraining)
@@ -116,6 +142,17 @@ public sealed class BatchNormStatistics
             return null;
         }
         refusal = null;
-        return new BatchNormStatistics(values[0], values[1], values[2], values[3], eps, tensors[0].ElementType);
+        var st = new BatchNormStatistics(values[0], values[1], values[2], values[3], eps, tensors[0].ElementType,
+            tensors.All(t => t.ElementType == ElementType.Double), arithmetic);
+        // Finite in double, but float32 inference arithmetic can still overflow or divide by a rounded-off zero.
+        int c = Array.FindIndex(st.Scale, x => !double.IsFinite(x));
+        if (c < 0) c = Array.FindIndex(st.Shift, x => !double.IsFinite(x));
+        if (c >= 0)
+        {
+            refusal = new(FoldRefusalCodes.NonFiniteStatistics, DiagnosticSeverity.Warning,
+                $"channel {c}: scale {st.Scale[c]}, shift {st.Shift[c]} in float32 inference arithmetic (var {values[3][c]}, epsilon {eps})");
+            return null;
+        }
+        return st;
     }
 }

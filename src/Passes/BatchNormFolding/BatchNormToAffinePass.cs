@@ -7,7 +7,7 @@ namespace OnnxNorm.Passes;
 /// [C, 1, ...] so they broadcast over the spatial dims. Off by default: it only pays when the runtime
 /// fuses Mul/Add better than BN, or as a step before other channel-wise rewrites.
 /// </summary>
-public sealed class BatchNormToAffinePass : IPass
+public sealed class BatchNormToAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
     public const string PassName = "bn-to-affine";
 
@@ -21,15 +21,15 @@ public sealed class BatchNormToAffinePass : IPass
         bool modified = false;
         foreach (var bn in BatchNormNodes.In(model))
         {
-            if (TryConvert(bn, out var refusal)) { modified = true; diagnostics.Add(new(DiagnosticSeverity.Info, FoldCodes.ConvertedToAffine, bn.Name, "replaced by Mul + Add")); }
+            if (TryConvert(bn, out var refusal, arithmetic)) { modified = true; diagnostics.Add(new(DiagnosticSeverity.Info, FoldCodes.ConvertedToAffine, bn.Name, "replaced by Mul + Add")); }
             else diagnostics.Add(refusal!.ToDiagnostic(bn.Name));
         }
         return new PassResult(modified, diagnostics);
     }
 
-    public static bool TryConvert(Node bn, out FoldRefusal? refusal)
+    public static bool TryConvert(Node bn, out FoldRefusal? refusal, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
     {
-        var st = BatchNormStatistics.TryRead(bn, out refusal);
+        var st = BatchNormStatistics.TryRead(bn, out refusal, arithmetic);
         if (st is null) return false;
         var x = bn.Input(0)!;
         int? rank = ValueRank.Of(x);

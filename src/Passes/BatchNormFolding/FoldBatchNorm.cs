@@ -8,7 +8,8 @@ namespace OnnxNorm.Passes;
 /// optimize report and `inspect` all call <see cref="TryPlan"/>, so they never disagree.
 ///
 /// Math: with s = γ/√(σ²+ε) and t = β − μ·s per output channel, BN(W∗x + b) = (W·s)∗x + (b·s + t).
-/// Everything is computed in double and rounded once to the weight's dtype. New weights always go into new
+/// s and t are the constants inference applies for the unfolded BN (<see cref="BatchNormArithmetic"/>); the
+/// folded W·s and b·s + t are computed in double and rounded once to the weight's dtype. New weights always go into new
 /// initializers: a tensor another node reads (shared weights) is never changed.
 /// </summary>
 public static class FoldBatchNorm
@@ -19,9 +20,9 @@ public static class FoldBatchNorm
     public const string MatMul = "MatMul";
 
     /// <summary>The plan for folding <paramref name="bn"/> into its producer, or null and the reason.</summary>
-    public static FoldPlan? TryPlan(Node bn, out FoldRefusal? refusal)
+    public static FoldPlan? TryPlan(Node bn, out FoldRefusal? refusal, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
     {
-        var stats = BatchNormStatistics.TryRead(bn, out refusal);
+        var stats = BatchNormStatistics.TryRead(bn, out refusal, arithmetic);
         if (stats is null) return null;
         var x = bn.Input(0);
         if (x?.Producer is not { } producer)

@@ -14,9 +14,9 @@ public static class FoldBatchNormForward
 {
     public sealed record Plan(Node BatchNorm, IReadOnlyList<(Node Conv, IReadOnlyList<InputReplacement> Replacements)> Consumers);
 
-    public static Plan? TryPlan(Node bn, out FoldRefusal? refusal)
+    public static Plan? TryPlan(Node bn, out FoldRefusal? refusal, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
     {
-        var st = BatchNormStatistics.TryRead(bn, out refusal);
+        var st = BatchNormStatistics.TryRead(bn, out refusal, arithmetic);
         if (st is null) return null;
         var y = bn.Output(0)!;
         if (y.IsGraphOutput)

@@ -6,7 +6,7 @@ namespace OnnxNorm.Passes;
 /// `fold-bn-forward`: folds a BN into the Convs that read it (see <see cref="FoldBatchNormForward"/>). Runs
 /// after fold-bn in the default pipeline, so it sees the BNs that had no Conv before them.
 /// </summary>
-public sealed class FoldBatchNormForwardPass : IPass
+public sealed class FoldBatchNormForwardPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
     public const string PassName = "fold-bn-forward";
 
@@ -20,7 +20,7 @@ public sealed class FoldBatchNormForwardPass : IPass
         bool modified = false;
         foreach (var bn in BatchNormNodes.In(model))
         {
-            var plan = FoldBatchNormForward.TryPlan(bn, out var refusal);
+            var plan = FoldBatchNormForward.TryPlan(bn, out var refusal, arithmetic);
             if (plan is null)
             {
                 diagnostics.Add(refusal!.ToDiagnostic(bn.Name));

@@ -7,7 +7,7 @@ namespace OnnxNorm.Passes;
 /// that produces its input, in the main graph and in every If/Loop/Scan body. The decision and the math
 /// are in <see cref="FoldBatchNorm"/>; each BN left alone gets a diagnostic with the reason.
 /// </summary>
-public sealed class FoldBatchNormPass : IPass
+public sealed class FoldBatchNormPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
     public const string PassName = "fold-bn";
 
@@ -21,7 +21,7 @@ public sealed class FoldBatchNormPass : IPass
         bool modified = false;
         foreach (var bn in BatchNormNodes.In(model))
         {
-            var plan = FoldBatchNorm.TryPlan(bn, out var refusal);
+            var plan = FoldBatchNorm.TryPlan(bn, out var refusal, arithmetic);
             if (plan is null)
             {
                 diagnostics.Add(refusal!.ToDiagnostic(bn.Name));

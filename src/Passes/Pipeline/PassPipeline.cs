@@ -21,10 +21,11 @@ public sealed class PassPipeline
     }
 
     /// <summary>A pipeline of registered passes by name; unknown names are bad input.</summary>
-    public static PassPipeline FromNames(IEnumerable<string> names, PipelineOptions? options = null, PassRegistry? registry = null)
+    public static PassPipeline FromNames(IEnumerable<string> names, PipelineOptions? options = null, PassRegistry? registry = null,
+        PassSettings? settings = null)
     {
         registry ??= PassRegistry.Default;
-        return new PassPipeline(names.Select(registry.Create), options);
+        return new PassPipeline(names.Select(n => registry.Create(n, settings)), options);
     }
 
     public IReadOnlyList<IPass> Passes => _passes;

@@ -8,13 +8,13 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class PassRegistry
 {
-    private readonly Dictionary<string, Func<IPass>> _factories = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<PassSettings, IPass>> _factories = new(StringComparer.Ordinal);
 
     /// <summary>Every pass of OnnxNorm.</summary>
     public static PassRegistry Default { get; } = new PassRegistry()
-        .Add(FoldBatchNormPass.PassName, () => new FoldBatchNormPass())
-        .Add(FoldBatchNormForwardPass.PassName, () => new FoldBatchNormForwardPass())
-        .Add(BatchNormToAffinePass.PassName, () => new BatchNormToAffinePass())
+        .Add(FoldBatchNormPass.PassName, s => new FoldBatchNormPass(s.BatchNormArithmetic))
+        .Add(FoldBatchNormForwardPass.PassName, s => new FoldBatchNormForwardPass(s.BatchNormArithmetic))
+        .Add(BatchNormToAffinePass.PassName, s => new BatchNormToAffinePass(s.BatchNormArithmetic))
         .Add(CleanUpPass.PassName, () => new CleanUpPass())
         .Add(RemoveIdentityPass.PassName, () => new RemoveIdentityPass())
         .Add(LiftConstantsPass.PassName, () => new LiftConstantsPass())
@@ -26,7 +26,9 @@ public sealed class PassRegistry
     public static IReadOnlyList<string> DefaultPipeline { get; } =
         new[] { FoldBatchNormPass.PassName, FoldBatchNormForwardPass.PassName, CleanUpPass.PassName };
 
-    public PassRegistry Add(string name, Func<IPass> factory)
+    public PassRegistry Add(string name, Func<IPass> factory) => Add(name, _ => factory());
+
+    public PassRegistry Add(string name, Func<PassSettings, IPass> factory)
     {
         if (!_factories.TryAdd(name, factory)) throw new ArgumentException($"pass '{name}' is registered twice");
         return this;
@@ -37,9 +39,9 @@ public sealed class PassRegistry
     public bool Contains(string name) => _factories.ContainsKey(name);
 
     /// <summary>A fresh instance of the named pass; an unknown name is bad input that lists the known ones.</summary>
-    public IPass Create(string name)
+    public IPass Create(string name, PassSettings? settings = null)
     {
-        if (_factories.TryGetValue(name, out var factory)) return factory();
+        if (_factories.TryGetValue(name, out var factory)) return factory(settings ?? PassSettings.Default);
         throw new BadInputException($"unknown pass '{name}' (known: {string.Join(", ", _factories.Keys)})");
     }
 }

@@ -1,0 +1,10 @@
+namespace OnnxNorm.Passes;
+
+/// <summary>What a pass is told when the registry makes it (the CLI's options that change what passes compute).</summary>
+public sealed record PassSettings
+{
+    public static PassSettings Default { get; } = new();
+
+    /// <summary>The per-channel scale and shift the BN rewrites use (`optimize --bn-arithmetic`).</summary>
+    public BatchNormArithmetic BatchNormArithmetic { get; init; } = BatchNormArithmetic.Inference;
+}
