@@ -7,6 +7,21 @@ using OnnxNorm.TestModels;
 // dotnet run -c Release --project benchmarks/OnnxNorm.Bench -- ort-optimize MODEL OUT LEVEL
 //   ORT's offline optimisation, the ORT side of the load/save rows.
 if (args.Length >= 4 && args[0] == "ort-optimize") return OrtOfflineOptimize.Run(args[1], args[2], args[3]);
+// Precision study of issue #4 (experiment code, see Precision/):
+//   fold-variant MODEL VARIANT OUT        folds with one experimental arithmetic recipe (FoldVariants.Names)
+//   compare-weights A B                   counts folded Conv weights/biases whose bits differ (Convs matched by name)
+//   check-bn-kernel                       checks ORT's BatchNorm kernel arithmetic against float32 recipes
+//   scale-stats MODEL                     per-channel fold multiplier of each recipe vs ORT's BN kernel
+//   fold-precision [--seeds N] [--first-seed K] [--batch B] [--truth] [--model-seed M] [--spread-var]
+if (args.Length >= 4 && args[0] == "fold-variant") { OnnxNorm.Bench.Precision.FoldVariants.Write(args[1], args[2], args[3]); return 0; }
+if (args.Length >= 3 && args[0] == "compare-weights") { OnnxNorm.Bench.Precision.FoldVariants.CompareWeights(args[1], args[2]); return 0; }
+if (args.Length >= 1 && args[0] == "check-bn-kernel")
+{
+    OnnxNorm.Bench.Precision.BatchNormKernelCheck.Run(GeneratedModels.ResNet18Like(Path.Combine(FindRepoRoot(), ".cache", "models")));
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "scale-stats") { OnnxNorm.Bench.Precision.FoldVariants.ScaleStats(args[1]); return 0; }
+if (args.Length >= 1 && args[0] == "fold-precision") return OnnxNorm.Bench.Precision.FoldPrecisionCommand.Run(args.Skip(1).ToArray(), FindRepoRoot());
 if (args.Length >= 1 && args[0] == "table")
 {
     int repeat = args.SkipWhile(a => a != "--repeat").Skip(1).Select(int.Parse).FirstOrDefault(5);
