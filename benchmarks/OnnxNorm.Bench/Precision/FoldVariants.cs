@@ -8,13 +8,14 @@ namespace OnnxNorm.Bench.Precision;
 /// the production decision (<see cref="FoldBatchNorm.TryPlan"/>) but with the folded weight and bias
 /// recomputed by one of several arithmetic recipes, so their output errors can be compared:
 /// <list type="bullet">
-/// <item><c>exact</c>: the production recipe, s = γ/√(σ²+ε) and t = β − μ·s in double, W·s and b·s+t rounded once
-/// (a sanity check: must reproduce `onnxnorm optimize` bit for bit).</item>
+/// <item><c>exact</c>: s = γ/√(σ²+ε) and t = β − μ·s in double, W·s and b·s+t rounded once (a sanity check: must
+/// reproduce `onnxnorm optimize --bn-arithmetic exact` bit for bit).</item>
 /// <item><c>f32-vareps</c>: σ²+ε rounded to float32 first (as ORT does), the rest in double.</item>
 /// <item><c>f32-sqrt</c>: √(σ²+ε) computed in float32 exactly as ORT does (add, sqrt), the rest in double. It shares with
 /// ORT's unfolded BN kernel and with ORT's fusion exactly the steps the hypothesis says they share.</item>
 /// <item><c>ort-bn</c>: the per-channel scale and shift exactly as ORT's CPU BatchNorm kernel forms them in float32
-/// (inv_std = 1/√(σ²+ε), s = inv_std·γ, t = β − μ·s), then W·s rounded once (and b·s+t rounded once).</item>
+/// (inv_std = 1/√(σ²+ε), s = inv_std·γ, t = β − μ·s), then W·s rounded once (and b·s+t rounded once). What this
+/// study found best became fold-bn's default (BatchNormArithmetic.Inference): must reproduce `onnxnorm optimize` bit for bit.</item>
 /// <item><c>ort-fusion</c>: ORT's conv_bn_fusion recipe in float32 (s = γ/√(σ²+ε), W·s, β − μ·s); must reproduce ORT's
 /// basic-optimised model bit for bit.</item>
 /// </list>
