@@ -128,6 +128,8 @@ public sealed class TensorValue
             return Wrap(ElementType.String, shape, t.Strings.Select(s => s.ToStringUtf8()).ToArray());
         var v = Allocate(t.ElementType, shape);
         t.Bytes.Span.CopyTo(v.AsBytes());
+        // The copy is what runs from now on; pages mapped from the model file need not stay resident.
+        t.DropResidentPages();
         return v;
     }
 

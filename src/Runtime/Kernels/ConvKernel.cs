@@ -11,7 +11,6 @@ namespace OnnxNorm.Runtime.Kernels;
 /// </summary>
 public sealed unsafe class ConvKernel
 {
-    private readonly float[] _weights;
     private readonly float[]? _bias;
     private readonly DepthwiseConv? _depthwise;
     private readonly Im2ColPacker? _packer;
@@ -28,19 +27,19 @@ public sealed unsafe class ConvKernel
             throw new ArgumentException($"bias holds {bias.Length} values, the convolution has {geometry.OutChannels} output channels", nameof(bias));
         Geometry = geometry;
         Activation = activation;
-        _weights = weights[..(int)weightCount].ToArray();
         _bias = bias.IsEmpty ? null : bias[..geometry.OutChannels].ToArray();
         var g = geometry;
         if (DepthwiseConv.Supports(g))
         {
-            _depthwise = new DepthwiseConv(g, _weights, _bias, activation);
+            _depthwise = new DepthwiseConv(g, weights[..(int)weightCount].ToArray(), _bias, activation);
             return;
         }
         _packer = new Im2ColPacker(g);
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
         _packedWeights = GC.AllocateArray<float>(groupSize * g.Group + PackedMatrixA.ReadSlack, pinned: true);
-        fixed (float* w = _weights)
+        // Packed straight from the caller's weights: the packed copy is the only one this kernel keeps.
+        fixed (float* w = weights)
         {
             float* dst = (float*)Unsafe.AsPointer(ref _packedWeights[0]);
             for (int grp = 0; grp < g.Group; grp++)
