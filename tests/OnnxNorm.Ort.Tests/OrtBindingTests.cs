@@ -47,6 +47,19 @@ public class OrtBindingTests
     }
 
     [Fact]
+    public void Outputs_are_copied_into_reused_arrays_of_the_same_shape_only()
+    {
+        using var s = OrtSession.FromBytes(MulAddModel(), OneThread, "muladd");
+        var first = s.Run(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromFloats(new long[] { 1, 3 }, new[] { 1f, 2f, 3f }) });
+        var again = s.Run(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromFloats(new long[] { 1, 3 }, new[] { 0f, 0f, 0f }) }, reuse: first);
+        Assert.Same(first["y"].Buffer, again["y"].Buffer);
+        Assert.Equal(new[] { 1f, 1f, 1f }, again["y"].AsSpan<float>().ToArray());
+        var bigger = s.Run(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromFloats(new long[] { 2, 3 }, new[] { 1f, 2f, 3f, -1f, 0f, 4f }) }, reuse: again);
+        Assert.NotSame(again["y"].Buffer, bigger["y"].Buffer);
+        Assert.Equal(new[] { 3f, -1f, 2.5f, -1f, 1f, 3f }, bigger["y"].AsSpan<float>().ToArray());
+    }
+
+    [Fact]
     public void Reports_inputs_and_outputs_with_symbolic_dims()
     {
         using var s = OrtSession.FromFile(TestData.TestModel("convbn_small.onnx"), OneThread);

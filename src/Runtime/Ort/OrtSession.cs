@@ -98,7 +98,13 @@ public sealed unsafe class OrtSession : IDisposable
     /// defaults to all outputs. Names, element types and fixed dims are checked first, with messages that
     /// name the tensor.
     /// </summary>
-    public Dictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, IReadOnlyList<string>? outputNames = null)
+    /// <summary>
+    /// Runs the model. Outputs are copied into managed arrays; an output in <paramref name="reuse"/> (a caller's
+    /// earlier result it no longer needs) with the same type and shape is copied into again, so a loop over
+    /// batches does not touch fresh memory each time.
+    /// </summary>
+    public Dictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, IReadOnlyList<string>? outputNames = null,
+        IReadOnlyDictionary<string, TensorValue>? reuse = null)
     {
         ObjectDisposedException.ThrowIf(_session.IsClosed, this);
         CheckInputs(inputs);
@@ -141,7 +147,7 @@ public sealed unsafe class OrtSession : IDisposable
             finally { if (added) _session.DangerousRelease(); }
 
             var result = new Dictionary<string, TensorValue>(nOut, StringComparer.Ordinal);
-            for (int i = 0; i < nOut; i++) result[outNames[i]] = FromOrtValue(outNames[i], outputValues[i]);
+            for (int i = 0; i < nOut; i++) result[outNames[i]] = FromOrtValue(outNames[i], outputValues[i], reuse?.GetValueOrDefault(outNames[i]));
             return result;
         }
         finally
@@ -184,7 +190,7 @@ public sealed unsafe class OrtSession : IDisposable
         return _api.CreateTensorWithData((void*)pin.AddrOfPinnedObject(), bytes, value.Shape, value.ElementType);
     }
 
-    private TensorValue FromOrtValue(string name, IntPtr value)
+    private TensorValue FromOrtValue(string name, IntPtr value, TensorValue? reuse)
     {
         var kind = _api.ValueKind(value);
         if (kind != OrtValueKind.Tensor)
@@ -195,7 +201,8 @@ public sealed unsafe class OrtSession : IDisposable
             int count = TensorValue.ElementCount(dims, $"output '{name}'");
             return TensorValue.Wrap(ElementType.String, dims, _api.StringTensorContent(value, count));
         }
-        var result = TensorValue.Allocate(type, dims);
+        var result = reuse is not null && reuse.ElementType == type && reuse.Shape.AsSpan().SequenceEqual(dims)
+            ? reuse : TensorValue.Allocate(type, dims);
         var target = result.AsBytes();
         if (target.Length > 0) new ReadOnlySpan<byte>(_api.TensorData(value), target.Length).CopyTo(target);
         return result;

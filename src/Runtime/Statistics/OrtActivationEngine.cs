@@ -14,6 +14,9 @@ public sealed class OrtActivationEngine : IActivationEngine
     private readonly List<string> _outputs;
     private readonly List<string> _fromFeeds;
     private readonly IReadOnlySet<string> _watched;
+    // The last batch's outputs: handed over only for the duration of the callbacks, so the next batch is
+    // copied into the same arrays.
+    private Dictionary<string, TensorValue>? _previous;
 
     private OrtActivationEngine(OrtSession session, List<string> outputs, List<string> fromFeeds, IReadOnlySet<string> watched)
     {
@@ -54,10 +57,11 @@ public sealed class OrtActivationEngine : IActivationEngine
     public void Run(IReadOnlyDictionary<string, TensorValue> feeds, Action<string, TensorValue> onWatched)
     {
         foreach (var name in _fromFeeds) onWatched(name, feeds[name]);
-        var result = _session.Run(feeds, _outputs);
+        var result = _session.Run(feeds, _outputs, _previous);
         // ORT hands every watched value over at once, so their reductions can use every core, as ORT does.
         var watched = result.Where(kv => _watched.Contains(kv.Key)).ToList();
         Parallel.ForEach(watched, kv => onWatched(kv.Key, kv.Value));
+        _previous = result;
     }
 
     public void Dispose() => _session.Dispose();
