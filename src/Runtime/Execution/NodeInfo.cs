@@ -27,10 +27,14 @@ public sealed class NodeInfo
 
     public string Describe() => Node.Describe();
 
-    public bool HasInput(int i) => Node.Input(i) is { } v && v.Name.Length > 0;
+    /// <summary>Constants the plan computed in place of the node's own inputs (a Conv's weights with a BN folded in).</summary>
+    public IReadOnlyDictionary<int, TensorValue> ConstantOverrides { get; init; } = new Dictionary<int, TensorValue>();
+
+    public bool HasInput(int i) => ConstantOverrides.ContainsKey(i) || Node.Input(i) is { } v && v.Name.Length > 0;
 
     /// <summary>Input i's value when it is a constant (initializer or Constant node), else null.</summary>
-    public TensorValue? Constant(int i) => Node.Input(i) is { } v && v.Name.Length > 0 ? _constant(v) : null;
+    public TensorValue? Constant(int i) =>
+        ConstantOverrides.TryGetValue(i, out var c) ? c : Node.Input(i) is { } v && v.Name.Length > 0 ? _constant(v) : null;
 
     public long Int(string name, long fallback) => Node.GetInt(name, fallback);
     public float Float(string name, float fallback) => Node.GetFloat(name, fallback);

@@ -91,9 +91,18 @@ internal sealed class PlanBuilder
                     ? $"{node.Describe()}: {node.OpType} of opset {node.Opset} is not supported by the native executor"
                     : $"{node.Describe()}: operator {(node.Domain.Length > 0 ? node.Domain + "." : "")}{node.OpType} is not supported by the native executor");
 
+            bool isConv = node.OpType == "Conv" && node.Domain == "";
+            Node? foldedBn = null;
+            Dictionary<int, TensorValue>? foldedConstants = null;
+            if (_options.FoldBatchNorm && isConv && ConvBatchNormFolding.TryFold(node, observer, out var bn, out var folded))
+            {
+                foldedBn = bn;
+                foldedConstants = folded;
+                fusedInto[bn] = node;
+            }
             var activation = Activation.None;
             Node? fused = null;
-            if (_options.FuseActivations && node.OpType == "Conv" && node.Domain == "" && TryFuse(node, out var act, out var actNode))
+            if (_options.FuseActivations && isConv && TryFuse(foldedBn ?? node, out var act, out var actNode))
             {
                 activation = act;
                 fused = actNode;
@@ -101,12 +110,17 @@ internal sealed class PlanBuilder
             }
 
             var inSlots = new List<int>();
-            foreach (var v in node.Inputs) inSlots.Add(v is null || v.Name.Length == 0 ? -1 : SlotFor(v));
+            for (int i = 0; i < node.Inputs.Count; i++)
+            {
+                var v = node.Inputs[i];
+                // A folded Conv's weight and bias are its own constants, not slots of the graph's.
+                inSlots.Add(v is null || v.Name.Length == 0 || foldedConstants?.ContainsKey(i) == true ? -1 : SlotFor(v));
+            }
             // Values a subgraph reads from this scope or above are extra inputs of the node.
             var extra = CapturedBySubgraphs(node);
             foreach (var v in extra) inSlots.Add(SlotFor(v));
 
-            var outNode = fused ?? node;
+            var outNode = fused ?? foldedBn ?? node;
             var outSlots = new int[outNode.Outputs.Count];
             var observed = new List<(int, Node, int)>();
             for (int i = 0; i < outSlots.Length; i++)
@@ -116,7 +130,11 @@ internal sealed class PlanBuilder
                 if (outSlots[i] >= 0 && observer is not null && observer.Wants(outNode, i)) observed.Add((outSlots[i], outNode, i));
             }
 
-            var info = new NodeInfo(node, ConstantOf, this, activation) { CapturedValues = extra };
+            var info = new NodeInfo(node, ConstantOf, this, activation)
+            {
+                CapturedValues = extra,
+                ConstantOverrides = foldedConstants ?? (IReadOnlyDictionary<int, TensorValue>)new Dictionary<int, TensorValue>(),
+            };
             IOperator op;
             try { op = reg.Factory(info); }
             catch (BadInputException) { throw; }
@@ -200,16 +218,17 @@ internal sealed class PlanBuilder
         return outputs.Select(o => groupOwned[Find(o.Item2)]).ToArray();
     }
 
-    private bool TryFuse(Node conv, out Activation act, out Node actNode)
+    // tail: the Conv, or the BN folded into it, whose output the activation reads.
+    private bool TryFuse(Node tail, out Activation act, out Node actNode)
     {
         act = Activation.None;
         actNode = null!;
-        var y = conv.Output(0);
-        if (y is null || y.IsGraphOutput || y.Uses.Count != 1 || conv.Outputs.Count != 1) return false;
-        if (_options.Observer is { } obs && obs.Wants(conv, 0)) return false;
+        var y = tail.Output(0);
+        if (y is null || y.IsGraphOutput || y.Uses.Count != 1 || tail.Outputs.Count(o => o is { Name.Length: > 0 }) != 1) return false;
+        if (_options.Observer is { } obs && obs.Wants(tail, 0)) return false;
         var use = y.Uses[0];
         var n = use.Node;
-        if (use.Index != 0 || n.Owner != conv.Owner || n.Domain != "" || n.Outputs.Count != 1) return false;
+        if (use.Index != 0 || n.Owner != tail.Owner || n.Domain != "" || n.Outputs.Count != 1) return false;
         if (!_registry.Supports(n.Domain, n.OpType, n.Opset)) return false;
         switch (n.OpType)
         {

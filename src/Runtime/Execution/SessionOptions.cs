@@ -18,6 +18,13 @@ public sealed record SessionOptions
     /// <summary>Run a Relu/Clip/LeakyRelu that is a Conv's only consumer inside the Conv kernel.</summary>
     public bool FuseActivations { get; init; } = true;
 
+    /// <summary>
+    /// Fold an inference-mode BatchNormalization that is a Conv's only consumer into the Conv's weights when the
+    /// session is built (as ORT does), so Conv+BN(+Relu) runs as one kernel. Off where an observer watches the
+    /// BN's input (check-stats needs it).
+    /// </summary>
+    public bool FoldBatchNorm { get; init; } = true;
+
     /// <summary>When set, each run adds the time spent per op type here (for bench --profile).</summary>
     public OperatorProfile? Profile { get; init; }
 

@@ -58,7 +58,8 @@ internal sealed class BatchNormalization : IOperator
         return new BatchNormalization(eps, momentum, training, a, b);
     });
 
-    private static (float[] A, float[] B) Fold(ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> var, double eps)
+    /// <summary>The per-channel a, b of the inference form Y = X·a + b (also what the plan folds into a Conv).</summary>
+    internal static (float[] A, float[] B) Fold(ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> var, double eps)
     {
         var a = new float[scale.Length];
         var b = new float[scale.Length];
