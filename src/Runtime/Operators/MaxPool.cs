@@ -84,15 +84,11 @@ internal sealed class MaxPool : IOperator
             int yo = p * outSize;
             for (int o = 0; o < outSize; o++)
             {
+                // MathF.Max has no data-dependent branch (a compare-and-branch mispredicts on about half the
+                // reads of real activations) and returns NaN when either side is NaN, as MaxPool must.
                 float best = float.NegativeInfinity;
-                bool nan = false;
-                for (int j = start[o], end = start[o + 1]; j < end; j++)
-                {
-                    float v = xp[offsets[j]];
-                    if (v > best) best = v;
-                    else if (float.IsNaN(v)) nan = true;
-                }
-                y[yo + o] = nan ? float.NaN : best;
+                for (int j = start[o], end = start[o + 1]; j < end; j++) best = MathF.Max(best, xp[offsets[j]]);
+                y[yo + o] = best;
             }
         }
     }
