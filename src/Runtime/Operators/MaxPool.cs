@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Execution;
 
@@ -75,6 +76,14 @@ internal sealed class MaxPool : IOperator
 
     private static void PoolFloat(float[] x, float[] y, PoolWindow w, int firstPlane, int endPlane)
     {
+        if (w.Plane2D is { } g)
+        {
+            var rowMax = new float[g.W];
+            var windowMax = new float[g.W];
+            for (int p = firstPlane; p < endPlane; p++)
+                PoolFloat2D(x.AsSpan(p * w.InputSize, w.InputSize), y.AsSpan(p * w.OutputSize, w.OutputSize), g, rowMax, windowMax);
+            return;
+        }
         int inSize = w.InputSize, outSize = w.OutputSize;
         var start = w.Start;
         var offsets = w.Offsets;
@@ -91,6 +100,48 @@ internal sealed class MaxPool : IOperator
                 y[yo + o] = best;
             }
         }
+    }
+
+    // Row by row: the max over the window's rows (whole input rows, SIMD), then over the window's columns at
+    // stride 1 (SIMD), from which each output picks its column; windows cut by padding take the scalar path.
+    // Vector256.Max, like MathF.Max, returns NaN when either side is NaN.
+    private static void PoolFloat2D(ReadOnlySpan<float> x, Span<float> y, Pool2D g, float[] rowMax, float[] windowMax)
+    {
+        int width = g.W, kw = g.KernelW;
+        int full = width - kw + 1; // window starts that fit inside the row
+        for (int oy = 0; oy < g.OutH; oy++)
+        {
+            int r0 = oy * g.StrideH - g.PadTop;
+            int first = Math.Max(r0, 0), end = Math.Min(r0 + g.KernelH, g.H);
+            var yRow = y.Slice(oy * g.OutW, g.OutW);
+            if (first >= end) { yRow.Fill(float.NegativeInfinity); continue; }
+            var v = rowMax.AsSpan();
+            x.Slice(first * width, width).CopyTo(v);
+            for (int r = first + 1; r < end; r++) MaxInto(v, x.Slice(r * width, width));
+            var h = windowMax.AsSpan();
+            if (full > 0)
+            {
+                v[..full].CopyTo(h);
+                for (int k = 1; k < kw; k++) MaxInto(h[..full], v.Slice(k, full));
+            }
+            for (int ox = 0; ox < g.OutW; ox++)
+            {
+                int c0 = ox * g.StrideW - g.PadLeft;
+                if (c0 >= 0 && c0 < full) { yRow[ox] = h[c0]; continue; }
+                float best = float.NegativeInfinity;
+                for (int c = Math.Max(c0, 0), ce = Math.Min(c0 + kw, width); c < ce; c++) best = MathF.Max(best, v[c]);
+                yRow[ox] = best;
+            }
+        }
+    }
+
+    private static void MaxInto(Span<float> acc, ReadOnlySpan<float> row)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= acc.Length - 8; i += 8)
+                Vector256.Max(Vector256.Create(acc.Slice(i, 8)), Vector256.Create(row.Slice(i, 8))).CopyTo(acc.Slice(i, 8));
+        for (; i < acc.Length; i++) acc[i] = MathF.Max(acc[i], row[i]);
     }
 
     private static void Pool<T>(T[] x, T[] y, long[]? indices, PoolWindow w, int planes) where T : INumber<T>, IMinMaxValue<T>

@@ -13,6 +13,9 @@ internal sealed class PoolWindow
     public int InputSize { get; }
     public int OutputSize { get; }
 
+    /// <summary>The geometry of a 2-D pool without dilation, for row-wise kernels; null otherwise.</summary>
+    public Pool2D? Plane2D { get; }
+
     public PoolWindow(int[] input, int[] output, int[] kernel, int[] strides, int[] dilations, int[] padBegin, int[] padEnd)
     {
         int r = input.Length;
@@ -48,6 +51,8 @@ internal sealed class PoolWindow
         }
         Start[OutputSize] = offsets.Count;
         Offsets = offsets.ToArray();
+        if (r == 2 && dilations[0] == 1 && dilations[1] == 1)
+            Plane2D = new Pool2D(input[0], input[1], output[0], output[1], kernel[0], kernel[1], strides[0], strides[1], padBegin[0], padBegin[1]);
     }
 
     public static void Unravel(int index, int[] dims, int[] result)
