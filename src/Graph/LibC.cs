@@ -18,11 +18,6 @@ internal static class LibC
     private static extern int MAdvise(nint address, nuint length, int advice);
 
     private const int MadvDontNeed = 4;
-    private const int MadvPopulateRead = 22;
-
-    /// <summary>madvise(MADV_POPULATE_READ), Linux 5.14+: map the pages in one call instead of one fault per page. False where unsupported.</summary>
-    public static bool AdvisePopulateRead(nint address, nuint length) =>
-        OperatingSystem.IsLinux() && MAdvise(address, length, MadvPopulateRead) == 0;
 
     /// <summary>madvise(MADV_DONTNEED): drop the resident pages of a read-only file map (they re-read from the file).</summary>
     public static void AdviseDontNeed(nint address, nuint length)
