@@ -10,6 +10,7 @@ namespace OnnxNorm.Fuzz.Tests;
 /// default count; ONNXNORM_FUZZ_CASES=N runs a longer campaign. Every crash found becomes a case in
 /// <see cref="RegressionCases"/>.
 /// </summary>
+[Trait("Category", "Slow")]
 public class MutationFuzzTests
 {
     private readonly ITestOutputHelper _log;
