@@ -25,4 +25,15 @@ public class VersionCommandTests
         Assert.Equal($"onnxruntime {PinnedOrtVersion()}", lines[1]);
         Assert.Equal($"kernels {ExpectedKernel()}", lines[2]);
     }
+
+    [Fact]
+    public void With_the_avx512_executable_ruled_out_the_native_build_runs_its_portable_avx2_kernels()
+    {
+        // Only the native build has a second executable to rule out; on the JIT the variable changes nothing.
+        var env = new Dictionary<string, string> { ["ONNXNORM_NO_AVX512_BINARY"] = "1" };
+        var r = OnnxnormProcess.RunWithEnvironment(env, "--version");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string expected = OnnxnormProcess.IsNative ? "avx2+fma" : ExpectedKernel();
+        Assert.Equal($"kernels {expected}", r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[2]);
+    }
 }
