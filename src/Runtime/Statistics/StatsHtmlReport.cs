@@ -88,7 +88,7 @@ public static class StatsHtmlReport
     {
         var inDepthOrder = report.Layers.OrderBy(l => l.Level).ThenBy(l => l.Ordinal).ToList();
         var scores = inDepthOrder.Select(l => l.Score).Append(1.0).Append(0.01);
-        var chart = new SvgScatter("score per layer, in depth order (log scale; ringed: wrong itself)", "BN layer (input side left)", "score (1 = threshold)",
+        var chart = new SvgScatter("score per layer, in depth order (log scale" + (report.RootCauseAnalysed ? "; ringed: wrong itself)" : "; root causes not analysed)"), "BN layer (input side left)", "score (1 = threshold)",
             AxisScale.Indices(inDepthOrder.Count, 12), AxisScale.Log(scores, 1e-3), width: Math.Clamp(120 + 18 * inDepthOrder.Count, 680, 1400), height: 260);
         chart.Threshold(1, "threshold 1");
         var layerSeries = new SvgScatter.Series("layer score", SvgScatter.Marker.Filled, "#444");
