@@ -42,6 +42,9 @@ public class SmallBatchTests
         return (TestData.Paddle(TestData.PaddleCls), data);
     });
 
+    /// <summary>The real model and its generated image-like data (written once per test run).</summary>
+    public static (string Model, string Data) RealModelAndData => Real.Value;
+
     private static JsonDocument CheckStats(int batchSize, out CliHarness.Outcome outcome)
     {
         var (model, data) = Real.Value;

@@ -20,7 +20,7 @@ public static class StatsHtmlReport
         + "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}.bad{color:#c00;font-weight:bold}"
         + ".v-wrongItself{color:#c00;font-weight:bold}.v-inheritsDrift{color:#a60}.v-flaggedNotAnalysed{color:#c00}.v-ok{color:#286}"
         + "svg.chart{background:#fcfcfc;border:1px solid #ddd;margin:4px}.charts{display:flex;flex-wrap:wrap}"
-        + "pre{background:#f4f4f4;padding:.6em;overflow-x:auto}details.layer{border-top:1px solid #ddd;padding:.4em 0}summary{cursor:pointer;font-size:1.05em}"
+        + "pre{background:#f4f4f4;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere}details.layer{border-top:1px solid #ddd;padding:.4em 0}summary{cursor:pointer;font-size:1.05em}"
         + ".warn{color:#a60}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:bold}";
 
     public static string Render(StatsReport report, string modelLabel, StatsAdvice advice)
@@ -89,7 +89,7 @@ public static class StatsHtmlReport
         var inDepthOrder = report.Layers.OrderBy(l => l.Level).ThenBy(l => l.Ordinal).ToList();
         var scores = inDepthOrder.Select(l => l.Score).Append(1.0).Append(0.01);
         var chart = new SvgScatter("score per layer, in depth order (log scale" + (report.RootCauseAnalysed ? "; ringed: wrong itself)" : "; root causes not analysed)"), "BN layer (input side left)", "score (1 = threshold)",
-            AxisScale.Indices(inDepthOrder.Count, 12), AxisScale.Log(scores, 1e-3), width: Math.Clamp(120 + 18 * inDepthOrder.Count, 680, 1400), height: 260);
+            AxisScale.Indices(inDepthOrder.Count, 12), AxisScale.Log(scores, 1e-3), width: Math.Clamp(120 + 18 * inDepthOrder.Count, 640, 1300), height: 270);
         chart.Threshold(1, "threshold 1");
         var layerSeries = new SvgScatter.Series("layer score", SvgScatter.Marker.Filled, "#444");
         for (int i = 0; i < inDepthOrder.Count; i++)
@@ -131,7 +131,7 @@ public static class StatsHtmlReport
         var varSeries = new SvgScatter.Series("var noise", SvgScatter.Marker.Diamond, "#2a6fdb");
         var values = inDepthOrder.SelectMany(l => new[] { l.SmallBatch!.MeanNoise, l.SmallBatch.VarNoise }).Append(s.Thresholds.MaxMeanNoise).Append(s.Thresholds.MaxVarNoise);
         var chart = new SvgScatter($"batch-statistics noise per layer at batch size {s.BatchSize}, in depth order (log scale)", "BN layer (input side left)", "noise (median over channels)",
-            AxisScale.Indices(inDepthOrder.Count, 12), AxisScale.Log(values, 1e-4), width: Math.Clamp(120 + 18 * inDepthOrder.Count, 680, 1400), height: 260)
+            AxisScale.Indices(inDepthOrder.Count, 12), AxisScale.Log(values, 1e-4), width: Math.Clamp(120 + 18 * inDepthOrder.Count, 640, 1300), height: 270)
             .Threshold(s.Thresholds.MaxMeanNoise, $"mean-noise threshold {F.Number(s.Thresholds.MaxMeanNoise)}")
             .Threshold(s.Thresholds.MaxVarNoise, $"var-noise threshold {F.Number(s.Thresholds.MaxVarNoise)}");
         for (int i = 0; i < inDepthOrder.Count; i++)

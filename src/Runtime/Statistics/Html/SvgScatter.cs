@@ -17,7 +17,7 @@ public sealed class SvgScatter
 
     private sealed record Point(double X, double Y, Series Series, bool Flagged, string Tooltip, bool Ring);
 
-    private const int Left = 64, Right = 16, Top = 30, Bottom = 40;
+    private const int Left = 64, Right = 16, Top = 44, Bottom = 40;
     private readonly string _title, _xLabel, _yLabel;
     private readonly AxisScale _x, _y;
     private readonly int _width, _height;
@@ -26,7 +26,7 @@ public sealed class SvgScatter
     private readonly List<Series> _series = new();
     private IReadOnlyList<(double X, string Label)>? _xNames;
 
-    public SvgScatter(string title, string xLabel, string yLabel, AxisScale x, AxisScale y, int width = 680, int height = 230)
+    public SvgScatter(string title, string xLabel, string yLabel, AxisScale x, AxisScale y, int width = 640, int height = 240)
     {
         _title = title; _xLabel = xLabel; _yLabel = yLabel; _x = x; _y = y; _width = width; _height = height;
     }
@@ -86,15 +86,15 @@ public sealed class SvgScatter
             sb.Append(Inv($"<text x=\"{x1 - 2}\" y=\"{py - 3:0.#}\" font-size=\"10\" fill=\"{FlaggedColour}\" text-anchor=\"end\">{Enc(label)}</text>"));
         }
         foreach (var p in _points) sb.Append(PointSvg(p));
-        // Legend, top right.
+        // Legend, under the title, right-aligned.
         double lx = x1 - 6;
         var legend = _series.Select(s => (s, s.Name)).Append((new Series("flagged", Marker.Filled, FlaggedColour), "flagged")).Reverse().ToList();
         foreach (var (s, name) in legend)
         {
             double w = 14 + 6.2 * name.Length;
             lx -= w;
-            sb.Append(Marker_(s.Marker, lx + 4, 12, 3.5, s.Colour));
-            sb.Append(Inv($"<text x=\"{lx + 11:0.#}\" y=\"16\" font-size=\"10\">{Enc(name)}</text>"));
+            sb.Append(Marker_(s.Marker, lx + 4, 29, 3.5, s.Colour));
+            sb.Append(Inv($"<text x=\"{lx + 11:0.#}\" y=\"33\" font-size=\"10\">{Enc(name)}</text>"));
         }
         sb.Append("</svg>");
         return sb.ToString();
