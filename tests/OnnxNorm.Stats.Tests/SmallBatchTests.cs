@@ -9,45 +9,58 @@ using OnnxNorm.TestSupport;
 namespace OnnxNorm.Stats.Tests;
 
 /// <summary>
-/// check-stats --batch-size on a real model: PaddleOCR's text-direction classifier (a Paddle2ONNX export with
-/// 35 unfolded BN layers), fed image-like inputs: each sample a smooth random field (4x4-pixel blocks, so
-/// neighbouring pixels are correlated as in images) with its own contrast and brightness.
+/// check-stats --batch-size on real models: PaddleOCR's text-direction classifier (a Paddle2ONNX export with 35
+/// unfolded BN layers) and torchvision's ResNet-18 from the real-model corpus (PyTorch's exporter, 20 BN layers),
+/// each fed 64 image-like samples: smooth random fields (blocks of 4x4 or 8x8 pixels, so neighbouring pixels
+/// are correlated as in images), each sample with its own contrast and brightness.
 /// </summary>
-public class SmallBatchTests
+public class SmallBatchTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const int Files = 4, PerFile = 16, H = 48, W = 192;
+    private const int Samples = 64;
 
-    private static readonly Lazy<(string Model, string Data)> Real = new(() =>
+    public static TheoryData<string> Models => new() { "paddle-cls", "resnet18" };
+
+    public static TheoryData<string, int> ModelsAndBatchSizes => new() { { "paddle-cls", 2 }, { "paddle-cls", 8 }, { "resnet18", 2 }, { "resnet18", 8 } };
+
+    private static readonly Dictionary<string, Lazy<(string Model, string Data)>> Cases = new()
     {
-        string dir = TestData.NewTempDir();
-        string data = Path.Combine(dir, "data");
+        // Dynamic batch: 4 files of 16 samples, 48x192 like the text lines it classifies.
+        ["paddle-cls"] = new(() => (TestData.Paddle(TestData.PaddleCls), WriteImages(files: 4, perFile: 16, 48, 192, block: 4, seed: 17))),
+        // The export has batch 1 fixed: 64 files of one 224x224 image.
+        ["resnet18"] = new(() => (RealModelCorpus.Get("resnet18").Path, WriteImages(files: 64, perFile: 1, 224, 224, block: 8, seed: 23))),
+    };
+
+    private static string WriteImages(int files, int perFile, int h, int w, int block, ulong seed)
+    {
+        string data = Path.Combine(TestData.NewTempDir(), "data");
         Directory.CreateDirectory(data);
-        var rng = new DeterministicRandom(17);
-        for (int f = 0; f < Files; f++)
+        var rng = new DeterministicRandom(seed);
+        int bh = h / block, bw = w / block;
+        for (int f = 0; f < files; f++)
         {
-            var x = new float[PerFile * 3 * H * W];
-            for (int n = 0; n < PerFile; n++)
+            var x = new float[perFile * 3 * h * w];
+            for (int n = 0; n < perFile; n++)
             {
                 double contrast = rng.Uniform(0.3, 1.2), brightness = rng.Normals(1, 0.5)[0];
                 for (int c = 0; c < 3; c++)
                 {
-                    var blocks = rng.Normals((H / 4) * (W / 4));
-                    for (int y = 0; y < H; y++)
-                        for (int z = 0; z < W; z++)
-                            x[((n * 3 + c) * H + y) * W + z] = (float)(contrast * blocks[(y / 4) * (W / 4) + z / 4] + brightness);
+                    var blocks = rng.Normals(bh * bw);
+                    for (int y = 0; y < h; y++)
+                        for (int z = 0; z < w; z++)
+                            x[((n * 3 + c) * h + y) * w + z] = (float)(contrast * blocks[(y / block) * bw + z / block] + brightness);
                 }
             }
-            NpyFile.Write(Path.Combine(data, $"batch_{f}.npy"), TensorValue.FromFloats(new long[] { PerFile, 3, H, W }, x));
+            NpyFile.Write(Path.Combine(data, $"batch_{f:D3}.npy"), TensorValue.FromFloats(new long[] { perFile, 3, h, w }, x));
         }
-        return (TestData.Paddle(TestData.PaddleCls), data);
-    });
+        return data;
+    }
 
-    /// <summary>The real model and its generated image-like data (written once per test run).</summary>
-    public static (string Model, string Data) RealModelAndData => Real.Value;
+    /// <summary>The PaddleOCR classifier and its generated image-like data (written once per test run).</summary>
+    public static (string Model, string Data) RealModelAndData => Cases["paddle-cls"].Value;
 
-    private static JsonDocument CheckStats(int batchSize, out CliHarness.Outcome outcome)
+    private static JsonDocument CheckStats(string which, int batchSize, out CliHarness.Outcome outcome)
     {
-        var (model, data) = Real.Value;
+        var (model, data) = Cases[which].Value;
         string json = Path.Combine(TestData.NewTempDir(), "r.json");
         outcome = CliHarness.Run("check-stats", model, "--data", data, "--no-root-cause", "--batch-size", batchSize.ToString(), "--json", json);
         Assert.True(outcome.ExitCode is 0 or 1, outcome.Stderr + outcome.Stdout);
@@ -57,12 +70,14 @@ public class SmallBatchTests
     private static Dictionary<string, JsonElement> SmallBatchByLayer(JsonDocument doc) =>
         doc.RootElement.GetProperty("layers").EnumerateArray().ToDictionary(l => l.GetProperty("node").GetString()!, l => l.GetProperty("smallBatch"));
 
-    [Fact]
-    public void Noise_falls_as_one_over_root_b_batch_2_is_about_twice_batch_8()
+    [Theory, MemberData(nameof(Models))]
+    public void Noise_falls_as_one_over_root_b_batch_2_is_about_twice_batch_8(string which)
     {
-        var b2 = SmallBatchByLayer(CheckStats(2, out _));
-        var b8 = SmallBatchByLayer(CheckStats(8, out _));
-        Assert.Equal(35, b2.Count);
+        using var d2 = CheckStats(which, 2, out _);
+        using var d8 = CheckStats(which, 8, out _);
+        var b2 = SmallBatchByLayer(d2);
+        var b8 = SmallBatchByLayer(d8);
+        Assert.Equal(which == "resnet18" ? 20 : 35, b2.Count);
         var meanRatios = new List<double>();
         var varRatios = new List<double>();
         foreach (var (node, s2) in b2)
@@ -73,20 +88,22 @@ public class SmallBatchTests
             varRatios.Add(s2.GetProperty("varNoise").GetDouble() / b8[node].GetProperty("varNoise").GetDouble());
         }
         // √(8/2) = 2. The mean's noise is exactly σ_m/√B; the variance's has 1/B² and 1/B³ terms besides.
+        output.WriteLine($"{which}: batch 2 / batch 8 mean noise {meanRatios.Min():0.000}..{meanRatios.Max():0.000}, var noise {varRatios.Min():0.000}..{varRatios.Max():0.000} (median {Median(varRatios):0.000})");
         Assert.All(meanRatios, r => Assert.InRange(r, 1.98, 2.02));
         Assert.All(varRatios, r => Assert.InRange(r, 1.6, 2.4));
         Assert.InRange(Median(varRatios), 1.8, 2.2);
     }
 
-    [Fact]
-    public void Small_batches_are_flagged_and_large_ones_are_not_and_the_smallest_safe_size_is_exact()
+    [Theory, MemberData(nameof(Models))]
+    public void Small_batches_are_flagged_and_large_ones_are_not_and_the_smallest_safe_size_is_exact(string which)
     {
-        using var small = CheckStats(2, out var smallRun);
+        using var small = CheckStats(which, 2, out var smallRun);
         var sb = small.RootElement.GetProperty("smallBatch");
         var flagged = sb.GetProperty("flaggedLayers").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.NotEmpty(flagged);
         Assert.Equal(1, smallRun.ExitCode);
         int safe = sb.GetProperty("smallestSafeBatchSize").GetInt32();
+        output.WriteLine($"{which}: {flagged.Count} layer(s) flagged at batch 2, smallest safe batch size {safe}");
         Assert.InRange(safe, 3, 256);
         Assert.Contains($"smallest batch size at which no layer is flagged: {safe}", smallRun.Stdout);
         // The advice: a freeze-bn command whose regex selects exactly the flagged layers, and the GroupNorm/LayerNorm note.
@@ -97,23 +114,21 @@ public class SmallBatchTests
         Assert.Contains("GroupNorm or LayerNorm", small.RootElement.GetProperty("note").GetString());
         Assert.Contains("freeze-bn", smallRun.Stdout);
 
-        using var atSafe = CheckStats(safe, out _);
+        using var atSafe = CheckStats(which, safe, out _);
         Assert.Empty(atSafe.RootElement.GetProperty("smallBatch").GetProperty("flaggedLayers").EnumerateArray());
-        using var below = CheckStats(safe - 1, out _);
+        using var below = CheckStats(which, safe - 1, out _);
         Assert.NotEmpty(below.RootElement.GetProperty("smallBatch").GetProperty("flaggedLayers").EnumerateArray());
-        using var large = CheckStats(256, out var largeRun);
+        using var large = CheckStats(which, 256, out var largeRun);
         Assert.Empty(large.RootElement.GetProperty("smallBatch").GetProperty("flaggedLayers").EnumerateArray());
         Assert.Contains("no layer flagged at batch size 256", largeRun.Stdout);
     }
 
-    [Theory]
-    [InlineData(2)]
-    [InlineData(8)]
-    public void The_estimate_matches_a_simulation_that_draws_batches_from_the_data_within_20_percent(int batchSize)
+    [Theory, MemberData(nameof(ModelsAndBatchSizes))]
+    public void The_estimate_matches_a_simulation_that_draws_batches_from_the_data_within_20_percent(string which, int batchSize)
     {
-        var doc = CheckStats(batchSize, out _);
+        using var doc = CheckStats(which, batchSize, out _);
         var estimate = SmallBatchByLayer(doc);
-        var (modelPath, data) = Real.Value;
+        var (modelPath, data) = Cases[which].Value;
         using var model = ModelLoader.Load(modelPath);
         var layers = BatchNormLayer.InMainGraph(model, new List<string>());
         // The first, a middle and the last BN layer.
@@ -127,11 +142,17 @@ public class SmallBatchTests
         foreach (var layer in picked)
         {
             var samples = sums[layer.InputName];
-            Assert.Equal(Files * PerFile, samples.Count);
+            Assert.Equal(Samples, samples.Count);
             var (meanNoise, varNoise) = Simulate(samples, layer.Channels, batchSize, layer.Epsilon, rng, draws: 20000);
             var e = estimate[layer.Label];
-            Assert.InRange(e.GetProperty("meanNoise").GetDouble() / meanNoise, 0.8, 1.2);
-            Assert.InRange(e.GetProperty("varNoise").GetDouble() / varNoise, 0.8, 1.2);
+            output.WriteLine($"{which} B={batchSize} {layer.Label}: mean noise estimate {e.GetProperty("meanNoise").GetDouble():G4} simulated {meanNoise:G4} (ratio {e.GetProperty("meanNoise").GetDouble() / meanNoise:0.000}); var noise estimate {e.GetProperty("varNoise").GetDouble():G4} simulated {varNoise:G4} (ratio {e.GetProperty("varNoise").GetDouble() / varNoise:0.000})");
+            // The issue asks for 20%; the closed form is exact for these draws, so only Monte-Carlo error is left.
+            Assert.InRange(e.GetProperty("meanNoise").GetDouble() / meanNoise, 0.95, 1.05);
+            Assert.InRange(e.GetProperty("varNoise").GetDouble() / varNoise, 0.95, 1.05);
+            // Counting the B·H·W values of a batch as independent would promise a far steadier batch mean.
+            double naive = 1 / Math.Sqrt((double)batchSize * samples[0].Count);
+            output.WriteLine($"  counting B·H·W values as independent: mean noise {naive:G4}, {meanNoise / naive:0.0}x too low");
+            Assert.True(naive < (layer == picked[0] ? 0.2 : 0.8) * meanNoise, $"{layer.Label}: naive {naive} vs simulated {meanNoise}");
         }
     }
 
