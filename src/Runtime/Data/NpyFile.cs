@@ -17,10 +17,9 @@ public static class NpyFile
 
     public static TensorValue Read(string path)
     {
-        if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
         try
         {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var fs = InputFile.OpenRead(path, "a .npy file", out _);
             return Read(fs, Path.GetFileName(path));
         }
         catch (IOException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
@@ -89,7 +88,7 @@ public static class NpyFile
         return result;
     }
 
-    public static void Write(string path, TensorValue value) => AtomicFile.Write(path, s => Write(s, value));
+    public static void Write(string path, TensorValue value) => OutputPolicy.Write(path, "the .npy file", force: false, s => Write(s, value));
 
     public static void Write(Stream s, TensorValue value)
     {

@@ -43,8 +43,13 @@ public static class NpzReader
 
     private static ZipArchive Open(string path)
     {
-        if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
-        try { return ZipFile.OpenRead(path); }
+        try
+        {
+            var fs = InputFile.OpenRead(path, "a .npz archive", out bool isPipe);
+            Stream s = fs;
+            if (isPipe) { s = new MemoryStream(InputFile.ReadToEnd(fs, path)); fs.Dispose(); }
+            return new ZipArchive(s, ZipArchiveMode.Read, leaveOpen: false);
+        }
         catch (InvalidDataException e) { throw new BadInputException($"{path}: not a .npz (zip) archive: {e.Message}"); }
         catch (IOException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
     }
