@@ -239,8 +239,10 @@ public static class ModelLoader
     private static void CheckFunctions(ModelProto proto)
     {
         // A model-local function may call others; a call cycle would recurse forever in any inliner.
-        var byKey = proto.Functions.ToDictionary(f => (f.Domain, f.Name), f => f, EqualityComparer<(string, string)>.Default);
-        if (byKey.Count != proto.Functions.Count) throw new BadInputException("a model-local function is defined twice");
+        var byKey = new Dictionary<(string, string), FunctionProto>();
+        foreach (var f in proto.Functions)
+            if (!byKey.TryAdd((f.Domain, f.Name), f))
+                throw new BadInputException($"model-local function '{f.Name}' (domain '{f.Domain}') is defined twice");
         var state = new Dictionary<(string, string), int>();
         foreach (var key in byKey.Keys) Visit(key, 0);
 

@@ -105,8 +105,15 @@ public sealed class TensorValue
         ElementType.UInt64 => new ulong[n],
         ElementType.Bool => new bool[n],
         ElementType.String => new string[n],
-        _ => throw new NotSupportedException($"element type {t.Name()} has no array type"),
+        _ => throw new BadInputException($"element type {t.Name()} is not supported at run time ({SupportedText})"),
     };
+
+    /// <summary>Whether a tensor of this element type can be held (complex, float8, int4 and non-tensor types cannot).</summary>
+    public static bool IsSupported(ElementType t) => t is ElementType.Float or ElementType.Double or ElementType.Float16 or ElementType.BFloat16
+        or ElementType.UInt16 or ElementType.Int64 or ElementType.Int32 or ElementType.Int16 or ElementType.Int8 or ElementType.UInt8
+        or ElementType.UInt32 or ElementType.UInt64 or ElementType.Bool or ElementType.String;
+
+    public const string SupportedText = "supported: float, double, float16, bfloat16, int8..64, uint8..64, bool, string";
 
     /// <summary>Wraps an existing array (not copied). It must hold at least the shape's element count.</summary>
     public static TensorValue Wrap(ElementType type, long[] shape, Array buffer)

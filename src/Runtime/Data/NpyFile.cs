@@ -60,7 +60,10 @@ public static class NpyFile
         if (type == ElementType.String)
         {
             // <U{n}: n UTF-32LE code units per element, zero padded.
-            var raw = ReadExactly(s, checked((long)count * stringWidth * 4), label);
+            long textBytes = checked((long)count * stringWidth * 4);
+            if (textBytes > LoadLimits.Default.MaxTensorBytes || (s.CanSeek && textBytes > s.Length - s.Position))
+                throw new BadInputException($"{label}: the header claims {textBytes:N0} bytes of text, more than the file holds or the {LoadLimits.Default.MaxTensorBytes:N0}-byte limit");
+            var raw = ReadExactly(s, textBytes, label);
             var strings = new string[count];
             for (int i = 0; i < count; i++)
             {
@@ -69,6 +72,8 @@ public static class NpyFile
                 {
                     int cp = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan((i * stringWidth + c) * 4));
                     if (cp == 0) break;
+                    if (!Rune.IsValid(cp))
+                        throw new BadInputException($"{label}: element {i} holds 0x{cp:X}, which is not a Unicode code point");
                     chars.Append(char.ConvertFromUtf32(cp));
                 }
                 strings[i] = chars.ToString();
@@ -77,6 +82,12 @@ public static class NpyFile
             return TensorValue.Wrap(ElementType.String, shape, strings);
         }
 
+        // A header may claim any size: check it against the cap and against what the file holds before allocating.
+        long needed = type.ByteCount(count);
+        if (needed > LoadLimits.Default.MaxTensorBytes)
+            throw new BadInputException($"{label}: the header claims {needed:N0} bytes, over the {LoadLimits.Default.MaxTensorBytes:N0}-byte limit ({LoadLimits.MaxTensorBytesVariable})");
+        if (s.CanSeek && needed > s.Length - s.Position)
+            throw new BadInputException($"{label}: the data is shorter than its shape [{string.Join(',', shape)}] of {type.Name()} needs ({needed} bytes)");
         var result = TensorValue.Allocate(type, shape);
         var target = result.AsBytes();
         if (ReadFully(s, target) < target.Length)

@@ -48,6 +48,7 @@ public sealed unsafe class OrtSession : IDisposable
         if (options.ValidateModel)
         {
             using var checkedModel = ModelLoader.Load(path);
+            Engines.OrtKernelGuard.Check(checkedModel);
         }
         else if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
         var api = OrtNativeApi.Instance;
@@ -65,6 +66,7 @@ public sealed unsafe class OrtSession : IDisposable
         if (options.ValidateModel)
         {
             using var checkedModel = ModelLoader.Load(model, label);
+            Engines.OrtKernelGuard.Check(checkedModel);
         }
         var api = OrtNativeApi.Instance;
         return Create(api, options, label, o => api.CreateSessionFromArray(model, o));

@@ -107,12 +107,22 @@ public sealed class CalibrationData
         }
     }
 
+    // Every batch is checked before a statistic sees it (no samples, NaN/Inf, values whose squares overflow).
     private static IEnumerable<TensorValue> ReadFile(string path)
     {
         if (Path.GetExtension(path).Equals(".npz", StringComparison.OrdinalIgnoreCase))
         {
-            foreach (var (_, v) in NpzReader.Read(path)) yield return v;
+            foreach (var (name, v) in NpzReader.Read(path))
+            {
+                CalibrationSampleCheck.Check(v, $"{path}:{name}");
+                yield return v;
+            }
         }
-        else yield return TensorFiles.Read(path);
+        else
+        {
+            var v = TensorFiles.Read(path);
+            CalibrationSampleCheck.Check(v, path);
+            yield return v;
+        }
     }
 }
