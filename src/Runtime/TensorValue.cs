@@ -83,9 +83,12 @@ public sealed class TensorValue
         return (int)n;
     }
 
-    public static TensorValue Allocate(ElementType type, long[] shape)
+    public static TensorValue Allocate(ElementType type, long[] shape, string what = "tensor")
     {
-        int n = ElementCount(shape);
+        int n = ElementCount(shape, what);
+        // Byte views (AsBytes, copies from ORT, .npy writes) are spans: past 2 GiB they cannot exist.
+        if (type != ElementType.String && TensorValue.IsSupported(type) && type.ByteCount(n) > int.MaxValue)
+            throw new BadInputException($"{what}: [{string.Join(',', shape)}] of {type.Name()} is {type.ByteCount(n):N0} bytes; tensors over 2 GiB are not supported");
         return new TensorValue(type, shape, NewArray(type, n), n);
     }
 

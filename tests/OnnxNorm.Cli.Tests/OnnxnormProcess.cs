@@ -30,14 +30,29 @@ internal static class OnnxnormProcess
 
     public static Result Run(params string[] args) => RunWithEnvironment(new Dictionary<string, string>(), args);
 
-    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Wait(Start(environment, Array.Empty<string>(), args), args);
+
+    /// <summary>Runs onnxnorm under another program (strace ...), which gets onnxnorm's command line appended.</summary>
+    public static Result RunUnder(string[] wrapper, params string[] args) => Wait(Start(new Dictionary<string, string>(), wrapper, args), args);
+
+    /// <summary>Starts onnxnorm with stdout/stderr redirected; the caller reads them and waits.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, string[] wrapper, params string[] args)
     {
-        var psi = new ProcessStartInfo(Native ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Native is null) psi.ArgumentList.Add(Dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var command = new List<string>(wrapper);
+        command.Add(Native ?? "dotnet");
+        if (Native is null) command.Add(Dll);
+        command.AddRange(args);
+        var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment.Remove("ONNXNORM_DEBUG");
         foreach (var (k, v) in environment) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
+        return Process.Start(psi)!;
+    }
+
+    private static Result Wait(Process started, string[] args)
+    {
+        using var p = started;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException($"onnxnorm {string.Join(' ', args)} did not finish"); }

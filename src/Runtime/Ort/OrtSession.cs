@@ -204,7 +204,7 @@ public sealed unsafe class OrtSession : IDisposable
             return TensorValue.Wrap(ElementType.String, dims, _api.StringTensorContent(value, count));
         }
         var result = reuse is not null && reuse.ElementType == type && reuse.Shape.AsSpan().SequenceEqual(dims)
-            ? reuse : TensorValue.Allocate(type, dims);
+            ? reuse : TensorValue.Allocate(type, dims, $"output '{name}'");
         var target = result.AsBytes();
         if (target.Length > 0) new ReadOnlySpan<byte>(_api.TensorData(value), target.Length).CopyTo(target);
         return result;
