@@ -132,6 +132,13 @@ public static class ModelLoader
         if (depth > limits.MaxSubgraphDepth)
             throw new BadInputException($"subgraphs nest deeper than {limits.MaxSubgraphDepth} levels (at {owner!.Describe()})");
 
+        // A reader of a sparse initializer would otherwise be told "nothing defines" it, which is wrong.
+        if (gp.SparseInitializer.Count > 0)
+        {
+            var sp = gp.SparseInitializer[0];
+            string name = sp.Values?.Name is { Length: > 0 } n ? n : "(unnamed)";
+            throw new BadInputException($"sparse_initializer '{name}' is not supported (store it as a dense initializer){(parent is null ? "" : $" (in a subgraph of {owner!.Describe()})")}");
+        }
         // The GraphProto itself becomes the shell: its lists move into the IR, everything else stays.
         var nodes = gp.Node.ToList();
         var initializers = gp.Initializer.ToList();
