@@ -162,6 +162,11 @@ public sealed class Tensor
         if (type == ElementType.String)
         {
             if (p.StringData.Count != count) throw new BadInputException($"{label} declares {count} strings but holds {p.StringData.Count}");
+            // Strings count toward the same cap as numbers: their text, plus the object each becomes when run.
+            long textBytes = 0;
+            foreach (var str in p.StringData) textBytes += str.Length + 24;
+            if (textBytes > limits.MaxTensorBytes)
+                throw new BadInputException($"{label} holds {textBytes:N0} bytes of strings, over the {limits.MaxTensorBytes:N0}-byte limit for one tensor");
             return new Tensor(name, type, t.Dims, count) { _strings = p.StringData };
         }
 

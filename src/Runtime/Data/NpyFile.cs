@@ -26,8 +26,11 @@ public static class NpyFile
         catch (UnauthorizedAccessException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
     }
 
-    public static TensorValue Read(Stream s, string label)
+    /// <summary>Reads one array; <paramref name="available"/> is how many bytes the stream can still give when it cannot seek (a zip entry's declared size), -1 if unknown.</summary>
+    public static TensorValue Read(Stream s, string label, long available = -1)
     {
+        long headerEnd = 0;
+        long Remaining() => s.CanSeek ? s.Length - s.Position : available < 0 ? long.MaxValue : available - headerEnd;
         Span<byte> pre = stackalloc byte[8];
         if (ReadFully(s, pre) < 8 || !pre[..6].SequenceEqual(Magic))
             throw new BadInputException($"{label}: not a .npy file (bad magic)");
@@ -52,6 +55,7 @@ public static class NpyFile
         var headerBytes = new byte[headerLength];
         if (ReadFully(s, headerBytes) < headerLength) throw new BadInputException($"{label}: truncated .npy header");
         string header = major == 3 ? Encoding.UTF8.GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes);
+        headerEnd = (major == 1 ? 10 : 12) + headerLength;
         var (descr, fortran, shape) = ParseHeader(header, label);
         if (fortran) throw new BadInputException($"{label}: Fortran-order arrays are not supported; save a C-order array (numpy.ascontiguousarray)");
         var (type, stringWidth) = ParseDescr(descr, label);
@@ -61,7 +65,7 @@ public static class NpyFile
         {
             // <U{n}: n UTF-32LE code units per element, zero padded.
             long textBytes = checked((long)count * stringWidth * 4);
-            if (textBytes > LoadLimits.Default.MaxTensorBytes || (s.CanSeek && textBytes > s.Length - s.Position))
+            if (textBytes > LoadLimits.Default.MaxTensorBytes || textBytes > Remaining())
                 throw new BadInputException($"{label}: the header claims {textBytes:N0} bytes of text, more than the file holds or the {LoadLimits.Default.MaxTensorBytes:N0}-byte limit");
             var raw = ReadExactly(s, textBytes, label);
             var strings = new string[count];
@@ -86,7 +90,7 @@ public static class NpyFile
         long needed = type.ByteCount(count);
         if (needed > LoadLimits.Default.MaxTensorBytes)
             throw new BadInputException($"{label}: the header claims {needed:N0} bytes, over the {LoadLimits.Default.MaxTensorBytes:N0}-byte limit ({LoadLimits.MaxTensorBytesVariable})");
-        if (s.CanSeek && needed > s.Length - s.Position)
+        if (needed > Remaining())
             throw new BadInputException($"{label}: the data is shorter than its shape [{string.Join(',', shape)}] of {type.Name()} needs ({needed} bytes)");
         var result = TensorValue.Allocate(type, shape);
         var target = result.AsBytes();
