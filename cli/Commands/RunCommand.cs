@@ -85,7 +85,7 @@ public static class RunCommand
     {
         if (v.ElementType == ElementType.String)
             return "[" + string.Join(", ", ((string[])v.Buffer).Take(Math.Min(v.Length, 4)).Select(s => $"\"{s}\"")) + (v.Length > 4 ? ", ..." : "") + "]";
-        var d = v.ToDoubles();
-        return "[" + string.Join(", ", d.Take(4).Select(x => x.ToString("G5", CultureInfo.InvariantCulture))) + (d.Length > 4 ? ", ..." : "") + "]";
+        var d = v.HeadAsDoubles(4);
+        return "[" + string.Join(", ", d.Select(x => x.ToString("G5", CultureInfo.InvariantCulture))) + (v.Length > 4 ? ", ..." : "") + "]";
     }
 }

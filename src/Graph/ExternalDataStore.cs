@@ -171,7 +171,7 @@ internal sealed class ExternalDataStore : IDisposable
     }
 
     /// <summary>Exposes a mapped region as Memory without copying it.</summary>
-    private sealed unsafe class PointerMemoryManager : MemoryManager<byte>
+    internal sealed unsafe class PointerMemoryManager : MemoryManager<byte>
     {
         private readonly byte* _p;
         private readonly int _length;
@@ -180,5 +180,14 @@ internal sealed class ExternalDataStore : IDisposable
         public override MemoryHandle Pin(int elementIndex = 0) => new(_p + elementIndex);
         public override void Unpin() { }
         protected override void Dispose(bool disposing) { }
+
+        /// <summary>Drops the resident pages wholly inside [start, start+length) (they re-read from the file if touched).</summary>
+        public void DropPages(int start, int length)
+        {
+            long page = Environment.SystemPageSize;
+            long first = ((long)(_p + start) + page - 1) / page * page;
+            long end = (long)(_p + start + length) / page * page;
+            if (end > first) LibC.AdviseDontNeed((nint)first, (nuint)(end - first));
+        }
     }
 }

@@ -75,5 +75,7 @@ internal sealed unsafe class MappedFile : MemoryManager<byte>
     {
         if (MemoryMarshal.TryGetMemoryManager(memory, out MappedFile? map, out int start, out int length))
             map.DropPages(start, length);
+        else if (MemoryMarshal.TryGetMemoryManager(memory, out ExternalDataStore.PointerMemoryManager? external, out start, out length))
+            external.DropPages(start, length);
     }
 }

@@ -64,6 +64,12 @@ public sealed class Tensor
         if (_hasBytes) MappedFile.DropPages(_bytes);
     }
 
+    /// <summary>Drops the resident pages of bytes [start, start+length) only (a chunked copy drops what it has copied).</summary>
+    public void DropResidentPages(int start, int length)
+    {
+        if (_hasBytes) MappedFile.DropPages(_bytes.Slice(start, length));
+    }
+
     public IReadOnlyList<ByteString> Strings => _strings ?? Array.Empty<ByteString>();
 
     public ReadOnlySpan<T> AsSpan<T>() where T : unmanaged => MemoryMarshal.Cast<byte, T>(Bytes.Span);

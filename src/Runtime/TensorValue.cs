@@ -137,9 +137,16 @@ public sealed class TensorValue
         if (t.ElementType == ElementType.String)
             return Wrap(ElementType.String, shape, t.Strings.Select(s => s.ToStringUtf8()).ToArray());
         var v = Allocate(t.ElementType, shape);
-        t.Bytes.Span.CopyTo(v.AsBytes());
-        // The copy is what runs from now on; pages mapped from the model file need not stay resident.
-        t.DropResidentPages();
+        // Copied in chunks, each chunk's mapped pages dropped once copied: the copy is what runs from now on,
+        // and a 1 GiB weight then never has its mapped pages and its copy resident at once.
+        var target = v.AsBytes();
+        const int Chunk = 16 << 20;
+        for (int start = 0; start < target.Length; start += Chunk)
+        {
+            int n = Math.Min(Chunk, target.Length - start);
+            t.Bytes.Span.Slice(start, n).CopyTo(target.Slice(start, n));
+            t.DropResidentPages(start, n);
+        }
         return v;
     }
 
@@ -148,6 +155,13 @@ public sealed class TensorValue
     {
         if (ElementCount(shape) != Length) throw new ArgumentException($"cannot view {Length} elements as [{string.Join(',', shape)}]");
         return new TensorValue(ElementType, shape, Buffer, Length);
+    }
+
+    /// <summary>The first <paramref name="count"/> values as doubles (a preview costs no copy of the whole tensor).</summary>
+    public double[] HeadAsDoubles(int count)
+    {
+        int m = Math.Min(count, Length);
+        return new TensorValue(ElementType, new long[] { m }, Buffer, m).ToDoubles();
     }
 
     /// <summary>Values as doubles (any numeric type), for comparisons and statistics.</summary>

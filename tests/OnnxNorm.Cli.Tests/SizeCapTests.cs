@@ -50,4 +50,34 @@ public class SizeCapTests
         var r = OnnxnormProcess.Run("check-stats", w.Model, "--data", npz);
         OnnxnormProcess.AssertBadInput(r, "zip bomb");
     }
+
+    [Fact]
+    public void A_large_external_tensor_is_not_held_twice_by_run_on_the_native_engine()
+    {
+        // y = x + w with w a 256 MiB external tensor: x, the run-time copy of w and y are needed (3x);
+        // the mapped pages of w are dropped as they are copied, and the preview no longer converts y to doubles.
+        string dir = TestData.NewTempDir();
+        const long elements = 64L << 20;
+        var b = new ModelBuilder(opset: 17);
+        var x = b.Input("x", ElementType.Float, elements);
+        var w = new TensorProto { Name = "w", DataType = (int)ElementType.Float, Dims = { elements }, DataLocation = TensorProto.Types.DataLocation.External };
+        w.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "w.bin" });
+        b.Graph.Initializer.Add(w);
+        b.Node("Add", new[] { x, "w" }, new[] { "y" }, "add");
+        b.Output("y", ElementType.Float, elements);
+        string model = Path.Combine(dir, "ext.onnx");
+        b.Save(model);
+        using (var f = File.Create(Path.Combine(dir, "w.bin")))
+        {
+            var chunk = new byte[1 << 20];
+            Array.Fill(chunk, (byte)0x3F);
+            for (int i = 0; i < elements * 4 / chunk.Length; i++) f.Write(chunk);
+        }
+        var r = OnnxnormProcess.RunUnder(new[] { "/usr/bin/time", "-f", "peak-kb %M" }, "run", model, "--engine", "native");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string line = r.StderrLines.Last(l => l.StartsWith("peak-kb ", StringComparison.Ordinal));
+        double peakBytes = double.Parse(line["peak-kb ".Length..]) * 1024;
+        double tensorBytes = elements * 4;
+        Assert.True(peakBytes < 3.5 * tensorBytes, $"peak RSS {peakBytes / (1 << 20):N0} MiB for a {tensorBytes / (1 << 20):N0} MiB tensor ({peakBytes / tensorBytes:F2}x)");
+    }
 }
