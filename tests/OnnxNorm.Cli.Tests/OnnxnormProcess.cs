@@ -31,17 +31,38 @@ internal static class OnnxnormProcess
     public static Result Run(params string[] args) => RunWithEnvironment(new Dictionary<string, string>(), args);
 
     public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        Wait(Start(environment, Array.Empty<string>(), args), args);
+        Wait(Launch(Native, Dll, environment, Array.Empty<string>(), args), args);
 
     /// <summary>Runs onnxnorm under another program (strace ...), which gets onnxnorm's command line appended.</summary>
-    public static Result RunUnder(string[] wrapper, params string[] args) => Wait(Start(new Dictionary<string, string>(), wrapper, args), args);
+    public static Result RunUnder(string[] wrapper, params string[] args) =>
+        Wait(Launch(Native, Dll, new Dictionary<string, string>(), wrapper, args), args);
 
     /// <summary>Starts onnxnorm with stdout/stderr redirected; the caller reads them and waits.</summary>
-    public static Process Start(IReadOnlyDictionary<string, string> environment, string[] wrapper, params string[] args)
+    public static Process Start(IReadOnlyDictionary<string, string> environment, string[] wrapper, params string[] args) =>
+        Launch(Native, Dll, environment, wrapper, args);
+
+    /// <summary>
+    /// Copies the CLI under test into <paramref name="dir"/> without ONNX Runtime's native library (and without
+    /// the runtimes/ folder the library sits in); returns the copy's program (executable or dll). File.Copy keeps the mode bits.
+    /// </summary>
+    public static string CopyWithoutOrtLibrary(string dir)
     {
-        var command = new List<string>(wrapper);
-        command.Add(Native ?? "dotnet");
-        if (Native is null) command.Add(Dll);
+        string source = Path.GetDirectoryName(Dll)!;
+        foreach (string file in Directory.EnumerateFiles(source))
+            if (!Path.GetFileName(file).StartsWith("libonnxruntime", StringComparison.Ordinal))
+                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        string program = Path.Combine(dir, Path.GetFileName(Dll));
+        return program;
+    }
+
+    /// <summary>Runs a copy made by <see cref="CopyWithoutOrtLibrary"/>.</summary>
+    public static Result RunCopy(string program, params string[] args) =>
+        Wait(Launch(Native is null ? null : program, program, new Dictionary<string, string>(), Array.Empty<string>(), args), args);
+
+    private static Process Launch(string? native, string dll, IReadOnlyDictionary<string, string> environment, string[] wrapper, string[] args)
+    {
+        var command = new List<string>(wrapper) { native ?? "dotnet" };
+        if (native is null) command.Add(dll);
         command.AddRange(args);
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
