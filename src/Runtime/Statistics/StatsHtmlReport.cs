@@ -57,7 +57,12 @@ public static class StatsHtmlReport
         else
             sb.Append($"<b class=\"bad\">{flagged} of {report.Layers.Count} layer(s) flagged</b>, ")
               .Append(report.RootCauseAnalysed ? $"{report.Layers.Count(l => l.RootCause)} wrong in themselves (the rest inherit drift from them)." : "root causes not analysed (--no-root-cause).");
-        sb.Append($" {report.Batches} batches, {report.Passes} pass(es) over the data.</p>");
+        sb.Append($" {report.Batches} batches, {report.Passes} pass(es) over the data.");
+        if (report.SmallBatch is { } s)
+            sb.Append(s.AnyFlagged
+                ? $" <b class=\"bad\">At batch size {s.BatchSize}, {s.FlaggedLayers.Count} layer(s) normalise by too noisy batch statistics</b> (see <a href=\"#small-batch\">small batches</a>)."
+                : $" At batch size {s.BatchSize} no layer's batch statistics are too noisy.");
+        sb.Append("</p>");
     }
 
     private static void Fixes(StringBuilder sb, StatsAdvice advice)
