@@ -116,4 +116,14 @@ public class BadDataTests
         Assert.False(File.Exists(output));
         Assert.Equal(new[] { "model.onnx", "nan.npy" }, Directory.GetFiles(dir).Select(Path.GetFileName).Order());
     }
+
+    [Fact]
+    public void A_batch_size_below_one_or_a_single_sample_is_refused_for_the_small_batch_analysis()
+    {
+        string dir = TestData.NewTempDir();
+        string model = PlantedModel(dir);
+        string one = Npy(dir, "one.npy", new long[] { 1, 4, 6, 6 }, i => 0.1f * (i % 7));
+        AssertBadInput(CliHarness.Run("check-stats", model, "--data", one, "--batch-size", "0"), "--batch-size");
+        AssertBadInput(CliHarness.Run("check-stats", model, "--data", one, "--batch-size", "4"), "at least 2 samples");
+    }
 }
