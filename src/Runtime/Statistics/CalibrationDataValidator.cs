@@ -26,7 +26,7 @@ public sealed class CalibrationDataValidator
         if (batch.Rank == 0)
             throw new BadInputException($"{where}: input '{input}' is a scalar; calibration data needs a batch axis [N, ...]");
         if (batch.Shape[0] == 0)
-            throw new BadInputException($"{where}: input '{input}' holds an empty batch (shape [{Dims(batch.Shape)}]): no samples");
+            throw new BadInputException($"{where}: input '{input}' holds no samples (an empty batch, shape [{Dims(batch.Shape)}])");
         if (batch.Length == 0)
             throw new BadInputException($"{where}: input '{input}' holds no values (shape [{Dims(batch.Shape)}])");
         if (_declared.TryGetValue(input, out var value)) CheckDeclaration(where, input, batch, value);
