@@ -21,6 +21,8 @@ public sealed class CalibrationDataValidator
         new(model.Graph.Inputs.Where(v => !v.IsInitializer).ToDictionary(v => v.Name, StringComparer.Ordinal));
 
     /// <param name="where">the file, and the entry inside it for an .npz (e.g. "data.npz, entry 'b3'").</param>
+    /// <param name="input">the model input the batch is for.</param>
+    /// <param name="batch">the batch read from the file.</param>
     public void Check(string where, string input, TensorValue batch)
     {
         if (batch.Rank == 0)
