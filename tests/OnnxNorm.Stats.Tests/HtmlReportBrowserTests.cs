@@ -34,10 +34,23 @@ public class HtmlReportBrowserTests
     public async Task The_report_renders_in_chromium_without_errors_and_shows_what_the_json_says(string which)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./test.sh installs Debian's chromium (apt-get install chromium)");
-        var (model, data) = Case(which);
+        var (sourceModel, sourceData) = Case(which);
+        // Run from a folder holding the model and its data, with relative paths, as a user would: the fix
+        // commands on the page (and in the README's screenshot) then read as they would for them.
         string dir = TestData.NewTempDir();
+        string model = Path.GetFileName(sourceModel);
+        File.Copy(sourceModel, Path.Combine(dir, model));
+        Directory.CreateDirectory(Path.Combine(dir, "data"));
+        foreach (var f in Directory.GetFiles(sourceData)) File.Copy(f, Path.Combine(dir, "data", Path.GetFileName(f)));
         string json = Path.Combine(dir, "report.json"), html = Path.Combine(dir, "report.html");
-        var r = CliHarness.Run("check-stats", model, "--data", data, "--batch-size", "4", "--json", json, "--html", html);
+        string cwd = Directory.GetCurrentDirectory();
+        CliHarness.Outcome r;
+        try
+        {
+            Directory.SetCurrentDirectory(dir);
+            r = CliHarness.Run("check-stats", model, "--data", "data", "--batch-size", "4", "--json", "report.json", "--html", "report.html");
+        }
+        finally { Directory.SetCurrentDirectory(cwd); }
         Assert.True(r.ExitCode == 1, r.Stderr + r.Stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
 

@@ -56,7 +56,10 @@ public sealed class CalibrationData
             if (!requiredInputs.Contains(input))
                 throw new BadInputException($"--data {spec}: '{input}' is not an input of the model (inputs: {string.Join(", ", requiredInputs)})");
             if (!byInput.TryGetValue(input, out var files)) { byInput[input] = files = new List<string>(); order.Add(input); }
-            files.AddRange(Expand(path));
+            var expanded = Expand(path).ToList();
+            // Recorded now, so an output checked before the data pass already knows every data file.
+            foreach (var f in expanded) RunFiles.Read(f, $"the --data file '{Path.GetFileName(f)}'");
+            files.AddRange(expanded);
         }
         foreach (var name in requiredInputs)
             if (!byInput.ContainsKey(name)) throw new BadInputException($"no calibration data for model input '{name}' (give --data {name}=FILE)");
@@ -119,13 +122,22 @@ public sealed class CalibrationData
         }
     }
 
-    /// <summary>The batches of one file, each with its .npz entry name (null for a one-batch file).</summary>
+    /// <summary>The batches of one file, each with its .npz entry name (null for a one-batch file), each checked before a statistic sees it (no samples, NaN/Inf, values whose squares overflow).</summary>
     private static IEnumerable<(string? Entry, TensorValue Value)> ReadFile(string path)
     {
         if (Path.GetExtension(path).Equals(".npz", StringComparison.OrdinalIgnoreCase))
         {
-            foreach (var (name, v) in NpzReader.Read(path)) yield return (name, v);
+            foreach (var (name, v) in NpzReader.Read(path))
+            {
+                CalibrationSampleCheck.Check(v, $"{path}:{name}");
+                yield return (name, v);
+            }
         }
-        else yield return (null, TensorFiles.Read(path));
+        else
+        {
+            var v = TensorFiles.Read(path);
+            CalibrationSampleCheck.Check(v, path);
+            yield return (null, v);
+        }
     }
 }
