@@ -15,5 +15,11 @@ public static class FoldCodes
         _ => "folded-into-" + producerKind.ToLowerInvariant(),
     };
 
+    /// <summary>The code of a per-channel Mul/Add/Sub/Div folded by fold-affine ("affine-folded-into-conv").</summary>
+    public static string AffineFoldedInto(string producerKind) => "affine-" + FoldedInto(producerKind);
+
     public static bool IsFold(string code) => code.StartsWith("folded-", StringComparison.Ordinal) || code == ConvertedToAffine;
+
+    /// <summary>True for a fold of a Mul/Add/Sub/Div (not a BN).</summary>
+    public static bool IsAffineFold(string code) => code.StartsWith("affine-folded-", StringComparison.Ordinal);
 }

@@ -14,7 +14,17 @@ public static class ValueRank
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Clip", "Elu", "Selu", "Softplus",
         "Identity", "Dropout", "BatchNormalization", "Neg", "Abs", "Exp", "Sqrt", "Cast", "PRelu", "Erf", "Gelu",
         "Mish", "Softmax", "LogSoftmax", "Conv", "ConvTranspose", "MaxPool", "AveragePool",
-        "GlobalAveragePool", "GlobalMaxPool", "LRN", "InstanceNormalization",
+        "GlobalAveragePool", "GlobalMaxPool", "LRN", "InstanceNormalization", "LayerNormalization",
+        "GroupNormalization", "Reciprocal", "Floor", "Ceil", "Round", "Log", "Sin", "Cos", "Sign", "Not",
+        "HardSwish", "Resize", "Upsample", "Pad", "Slice", "Tile", "CastLike", "DepthToSpace", "SpaceToDepth",
+        "CumSum", "ThresholdedRelu", "Celu", "Softsign", "Shrink",
+    };
+
+    // Broadcasting ops: the largest rank among the inputs.
+    private static readonly HashSet<string> Broadcasting = new(StringComparer.Ordinal)
+    {
+        "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Where", "PRelu", "Equal", "Less", "Greater",
+        "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Mod",
     };
 
     public static int? Of(Value? v, int depth = 0)
@@ -29,11 +39,45 @@ public static class ValueRank
                 return 2;
             case "Reshape":
                 return OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: 1 } s ? (int)s.Dims[0] : null;
-            case "Add" or "Sub" or "Mul" or "Div":
+            case "Conv" or "ConvTranspose" when OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: >= 3 } w:
+                // The output has the weight's rank whatever the input declares.
+                return w.Rank;
+            case "Shape":
+                return 1;
+            case "Transpose":
+                return p.GetInts("perm") is { } perm ? perm.Length : Of(p.Input(0), depth + 1);
+            case "Concat":
+                return p.Inputs.Select(i => Of(i, depth + 1)).FirstOrDefault(r => r is not null);
+            case "Split":
+                return Of(p.Input(0), depth + 1);
+            case "Unsqueeze" or "Squeeze":
             {
-                // Broadcasting gives the larger rank.
-                int? a = Of(p.Input(0), depth + 1), b = Of(p.Input(1), depth + 1);
-                return a is null || b is null ? null : Math.Max(a.Value, b.Value);
+                int? r = Of(p.Input(0), depth + 1);
+                long[]? axes = p.GetInts("axes") ?? OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1))?.ToInt64s();
+                if (r is null) return null;
+                if (axes is null) return null;
+                return p.OpType == "Unsqueeze" ? r + axes.Length : r - axes.Length;
+            }
+            case "ReduceMean" or "ReduceSum" or "ReduceMax" or "ReduceMin" or "ReduceProd" or "ReduceL2" when p.GetInt("keepdims", 1) == 1:
+                return Of(p.Input(0), depth + 1);
+            case "Expand":
+            {
+                int? a = Of(p.Input(0), depth + 1);
+                var target = OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1));
+                return a is null || target is not { Rank: 1 } ? null : Math.Max(a.Value, (int)target.Dims[0]);
+            }
+            case var op when Broadcasting.Contains(op):
+            {
+                // Broadcasting gives the largest rank.
+                int? max = 0;
+                foreach (var input in p.Inputs)
+                {
+                    if (input is null) continue;
+                    int? r = Of(input, depth + 1);
+                    if (r is null) return null;
+                    max = Math.Max(max.Value, r.Value);
+                }
+                return max;
             }
             case "MatMul":
             {
