@@ -49,7 +49,7 @@ public sealed record AffineFoldPlan(
     }
 
     /// <summary>Readers of the node's output read its data input instead; the node and its orphaned constants go.</summary>
-    private static void Bypass(Node node, int dataIndex)
+    internal static void Bypass(Node node, int dataIndex)
     {
         var g = node.Owner;
         var x = node.Input(dataIndex)!;

@@ -6,15 +6,17 @@ namespace OnnxNorm.Passes;
 /// `fold-affine`: every Mul/Add/Sub/Div of an activation by a per-channel constant is folded backward into
 /// the Conv, ConvTranspose, Gemm or MatMul that computes the activation (a Conv's bias Add, ConvNeXt's layer
 /// scale after MatMul → Add → Transpose, a Conv followed by Mul and Add), by the affine engine
-/// (<see cref="AffineBackwardFold"/>). A MatMul's own bias Add on N-D input is already its canonical form and
-/// is left alone. Each one left gets a coded reason.
+/// (<see cref="AffineBackwardFold"/>); where that is refused, forward into the Convs that read it
+/// (<see cref="AffineForwardFold"/>: GroupNorm's exported Mul/Add before a 1×1 Conv). InstanceNormalization's
+/// scale and B move forward the same way. A MatMul's own bias Add on N-D input is already its canonical form
+/// and is left alone. Each one left gets a coded reason.
 /// </summary>
 public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
     public const string PassName = "fold-affine";
 
     public string Name => PassName;
-    public string Description => "Fold per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them.";
+    public string Description => "Fold per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them (or the Convs after them), and InstanceNormalization's scale and B into the Convs after it.";
     public bool IsAnalysis => false;
 
     // The BN arithmetic setting does not apply here (the constants are used as they are); kept for a uniform factory.
@@ -22,36 +24,82 @@ public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormAri
 
     public PassResult Run(Model model)
     {
-        var diagnostics = new List<Diagnostic>();
-        bool modified = false;
+        var folds = new List<Diagnostic>();
+        List<Diagnostic> refusals;
+        bool modified = false, changed;
+        int round = 0;
+        // A fold can open another (GroupNorm's Mul can move into the Conv only once the Add after it has), so
+        // sweep until nothing changes; the refusals of the last sweep are the ones that stand.
+        do
+        {
+            refusals = new List<Diagnostic>();
+            changed = Sweep(model, folds, refusals);
+            modified |= changed;
+        } while (changed && ++round < MaxSweeps);
+        folds.AddRange(refusals);
+        return new PassResult(modified, folds);
+    }
+
+    private const int MaxSweeps = 8;
+
+    private static bool Sweep(Model model, List<Diagnostic> folds, List<Diagnostic> refusals)
+    {
+        bool changed = false;
         var removed = new HashSet<Node>();
         foreach (var g in model.Graph.AllGraphs().ToList())
         {
-            foreach (var node in g.Nodes.Where(ElementwiseAffine.IsCandidate).ToList())
+            foreach (var node in g.Nodes.ToList())
             {
                 if (removed.Contains(node)) continue;
+                if (node is { OpType: "InstanceNormalization", Domain: "" })
+                {
+                    var np = AffineForwardFold.TryPlanNormAffine(node, out var normWhy);
+                    if (np is null)
+                    {
+                        if (normWhy is not null) refusals.Add(normWhy.ToDiagnostic(NameOf(node)));
+                        continue;
+                    }
+                    AffineForwardFold.ApplyNormAffine(np, node);
+                    changed = true;
+                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node),
+                        $"its scale and B folded forward into {string.Join(", ", np.Consumers.Select(c => c.Conv.Describe()))}"));
+                    continue;
+                }
+                if (!ElementwiseAffine.IsCandidate(node)) continue;
                 var e = ElementwiseAffine.TryRead(node, out var why);
                 if (e is null)
                 {
-                    if (why is not null) diagnostics.Add(why.ToDiagnostic(NameOf(node)));
+                    if (why is not null) refusals.Add(why.ToDiagnostic(NameOf(node)));
                     continue;
                 }
                 if (IsMatMulBias(e)) continue;
                 var plan = AffineBackwardFold.TryPlan(node, e.DataIndex, e.Scale, e.Shift, e.Constant.AxisFromEnd, e.Constant.Rank, out var refusal);
-                if (plan is null)
+                if (plan is not null)
                 {
-                    diagnostics.Add(refusal!.ToDiagnostic(NameOf(node)));
+                    string message = plan.Describe();
+                    plan.Apply();
+                    removed.Add(node);
+                    foreach (var (n, _) in plan.Absorbed) removed.Add(n);
+                    changed = true;
+                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedInto(plan.TargetKind), NameOf(node), message));
                     continue;
                 }
-                string message = plan.Describe();
-                plan.Apply();
-                removed.Add(node);
-                foreach (var (n, _) in plan.Absorbed) removed.Add(n);
-                modified = true;
-                diagnostics.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedInto(plan.TargetKind), NameOf(node), message));
+                var forward = AffineForwardFold.TryPlan(e, out var forwardWhy);
+                if (forward is not null)
+                {
+                    string consumers = string.Join(", ", forward.Consumers.Select(c => c.Conv.Describe()));
+                    AffineForwardFold.Apply(forward, e);
+                    removed.Add(node);
+                    changed = true;
+                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node), $"folded forward into {consumers}"));
+                    continue;
+                }
+                // The backward reason leads (it is the fold that usually applies); the forward one follows.
+                var both = refusal! with { Message = $"{refusal!.Message}; forward: {forwardWhy?.Message}" };
+                refusals.Add(both.ToDiagnostic(NameOf(node)));
             }
         }
-        return new PassResult(modified, diagnostics);
+        return changed;
     }
 
     private static string NameOf(Node n) => n.Name.Length > 0 ? n.Name : n.Output(0)?.Name ?? n.OpType;

@@ -5,6 +5,7 @@ public static class FoldCodes
 {
     public const string FoldedForwardIntoConv = "folded-forward-into-conv";
     public const string ConvertedToAffine = "converted-to-affine";
+    public const string AffineFoldedForwardIntoConv = "affine-folded-forward-into-conv";
 
     public static string FoldedInto(string producerKind) => producerKind switch
     {

@@ -38,7 +38,11 @@ public static class ValueRank
             case "Gemm":
                 return 2;
             case "Reshape":
-                return OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: 1 } s ? (int)s.Dims[0] : null;
+                if (OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: 1 } s) return (int)s.Dims[0];
+                // Reshape(y, Shape(x)) gives y x's rank (GroupNorm's exported Reshape back).
+                if (p.Input(1)?.Producer is { OpType: "Shape", Domain: "" } shapeOf && !shapeOf.HasAttribute("start") && !shapeOf.HasAttribute("end"))
+                    return Of(shapeOf.Input(0), depth + 1);
+                return null;
             case "Conv" or "ConvTranspose" when OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: >= 3 } w:
                 // The output has the weight's rank whatever the input declares.
                 return w.Rank;
