@@ -153,4 +153,43 @@ public static class AffineCases
         b.Graph.Node.AddRange(nodes);
         return b;
     }
+
+    /// <summary>
+    /// x[1,2,3,3] → Mul([0.5, 2] as [2,1,1]) → Add([1, −1]) → Conv(W = [[1, 3]], 1×1 or 3×3 padded, bias [0.5]):
+    /// GroupNorm's exported γ and β before a Conv.
+    /// </summary>
+    public static ModelBuilder MulAddThenConv(bool padded = false)
+    {
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 1, 2, 3, 3);
+        b.Initializer("gamma", new float[] { 0.5f, 2 }, 2, 1, 1);
+        b.Node("Mul", new[] { "x", "gamma" }, new[] { "scaled" }, "gn_mul");
+        b.Initializer("beta", new float[] { 1, -1 }, 2, 1, 1);
+        b.Node("Add", new[] { "scaled", "beta" }, new[] { "shifted" }, "gn_add");
+        int k = padded ? 3 : 1;
+        var w = new float[2 * k * k];
+        w[(k * k) / 2] = 1; w[k * k + (k * k) / 2] = 3;   // the centre tap: [[1, 3]] for the 1×1 case
+        b.Initializer("w", w, 1, 2, k, k);
+        b.Initializer("b", new float[] { 0.5f }, 1);
+        var attrs = new List<(string, object)> { ("kernel_shape", new long[] { k, k }) };
+        if (padded) attrs.Add(("pads", new long[] { 1, 1, 1, 1 }));
+        b.Node("Conv", new[] { "shifted", "w", "b" }, new[] { "y" }, "conv", attrs.ToArray());
+        b.Output("y", ElementType.Float, 1, 1, 3, 3);
+        return b;
+    }
+
+    /// <summary>x[1,2,2,2] → InstanceNormalization(scale [2, 3], B [1, −1]) → Conv 1×1 (W = [[1, 2]], bias [0]).</summary>
+    public static ModelBuilder InstanceNormThenConv()
+    {
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 1, 2, 2, 2);
+        b.Initializer("in.scale", new float[] { 2, 3 }, 2);
+        b.Initializer("in.bias", new float[] { 1, -1 }, 2);
+        b.Node("InstanceNormalization", new[] { "x", "in.scale", "in.bias" }, new[] { "n" }, "inorm", ("epsilon", 1e-5f));
+        b.Initializer("w", new float[] { 1, 2 }, 1, 2, 1, 1);
+        b.Initializer("b", new float[] { 0 }, 1);
+        b.Node("Conv", new[] { "n", "w", "b" }, new[] { "y" }, "conv", ("kernel_shape", new long[] { 1, 1 }));
+        b.Output("y", ElementType.Float, 1, 1, 2, 2);
+        return b;
+    }
 }

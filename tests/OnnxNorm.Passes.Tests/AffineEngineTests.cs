@@ -181,3 +181,47 @@ public class AffineEngineTests
         Assert.Equal(0.2998046875, w.ToDoubles()[0]);
     }
 }
+
+/// <summary>The forward rule: per-channel Mul/Add and InstanceNormalization's γ/β into the Convs after them.</summary>
+public class AffineForwardTests
+{
+    private static double[] InputValues(Node n, int index) => n.Input(index)!.Initializer!.ToDoubles();
+
+    [Fact]
+    public void GroupNormsMulAndAddMoveIntoAnUnpaddedConv()
+    {
+        using var m = Load(AffineCases.MulAddThenConv());
+        var r = Run(m, PassRegistry.DefaultPipeline.ToArray());
+        var conv = Assert.Single(m.Graph.Nodes);
+        Assert.Equal(new[] { 0.5, 6 }, InputValues(conv, 1));   // W·γ per input channel
+        Assert.Equal(new[] { -1.5 }, InputValues(conv, 2));     // b + Σ W·β = 0.5 + 1 − 3
+        Assert.Equal(2, r.Diagnostics.Count(d => d.Code == FoldCodes.AffineFoldedForwardIntoConv));
+        AssertSameOutputs(AffineCases.MulAddThenConv().ToBytes(), m);
+    }
+
+    [Fact]
+    public void AShiftBeforeAPaddedConvStaysAndSaysWhy()
+    {
+        using var m = Load(AffineCases.MulAddThenConv(padded: true));
+        var r = Run(m, FoldAffinePass.PassName);
+        Assert.Equal(new[] { "Mul", "Add", "Conv" }, m.Graph.Nodes.Select(n => n.OpType));
+        var d = Single(r, "gn_add");
+        Assert.Equal(FoldRefusalCodes.PaddingNotExact, d.Code);
+        Assert.Contains("Conv node 'conv'", d.Message);
+    }
+
+    [Fact]
+    public void InstanceNormScaleAndBiasMoveIntoTheConvAndBecomeOneAndZero()
+    {
+        using var m = Load(AffineCases.InstanceNormThenConv());
+        Run(m, PassRegistry.DefaultPipeline.ToArray());
+        var norm = m.Graph.Nodes.Single(n => n.OpType == "InstanceNormalization");
+        var conv = m.Graph.Nodes.Single(n => n.OpType == "Conv");
+        Assert.Equal(new[] { 1.0, 1 }, InputValues(norm, 1));
+        Assert.Equal(new[] { 0.0, 0 }, InputValues(norm, 2));
+        Assert.Equal(new[] { 2.0, 6 }, InputValues(conv, 1));
+        Assert.Equal(new[] { -1.0 }, InputValues(conv, 2));   // 1·1 + 2·(−1)
+        // A second run finds nothing left to move.
+        Assert.False(Run(m, FoldAffinePass.PassName).Modified);
+    }
+}

@@ -11,7 +11,7 @@ public class AffineOrtEquivalenceTests
     {
         nameof(AffineCases.ConvTransposeBiasAddBn), nameof(AffineCases.MatMulReshapeBn), nameof(AffineCases.MatMulTransposeBn),
         nameof(AffineCases.LayerScaleAfterMatMul), nameof(AffineCases.DeduplicatedBiasConvBn), nameof(AffineCases.Unsorted),
-        "ConvAddBnMul", "ConvMulAdd",
+        "ConvAddBnMul", "ConvMulAdd", nameof(AffineCases.MulAddThenConv), nameof(AffineCases.InstanceNormThenConv),
     };
 
     private static ModelBuilder Build(string name) => name switch
@@ -22,6 +22,8 @@ public class AffineOrtEquivalenceTests
         nameof(AffineCases.LayerScaleAfterMatMul) => AffineCases.LayerScaleAfterMatMul(),
         nameof(AffineCases.DeduplicatedBiasConvBn) => AffineCases.DeduplicatedBiasConvBn(),
         nameof(AffineCases.Unsorted) => AffineCases.Unsorted(),
+        nameof(AffineCases.MulAddThenConv) => AffineCases.MulAddThenConv(),
+        nameof(AffineCases.InstanceNormThenConv) => AffineCases.InstanceNormThenConv(),
         "ConvAddBnMul" => AffineCases.ConvThen(null, ("Add", new float[] { 0.5f, -1 }), ("BN", Array.Empty<float>()), ("Mul", new float[] { 2, 0.5f })),
         _ => AffineCases.ConvThen(new float[] { 1, 1 }, ("Mul", new float[] { 0.5f, 2 }), ("Add", new float[] { 1, -1 })),
     };

@@ -94,8 +94,12 @@ public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormAri
                     folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node), $"folded forward into {consumers}"));
                     continue;
                 }
-                // The backward reason leads (it is the fold that usually applies); the forward one follows.
-                var both = refusal! with { Message = $"{refusal!.Message}; forward: {forwardWhy?.Message}" };
+                // The backward reason leads (it is the fold that usually applies), unless there is nothing to fold
+                // back into and the forward fold was stopped by something specific (padding, say).
+                bool forwardSays = refusal!.Code is FoldRefusalCodes.NoProducer or FoldRefusalCodes.UnsupportedProducer
+                    && forwardWhy is not null && forwardWhy.Code != FoldRefusalCodes.ConsumerNotConv;
+                var lead = forwardSays ? forwardWhy! : refusal;
+                var both = lead with { Message = forwardSays ? $"{forwardWhy!.Message}; backward: {refusal.Message}" : $"{refusal.Message}; forward: {forwardWhy?.Message}" };
                 refusals.Add(both.ToDiagnostic(NameOf(node)));
             }
         }
