@@ -11,16 +11,13 @@ namespace OnnxNorm.Passes;
 /// scale and B move forward the same way. A MatMul's own bias Add on N-D input is already its canonical form
 /// and is left alone. Each one left gets a coded reason.
 /// </summary>
-public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
+public sealed class FoldAffinePass : IPass
 {
     public const string PassName = "fold-affine";
 
     public string Name => PassName;
     public string Description => "Fold per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them (or the Convs after them), and InstanceNormalization's scale and B into the Convs after it.";
     public bool IsAnalysis => false;
-
-    // The BN arithmetic setting does not apply here (the constants are used as they are); kept for a uniform factory.
-    public BatchNormArithmetic Arithmetic { get; } = arithmetic;
 
     public PassResult Run(Model model)
     {
@@ -66,15 +63,13 @@ public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormAri
                     continue;
                 }
                 if (!ElementwiseAffine.IsCandidate(node)) continue;
-                var e = ElementwiseAffine.TryRead(node, out var why);
-                if (e is null)
+                var d = AffineDecision.Of(node, out var notAffine);
+                if (d is null)
                 {
-                    if (why is not null) refusals.Add(why.ToDiagnostic(NameOf(node)));
+                    if (notAffine is not null) refusals.Add(notAffine.ToDiagnostic(NameOf(node)));
                     continue;
                 }
-                if (IsMatMulBias(e)) continue;
-                var plan = AffineBackwardFold.TryPlan(node, e.DataIndex, e.Scale, e.Shift, e.Constant.AxisFromEnd, e.Constant.Rank, out var refusal);
-                if (plan is not null)
+                if (d.Backward is { } plan)
                 {
                     string message = plan.Describe();
                     plan.Apply();
@@ -82,34 +77,23 @@ public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormAri
                     foreach (var (n, _) in plan.Absorbed) removed.Add(n);
                     changed = true;
                     folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedInto(plan.TargetKind), NameOf(node), message));
-                    continue;
                 }
-                var forward = AffineForwardFold.TryPlan(e, out var forwardWhy);
-                if (forward is not null)
+                else if (d.Forward is { } forward)
                 {
-                    string consumers = string.Join(", ", forward.Consumers.Select(c => c.Conv.Describe()));
-                    AffineForwardFold.Apply(forward, e);
+                    string message = $"folded {d.FoldInto}";
+                    AffineForwardFold.Apply(forward, d.Affine);
                     removed.Add(node);
                     changed = true;
-                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node), $"folded forward into {consumers}"));
-                    continue;
+                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node), message));
                 }
-                // The backward reason leads (it is the fold that usually applies), unless there is nothing to fold
-                // back into and the forward fold was stopped by something specific (padding, say).
-                bool forwardSays = refusal!.Code is FoldRefusalCodes.NoProducer or FoldRefusalCodes.UnsupportedProducer
-                    && forwardWhy is not null && forwardWhy.Code != FoldRefusalCodes.ConsumerNotConv;
-                var lead = forwardSays ? forwardWhy! : refusal;
-                var both = lead with { Message = forwardSays ? $"{forwardWhy!.Message}; backward: {refusal.Message}" : $"{refusal.Message}; forward: {forwardWhy?.Message}" };
-                refusals.Add(both.ToDiagnostic(NameOf(node)));
+                else
+                {
+                    refusals.Add(d.Refusal!.ToDiagnostic(NameOf(node)));
+                }
             }
         }
         return changed;
     }
 
     private static string NameOf(Node n) => n.Name.Length > 0 ? n.Name : n.Output(0)?.Name ?? n.OpType;
-
-    // MatMul → Add(bias) on N-D input: folding would only put the same Add back.
-    private static bool IsMatMulBias(ElementwiseAffine e) =>
-        e.Node.OpType is "Add" or "Sub" && e.Scale.All(s => s == 1) && e.Data.Producer is { OpType: "MatMul", Domain: "" } mm
-        && ValueRank.Of(mm.Input(0)) != 2;
 }

@@ -15,7 +15,7 @@ public sealed class PassRegistry
         .Add(CanonicalizePass.PassName, s => new CanonicalizePass(s.ConstantEvaluator))
         .Add(TopologicalSortPass.PassName, () => new TopologicalSortPass())
         .Add(FoldConstantsPass.PassName, s => new FoldConstantsPass(s.ConstantEvaluator))
-        .Add(FoldAffinePass.PassName, s => new FoldAffinePass(s.BatchNormArithmetic))
+        .Add(FoldAffinePass.PassName, () => new FoldAffinePass())
         .Add(FoldBatchNormPass.PassName, s => new FoldBatchNormPass(s.BatchNormArithmetic))
         .Add(FoldBatchNormForwardPass.PassName, s => new FoldBatchNormForwardPass(s.BatchNormArithmetic))
         .Add(BatchNormToAffinePass.PassName, s => new BatchNormToAffinePass(s.BatchNormArithmetic))
