@@ -53,10 +53,10 @@ public sealed class NativeConstantEvaluator : IConstantEvaluator
             }
             return tensors;
         }
-        catch (Exception e) when (e is BadInputException or InvalidOperationException or ArgumentException or NotSupportedException
-                                       or IndexOutOfRangeException or OverflowException or InvalidCastException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Anything the executor cannot compute stays a run-time node; ORT will report it if it is wrong.
+            // Anything the executor cannot compute (no kernel for these types, an integer division by zero, a
+            // shape it rejects) stays a run-time node: folding is an optimisation, never a new failure.
             return null;
         }
     }
