@@ -192,4 +192,20 @@ public static class AffineCases
         b.Output("y", ElementType.Float, 1, 1, 2, 2);
         return b;
     }
+
+    /// <summary>x[1,3,2] → LayerNormalization(γ [2, 3], β [1, −1]) → MatMul(W = [[1, 2], [3, 4]]) → Add(bias [0.5, 0.5]): a transformer block's start.</summary>
+    public static ModelBuilder LayerNormThenLinear()
+    {
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 1, 3, 2);
+        b.Initializer("ln.scale", new float[] { 2, 3 }, 2);
+        b.Initializer("ln.bias", new float[] { 1, -1 }, 2);
+        b.Node("LayerNormalization", new[] { "x", "ln.scale", "ln.bias" }, new[] { "n" }, "ln", ("axis", -1L), ("epsilon", 1e-5f));
+        b.Initializer("w", new float[] { 1, 2, 3, 4 }, 2, 2);
+        b.Op("MatMul", "mm", "n", "w");
+        b.Initializer("bias", new float[] { 0.5f, 0.5f }, 2);
+        b.Node("Add", new[] { "mm", "bias" }, new[] { "y" }, "bias_add");
+        b.Output("y", ElementType.Float, 1, 3, 2);
+        return b;
+    }
 }

@@ -224,4 +224,18 @@ public class AffineForwardTests
         // A second run finds nothing left to move.
         Assert.False(Run(m, FoldAffinePass.PassName).Modified);
     }
+
+    [Fact]
+    public void LayerNormScaleAndBiasMoveIntoTheMatMulAndItsBiasAdd()
+    {
+        using var m = Load(AffineCases.LayerNormThenLinear());
+        var r = Run(m, PassRegistry.DefaultPipeline.ToArray());
+        Assert.Equal(new[] { "LayerNormalization", "MatMul", "Add" }, m.Graph.Nodes.Select(n => n.OpType));
+        Assert.Equal(new[] { 1.0, 1 }, InputValues(m.Graph.Nodes[0], 1));
+        Assert.Equal(new[] { 0.0, 0 }, InputValues(m.Graph.Nodes[0], 2));
+        Assert.Equal(new[] { 2.0, 4, 9, 12 }, InputValues(m.Graph.Nodes[1], 1));   // γ[k]·W[k, n]
+        Assert.Equal(new[] { -1.5, -1.5 }, InputValues(m.Graph.Nodes[2], 1));      // bias + βW = 0.5 + (1·1 − 1·3), 0.5 + (1·2 − 1·4)
+        Assert.Equal(FoldCodes.AffineFoldedForwardIntoMatMul, Single(r, "ln").Code);
+        Assert.False(Run(m, FoldAffinePass.PassName).Modified);
+    }
 }

@@ -12,6 +12,7 @@ public class AffineOrtEquivalenceTests
         nameof(AffineCases.ConvTransposeBiasAddBn), nameof(AffineCases.MatMulReshapeBn), nameof(AffineCases.MatMulTransposeBn),
         nameof(AffineCases.LayerScaleAfterMatMul), nameof(AffineCases.DeduplicatedBiasConvBn), nameof(AffineCases.Unsorted),
         "ConvAddBnMul", "ConvMulAdd", nameof(AffineCases.MulAddThenConv), nameof(AffineCases.InstanceNormThenConv),
+        nameof(AffineCases.LayerNormThenLinear),
     };
 
     private static ModelBuilder Build(string name) => name switch
@@ -24,6 +25,7 @@ public class AffineOrtEquivalenceTests
         nameof(AffineCases.Unsorted) => AffineCases.Unsorted(),
         nameof(AffineCases.MulAddThenConv) => AffineCases.MulAddThenConv(),
         nameof(AffineCases.InstanceNormThenConv) => AffineCases.InstanceNormThenConv(),
+        nameof(AffineCases.LayerNormThenLinear) => AffineCases.LayerNormThenLinear(),
         "ConvAddBnMul" => AffineCases.ConvThen(null, ("Add", new float[] { 0.5f, -1 }), ("BN", Array.Empty<float>()), ("Mul", new float[] { 2, 0.5f })),
         _ => AffineCases.ConvThen(new float[] { 1, 1 }, ("Mul", new float[] { 0.5f, 2 }), ("Add", new float[] { 1, -1 })),
     };

@@ -9,6 +9,9 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed record AffineDecision(ElementwiseAffine Affine, AffineFoldPlan? Backward, FoldBatchNormForward.Plan? Forward, FoldRefusal? Refusal)
 {
+    /// <summary>The MatMuls that take the map forward (its axis is the one they contract), when that is the decision.</summary>
+    public IReadOnlyList<LayerNormAffineFold.Consumer>? ForwardMatMuls { get; init; }
+
     /// <summary>Null for a node that is not an affine at all, or a MatMul's own bias Add (nothing to say).</summary>
     public static AffineDecision? Of(Node node, out FoldRefusal? notAffine)
     {
@@ -18,6 +21,25 @@ public sealed record AffineDecision(ElementwiseAffine Affine, AffineFoldPlan? Ba
         if (back is not null) return new AffineDecision(e, back, null, null);
         var forward = AffineForwardFold.TryPlan(e, out var forwardWhy);
         if (forward is not null) return new AffineDecision(e, null, forward, null);
+        var y = node.Output(0)!;
+        if (y.Uses.Count > 0 && y.Uses.All(u => u.Node is { OpType: "MatMul", Domain: "" }))
+        {
+            // A MatMul contracts its input's last axis: the map must lie along it (or be one value), and its
+            // constant must not broadcast the data to a larger rank.
+            int? dataRank = ValueRank.Of(e.Data);
+            if (e.Constant.AxisFromEnd is not (null or -1))
+                forwardWhy = new FoldRefusal(FoldRefusalCodes.NotPerChannel, DiagnosticSeverity.Info, "its constant does not lie along the last axis, which the MatMuls after it contract");
+            else if (e.Constant.Rank > 1 && (dataRank is null || dataRank < e.Constant.Rank))
+                forwardWhy = new FoldRefusal(FoldRefusalCodes.UnknownRank, DiagnosticSeverity.Info, $"the rank of '{e.Data.Name}' is not known to be at least {e.Constant.Rank}");
+            else if (y.IsGraphOutput)
+                forwardWhy = new FoldRefusal(FoldRefusalCodes.OutputIsGraphOutput, DiagnosticSeverity.Info, $"its output '{y.Name}' is a graph output");
+            else
+            {
+                var matMuls = LayerNormAffineFold.PlanMatMuls(node, y, e.Scale, e.Shift, out var mmWhy);
+                if (matMuls is not null) return new AffineDecision(e, null, null, null) { ForwardMatMuls = matMuls };
+                forwardWhy = mmWhy;
+            }
+        }
         // The backward reason leads (it is the fold that usually applies), unless there is nothing to fold back
         // into and the forward fold was stopped by something specific (padding, say).
         bool forwardSays = refusal!.Code is FoldRefusalCodes.NoProducer or FoldRefusalCodes.UnsupportedProducer
@@ -30,7 +52,8 @@ public sealed record AffineDecision(ElementwiseAffine Affine, AffineFoldPlan? Ba
 
     /// <summary>"into Conv node 'x' through Add" or "forward into Conv node 'y'"; null when refused.</summary>
     public string? FoldInto => Backward is { } b ? b.Describe()["folded ".Length..]
-        : Forward is { } f ? $"forward into {string.Join(", ", f.Consumers.Select(c => c.Conv.Describe()))}" : null;
+        : Forward is { } f ? $"forward into {string.Join(", ", f.Consumers.Select(c => c.Conv.Describe()))}"
+        : ForwardMatMuls is { } mm ? $"forward into {string.Join(", ", mm.Select(c => c.MatMul.Describe()))}" : null;
 
     // MatMul → Add(bias) on N-D input: folding would only put the same Add back.
     private static bool IsMatMulBias(ElementwiseAffine e) =>

@@ -8,7 +8,7 @@ namespace OnnxNorm.Passes;
 /// scale after MatMul → Add → Transpose, a Conv followed by Mul and Add), by the affine engine
 /// (<see cref="AffineBackwardFold"/>); where that is refused, forward into the Convs that read it
 /// (<see cref="AffineForwardFold"/>: GroupNorm's exported Mul/Add before a 1×1 Conv). InstanceNormalization's
-/// scale and B move forward the same way. A MatMul's own bias Add on N-D input is already its canonical form
+/// scale and B move forward the same way into Convs, LayerNormalization's into MatMuls (<see cref="LayerNormAffineFold"/>). A MatMul's own bias Add on N-D input is already its canonical form
 /// and is left alone. Each one left gets a coded reason.
 /// </summary>
 public sealed class FoldAffinePass : IPass
@@ -62,6 +62,20 @@ public sealed class FoldAffinePass : IPass
                         $"its scale and B folded forward into {string.Join(", ", np.Consumers.Select(c => c.Conv.Describe()))}"));
                     continue;
                 }
+                if (node is { OpType: "LayerNormalization", Domain: "" })
+                {
+                    var lp = LayerNormAffineFold.TryPlan(node, out var lnWhy);
+                    if (lp is null)
+                    {
+                        if (lnWhy is not null) refusals.Add(lnWhy.ToDiagnostic(NameOf(node)));
+                        continue;
+                    }
+                    LayerNormAffineFold.Apply(lp);
+                    changed = true;
+                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoMatMul, NameOf(node),
+                        $"its scale and B folded forward into {string.Join(", ", lp.Consumers.Select(c => c.MatMul.Describe()))}"));
+                    continue;
+                }
                 if (!ElementwiseAffine.IsCandidate(node)) continue;
                 var d = AffineDecision.Of(node, out var notAffine);
                 if (d is null)
@@ -85,6 +99,15 @@ public sealed class FoldAffinePass : IPass
                     removed.Add(node);
                     changed = true;
                     folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node), message));
+                }
+                else if (d.ForwardMatMuls is { } matMuls)
+                {
+                    string message = $"folded {d.FoldInto}";
+                    LayerNormAffineFold.ApplyToMatMuls(matMuls);
+                    AffineFoldPlan.Bypass(node, d.Affine.DataIndex);
+                    removed.Add(node);
+                    changed = true;
+                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoMatMul, NameOf(node), message));
                 }
                 else
                 {

@@ -6,6 +6,7 @@ public static class FoldCodes
     public const string FoldedForwardIntoConv = "folded-forward-into-conv";
     public const string ConvertedToAffine = "converted-to-affine";
     public const string AffineFoldedForwardIntoConv = "affine-folded-forward-into-conv";
+    public const string AffineFoldedForwardIntoMatMul = "affine-folded-forward-into-matmul";
 
     public static string FoldedInto(string producerKind) => producerKind switch
     {
