@@ -65,12 +65,15 @@ public static class LayerNormAffineFold
             long k = w.Dims[0], n = w.Dims[1];
             var wv = w.ToDoubles();
             var d = new double[n];
+            // Row by row (k is the row): the shift's contribution first, from the unscaled weights.
             for (long i = 0; i < k; i++)
-                for (long j = 0; j < n; j++)
-                {
-                    d[j] += b[b.Length == 1 ? 0 : i] * wv[i * n + j];
-                    wv[i * n + j] *= g[g.Length == 1 ? 0 : i];
-                }
+            {
+                double gi = g[g.Length == 1 ? 0 : i], bi = b[b.Length == 1 ? 0 : i];
+                var row = wv.AsSpan(checked((int)(i * n)), checked((int)n));
+                if (bi != 0)
+                    for (int j = 0; j < row.Length; j++) d[j] += bi * row[j];
+                for (int j = 0; j < row.Length; j++) row[j] *= gi;
+            }
             var wt = FoldedTensor.TryCreate("", w.ElementType, w.Dims, wv, "weight", out refusal);
             if (wt is null) return null;
             // The MatMul's own bias Add (a per-column constant, its output's only reader) takes βW.

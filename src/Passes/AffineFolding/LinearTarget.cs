@@ -66,7 +66,12 @@ internal static class LinearTarget
     {
         long n = w.Dims[1];
         var wv = w.ToDoubles();
-        for (long i = 0; i < wv.Length; i++) wv[i] *= affine.Scale[i % n];
+        var scale = affine.Scale.AsSpan();
+        for (int row = 0; n > 0 && row < wv.Length; row += (int)n)
+        {
+            var r = wv.AsSpan(row, (int)n);
+            for (int j = 0; j < r.Length; j++) r[j] *= scale[j];
+        }
         var wt = FoldedTensor.TryCreate("", w.ElementType, w.Dims, wv, "weight", out refusal);
         if (wt is null) return null;
         Tensor? bias = null;
