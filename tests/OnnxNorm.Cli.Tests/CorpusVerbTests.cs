@@ -2,7 +2,7 @@ using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Cli.Tests;
 
-/// <summary>Every verb, as a user would run it, on every export of the real-model corpus (seven minutes: Slow).</summary>
+/// <summary>Every verb, as a user would run it, on every export of the real-model corpus (about two minutes: Slow).</summary>
 [Trait("Category", "Slow")]
 public class CorpusVerbTests
 {
