@@ -58,6 +58,9 @@ public static class OptimizeCommand
             settings: new PassSettings { BatchNormArithmetic = arithmetic, ConstantEvaluator = NativeConstantEvaluator.Instance });
 
         using var model = ModelLoader.Load(inputPath);
+        // Every output is checked before any work, and again (all of them) before the first byte is written.
+        OutputPolicy.Check(outputPath, "the output model", force);
+        if (reportPath is not null) OutputPolicy.Check(reportPath, "the --report file", force);
         byte[]? originalBytes = verify && equivalence is not null ? ModelSaver.ToBytes(model) : null;
         var before = ModelSummary.Of(model, inputPath);
         int bnBefore = BatchNormNodes.In(model).Count;
@@ -91,7 +94,7 @@ public static class OptimizeCommand
         // input and must not leave an output behind. A model that runs but differs is still written, so it
         // can be inspected; the exit code says it failed.
         EquivalenceResult? ort = verify && equivalence is not null ? equivalence.Compare(originalBytes!, ModelSaver.ToBytes(model)) : null;
-        ModelSaver.Save(model, outputPath, new SaveOptions { Force = force });
+        var files = ModelSaver.Plan(model, outputPath, new SaveOptions { Force = force }).ToList();
         clock.Stop();
 
         var summary = new OptimizeReport(
@@ -104,9 +107,10 @@ public static class OptimizeCommand
             AffineFolded = affineFolded,
             AffineLeft = affineLeft,
         };
-        Print(summary, verify, equivalence is not null);
         if (reportPath is not null)
-            File.WriteAllText(reportPath, JsonOutput.Serialize(summary) + "\n");
+            files.Add(new OutputFile(reportPath, "the --report file", s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonOutput.Serialize(summary) + "\n"))));
+        OutputPolicy.WriteAll(files, force);
+        Print(summary, verify, equivalence is not null);
         return ort is { Equivalent: false } ? CliRunner.CheckFailed : CliRunner.Ok;
     }
 
