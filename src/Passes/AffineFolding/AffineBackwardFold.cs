@@ -21,8 +21,11 @@ public static class AffineBackwardFold
 
     /// <param name="source">The BN or elementwise node being folded away.</param>
     /// <param name="dataIndex">Which input of <paramref name="source"/> carries the data.</param>
+    /// <param name="scale">s per channel (or one value for all).</param>
+    /// <param name="shift">t per channel (or one value for all).</param>
     /// <param name="axis">The channel axis of the data: negative counts from the end, null means one value for all channels.</param>
     /// <param name="constantRank">The rank of the source's constant operand: the data must have at least this rank, or removing the source would change the output shape.</param>
+    /// <param name="refusal">Why not, when the result is null.</param>
     public static AffineFoldPlan? TryPlan(Node source, int dataIndex, double[] scale, double[] shift, int? axis, int constantRank,
         out FoldRefusal? refusal)
     {
