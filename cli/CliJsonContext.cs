@@ -11,6 +11,7 @@ namespace OnnxNorm.Cli;
 [JsonSerializable(typeof(OptimizeReport))]
 [JsonSerializable(typeof(ModelSummary))]
 [JsonSerializable(typeof(IReadOnlyList<BatchNormReport>))]
+[JsonSerializable(typeof(IReadOnlyList<AffineReport>))]
 [JsonSerializable(typeof(ComparisonReport))]
 [JsonSerializable(typeof(BenchCommand.Report))]
 [JsonSerializable(typeof(StatsJsonDocument))]

@@ -16,6 +16,14 @@ public sealed class BenchmarkTable(string root, string model, int repeat, Launch
 {
     private readonly string _tmp = Directory.CreateTempSubdirectory("onnxnorm-bench").FullName;
 
+    /// <summary>Only the corpus rows (`table --corpus-only`), for measuring them without the rest of the table.</summary>
+    public void PrintCorpusRows()
+    {
+        Console.WriteLine("| row | OnnxNorm | ONNX Runtime 1.30 | OnnxNorm / ORT | goal |");
+        Console.WriteLine("|---|---|---|---|---|");
+        CorpusOptimizeRows.Print(root, repeat, onnxnorm, self, _tmp);
+    }
+
     public void PrintAll()
     {
         double sizeMiB = new FileInfo(model).Length / 1048576.0;
@@ -40,6 +48,7 @@ public sealed class BenchmarkTable(string root, string model, int repeat, Launch
                 (onnxnorm.Program, onnxnorm.With("optimize", model, "-o", folded, "--force")),
                 (self.Program, self.With("ort-optimize", model, ortBasic, "basic"))),
             "faster than ORT, peak < budget");
+        CorpusOptimizeRows.Print(root, repeat, onnxnorm, self, _tmp);
 
         // Precision at the logits. The fold's own arithmetic (`--bn-arithmetic exact`) is measured too.
         string exact = Path.Combine(_tmp, "folded_exact.onnx");

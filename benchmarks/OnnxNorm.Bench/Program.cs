@@ -2,7 +2,7 @@ using OnnxNorm.Bench;
 using OnnxNorm.TestModels;
 
 // bench/table.sh [--repeat K]: publishes the CLI and this harness as native (AOT) executables, then runs
-//   table --onnxnorm EXE [--repeat K]
+//   table --onnxnorm EXE [--repeat K] [--corpus-only]
 //   prints the README benchmark table (each row measured against ONNX Runtime in the same run).
 // dotnet run -c Release --project benchmarks/OnnxNorm.Bench -- ort-optimize MODEL OUT LEVEL
 //   ORT's offline optimisation, the ORT side of the load/save rows.
@@ -33,7 +33,9 @@ if (args.Length >= 1 && args[0] == "table")
     var onnxnorm = exe is not null ? Launcher.Native(exe) : Launcher.Managed(Path.Combine(AppContext.BaseDirectory, "onnxnorm.dll"));
     var self = Launcher.Self();
     Console.WriteLine($"onnxnorm: {onnxnorm}; ORT harness: {self}");
-    new BenchmarkTable(root, model, repeat, onnxnorm, self).PrintAll();
+    var table = new BenchmarkTable(root, model, repeat, onnxnorm, self);
+    if (args.Contains("--corpus-only")) table.PrintCorpusRows();
+    else table.PrintAll();
     return 0;
 }
 Console.Error.WriteLine("usage: OnnxNorm.Bench table [--repeat K] [--onnxnorm EXE] | ort-optimize MODEL OUT LEVEL");

@@ -23,10 +23,12 @@ public static class InspectCommand
         using var m = ModelLoader.Load(path);
         var summary = ModelSummary.Of(m, path);
         var batchNorms = BatchNormAnalysis.Of(m);
+        var affines = AffineAnalysis.Of(m);
         if (asJson)
         {
             var json = JsonSerializer.SerializeToNode(summary, JsonOutput.TypeInfo<ModelSummary>())!.AsObject();
             json["batchNorm"] = JsonSerializer.SerializeToNode(batchNorms, JsonOutput.TypeInfo<IReadOnlyList<BatchNormReport>>());
+            json["affine"] = JsonSerializer.SerializeToNode(affines, JsonOutput.TypeInfo<IReadOnlyList<AffineReport>>());
             Console.Out.WriteLine(json.ToJsonString(JsonOutput.Options));
             return CliRunner.Ok;
         }
@@ -45,6 +47,7 @@ public static class InspectCommand
         foreach (var (op, n) in summary.Ops.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
             o.WriteLine($"  {op,-28} {n,6}");
         PrintBatchNorms(o, batchNorms);
+        PrintAffines(o, affines);
         return CliRunner.Ok;
     }
 
@@ -63,5 +66,14 @@ public static class InspectCommand
                 o.WriteLine($"    {l.Severity.ToString().ToLowerInvariant()} {l.Code}: {l.Message}{channels}");
             }
         }
+    }
+
+    // One line per per-channel Mul/Add/Sub/Div by a constant: what fold-affine's first sweep does with it.
+    private static void PrintAffines(TextWriter o, IReadOnlyList<AffineReport> reports)
+    {
+        if (reports.Count == 0) return;
+        o.WriteLine($"per-channel Mul/Add/Sub/Div  {reports.Count} ({reports.Count(r => r.Foldable)} foldable by fold-affine)");
+        foreach (var r in reports)
+            o.WriteLine(r.Foldable ? $"  {r.Node} ({r.Op}): fold-affine: {r.FoldInto}" : $"  {r.Node} ({r.Op}): fold-affine: no, {r.RefusalCode}: {r.RefusalReason}");
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
+using OnnxNorm.Runtime.Execution;
 
 namespace OnnxNorm.Cli.Commands;
 
@@ -54,7 +55,7 @@ public static class OptimizeCommand
             : passList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         if (names.Count == 0) throw new BadInputException("--passes: no pass named");
         var pipeline = PassPipeline.FromNames(names, new PipelineOptions { Verify = verify, FixedPoint = fixedPoint },
-            settings: new PassSettings { BatchNormArithmetic = arithmetic });
+            settings: new PassSettings { BatchNormArithmetic = arithmetic, ConstantEvaluator = NativeConstantEvaluator.Instance });
 
         using var model = ModelLoader.Load(inputPath);
         // Every output is checked before any work, and again (all of them) before the first byte is written.
@@ -78,6 +79,13 @@ public static class OptimizeCommand
                     ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
                     : new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
             .ToList();
+        var affineFolded = result.Diagnostics.Where(d => FoldCodes.IsAffineFold(d.Code))
+            .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count());
+        var present = model.Graph.AllNodes().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var affineLeft = result.Diagnostics.Where(d => d.Pass == FoldAffinePass.PassName && d.NodeName is not null && !FoldCodes.IsAffineFold(d.Code))
+            .GroupBy(d => d.NodeName!).Where(g => present.Contains(g.Key))
+            .Select(g => g.Last()).Select(d => new AffineLeftInPlace(d.NodeName!, d.Code, d.Message)).ToList();
         var folded = result.Diagnostics.Where(d => FoldCodes.IsFold(d.Code))
             .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
@@ -94,7 +102,11 @@ public static class OptimizeCommand
             new BeforeAfter(before.NodeCount, after.NodeCount), new BeforeAfter(before.ParameterCount, after.ParameterCount),
             clock.Elapsed.TotalMilliseconds,
             verify ? new VerifyReport(true, equivalence?.Name, ort) : null,
-            result.Runs.Select(r => new PassRunReport(r.Pass, r.Iteration, r.Modified, r.Elapsed.TotalMilliseconds, r.Diagnostics)).ToList());
+            result.Runs.Select(r => new PassRunReport(r.Pass, r.Iteration, r.Modified, r.Elapsed.TotalMilliseconds, r.Diagnostics)).ToList())
+        {
+            AffineFolded = affineFolded,
+            AffineLeft = affineLeft,
+        };
         if (reportPath is not null)
             files.Add(new OutputFile(reportPath, "the --report file", s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonOutput.Serialize(summary) + "\n"))));
         OutputPolicy.WriteAll(files, force);
@@ -112,6 +124,12 @@ public static class OptimizeCommand
         {
             o.WriteLine("left in place");
             foreach (var l in s.Left) o.WriteLine($"  {l.Node} ({l.Producer}, {l.Mode}): {l.ReasonCode}: {l.Reason}");
+        }
+        if (s.AffineFolded.Count > 0 || s.AffineLeft.Count > 0)
+        {
+            o.WriteLine($"per-channel Mul/Add/Sub/Div  {s.AffineFolded.Values.Sum()} folded, {s.AffineLeft.Count} left");
+            foreach (var (code, n) in s.AffineFolded) o.WriteLine($"  {code,-28} {n,5}");
+            foreach (var l in s.AffineLeft) o.WriteLine($"  left {l.Node}: {l.ReasonCode}: {l.Reason}");
         }
         o.WriteLine($"nodes       {s.Nodes.Before:N0} -> {s.Nodes.After:N0}");
         o.WriteLine($"parameters  {s.Parameters.Before:N0} -> {s.Parameters.After:N0}");

@@ -7,7 +7,17 @@ public sealed record OptimizeReport(
     string Input, string Output, IReadOnlyList<string> Passes, int Iterations,
     int BatchNormBefore, int BatchNormRemoved, int BatchNormLeft,
     IReadOnlyDictionary<string, int> Folded, IReadOnlyList<BatchNormLeftInPlace> Left,
-    BeforeAfter Nodes, BeforeAfter Parameters, double ElapsedMs, VerifyReport? Verify, IReadOnlyList<PassRunReport> Runs);
+    BeforeAfter Nodes, BeforeAfter Parameters, double ElapsedMs, VerifyReport? Verify, IReadOnlyList<PassRunReport> Runs)
+{
+    /// <summary>Per-channel Mul/Add/Sub/Div folded by fold-affine, by code.</summary>
+    public IReadOnlyDictionary<string, int> AffineFolded { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Per-channel Mul/Add/Sub/Div by a constant still in the model, with fold-affine's last word on each.</summary>
+    public IReadOnlyList<AffineLeftInPlace> AffineLeft { get; init; } = Array.Empty<AffineLeftInPlace>();
+}
+
+/// <summary>A per-channel Mul/Add/Sub/Div that fold-affine left, and why.</summary>
+public sealed record AffineLeftInPlace(string Node, string ReasonCode, string Reason);
 
 public sealed record BeforeAfter(long Before, long After);
 

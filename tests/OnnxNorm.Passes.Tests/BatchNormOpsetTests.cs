@@ -95,9 +95,28 @@ public class BatchNormOpsetTests
     }
 
     [Fact]
+    public void Opset7SpatialZeroWithStatisticsEqualAtEveryPositionFolds()
+    {
+        // [C, 2, 2] statistics, each channel's four values equal: per-channel after all, so exact.
+        var (r, m, before) = Fold(FoldCases.ConvBnAtOpset(7, paramDims: new long[] { 4, 2, 2 }, spatialSize: 2, bnAttributes: ("spatial", 0)));
+        using (m)
+        {
+            Assert.Equal("folded-into-conv", Single(r, "bn").Code);
+            AssertSameOutputs(before, m);
+        }
+    }
+
+    [Fact]
     public void Opset7SpatialZeroWithPerPositionStatisticsIsRefused()
     {
-        var (r, m, before) = Fold(FoldCases.ConvBnAtOpset(7, paramDims: new long[] { 4, 2, 2 }, spatialSize: 2, bnAttributes: ("spatial", 0)));
+        var b = FoldCases.ConvBnAtOpset(7, paramDims: new long[] { 4, 2, 2 }, spatialSize: 2, bnAttributes: ("spatial", 0));
+        // One position of channel 0's mean differs from the other three.
+        var mean = b.Graph.Initializer.Single(t => t.Name == "bn.mean");
+        var values = OnnxNorm.Graph.Tensor.FromBytes("", ElementType.Float, mean.Dims.ToArray(), mean.RawData.ToByteArray()).ToDoubles();
+        values[1] += 0.5;
+        b.Graph.Initializer.Remove(mean);
+        b.Graph.Initializer.Add(ModelBuilder.MakeTensor("bn.mean", ElementType.Float, mean.Dims.ToArray(), values));
+        var (r, m, before) = Fold(b);
         using (m)
         {
             Assert.Equal(FoldRefusalCodes.PerActivationStatistics, Single(r, "bn").Code);

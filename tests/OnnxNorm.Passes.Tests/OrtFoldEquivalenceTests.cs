@@ -38,7 +38,7 @@ public class OrtFoldEquivalenceTests
     }
 
     /// <summary>Max |original − folded| over all outputs, relative to the largest |original| (at least 1).</summary>
-    private static double RelativeDifference(byte[] original, byte[] folded, ulong seed = 11)
+    internal static double RelativeDifference(byte[] original, byte[] folded, ulong seed = 11)
     {
         using var a = OrtSession.FromBytes(original, Plain, "original");
         using var b = OrtSession.FromBytes(folded, Plain, "folded");

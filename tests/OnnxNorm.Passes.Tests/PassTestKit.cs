@@ -1,4 +1,5 @@
 using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Execution;
 using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Passes.Tests;
@@ -10,7 +11,10 @@ internal static class PassTestKit
 
     /// <summary>Runs the named passes with invariant checks after each (as every test must).</summary>
     public static PipelineResult Run(Model m, params string[] passes) =>
-        PassPipeline.FromNames(passes, new PipelineOptions { Verify = true }).Run(m);
+        PassPipeline.FromNames(passes, new PipelineOptions { Verify = true }, settings: Settings).Run(m);
+
+    /// <summary>What the CLI gives the passes: the native executor computes constants.</summary>
+    public static PassSettings Settings { get; } = new() { ConstantEvaluator = NativeConstantEvaluator.Instance };
 
     public static int Count(Model m, string op) => m.Graph.AllNodes().Count(n => n.OpType == op);
 

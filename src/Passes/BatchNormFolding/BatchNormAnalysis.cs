@@ -21,7 +21,7 @@ public static class BatchNormAnalysis
         var x = bn.Input(0);
         string producer = x?.Producer?.OpType ?? (x is null ? "none" : x.IsInitializer ? "initializer" : "graph input");
         var mode = BatchNormMode.Of(bn);
-        var plan = FoldBatchNorm.TryPlan(bn, out var refusal);
+        var plan = BatchNormFold.TryPlan(bn, out var refusal);
         string? forward = null;
         if (plan is null && FoldBatchNormForward.TryPlan(bn, out _) is { } fwd)
             forward = string.Join(", ", fwd.Consumers.Select(c => c.Conv.Name));
@@ -32,7 +32,7 @@ public static class BatchNormAnalysis
             mode.IsTraining ? "training" : "inference",
             mode.Reason,
             plan is not null,
-            plan?.ProducerKind,
+            plan?.TargetKind,
             refusal?.Code,
             refusal?.Message,
             forward,

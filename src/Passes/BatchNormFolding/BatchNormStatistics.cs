@@ -8,7 +8,7 @@ namespace OnnxNorm.Passes;
 /// <see cref="BatchNormArithmetic"/> says. Every fold starts here, so every fold refuses the same things for
 /// the same reasons.
 /// </summary>
-public sealed class BatchNormStatistics
+public sealed class BatchNormStatistics : IChannelAffine
 {
     private BatchNormStatistics(double[] gamma, double[] beta, double[] mean, double[] variance, double epsilon,
         ElementType scaleType, bool allDouble, BatchNormArithmetic arithmetic)
@@ -107,6 +107,8 @@ public sealed class BatchNormStatistics
             bool oneDim = t.Rank == 1 && t.Dims[0] == channels;
             bool perChannelShaped = perActivation && t.Rank >= 1 && t.Dims[0] == channels && t.ElementCount == channels;
             if (oneDim || perChannelShaped) continue;
+            // Per-activation statistics that are the same at every position are per-channel ones.
+            if (perActivation && t.Rank >= 1 && t.Dims[0] == channels && PositionConstant(t, channels)) continue;
             if (perActivation && t.Rank >= 1 && t.Dims[0] == channels)
             {
                 refusal = new(FoldRefusalCodes.PerActivationStatistics, DiagnosticSeverity.Warning,
@@ -119,7 +121,7 @@ public sealed class BatchNormStatistics
         }
 
         double eps = EpsilonOf(bn);
-        var values = tensors.Select(t => t.ToDoubles()).ToArray();
+        var values = tensors.Select(t => PerChannel(t.ToDoubles(), channels)).ToArray();
         for (int i = 0; i < 4; i++)
         {
             int bad = Array.FindIndex(values[i], x => !double.IsFinite(x));
@@ -154,5 +156,27 @@ public sealed class BatchNormStatistics
             return null;
         }
         return st;
+    }
+
+    /// <summary>True when each channel's slab of a [C, D1, ...] tensor holds one value.</summary>
+    private static bool PositionConstant(Tensor t, long channels)
+    {
+        if (channels <= 0 || t.ElementCount % channels != 0) return false;
+        var v = t.ToDoubles();
+        long slab = v.Length / channels;
+        for (long c = 0; c < channels; c++)
+            for (long i = 1; i < slab; i++)
+                if (v[c * slab + i].CompareTo(v[c * slab]) != 0) return false;
+        return true;
+    }
+
+    /// <summary>The first value of each channel's slab (all equal, checked above), or the array itself when it is already per channel.</summary>
+    private static double[] PerChannel(double[] v, long channels)
+    {
+        if (v.Length == channels || channels <= 0) return v;
+        long slab = v.Length / channels;
+        var r = new double[channels];
+        for (long c = 0; c < channels; c++) r[c] = v[c * slab];
+        return r;
     }
 }

@@ -18,7 +18,16 @@ public static class FoldBatchNormForward
     {
         var st = BatchNormStatistics.TryRead(bn, out refusal, arithmetic);
         if (st is null) return null;
-        var y = bn.Output(0)!;
+        return TryPlan(bn, bn.Output(0)!, st, out refusal);
+    }
+
+    /// <summary>
+    /// The forward fold of any per-channel affine whose output <paramref name="y"/> only feeds Convs (a BN, a
+    /// per-channel Mul/Add, a norm's γ/β); <paramref name="source"/> is what the refusals name.
+    /// </summary>
+    internal static Plan? TryPlan(Node source, Value y, IChannelAffine st, out FoldRefusal? refusal)
+    {
+        var bn = source;
         if (y.IsGraphOutput)
             return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.OutputIsGraphOutput, DiagnosticSeverity.Info,
                 $"its output '{y.Name}' is a graph output");
@@ -78,6 +87,13 @@ public static class FoldBatchNormForward
 
     public static void Apply(Plan plan)
     {
+        ApplyToConsumers(plan);
+        FoldBatchNorm.RemoveBatchNorm(plan.BatchNorm, plan.BatchNorm.Input(0)!);
+    }
+
+    /// <summary>Gives every consumer Conv its new weight and bias (new initializers; the old ones are released if unused).</summary>
+    internal static void ApplyToConsumers(Plan plan)
+    {
         foreach (var (conv, replacements) in plan.Consumers)
         {
             foreach (var r in replacements)
@@ -87,7 +103,6 @@ public static class FoldBatchNormForward
                 GraphConstants.ReleaseIfUnused(old);
             }
         }
-        FoldBatchNorm.RemoveBatchNorm(plan.BatchNorm, plan.BatchNorm.Input(0)!);
     }
 
     /// <summary>True when the Conv adds no padding: explicit zero pads, VALID, or SAME with a 1×1 kernel (which pads 0).</summary>

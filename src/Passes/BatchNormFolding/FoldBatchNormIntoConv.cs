@@ -11,7 +11,7 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public static class FoldBatchNormIntoConv
 {
-    public static FoldPlan? TryPlan(Node bn, Node conv, BatchNormStatistics st, out FoldRefusal? refusal)
+    public static FoldPlan? TryPlan(Node bn, Node conv, IChannelAffine st, out FoldRefusal? refusal)
     {
         var w = FoldBatchNorm.RequireConstant(conv, 1, "weight", FoldRefusalCodes.WeightNotConstant, out refusal);
         if (w is null) return null;

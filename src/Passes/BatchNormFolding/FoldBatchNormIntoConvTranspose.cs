@@ -10,7 +10,7 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public static class FoldBatchNormIntoConvTranspose
 {
-    public static FoldPlan? TryPlan(Node bn, Node convT, BatchNormStatistics st, out FoldRefusal? refusal)
+    public static FoldPlan? TryPlan(Node bn, Node convT, IChannelAffine st, out FoldRefusal? refusal)
     {
         var w = FoldBatchNorm.RequireConstant(convT, 1, "weight", FoldRefusalCodes.WeightNotConstant, out refusal);
         if (w is null) return null;

@@ -11,7 +11,7 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public static class FoldBatchNormIntoGemm
 {
-    public static FoldPlan? TryPlan(Node bn, Node gemm, BatchNormStatistics st, out FoldRefusal? refusal)
+    public static FoldPlan? TryPlan(Node bn, Node gemm, IChannelAffine st, out FoldRefusal? refusal)
     {
         var b = FoldBatchNorm.RequireConstant(gemm, 1, "weight (B)", FoldRefusalCodes.WeightNotConstant, out refusal);
         if (b is null) return null;

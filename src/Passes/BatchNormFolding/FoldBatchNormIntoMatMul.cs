@@ -9,7 +9,7 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public static class FoldBatchNormIntoMatMul
 {
-    public static FoldPlan? TryPlan(Node bn, Node matMul, BatchNormStatistics st, out FoldRefusal? refusal)
+    public static FoldPlan? TryPlan(Node bn, Node matMul, IChannelAffine st, out FoldRefusal? refusal)
     {
         var w = FoldBatchNorm.RequireConstant(matMul, 1, "weight (second input)", FoldRefusalCodes.WeightNotConstant, out refusal);
         if (w is null) return null;

@@ -21,17 +21,16 @@ public sealed class FoldBatchNormPass(BatchNormArithmetic arithmetic = BatchNorm
         bool modified = false;
         foreach (var bn in BatchNormNodes.In(model))
         {
-            var plan = FoldBatchNorm.TryPlan(bn, out var refusal, arithmetic);
+            var plan = BatchNormFold.TryPlan(bn, out var refusal, arithmetic);
             if (plan is null)
             {
                 diagnostics.Add(refusal!.ToDiagnostic(bn.Name));
                 continue;
             }
-            string producer = plan.Producer.Describe();
-            FoldBatchNorm.Apply(plan);
+            string message = plan.Describe();
+            plan.Apply();
             modified = true;
-            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.FoldedInto(plan.ProducerKind), bn.Name,
-                $"folded into {producer}"));
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.FoldedInto(plan.TargetKind), bn.Name, message));
         }
         return new PassResult(modified, diagnostics);
     }

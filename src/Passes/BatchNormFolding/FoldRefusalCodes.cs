@@ -24,6 +24,9 @@ public static class FoldRefusalCodes
     public const string ConsumerNotConv = "consumer-not-conv";
     public const string PaddingNotExact = "padding-not-exact";
     public const string UnknownRank = "unknown-rank";
+    public const string NotPerChannel = "not-per-channel";
+    public const string ChannelAxisMoved = "channel-axis-moved";
+    public const string ChannelAxisNotOutputChannels = "channel-axis-not-output-channels";
 
     /// <summary>Every code with a one-line explanation (README and `--help` list these).</summary>
     public static readonly IReadOnlyList<(string Code, string Meaning)> All = new[]
@@ -37,7 +40,7 @@ public static class FoldRefusalCodes
         (VarianceNotPositive, "var + epsilon is zero or negative for some channel"),
         (NoProducer, "the BN input is a graph input or initializer"),
         (ProducerInOuterScope, "the BN input comes from an enclosing graph"),
-        (UnsupportedProducer, "the producer is not Conv, ConvTranspose, Gemm or MatMul"),
+        (UnsupportedProducer, "the path back from the BN/affine reaches something other than Conv, ConvTranspose, Gemm or MatMul (through per-channel Add/Sub/Mul/Div, Transpose, Reshape, Flatten)"),
         (ProducerOutputIsGraphOutput, "the producer's output is also a graph output"),
         (ProducerHasOtherConsumers, "the producer's output is read by something besides the BN"),
         (WeightNotConstant, "the producer's weight is not a constant"),
@@ -48,6 +51,9 @@ public static class FoldRefusalCodes
         (OutputIsGraphOutput, "fold-bn-forward: the BN output is a graph output"),
         (ConsumerNotConv, "fold-bn-forward: something other than a Conv's data input reads the BN output"),
         (PaddingNotExact, "fold-bn-forward: the Conv zero-pads, so the BN shift cannot move into it exactly"),
-        (UnknownRank, "bn-to-affine: the rank of the BN input is unknown"),
+        (UnknownRank, "the rank of a value on the fold's path is unknown (bn-to-affine: of the BN input)"),
+        (NotPerChannel, "fold-affine: the Mul/Add/Sub/Div constant varies along more than one axis, or along another axis than the path's channel axis"),
+        (ChannelAxisMoved, "a Reshape or Flatten on the path does not keep the channel axis whole"),
+        (ChannelAxisNotOutputChannels, "the per-channel axis is not the output-channel axis of the Conv/ConvTranspose/Gemm/MatMul reached"),
     };
 }

@@ -34,6 +34,13 @@ public sealed class PassPipeline
     {
         var runs = new List<PassRun>();
         var total = Stopwatch.StartNew();
+        // Every pass expects sorted nodes and every output must be sorted, so an exporter's out-of-order
+        // graph is put in order before anything else (a no-op on a sorted one).
+        var sortClock = Stopwatch.StartNew();
+        var sorted = new TopologicalSortPass().Run(model);
+        if (sorted.Modified)
+            runs.Add(new PassRun(TopologicalSortPass.PassName, 0, true, sortClock.Elapsed,
+                sorted.Diagnostics.Select(d => d with { Pass = TopologicalSortPass.PassName }).ToList()));
         if (_options.Verify) GraphInvariants.Check(model);
         int iteration = 0;
         bool changed;

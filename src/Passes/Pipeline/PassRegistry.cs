@@ -12,6 +12,10 @@ public sealed class PassRegistry
 
     /// <summary>Every pass of OnnxNorm.</summary>
     public static PassRegistry Default { get; } = new PassRegistry()
+        .Add(CanonicalizePass.PassName, s => new CanonicalizePass(s.ConstantEvaluator))
+        .Add(TopologicalSortPass.PassName, () => new TopologicalSortPass())
+        .Add(FoldConstantsPass.PassName, s => new FoldConstantsPass(s.ConstantEvaluator))
+        .Add(FoldAffinePass.PassName, () => new FoldAffinePass())
         .Add(FoldBatchNormPass.PassName, s => new FoldBatchNormPass(s.BatchNormArithmetic))
         .Add(FoldBatchNormForwardPass.PassName, s => new FoldBatchNormForwardPass(s.BatchNormArithmetic))
         .Add(BatchNormToAffinePass.PassName, s => new BatchNormToAffinePass(s.BatchNormArithmetic))
@@ -24,7 +28,7 @@ public sealed class PassRegistry
 
     /// <summary>What `optimize` runs when --passes is not given.</summary>
     public static IReadOnlyList<string> DefaultPipeline { get; } =
-        new[] { FoldBatchNormPass.PassName, FoldBatchNormForwardPass.PassName, CleanUpPass.PassName };
+        new[] { CanonicalizePass.PassName, FoldBatchNormPass.PassName, FoldAffinePass.PassName, FoldBatchNormForwardPass.PassName, CleanUpPass.PassName };
 
     public PassRegistry Add(string name, Func<IPass> factory) => Add(name, _ => factory());
 

@@ -7,4 +7,7 @@ public sealed record PassSettings
 
     /// <summary>The per-channel scale and shift the BN rewrites use (`optimize --bn-arithmetic`).</summary>
     public BatchNormArithmetic BatchNormArithmetic { get; init; } = BatchNormArithmetic.Inference;
+
+    /// <summary>What computes constant-only nodes for fold-constants (the CLI gives it the native executor); null: Identity and Shape only.</summary>
+    public OnnxNorm.Graph.IConstantEvaluator? ConstantEvaluator { get; init; }
 }

@@ -14,10 +14,32 @@ public static class ValueRank
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Clip", "Elu", "Selu", "Softplus",
         "Identity", "Dropout", "BatchNormalization", "Neg", "Abs", "Exp", "Sqrt", "Cast", "PRelu", "Erf", "Gelu",
         "Mish", "Softmax", "LogSoftmax", "Conv", "ConvTranspose", "MaxPool", "AveragePool",
-        "GlobalAveragePool", "GlobalMaxPool", "LRN", "InstanceNormalization",
+        "GlobalAveragePool", "GlobalMaxPool", "LRN", "InstanceNormalization", "LayerNormalization",
+        "GroupNormalization", "Reciprocal", "Floor", "Ceil", "Round", "Log", "Sin", "Cos", "Sign", "Not",
+        "HardSwish", "Resize", "Upsample", "Pad", "Slice", "Tile", "CastLike", "DepthToSpace", "SpaceToDepth",
+        "CumSum", "ThresholdedRelu", "Celu", "Softsign", "Shrink",
     };
 
-    public static int? Of(Value? v, int depth = 0)
+    // Broadcasting ops: the largest rank among the inputs.
+    private static readonly HashSet<string> Broadcasting = new(StringComparer.Ordinal)
+    {
+        "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Where", "PRelu", "Equal", "Less", "Greater",
+        "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Mod",
+    };
+
+    public static int? Of(Value? v) => Of(v, 0, new Dictionary<Value, int?>());
+
+    // The memo matters: residual nets are DAGs, and following every input of every Add without it revisits
+    // the same producers exponentially often.
+    private static int? Of(Value? v, int depth, Dictionary<Value, int?> memo)
+    {
+        if (v is not null && memo.TryGetValue(v, out var known)) return known;
+        int? rank = Compute(v, depth, memo);
+        if (v is not null) memo[v] = rank;
+        return rank;
+    }
+
+    private static int? Compute(Value? v, int depth, Dictionary<Value, int?> memo)
     {
         if (v is null || depth > 64) return null;
         if (v.Shape is { } shape) return shape.Length;
@@ -28,21 +50,59 @@ public static class ValueRank
             case "Gemm":
                 return 2;
             case "Reshape":
-                return OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: 1 } s ? (int)s.Dims[0] : null;
-            case "Add" or "Sub" or "Mul" or "Div":
+                if (OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: 1 } s) return (int)s.Dims[0];
+                // Reshape(y, Shape(x)) gives y x's rank (GroupNorm's exported Reshape back).
+                if (p.Input(1)?.Producer is { OpType: "Shape", Domain: "" } shapeOf && !shapeOf.HasAttribute("start") && !shapeOf.HasAttribute("end"))
+                    return Of(shapeOf.Input(0), depth + 1, memo);
+                return null;
+            case "Conv" or "ConvTranspose" when OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: >= 3 } w:
+                // The output has the weight's rank whatever the input declares.
+                return w.Rank;
+            case "Shape":
+                return 1;
+            case "Transpose":
+                return p.GetInts("perm") is { } perm ? perm.Length : Of(p.Input(0), depth + 1, memo);
+            case "Concat":
+                return p.Inputs.Select(i => Of(i, depth + 1, memo)).FirstOrDefault(r => r is not null);
+            case "Split":
+                return Of(p.Input(0), depth + 1, memo);
+            case "Unsqueeze" or "Squeeze":
             {
-                // Broadcasting gives the larger rank.
-                int? a = Of(p.Input(0), depth + 1), b = Of(p.Input(1), depth + 1);
-                return a is null || b is null ? null : Math.Max(a.Value, b.Value);
+                int? r = Of(p.Input(0), depth + 1, memo);
+                long[]? axes = p.GetInts("axes") ?? OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1))?.ToInt64s();
+                if (r is null) return null;
+                if (axes is null) return null;
+                return p.OpType == "Unsqueeze" ? r + axes.Length : r - axes.Length;
+            }
+            case "ReduceMean" or "ReduceSum" or "ReduceMax" or "ReduceMin" or "ReduceProd" or "ReduceL2" when p.GetInt("keepdims", 1) == 1:
+                return Of(p.Input(0), depth + 1, memo);
+            case "Expand":
+            {
+                int? a = Of(p.Input(0), depth + 1, memo);
+                var target = OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1));
+                return a is null || target is not { Rank: 1 } ? null : Math.Max(a.Value, (int)target.Dims[0]);
+            }
+            case var op when Broadcasting.Contains(op):
+            {
+                // Broadcasting gives the largest rank.
+                int? max = 0;
+                foreach (var input in p.Inputs)
+                {
+                    if (input is null) continue;
+                    int? r = Of(input, depth + 1, memo);
+                    if (r is null) return null;
+                    max = Math.Max(max.Value, r.Value);
+                }
+                return max;
             }
             case "MatMul":
             {
-                int? a = Of(p.Input(0), depth + 1), b = Of(p.Input(1), depth + 1);
+                int? a = Of(p.Input(0), depth + 1, memo), b = Of(p.Input(1), depth + 1, memo);
                 if (a is null || b is null || a < 2 || b < 2) return null;
                 return Math.Max(a.Value, b.Value);
             }
             default:
-                return RankPreserving.Contains(p.OpType) && v.ProducerOutputIndex == 0 ? Of(p.Input(0), depth + 1) : null;
+                return RankPreserving.Contains(p.OpType) && v.ProducerOutputIndex == 0 ? Of(p.Input(0), depth + 1, memo) : null;
         }
     }
 }

@@ -1,0 +1,36 @@
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Passes;
+
+/// <summary>
+/// `sort`: puts the nodes of every graph (subgraphs included) in topological order, keeping the file order
+/// wherever it already is one. PyTorch can export graphs out of order; ONNX Runtime runs them, but
+/// `onnx.checker` and every pass that walks nodes in order need them sorted. A cycle is bad input.
+/// </summary>
+public sealed class TopologicalSortPass : IPass
+{
+    public const string PassName = "sort";
+    public const string SortedCode = "nodes-sorted";
+
+    public string Name => PassName;
+    public string Description => "Sort the nodes of every graph topologically (stable: a sorted graph is unchanged).";
+    public bool IsAnalysis => false;
+
+    public PassResult Run(Model model)
+    {
+        var diagnostics = new List<Diagnostic>();
+        foreach (var g in model.Graph.AllGraphs().ToList())
+        {
+            var order = g.TopologicalOrder();
+            int moved = 0;
+            for (int i = 0; i < order.Count; i++) if (!ReferenceEquals(order[i], g.Nodes[i])) moved++;
+            if (moved == 0) continue;
+            g.Nodes.Clear();
+            g.Nodes.AddRange(order);
+            string where = g.OwnerNode is { } owner ? $" in the subgraph of {owner.Describe()}" : "";
+            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Info, SortedCode, null,
+                $"the nodes{where} were not in topological order; {moved} of {order.Count} moved"));
+        }
+        return diagnostics.Count == 0 ? PassResult.Unchanged : new PassResult(true, diagnostics);
+    }
+}
