@@ -122,22 +122,13 @@ public sealed class CalibrationData
         }
     }
 
-    /// <summary>The batches of one file, each with its .npz entry name (null for a one-batch file), each checked before a statistic sees it (no samples, NaN/Inf, values whose squares overflow).</summary>
+    /// <summary>The batches of one file, each with its .npz entry name (null for a one-batch file).</summary>
     private static IEnumerable<(string? Entry, TensorValue Value)> ReadFile(string path)
     {
         if (Path.GetExtension(path).Equals(".npz", StringComparison.OrdinalIgnoreCase))
         {
-            foreach (var (name, v) in NpzReader.Read(path))
-            {
-                CalibrationSampleCheck.Check(v, $"{path}:{name}");
-                yield return (name, v);
-            }
+            foreach (var (name, v) in NpzReader.Read(path)) yield return (name, v);
         }
-        else
-        {
-            var v = TensorFiles.Read(path);
-            CalibrationSampleCheck.Check(v, path);
-            yield return (null, v);
-        }
+        else yield return (null, TensorFiles.Read(path));
     }
 }

@@ -6,11 +6,15 @@ namespace OnnxNorm.Runtime.Statistics;
 /// The checks every calibration batch passes before a model sees it, so that bad data is a one-line refusal
 /// naming the file and sample (exit 2), never "Infinity" scores or NaN statistics written into a model:
 /// the batch holds at least one sample and at least one value per sample; its rank, fixed dims and element
-/// type are those the model declares for the input; every floating-point value is finite.
+/// type are those the model declares for the input; every floating-point value is finite and small enough
+/// (|x| &lt;= <see cref="MaxMagnitude"/>) that its square, and so the variance, stays within float32, which BN stores.
 /// The model's declaration is optional: without it only the emptiness and finiteness checks run.
 /// </summary>
 public sealed class CalibrationDataValidator
 {
+    /// <summary>|x| above this would give a variance past float32's range (x² > 3.4e38).</summary>
+    public const double MaxMagnitude = 1e18;
+
     private readonly IReadOnlyDictionary<string, Value> _declared;
 
     public CalibrationDataValidator(IReadOnlyDictionary<string, Value>? declared = null) =>
@@ -58,19 +62,20 @@ public sealed class CalibrationDataValidator
         };
         if (bad < 0) return;
         double v = batch.Buffer switch { float[] f => f[bad], double[] d => d[bad], Half[] h => (double)h[bad], _ => 0 };
-        string what = double.IsNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+        string what = double.IsNaN(v) ? "NaN" : double.IsInfinity(v) ? (v > 0 ? "+Inf" : "-Inf")
+            : $"{v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}, too large for the statistics (|x| > {MaxMagnitude:G1})";
         throw new BadInputException($"{where}: input '{input}' sample {bad / perSample} (of {batch.Shape[0]}) holds {what} at element {bad % perSample}; calibration data must be finite");
     }
 
     private static int FirstNonFinite(ReadOnlySpan<float> s)
     {
-        for (int i = 0; i < s.Length; i++) if (!float.IsFinite(s[i])) return i;
+        for (int i = 0; i < s.Length; i++) if (!(Math.Abs(s[i]) <= MaxMagnitude)) return i;
         return -1;
     }
 
     private static int FirstNonFinite(ReadOnlySpan<double> s)
     {
-        for (int i = 0; i < s.Length; i++) if (!double.IsFinite(s[i])) return i;
+        for (int i = 0; i < s.Length; i++) if (!(Math.Abs(s[i]) <= MaxMagnitude)) return i;
         return -1;
     }
 
