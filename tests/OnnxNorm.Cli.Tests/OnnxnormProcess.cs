@@ -18,6 +18,9 @@ internal static class OnnxnormProcess
     private static readonly string? Native = Environment.GetEnvironmentVariable("ONNXNORM_CLI") is { Length: > 0 } exe ? Path.GetFullPath(exe) : null;
     private static readonly string Dll = Native ?? Locate();
 
+    /// <summary>Whether the CLI under test is the native (AOT) build rather than onnxnorm.dll on the JIT.</summary>
+    public static bool IsNative => Native is not null;
+
     private static string Locate()
     {
         string beside = Path.Combine(AppContext.BaseDirectory, "onnxnorm.dll");

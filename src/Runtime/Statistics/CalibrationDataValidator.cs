@@ -25,12 +25,14 @@ public sealed class CalibrationDataValidator
         new(model.Graph.Inputs.Where(v => !v.IsInitializer).ToDictionary(v => v.Name, StringComparer.Ordinal));
 
     /// <param name="where">the file, and the entry inside it for an .npz (e.g. "data.npz, entry 'b3'").</param>
+    /// <param name="input">the model input the batch feeds.</param>
+    /// <param name="batch">the batch as read from the file.</param>
     public void Check(string where, string input, TensorValue batch)
     {
         if (batch.Rank == 0)
             throw new BadInputException($"{where}: input '{input}' is a scalar; calibration data needs a batch axis [N, ...]");
         if (batch.Shape[0] == 0)
-            throw new BadInputException($"{where}: input '{input}' holds an empty batch (shape [{Dims(batch.Shape)}]): no samples");
+            throw new BadInputException($"{where}: input '{input}' holds no samples (an empty batch, shape [{Dims(batch.Shape)}])");
         if (batch.Length == 0)
             throw new BadInputException($"{where}: input '{input}' holds no values (shape [{Dims(batch.Shape)}])");
         if (_declared.TryGetValue(input, out var value)) CheckDeclaration(where, input, batch, value);
