@@ -27,10 +27,10 @@ public class HostileInputTests
         int perSample = 3 * 32 * 32;
         var cases = new (string File, string Expected)[]
         {
-            (Npy(w.Dir, "empty.npy", new long[] { 0, 3, 32, 32 }, _ => 0), "empty.npy: the batch [0,3,32,32] holds no samples"),
-            (Npy(w.Dir, "nan.npy", new long[] { 2, 3, 32, 32 }, i => i == perSample + 5 ? float.NaN : 0.5f), "nan.npy: sample 1 holds NaN"),
-            (Npy(w.Dir, "inf.npy", new long[] { 2, 3, 32, 32 }, i => i == 7 ? float.PositiveInfinity : 0.5f), "inf.npy: sample 0 holds +Inf"),
-            (Npy(w.Dir, "huge.npy", new long[] { 2, 3, 32, 32 }, i => i == perSample ? 3e38f : 0.5f), "huge.npy: sample 1 holds 3E+38, too large"),
+            (Npy(w.Dir, "empty.npy", new long[] { 0, 3, 32, 32 }, _ => 0), "empty.npy: input 'input' holds no samples"),
+            (Npy(w.Dir, "nan.npy", new long[] { 2, 3, 32, 32 }, i => i == perSample + 5 ? float.NaN : 0.5f), "nan.npy: input 'input' sample 1 (of 2) holds NaN"),
+            (Npy(w.Dir, "inf.npy", new long[] { 2, 3, 32, 32 }, i => i == 7 ? float.PositiveInfinity : 0.5f), "inf.npy: input 'input' sample 0 (of 2) holds +Inf"),
+            (Npy(w.Dir, "huge.npy", new long[] { 2, 3, 32, 32 }, i => i == perSample ? 3e38f : 0.5f), "huge.npy: input 'input' sample 1 (of 2) holds 3E+38, too large"),
         };
         foreach (var (file, expected) in cases)
         {

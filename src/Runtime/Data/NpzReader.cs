@@ -52,7 +52,10 @@ public static class NpzReader
 
     private static List<ZipArchiveEntry> NpyEntries(ZipArchive zip, string path)
     {
-        var entries = zip.Entries.Where(e => e.FullName.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)).ToList();
+        List<ZipArchiveEntry> entries;
+        // The central directory is read lazily, on first access to Entries: a corrupt one throws here.
+        try { entries = zip.Entries.Where(e => e.FullName.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)).ToList(); }
+        catch (InvalidDataException e) { throw new BadInputException($"{path}: corrupt .npz (zip) archive: {e.Message}"); }
         if (entries.Count == 0) throw new BadInputException($"{path}: the .npz archive holds no .npy entries");
         return entries;
     }

@@ -6,8 +6,8 @@ namespace OnnxNorm.Runtime.Statistics;
 /// The checks every calibration batch passes before a model sees it, so that bad data is a one-line refusal
 /// naming the file and sample (exit 2), never "Infinity" scores or NaN statistics written into a model:
 /// the batch holds at least one sample and at least one value per sample; its rank, fixed dims and element
-/// type are those the model declares for the input; every floating-point value is finite, and small enough that
-/// its square (the variance) stays finite in float32, which is what BN stores.
+/// type are those the model declares for the input; every floating-point value is finite and small enough
+/// (|x| &lt;= <see cref="MaxMagnitude"/>) that its square, and so the variance, stays within float32, which BN stores.
 /// The model's declaration is optional: without it only the emptiness and finiteness checks run.
 /// </summary>
 public sealed class CalibrationDataValidator
@@ -32,7 +32,7 @@ public sealed class CalibrationDataValidator
         if (batch.Rank == 0)
             throw new BadInputException($"{where}: input '{input}' is a scalar; calibration data needs a batch axis [N, ...]");
         if (batch.Shape[0] == 0)
-            throw new BadInputException($"{where}: the batch [{Dims(batch.Shape)}] holds no samples (input '{input}')");
+            throw new BadInputException($"{where}: input '{input}' holds no samples (an empty batch, shape [{Dims(batch.Shape)}])");
         if (batch.Length == 0)
             throw new BadInputException($"{where}: input '{input}' holds no values (shape [{Dims(batch.Shape)}])");
         if (_declared.TryGetValue(input, out var value)) CheckDeclaration(where, input, batch, value);
@@ -66,8 +66,8 @@ public sealed class CalibrationDataValidator
         if (bad < 0) return;
         double v = batch.ToDoubles()[bad];
         string what = double.IsNaN(v) ? "NaN" : double.IsInfinity(v) ? (v > 0 ? "+Inf" : "-Inf")
-            : $"{v:G4}, too large for the statistics (|x| > {MaxMagnitude:G1})";
-        throw new BadInputException($"{where}: sample {bad / perSample} holds {what} (input '{input}', {batch.Shape[0]} samples, element {bad % perSample}); calibration data must be finite");
+            : $"{v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}, too large for the statistics (|x| > {MaxMagnitude:G1})";
+        throw new BadInputException($"{where}: input '{input}' sample {bad / perSample} (of {batch.Shape[0]}) holds {what} at element {bad % perSample}; calibration data must be finite");
     }
 
     private static int FirstBad(ReadOnlySpan<float> s)

@@ -1,0 +1,1 @@
+ptpppppppppphphpppüDppp

@@ -1,0 +1,1 @@
+çhhhhhhhhhhhhhhthhhhhhhhhhhhhhhhmhhhhhhhthhhhhhhhh
