@@ -34,10 +34,17 @@ public enum FusedActivation
     /// <summary>Clip(min, max), e.g. ReLU6.</summary>
     Clip,
     LeakyRelu,
+    Sigmoid,
+    /// <summary>x · Sigmoid(x) (SiLU), from a Sigmoid and a Mul that both read the Conv's output.</summary>
+    Swish,
+    /// <summary>Clamp(Alpha·x + Beta, 0, 1).</summary>
+    HardSigmoid,
+    /// <summary>x · Clamp(x/6 + 1/2, 0, 1).</summary>
+    HardSwish,
 }
 
-/// <summary>The activation and its parameters (Clip uses Min/Max, LeakyRelu uses Alpha).</summary>
-public readonly record struct Activation(FusedActivation Kind, float Alpha = 0f, float Min = float.NegativeInfinity, float Max = float.PositiveInfinity)
+/// <summary>The activation and its parameters (Clip uses Min/Max, LeakyRelu Alpha, HardSigmoid Alpha and Beta).</summary>
+public readonly record struct Activation(FusedActivation Kind, float Alpha = 0f, float Min = float.NegativeInfinity, float Max = float.PositiveInfinity, float Beta = 0f)
 {
     public static Activation None => new(FusedActivation.None);
     public static Activation Relu => new(FusedActivation.Relu);

@@ -1,3 +1,5 @@
+using OnnxNorm.Runtime.Kernels;
+
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
@@ -10,6 +12,9 @@ internal interface IUnaryFunction
     double Apply(double x);
     bool SupportsIntegers => false;
     long Apply(long x) => throw new NotSupportedException();
+
+    /// <summary>The float32 form as a kernel activation (vectorised, and fusable into a Conv), or None.</summary>
+    Activation FloatActivation => Activation.None;
 }
 
 internal readonly struct ReluF : IUnaryFunction
@@ -38,19 +43,22 @@ internal readonly struct SeluF(float alpha, float gamma) : IUnaryFunction
 
 internal readonly struct SigmoidF : IUnaryFunction
 {
-    public float Apply(float x) => x >= 0 ? 1f / (1f + MathF.Exp(-x)) : MathF.Exp(x) / (1f + MathF.Exp(x));
+    public Activation FloatActivation => new(FusedActivation.Sigmoid);
+    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
     public double Apply(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 }
 
 internal readonly struct HardSigmoidF(float alpha, float beta) : IUnaryFunction
 {
-    public float Apply(float x) => float.IsNaN(x) ? x : Math.Clamp(alpha * x + beta, 0f, 1f);
+    public Activation FloatActivation => new(FusedActivation.HardSigmoid, Alpha: alpha, Beta: beta);
+    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
     public double Apply(double x) => double.IsNaN(x) ? x : Math.Clamp(alpha * x + beta, 0d, 1d);
 }
 
 internal readonly struct HardSwishF : IUnaryFunction
 {
-    public float Apply(float x) => float.IsNaN(x) ? x : x * Math.Clamp(x / 6f + 0.5f, 0f, 1f);
+    public Activation FloatActivation => new(FusedActivation.HardSwish);
+    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
     public double Apply(double x) => double.IsNaN(x) ? x : x * Math.Clamp(x / 6 + 0.5, 0d, 1d);
 }
 
