@@ -143,7 +143,7 @@ internal sealed class PlanBuilder
             {
                 throw new BadInputException($"{node.Describe()}: {e.Message}", e);
             }
-            steps.Add(new PlanStep { Node = node, Operator = op, Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput });
+            steps.Add(new PlanStep { Node = node, Operator = op, ProfileKey = Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput });
         }
 
         var outputs = graph.Outputs.Select(v => (v, SlotFor(v))).ToArray();
