@@ -34,6 +34,13 @@ internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
                 FloatKernels.Chunks(n, ctx.Threads, (s, l) => ActivationMath.Apply(a.AsSpan(s, l), b.AsSpan(s, l), act));
                 break;
             }
+            case float[] a when _f.HasFloatRun:
+            {
+                var b = (float[])y.Buffer;
+                var f = _f;
+                FloatKernels.Chunks(n, ctx.Threads, (s, l) => f.ApplyFloats(a.AsSpan(s, l), b.AsSpan(s, l)));
+                break;
+            }
             case float[] a:
             {
                 var b = (float[])y.Buffer;

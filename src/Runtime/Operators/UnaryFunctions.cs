@@ -15,6 +15,10 @@ internal interface IUnaryFunction
 
     /// <summary>The float32 form as a kernel activation (vectorised, and fusable into a Conv), or None.</summary>
     Activation FloatActivation => Activation.None;
+
+    /// <summary>Whether <see cref="ApplyFloats"/> is a vectorised float32 form.</summary>
+    bool HasFloatRun => false;
+    void ApplyFloats(ReadOnlySpan<float> x, Span<float> y) => throw new NotSupportedException();
 }
 
 internal readonly struct ReluF : IUnaryFunction
@@ -70,8 +74,10 @@ internal readonly struct TanhF : IUnaryFunction
 
 internal readonly struct ErfF : IUnaryFunction
 {
-    public float Apply(float x) => (float)Erf(x);
+    public float Apply(float x) => ErfMath.Scalar(x);
     public double Apply(double x) => Erf(x);
+    public bool HasFloatRun => true;
+    public void ApplyFloats(ReadOnlySpan<float> x, Span<float> y) => ErfMath.Apply(x, y);
 
     /// <summary>erf by its Taylor series below 2 and the continued fraction of erfc above (double precision).</summary>
     public static double Erf(double x)
