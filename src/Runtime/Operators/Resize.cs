@@ -131,6 +131,15 @@ internal sealed class Resize : IOperator
                 for (int i = 0; i < axes.Length; i++) { roi[axes[i]] = rv[i]; roi[r + axes[i]] = rv[axes.Length + i]; }
             else throw new BadInputException($"{desc}: roi has {rv.Length} values, expected {2 * axes.Length}");
         }
+        if (x.Buffer is float[] fx && _mode == "linear" && roi is null && r >= 2 && outShape.All(d => d <= int.MaxValue)
+            && Enumerable.Range(0, r - 2).All(d => outShape[d] == x.Shape[d] && scales[d] == 1))
+        {
+            var fy = ctx.Output(0, x.ElementType, outShape);
+            int planes = checked((int)Shapes.Size(x.Shape, 0, r - 2));
+            ResizeLinearPlanes.Run(fx, (float[])fy.Buffer, planes, (int)x.Shape[r - 2], (int)x.Shape[r - 1],
+                LinearTaps(x.Shape[r - 2], outShape[r - 2], scales[r - 2]), LinearTaps(x.Shape[r - 1], outShape[r - 1], scales[r - 1]), ctx.Threads);
+            return;
+        }
         var data = x.ToDoubles();
         var shape = (long[])x.Shape.Clone();
         for (int d = 0; d < r; d++)
@@ -166,6 +175,26 @@ internal sealed class Resize : IOperator
                     ? roiStart * (inSize - 1) + xr * (roiEnd - roiStart) * (inSize - 1) / (outSize - 1)
                     : 0.5 * (roiStart + roiEnd) * (inSize - 1);
         }
+    }
+
+    // The general path's linear weights for one axis (identity where it leaves the axis alone).
+    private ResizeLinearPlanes.Taps LinearTaps(long inSize, long outSize, double scale)
+    {
+        bool identity = outSize == inSize && scale == 1;
+        var t = new ResizeLinearPlanes.Taps(new int[outSize], new double[outSize], new int[outSize], new double[outSize], identity);
+        for (long o = 0; o < outSize; o++)
+        {
+            if (identity)
+            {
+                (t.I0[o], t.W0[o], t.I1[o], t.W1[o]) = ((int)o, 1, (int)o, 0);
+                continue;
+            }
+            double xo = Original(o, inSize, outSize, scale, 0, 1);
+            double f = Math.Floor(xo), w = xo - f;
+            long i0 = (long)f;
+            (t.I0[o], t.W0[o], t.I1[o], t.W1[o]) = ((int)Math.Clamp(i0, 0, inSize - 1), 1 - w, (int)Math.Clamp(i0 + 1, 0, inSize - 1), w);
+        }
+        return t;
     }
 
     private double[] ResizeAxis(double[] src, long[] shape, int axis, long outSize, double scale, double roiStart, double roiEnd)
