@@ -60,6 +60,50 @@ public class MatMulAndResizeTests
     }
 
     [Theory]
+    [InlineData(4, 5, 8, 10, "asymmetric", "floor")]
+    [InlineData(5, 7, 11, 6, "half_pixel", "round_prefer_floor")]
+    [InlineData(6, 6, 9, 13, "align_corners", "round_prefer_ceil")]
+    [InlineData(7, 3, 5, 7, "asymmetric", "ceil")]
+    public void NearestResizeCopiesTheDefinedSourceIncludingNaN(int h, int w, int oh, int ow, string coord, string nearest)
+    {
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 1, 2, h, w);
+        b.Int64Initializer("sizes", new long[] { 1, 2, oh, ow }, 4);
+        b.Node("Resize", new[] { "x", "", "", "sizes" }, new[] { "y" }, "resize", ("mode", "nearest"),
+            ("coordinate_transformation_mode", coord), ("nearest_mode", nearest));
+        b.OutputUnknownShape("y", ElementType.Float);
+        var x = Normal(5, 2 * h * w);
+        x[3] = float.NaN;
+        var y = NativeSession.Create(ModelLoader.Load(b.ToBytes()))
+            .Run(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromFloats(new long[] { 1, 2, h, w }, x) })["y"].AsSpan<float>().ToArray();
+        int Pick(int o, int inSize, int outSize)
+        {
+            double s = coord switch
+            {
+                "half_pixel" => (o + 0.5) * inSize / outSize - 0.5,
+                "align_corners" => outSize == 1 ? 0 : o * (inSize - 1.0) / (outSize - 1),
+                _ => o * (double)inSize / outSize,
+            };
+            double f = Math.Floor(s);
+            int i = nearest switch
+            {
+                "floor" => (int)f,
+                "ceil" => (int)Math.Ceiling(s),
+                "round_prefer_ceil" => s - f >= 0.5 ? (int)f + 1 : (int)f,
+                _ => s - f > 0.5 ? (int)f + 1 : (int)f,
+            };
+            return Math.Clamp(i, 0, inSize - 1);
+        }
+        for (int p = 0; p < 2; p++)
+            for (int r = 0; r < oh; r++)
+                for (int c = 0; c < ow; c++)
+                {
+                    float want = x[p * h * w + Pick(r, h, oh) * w + Pick(c, w, ow)], got = y[(p * oh + r) * ow + c];
+                    Assert.True(want.Equals(got), $"({p},{r},{c}): {got}, expected {want}");
+                }
+    }
+
+    [Theory]
     [InlineData(5, 7, 17, 23, "half_pixel")]
     [InlineData(6, 4, 6, 13, "align_corners")]
     [InlineData(9, 9, 4, 5, "pytorch_half_pixel")]

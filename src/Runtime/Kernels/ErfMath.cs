@@ -33,9 +33,36 @@ internal static class ErfMath
         var y = x * x;
         var p = Vector256.Create(c[Terms - 1]);
         for (int n = Terms - 2; n >= 0; n--) p = p * y + Vector256.Create(c[n]);
-        var series = x * p;
+        return Finish(x, p);
+    }
+
+    // Four vectors at once: one Horner chain is latency-bound (a multiply and an add per term, 72 terms);
+    // four independent chains keep the floating-point units busy. Each lane's arithmetic is unchanged.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Erf4(ref Vector256<double> x0, ref Vector256<double> x1, ref Vector256<double> x2, ref Vector256<double> x3, double[] c)
+    {
+        Vector256<double> y0 = x0 * x0, y1 = x1 * x1, y2 = x2 * x2, y3 = x3 * x3;
+        var top = Vector256.Create(c[Terms - 1]);
+        Vector256<double> p0 = top, p1 = top, p2 = top, p3 = top;
+        for (int n = Terms - 2; n >= 0; n--)
+        {
+            var cn = Vector256.Create(c[n]);
+            p0 = p0 * y0 + cn;
+            p1 = p1 * y1 + cn;
+            p2 = p2 * y2 + cn;
+            p3 = p3 * y3 + cn;
+        }
+        x0 = Finish(x0, p0);
+        x1 = Finish(x1, p1);
+        x2 = Finish(x2, p2);
+        x3 = Finish(x3, p3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Finish(Vector256<double> x, Vector256<double> p)
+    {
         var saturated = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), Vector256.Create(-1.0), Vector256<double>.One);
-        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(Vector256.Abs(x), Vector256.Create(4.0)), saturated, series);
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(Vector256.Abs(x), Vector256.Create(4.0)), saturated, x * p);
     }
 
     /// <summary>y = erf(x) over a run; x and y may be the same memory.</summary>
@@ -44,6 +71,14 @@ internal static class ErfMath
         var c = Coefficients;
         Span<double> lanes = stackalloc double[4];
         int i = 0, n = x.Length;
+        for (; i + 16 <= n; i += 16)
+        {
+            var (x0, x1) = Vector256.Widen(Vector256.Create(x.Slice(i, 8)));
+            var (x2, x3) = Vector256.Widen(Vector256.Create(x.Slice(i + 8, 8)));
+            Erf4(ref x0, ref x1, ref x2, ref x3, c);
+            Vector256.Narrow(x0, x1).CopyTo(y.Slice(i, 8));
+            Vector256.Narrow(x2, x3).CopyTo(y.Slice(i + 8, 8));
+        }
         for (; i < n; i += 4)
         {
             int count = Math.Min(4, n - i);

@@ -1,13 +1,14 @@
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
-/// Float32 linear Resize of the last two axes (bilinear upsampling in segmentation heads), plane by plane.
+/// Float32 linear or nearest Resize of the last two axes (bilinear upsampling in segmentation heads, nearest
+/// 2x upsampling in detection FPNs), plane by plane; nearest is the two-tap form with weights (1, 0).
 /// The arithmetic is <see cref="Resize"/>'s general path exactly: the height pass then the width pass, each
 /// output 0 + w0·a + w1·b in double with zero weights skipped, rounded to float once; but per output row
 /// instead of through whole-tensor double copies and per-element weight lists. Planes are independent, so
 /// splitting them across threads changes nothing in the result.
 /// </summary>
-internal sealed class ResizeLinearPlanes
+internal sealed class ResizePlanes
 {
     /// <summary>
     /// For each output index along one axis: the two source indices and their weights. Identity: the general
