@@ -65,7 +65,7 @@ public class ActivationMathTests
     public void HardSwishAndHardSigmoidMatchTheirFloatDefinitionsExactly()
     {
         var hswish = new Activation(FusedActivation.HardSwish);
-        var hsig = new Activation(FusedActivation.HardSigmoid, Alpha: 0.2f, Beta: 0.5f);
+        var hsig = Activation.HardSigmoid(0.2f, 0.5f);
         foreach (float x in Values())
         {
             // ONNX: HardSwish(x) = x · max(0, min(1, x/6 + 1/2)); HardSigmoid(x) = max(0, min(1, αx + β)).
@@ -93,7 +93,8 @@ public class ActivationMathTests
     [MemberData(nameof(Kinds))]
     public void RunsOfEveryLengthAndBothVectorWidthsGiveEachValuesOwnResult(int kind)
     {
-        var act = new Activation((FusedActivation)kind, Alpha: 0.2f, Min: -1f, Max: 6f, Beta: 0.5f);
+        var act = (FusedActivation)kind == FusedActivation.HardSigmoid ? Activation.HardSigmoid(0.2f, 0.5f)
+            : new Activation((FusedActivation)kind, Alpha: 0.2f, Min: -1f, Max: 6f);
         var all = Values().ToArray();
         for (int n = 0; n <= 40; n++)
         {

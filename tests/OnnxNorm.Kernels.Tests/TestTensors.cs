@@ -20,7 +20,7 @@ internal static class TestTensors
         3 => new Activation(FusedActivation.LeakyRelu, Alpha: 0.1f),
         4 => new Activation(FusedActivation.Sigmoid),
         5 => new Activation(FusedActivation.Swish),
-        6 => new Activation(FusedActivation.HardSigmoid, Alpha: 0.2f, Beta: 0.5f),
+        6 => Activation.HardSigmoid(0.2f, 0.5f),
         _ => new Activation(FusedActivation.HardSwish),
     };
 

@@ -249,7 +249,7 @@ internal sealed class PlanBuilder
                 act = new Activation(FusedActivation.HardSwish);
                 break;
             case "HardSigmoid" when isFloat:
-                act = new Activation(FusedActivation.HardSigmoid, Alpha: n.GetFloat("alpha", 0.2f), Beta: n.GetFloat("beta", 0.5f));
+                act = Activation.HardSigmoid(n.GetFloat("alpha", 0.2f), n.GetFloat("beta", 0.5f));
                 break;
             case "Relu":
                 act = Activation.Relu;

@@ -43,9 +43,18 @@ public enum FusedActivation
     HardSwish,
 }
 
-/// <summary>The activation and its parameters (Clip uses Min/Max, LeakyRelu Alpha, HardSigmoid Alpha and Beta).</summary>
-public readonly record struct Activation(FusedActivation Kind, float Alpha = 0f, float Min = float.NegativeInfinity, float Max = float.PositiveInfinity, float Beta = 0f)
+/// <summary>
+/// The activation and its parameters (Clip uses Min/Max, LeakyRelu Alpha, HardSigmoid Alpha and Beta).
+/// Four fields, no more: the JIT keeps a struct of up to four fields in registers, and a fifth made the GEMM
+/// micro-kernels that receive it measurably slower. HardSigmoid's β therefore lives in <see cref="Min"/>.
+/// </summary>
+public readonly record struct Activation(FusedActivation Kind, float Alpha = 0f, float Min = float.NegativeInfinity, float Max = float.PositiveInfinity)
 {
+    public static Activation HardSigmoid(float alpha, float beta) => new(FusedActivation.HardSigmoid, Alpha: alpha, Min: beta);
+
+    /// <summary>HardSigmoid's β.</summary>
+    public float Beta => Min;
+
     public static Activation None => new(FusedActivation.None);
     public static Activation Relu => new(FusedActivation.Relu);
 }

@@ -54,7 +54,7 @@ internal readonly struct SigmoidF : IUnaryFunction
 
 internal readonly struct HardSigmoidF(float alpha, float beta) : IUnaryFunction
 {
-    public Activation FloatActivation => new(FusedActivation.HardSigmoid, Alpha: alpha, Beta: beta);
+    public Activation FloatActivation => Activation.HardSigmoid(alpha, beta);
     public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
     public double Apply(double x) => double.IsNaN(x) ? x : Math.Clamp(alpha * x + beta, 0d, 1d);
 }
