@@ -38,7 +38,25 @@ if (args.Length >= 1 && args[0] == "table")
     else table.PrintAll();
     return 0;
 }
-Console.Error.WriteLine("usage: OnnxNorm.Bench table [--repeat K] [--onnxnorm EXE] | ort-optimize MODEL OUT LEVEL");
+// bench/corpus.sh [--rounds R] [--repeat K] [--warmup W] [--threads 1,2] [--only NAME,...] [--profiles N]:
+//   corpus --onnxnorm EXE --corpus DIR ...: native vs ORT latency over the real-model corpus (issue #13).
+if (args.Length >= 1 && args[0] == "corpus")
+{
+    string? Opt(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+    string root = FindRepoRoot();
+    var onnxnorm = Launcher.Native(Opt("--onnxnorm") ?? throw new ArgumentException("corpus needs --onnxnorm EXE"));
+    var models = CorpusBenchmark.Models(root, Opt("--corpus") ?? throw new ArgumentException("corpus needs --corpus DIR"));
+    if (Opt("--only") is { } only)
+    {
+        var wanted = only.Split(',');
+        models = models.Where(m => wanted.Any(w => m.Name.StartsWith(w, StringComparison.Ordinal))).ToList();
+    }
+    int[] threads = (Opt("--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
+    new CorpusBenchmark(onnxnorm, rounds: int.Parse(Opt("--rounds") ?? "3"), repeat: int.Parse(Opt("--repeat") ?? "7"),
+        warmup: int.Parse(Opt("--warmup") ?? "3"), threads, profiles: int.Parse(Opt("--profiles") ?? "3")).Print(models);
+    return 0;
+}
+Console.Error.WriteLine("usage: OnnxNorm.Bench table [--repeat K] [--onnxnorm EXE] | corpus --onnxnorm EXE --corpus DIR | ort-optimize MODEL OUT LEVEL");
 return 2;
 
 static string FindRepoRoot()

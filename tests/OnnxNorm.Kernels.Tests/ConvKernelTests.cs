@@ -105,7 +105,8 @@ public class ConvKernelTests
         var rng = new Random(c * 131 + m * 7 + size);
         var g = Geometry(1, c, m, group, [size, size], [kernel, kernel], [stride, stride], [1, 1], [pad, pad], [pad, pad]);
         foreach (int threads in new[] { 1, 2 })
-            foreach (var act in new[] { Activation.None, Activation.Relu, new Activation(FusedActivation.Clip, Min: 0, Max: 6), new Activation(FusedActivation.LeakyRelu, Alpha: 0.01f) })
+            foreach (var act in new[] { Activation.None, Activation.Relu, new Activation(FusedActivation.Clip, Min: 0, Max: 6), new Activation(FusedActivation.LeakyRelu, Alpha: 0.01f),
+                         new Activation(FusedActivation.Swish), new Activation(FusedActivation.HardSwish), Activation.HardSigmoid(1f / 6, 0.5f) })
                 Check(g, rng, act, threads, true, Describe(g, act, threads));
     }
 

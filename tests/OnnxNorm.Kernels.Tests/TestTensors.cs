@@ -12,12 +12,16 @@ internal static class TestTensors
         return a;
     }
 
-    public static Activation RandomActivation(Random rng) => rng.Next(4) switch
+    public static Activation RandomActivation(Random rng) => rng.Next(8) switch
     {
         0 => Activation.None,
         1 => Activation.Relu,
         2 => new Activation(FusedActivation.Clip, Min: -0.5f, Max: 0.75f),
-        _ => new Activation(FusedActivation.LeakyRelu, Alpha: 0.1f),
+        3 => new Activation(FusedActivation.LeakyRelu, Alpha: 0.1f),
+        4 => new Activation(FusedActivation.Sigmoid),
+        5 => new Activation(FusedActivation.Swish),
+        6 => Activation.HardSigmoid(0.2f, 0.5f),
+        _ => new Activation(FusedActivation.HardSwish),
     };
 
     /// <summary>

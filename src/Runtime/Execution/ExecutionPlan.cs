@@ -7,6 +7,8 @@ internal sealed class PlanStep
 {
     public required Node Node { get; init; }
     public required IOperator Operator { get; init; }
+    /// <summary>What `bench --profile` counts this step's time under (<see cref="Execution.ProfileKey"/>).</summary>
+    public string ProfileKey { get; init; } = "";
     public required int[] Inputs { get; init; }
     public required int[] Outputs { get; init; }
     /// <summary>Outputs may share input 0's buffer.</summary>

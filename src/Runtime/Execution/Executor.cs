@@ -28,7 +28,7 @@ internal static class Executor
             {
                 throw new BadInputException($"{step.Node.Describe()}: {e.Message}", e);
             }
-            options.Profile?.Add(step.Node.OpType, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
+            options.Profile?.Add(step.ProfileKey.Length > 0 ? step.ProfileKey : step.Node.OpType, System.Diagnostics.Stopwatch.GetTimestamp() - t0);
             if (ctx.Scratch.Count > 0)
             {
                 foreach (var t in ctx.Scratch) pool.Return(t);

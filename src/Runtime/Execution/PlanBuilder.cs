@@ -102,11 +102,12 @@ internal sealed class PlanBuilder
             }
             var activation = Activation.None;
             Node? fused = null;
-            if (_options.FuseActivations && isConv && TryFuse(foldedBn ?? node, out var act, out var actNode))
+            if (_options.FuseActivations && isConv && TryFuse(foldedBn ?? node, IsFloatConv(node), out var act, out var actNode, out var swishSigmoid))
             {
                 activation = act;
                 fused = actNode;
                 fusedInto[actNode] = node;
+                if (swishSigmoid is not null) fusedInto[swishSigmoid] = node;
             }
 
             var inSlots = new List<int>();
@@ -142,7 +143,7 @@ internal sealed class PlanBuilder
             {
                 throw new BadInputException($"{node.Describe()}: {e.Message}", e);
             }
-            steps.Add(new PlanStep { Node = node, Operator = op, Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput });
+            steps.Add(new PlanStep { Node = node, Operator = op, ProfileKey = Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput });
         }
 
         var outputs = graph.Outputs.Select(v => (v, SlotFor(v))).ToArray();
@@ -218,20 +219,38 @@ internal sealed class PlanBuilder
         return outputs.Select(o => groupOwned[Find(o.Item2)]).ToArray();
     }
 
-    // tail: the Conv, or the BN folded into it, whose output the activation reads.
-    private bool TryFuse(Node tail, out Activation act, out Node actNode)
+    // A float16/double Conv computes in float32 and rounds its output: only Relu/Clip/LeakyRelu commute with that
+    // rounding, so the other activations fuse into float32 Convs only.
+    private bool IsFloatConv(Node conv) =>
+        conv.Input(1) is { Name.Length: > 0 } w && ConstantOf(w) is { ElementType: ElementType.Float };
+
+    // tail: the Conv, or the BN folded into it, whose output the activation reads. actNode: the node whose
+    // output the fused step writes; swishSigmoid: for x·Sigmoid(x), the Sigmoid also absorbed (actNode is the Mul).
+    private bool TryFuse(Node tail, bool isFloat, out Activation act, out Node actNode, out Node? swishSigmoid)
     {
         act = Activation.None;
         actNode = null!;
+        swishSigmoid = null;
         var y = tail.Output(0);
-        if (y is null || y.IsGraphOutput || y.Uses.Count != 1 || tail.Outputs.Count(o => o is { Name.Length: > 0 }) != 1) return false;
+        if (y is null || y.IsGraphOutput || tail.Outputs.Count(o => o is { Name.Length: > 0 }) != 1) return false;
         if (_options.Observer is { } obs && obs.Wants(tail, 0)) return false;
+        if (y.Uses.Count == 2 && isFloat) return TryFuseSwish(tail, y, out act, out actNode, out swishSigmoid);
+        if (y.Uses.Count != 1) return false;
         var use = y.Uses[0];
         var n = use.Node;
         if (use.Index != 0 || n.Owner != tail.Owner || n.Domain != "" || n.Outputs.Count != 1) return false;
         if (!_registry.Supports(n.Domain, n.OpType, n.Opset)) return false;
         switch (n.OpType)
         {
+            case "Sigmoid" when isFloat:
+                act = new Activation(FusedActivation.Sigmoid);
+                break;
+            case "HardSwish" when isFloat:
+                act = new Activation(FusedActivation.HardSwish);
+                break;
+            case "HardSigmoid" when isFloat:
+                act = Activation.HardSigmoid(n.GetFloat("alpha", 0.2f), n.GetFloat("beta", 0.5f));
+                break;
             case "Relu":
                 act = Activation.Relu;
                 break;
@@ -256,6 +275,29 @@ internal sealed class PlanBuilder
                 return false;
         }
         actNode = n;
+        return true;
+    }
+
+    // y read by exactly a Sigmoid s and a Mul(y, s) (either order), s read by that Mul only: SiLU, as PyTorch exports it.
+    private bool TryFuseSwish(Node tail, Value y, out Activation act, out Node mul, out Node? sigmoid)
+    {
+        act = Activation.None;
+        mul = null!;
+        sigmoid = null;
+        var a = y.Uses[0].Node;
+        var b = y.Uses[1].Node;
+        var s = a.OpType == "Sigmoid" ? a : b.OpType == "Sigmoid" ? b : null;
+        var m = ReferenceEquals(s, a) ? b : a;
+        if (s is null || m.OpType != "Mul" || ReferenceEquals(s, m)) return false;
+        foreach (var n in new[] { s, m })
+            if (n.Owner != tail.Owner || n.Domain != "" || n.Outputs.Count != 1 || !_registry.Supports(n.Domain, n.OpType, n.Opset)) return false;
+        var sy = s.Output(0);
+        if (s.Inputs.Count != 1 || sy is null || sy.IsGraphOutput || sy.Uses.Count != 1 || !ReferenceEquals(sy.Uses[0].Node, m)) return false;
+        if (m.Inputs.Count != 2 || !(ReferenceEquals(m.Input(0), y) && ReferenceEquals(m.Input(1), sy) || ReferenceEquals(m.Input(0), sy) && ReferenceEquals(m.Input(1), y))) return false;
+        if (_options.Observer is { } obs && obs.Wants(s, 0)) return false;
+        act = new Activation(FusedActivation.Swish);
+        mul = m;
+        sigmoid = s;
         return true;
     }
 

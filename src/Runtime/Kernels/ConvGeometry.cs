@@ -34,11 +34,27 @@ public enum FusedActivation
     /// <summary>Clip(min, max), e.g. ReLU6.</summary>
     Clip,
     LeakyRelu,
+    Sigmoid,
+    /// <summary>x · Sigmoid(x) (SiLU), from a Sigmoid and a Mul that both read the Conv's output.</summary>
+    Swish,
+    /// <summary>Clamp(Alpha·x + Beta, 0, 1).</summary>
+    HardSigmoid,
+    /// <summary>x · Clamp(x/6 + 1/2, 0, 1).</summary>
+    HardSwish,
 }
 
-/// <summary>The activation and its parameters (Clip uses Min/Max, LeakyRelu uses Alpha).</summary>
+/// <summary>
+/// The activation and its parameters (Clip uses Min/Max, LeakyRelu Alpha, HardSigmoid Alpha and Beta).
+/// Four fields, no more: the JIT keeps a struct of up to four fields in registers, and a fifth made the GEMM
+/// micro-kernels that receive it measurably slower. HardSigmoid's β therefore lives in <see cref="Min"/>.
+/// </summary>
 public readonly record struct Activation(FusedActivation Kind, float Alpha = 0f, float Min = float.NegativeInfinity, float Max = float.PositiveInfinity)
 {
+    public static Activation HardSigmoid(float alpha, float beta) => new(FusedActivation.HardSigmoid, Alpha: alpha, Min: beta);
+
+    /// <summary>HardSigmoid's β.</summary>
+    public float Beta => Min;
+
     public static Activation None => new(FusedActivation.None);
     public static Activation Relu => new(FusedActivation.Relu);
 }

@@ -80,7 +80,7 @@ internal static unsafe class GemmMicroKernel
         if (finish)
         {
             if (rowBias != null) v = Avx.Add(v, Avx.BroadcastScalarToVector256(rowBias + row));
-            v = ActivationMath.Apply(Avx.Add(v, columnBias), activation);
+            v = ActivationMath.ApplyInStore(Avx.Add(v, columnBias), activation);
         }
         Avx.Store(c, v);
     }
@@ -195,8 +195,8 @@ internal static unsafe class GemmMicroKernel
                 v0 = Avx.Add(v0, cb0);
                 v1 = Avx.Add(v1, cb1);
             }
-            v0 = ActivationMath.Apply(v0, activation);
-            v1 = ActivationMath.Apply(v1, activation);
+            v0 = ActivationMath.ApplyInStore(v0, activation);
+            v1 = ActivationMath.ApplyInStore(v1, activation);
         }
         Avx.Store(c, v0);
         Avx.Store(c + 8, v1);

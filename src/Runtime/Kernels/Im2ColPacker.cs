@@ -7,9 +7,10 @@ namespace OnnxNorm.Runtime.Kernels;
 /// <summary>
 /// Produces a block of one group's im2col matrix (rows = (channel, kernel offset), columns = output
 /// positions) directly in the micro-kernel's packed-B layout, so the full im2col matrix (9x the input for
-/// a 3x3 conv) is never written to memory. 1-D and 2-D convolutions take a row-wise path that copies the
-/// contiguous interior of each output row and writes zeros for the padding; 3-D and higher use plain index
-/// math, which is slower but correct for those rare shapes.
+/// a 3x3 conv) is never written to memory. 1-D, 2-D and 3-D convolutions take a row-wise path that copies the
+/// contiguous interior of each output row and writes zeros for the padding (a 3-D output is a stack of 2-D
+/// output planes, each reading one input plane per kernel depth offset); 4-D and higher use plain index math,
+/// which is slower but correct for those rare shapes.
 /// </summary>
 internal sealed unsafe class Im2ColPacker
 {
@@ -21,12 +22,14 @@ internal sealed unsafe class Im2ColPacker
     private readonly bool _shifted;
     // The convolution seen as 2-D (1-D gets a unit height; a 1x1 stride-1 unpadded conv becomes one long row).
     private readonly int _ih, _iw, _oh, _ow, _kh, _kw, _sh, _sw, _dh, _dw, _ph, _pw;
+    // The depth dimension of a 3-D convolution (1, 1, 1, 1, 1, 0 below 3-D).
+    private readonly int _id = 1, _od = 1, _kd = 1, _sd = 1, _dd = 1, _pd;
 
     public Im2ColPacker(ConvGeometry g)
     {
         _g = g;
         int r = g.SpatialRank;
-        _planar = r <= 2;
+        _planar = r <= 3;
         if (!_planar) return;
         bool pointwise = g.Kernel.All(k => k == 1) && g.Strides.All(s => s == 1)
             && g.PadsBegin.All(p => p == 0) && g.PadsEnd.All(p => p == 0);
@@ -45,14 +48,17 @@ internal sealed unsafe class Im2ColPacker
         }
         else
         {
-            _ih = g.InputSpatial[0]; _iw = g.InputSpatial[1];
-            _oh = g.OutputSpatial[0]; _ow = g.OutputSpatial[1];
-            _kh = g.Kernel[0]; _kw = g.Kernel[1];
-            _sh = g.Strides[0]; _sw = g.Strides[1];
-            _dh = g.Dilations[0]; _dw = g.Dilations[1];
-            _ph = g.PadsBegin[0]; _pw = g.PadsBegin[1];
+            int h = r - 2, w = r - 1;
+            _ih = g.InputSpatial[h]; _iw = g.InputSpatial[w];
+            _oh = g.OutputSpatial[h]; _ow = g.OutputSpatial[w];
+            _kh = g.Kernel[h]; _kw = g.Kernel[w];
+            _sh = g.Strides[h]; _sw = g.Strides[w];
+            _dh = g.Dilations[h]; _dw = g.Dilations[w];
+            _ph = g.PadsBegin[h]; _pw = g.PadsBegin[w];
+            if (r == 3)
+                (_id, _od, _kd, _sd, _dd, _pd) = (g.InputSpatial[0], g.OutputSpatial[0], g.Kernel[0], g.Strides[0], g.Dilations[0], g.PadsBegin[0]);
         }
-        _shifted = _sh == 1 && _sw == 1 && _ow == _iw;
+        _shifted = _kd == 1 && _od == 1 && _sh == 1 && _sw == 1 && _ow == _iw;
     }
 
     /// <summary>
@@ -69,44 +75,53 @@ internal sealed unsafe class Im2ColPacker
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackPlanar(float* input, int pc, int kc, int jc, int nc, float* destination)
     {
-        int kernelArea = _kh * _kw, inputArea = _ih * _iw;
+        int kernelPlane = _kh * _kw, kernelArea = _kd * kernelPlane, inputPlane = _ih * _iw, inputArea = _id * inputPlane;
         long panelStride = (long)kc * Nr;
         int paddedColumns = PackedGemm.RoundUp(nc, Nr);
-        int firstOh = jc / _ow, firstOw = jc % _ow;
+        int firstRow = jc / _ow, firstOw = jc % _ow;
+        int firstOd = firstRow / _oh, firstOh = firstRow % _oh;
         for (int p = 0; p < kc; p++)
         {
             int row = pc + p;
             int channel = row / kernelArea, offset = row % kernelArea;
+            int kd = offset / kernelPlane;
+            offset -= kd * kernelPlane;
             int kh = offset / _kw, kw = offset % _kw;
-            float* plane = input + (long)channel * inputArea;
+            float* volume = input + (long)channel * inputArea;
             // Output columns ow whose input column iw = ow·sw − pw + kw·dw is inside [0, iw).
             int shift = kw * _dw - _pw;
             int owLo = Math.Clamp(CeilDivSigned(-shift, _sw), 0, _ow);
             int owHi = Math.Clamp(CeilDivSigned(_iw - shift, _sw), owLo, _ow);
 
             var cursor = new PanelCursor(destination + p * Nr, panelStride);
-            int oh = firstOh, ow = firstOw, left = nc;
+            int od = firstOd, oh = firstOh, ow = firstOw, left = nc;
             while (left > 0)
             {
                 int run = Math.Min(_ow - ow, left);
+                int id = od * _sd - _pd + kd * _dd;
                 int ih = oh * _sh - _ph + kh * _dh;
-                if ((uint)ih >= (uint)_ih)
+                if ((uint)ih >= (uint)_ih || (uint)id >= (uint)_id)
                 {
                     cursor.Zeros(run);
                 }
                 else
                 {
-                    float* inputRow = plane + (long)ih * _iw + shift;
+                    float* rowStart = volume + (long)id * inputPlane + (long)ih * _iw;
+                    float* inputRow = rowStart + shift;
                     int end = ow + run;
                     int a = Math.Min(Math.Max(ow, owLo), end), b = Math.Max(Math.Min(end, owHi), a);
                     cursor.Zeros(a - ow);
                     if (_sw == 1) cursor.Copy(inputRow + a, b - a);
-                    else cursor.CopyStrided(inputRow + (long)a * _sw, _sw, b - a, plane + (long)(ih + 1) * _iw);
+                    else cursor.CopyStrided(inputRow + (long)a * _sw, _sw, b - a, rowStart + _iw);
                     cursor.Zeros(end - b);
                 }
                 left -= run;
                 ow += run;
-                if (ow == _ow) { ow = 0; oh++; }
+                if (ow == _ow)
+                {
+                    ow = 0;
+                    if (++oh == _oh) { oh = 0; od++; }
+                }
             }
             cursor.Zeros(paddedColumns - nc);
         }

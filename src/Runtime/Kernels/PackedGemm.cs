@@ -135,7 +135,9 @@ internal static unsafe class PackedGemm
         float* c = problem.C(index);
         float* rowBias = problem.RowBias(index);
         float* columnBias = problem.ColumnBias(index);
-        var activation = problem.Activation;
+        // Sigmoid/SiLU/HardSwish/HardSigmoid: applied to each finished block of C while it is in cache.
+        var late = ActivationMath.InKernelStore(problem.Activation) ? Activation.None : problem.Activation;
+        var activation = late.Kind == FusedActivation.None ? problem.Activation : Activation.None;
         int depthStep = DepthStep(k);
         float* packedB = ThreadScratch.Get(DepthBlock * RoundUp(ColumnBlock, nr));
         float* edgeTile = stackalloc float[mr * nr];
@@ -151,6 +153,19 @@ internal static unsafe class PackedGemm
                 ZeroDepthTile(problem, c, ldc, rowBias, columnBias, rowStart, rowEnd, jc, nc);
                 continue;
             }
+            RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, depthStep, packedB, edgeTile, edgeColumnBias, wide, rowStart, rowEnd, jc, nc);
+            if (late.Kind != FusedActivation.None)
+                for (int i = rowStart; i < rowEnd; i++) ActivationMath.ApplyInPlace(new Span<float>(c + (long)i * ldc + jc, nc), late);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunBlock(PackedGemmProblem problem, int index, int k, int ldc, int mPadded, float* packedA, float* c,
+        float* rowBias, float* columnBias, Activation activation, int depthStep, float* packedB, float* edgeTile, float* edgeColumnBias,
+        bool wide, int rowStart, int rowEnd, int jc, int nc)
+    {
+        const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        {
             for (int pc = 0; pc < k; pc += depthStep)
             {
                 int kc = Math.Min(depthStep, k - pc);
@@ -190,7 +205,7 @@ internal static unsafe class PackedGemm
                             jr += width;
                         }
                     }
-                    RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias);
+                    RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias, activation);
                 }
             }
         }
@@ -203,10 +218,9 @@ internal static unsafe class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunPanels(PackedGemmProblem problem, float* aBlock, float* packedB, int kc, float* c, int ldc,
         int ic, int icEnd, int jc, int jrStart, int jrEnd, int nc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, float* edgeTile, float* edgeColumnBias)
+        float* rowBias, float* columnBias, float* edgeTile, float* edgeColumnBias, Activation activation)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        var activation = problem.Activation;
         for (int jr = jrStart; jr < jrEnd; jr += nr)
         {
             int width = Math.Min(nr, nc - jr);

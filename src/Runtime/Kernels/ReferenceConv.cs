@@ -43,10 +43,12 @@ public static class ReferenceConv
 
     public static float Apply(float v, Activation act) => act.Kind switch
     {
-        FusedActivation.Relu => v > 0 ? v : 0,
+        FusedActivation.Relu => v <= 0 ? 0 : v,
         FusedActivation.Clip => Math.Clamp(v, act.Min, act.Max),
         FusedActivation.LeakyRelu => v >= 0 ? v : v * act.Alpha,
-        _ => v,
+        FusedActivation.None => v,
+        // Exp-based and clamped kinds: one definition, the vector one (see ActivationMath).
+        _ => ActivationMath.Scalar(v, act),
     };
 
     private static void Unravel(int index, int[] dims, int[] result)

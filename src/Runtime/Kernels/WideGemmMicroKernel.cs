@@ -136,7 +136,7 @@ internal static unsafe class WideGemmMicroKernel
             {
                 if (rowBias != null) v += Vector512.Create(rowBias[r]);
                 if (hasColumnBias) v += cb;
-                v = ActivationMath.Apply(v, activation);
+                v = ActivationMath.ApplyInStore(v, activation);
             }
             Avx512F.MaskStore(c, mask, v);
         }
@@ -179,8 +179,8 @@ internal static unsafe class WideGemmMicroKernel
                     v0 += cb0;
                     v1 += cb1;
                 }
-                v0 = ActivationMath.Apply(v0, activation);
-                v1 = ActivationMath.Apply(v1, activation);
+                v0 = ActivationMath.ApplyInStore(v0, activation);
+                v1 = ActivationMath.ApplyInStore(v1, activation);
             }
             Avx512F.Store(c, v0);
             Avx512F.MaskStore(c + 16, mask, v1);
@@ -209,8 +209,8 @@ internal static unsafe class WideGemmMicroKernel
                 v0 += cb0;
                 v1 += cb1;
             }
-            v0 = ActivationMath.Apply(v0, activation);
-            v1 = ActivationMath.Apply(v1, activation);
+            v0 = ActivationMath.ApplyInStore(v0, activation);
+            v1 = ActivationMath.ApplyInStore(v1, activation);
         }
         Avx512F.Store(c, v0);
         Avx512F.Store(c + 16, v1);

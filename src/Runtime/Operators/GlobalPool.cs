@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Execution;
 
@@ -15,6 +16,28 @@ internal sealed class GlobalPool : IOperator
         n.OnlyAttributes();
         return new GlobalPool(max);
     });
+
+    /// <summary>
+    /// The sum in double, sixteen lanes at a time in four accumulators combined in a fixed order (a plain
+    /// double loop waits on one add per element). The order depends only on the plane's length.
+    /// </summary>
+    internal static double SumInDouble(ReadOnlySpan<float> plane)
+    {
+        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        int i = 0;
+        for (; i + 16 <= plane.Length; i += 16)
+        {
+            var (a, b) = Vector256.Widen(Vector256.Create(plane.Slice(i, 8)));
+            var (c, d) = Vector256.Widen(Vector256.Create(plane.Slice(i + 8, 8)));
+            s0 += a;
+            s1 += b;
+            s2 += c;
+            s3 += d;
+        }
+        double sum = Vector256.Sum((s0 + s1) + (s2 + s3));
+        for (; i < plane.Length; i++) sum += plane[i];
+        return sum;
+    }
 
     public void Run(OpContext ctx)
     {
@@ -35,12 +58,7 @@ internal sealed class GlobalPool : IOperator
                 foreach (float v in plane) if (v > m || float.IsNaN(v)) { m = v; if (float.IsNaN(v)) break; }
                 ys[p] = m;
             }
-            else
-            {
-                double s = 0;
-                foreach (float v in plane) s += v;
-                ys[p] = (float)(s / size);
-            }
+            else ys[p] = (float)(SumInDouble(plane) / size);
         }
     }
 }

@@ -47,6 +47,13 @@ internal sealed class MatMul : IOperator
             {
                 var fb = (float[])b.Buffer;
                 var fy = (float[])y.Buffer;
+                if (batches > 1 && batchB.Length == 0 && a.Rank > 2)
+                {
+                    // B is one matrix for every batch (a Linear layer on [N, H, W, C]): the batch rows of A are
+                    // contiguous, so this is one product with batches·M rows, B packed once instead of per batch.
+                    Gemm.Sgemm(false, false, batches * mi, ni, ki, 1f, fa, ki, fb, ni, 0f, fy, ni, ctx.Threads);
+                    break;
+                }
                 for (int i = 0; i < batches; i++)
                     Gemm.Sgemm(false, false, mi, ni, ki, 1f, fa.AsSpan((int)offA[i]), ki, fb.AsSpan((int)offB[i]), ni, 0f,
                         fy.AsSpan(i * mi * ni, mi * ni), ni, ctx.Threads);

@@ -131,6 +131,15 @@ internal sealed class Resize : IOperator
                 for (int i = 0; i < axes.Length; i++) { roi[axes[i]] = rv[i]; roi[r + axes[i]] = rv[axes.Length + i]; }
             else throw new BadInputException($"{desc}: roi has {rv.Length} values, expected {2 * axes.Length}");
         }
+        if (x.Buffer is float[] fx && _mode is "linear" or "nearest" && roi is null && r >= 2 && outShape.All(d => d <= int.MaxValue)
+            && Enumerable.Range(0, r - 2).All(d => outShape[d] == x.Shape[d] && scales[d] == 1))
+        {
+            var fy = ctx.Output(0, x.ElementType, outShape);
+            int planes = checked((int)Shapes.Size(x.Shape, 0, r - 2));
+            ResizePlanes.Run(fx, (float[])fy.Buffer, planes, (int)x.Shape[r - 2], (int)x.Shape[r - 1],
+                PlaneTaps(x.Shape[r - 2], outShape[r - 2], scales[r - 2]), PlaneTaps(x.Shape[r - 1], outShape[r - 1], scales[r - 1]), ctx.Threads);
+            return;
+        }
         var data = x.ToDoubles();
         var shape = (long[])x.Shape.Clone();
         for (int d = 0; d < r; d++)
@@ -168,6 +177,44 @@ internal sealed class Resize : IOperator
         }
     }
 
+    // The general path's linear or nearest weights for one axis (identity where it leaves the axis alone).
+    private ResizePlanes.Taps PlaneTaps(long inSize, long outSize, double scale)
+    {
+        bool identity = outSize == inSize && scale == 1;
+        var t = new ResizePlanes.Taps(new int[outSize], new double[outSize], new int[outSize], new double[outSize], identity);
+        for (long o = 0; o < outSize; o++)
+        {
+            if (identity)
+            {
+                (t.I0[o], t.W0[o], t.I1[o], t.W1[o]) = ((int)o, 1, (int)o, 0);
+                continue;
+            }
+            double xo = Original(o, inSize, outSize, scale, 0, 1);
+            if (_mode == "nearest")
+            {
+                int i = (int)Math.Clamp(NearestIndex(xo), 0, inSize - 1);
+                (t.I0[o], t.W0[o], t.I1[o], t.W1[o]) = (i, 1, i, 0);
+                continue;
+            }
+            double f = Math.Floor(xo), w = xo - f;
+            long i0 = (long)f;
+            (t.I0[o], t.W0[o], t.I1[o], t.W1[o]) = ((int)Math.Clamp(i0, 0, inSize - 1), 1 - w, (int)Math.Clamp(i0 + 1, 0, inSize - 1), w);
+        }
+        return t;
+    }
+
+    private long NearestIndex(double xo)
+    {
+        double f = Math.Floor(xo), frac = xo - f;
+        return _nearest switch
+        {
+            "floor" => (long)f,
+            "ceil" => (long)Math.Ceiling(xo),
+            "round_prefer_ceil" => frac >= 0.5 ? (long)f + 1 : (long)f,
+            _ => frac > 0.5 ? (long)f + 1 : (long)f,
+        };
+    }
+
     private double[] ResizeAxis(double[] src, long[] shape, int axis, long outSize, double scale, double roiStart, double roiEnd)
     {
         long inSize = shape[axis];
@@ -182,15 +229,7 @@ internal sealed class Resize : IOperator
             if (_coord == "tf_crop_and_resize" && (xo < 0 || xo > inSize - 1)) extrapolate[o] = true;
             else if (_mode == "nearest")
             {
-                double f = Math.Floor(xo), frac = xo - f;
-                long i = _nearest switch
-                {
-                    "floor" => (long)f,
-                    "ceil" => (long)Math.Ceiling(xo),
-                    "round_prefer_ceil" => frac >= 0.5 ? (long)f + 1 : (long)f,
-                    _ => frac > 0.5 ? (long)f + 1 : (long)f,
-                };
-                list.Add((Math.Clamp(i, 0, inSize - 1), 1.0));
+                list.Add((Math.Clamp(NearestIndex(xo), 0, inSize - 1), 1.0));
             }
             else if (_mode == "linear")
             {

@@ -1,5 +1,6 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -26,6 +27,20 @@ internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
             case float[] a when typeof(TF) == typeof(ReluF):
                 FloatKernels.Clip(a, (float[])y.Buffer, n, 0f, float.PositiveInfinity, ctx.Threads);
                 break;
+            case float[] a when _f.FloatActivation.Kind != FusedActivation.None:
+            {
+                var b = (float[])y.Buffer;
+                var act = _f.FloatActivation;
+                FloatKernels.Chunks(n, ctx.Threads, (s, l) => ActivationMath.Apply(a.AsSpan(s, l), b.AsSpan(s, l), act));
+                break;
+            }
+            case float[] a when _f.HasFloatRun:
+            {
+                var b = (float[])y.Buffer;
+                var f = _f;
+                FloatKernels.Chunks(n, ctx.Threads, (s, l) => f.ApplyFloats(a.AsSpan(s, l), b.AsSpan(s, l)));
+                break;
+            }
             case float[] a:
             {
                 var b = (float[])y.Buffer;

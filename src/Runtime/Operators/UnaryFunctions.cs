@@ -1,3 +1,5 @@
+using OnnxNorm.Runtime.Kernels;
+
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
@@ -10,6 +12,13 @@ internal interface IUnaryFunction
     double Apply(double x);
     bool SupportsIntegers => false;
     long Apply(long x) => throw new NotSupportedException();
+
+    /// <summary>The float32 form as a kernel activation (vectorised, and fusable into a Conv), or None.</summary>
+    Activation FloatActivation => Activation.None;
+
+    /// <summary>Whether <see cref="ApplyFloats"/> is a vectorised float32 form.</summary>
+    bool HasFloatRun => false;
+    void ApplyFloats(ReadOnlySpan<float> x, Span<float> y) => throw new NotSupportedException();
 }
 
 internal readonly struct ReluF : IUnaryFunction
@@ -38,19 +47,22 @@ internal readonly struct SeluF(float alpha, float gamma) : IUnaryFunction
 
 internal readonly struct SigmoidF : IUnaryFunction
 {
-    public float Apply(float x) => x >= 0 ? 1f / (1f + MathF.Exp(-x)) : MathF.Exp(x) / (1f + MathF.Exp(x));
+    public Activation FloatActivation => new(FusedActivation.Sigmoid);
+    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
     public double Apply(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 }
 
 internal readonly struct HardSigmoidF(float alpha, float beta) : IUnaryFunction
 {
-    public float Apply(float x) => float.IsNaN(x) ? x : Math.Clamp(alpha * x + beta, 0f, 1f);
+    public Activation FloatActivation => Activation.HardSigmoid(alpha, beta);
+    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
     public double Apply(double x) => double.IsNaN(x) ? x : Math.Clamp(alpha * x + beta, 0d, 1d);
 }
 
 internal readonly struct HardSwishF : IUnaryFunction
 {
-    public float Apply(float x) => float.IsNaN(x) ? x : x * Math.Clamp(x / 6f + 0.5f, 0f, 1f);
+    public Activation FloatActivation => new(FusedActivation.HardSwish);
+    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
     public double Apply(double x) => double.IsNaN(x) ? x : x * Math.Clamp(x / 6 + 0.5, 0d, 1d);
 }
 
@@ -62,8 +74,10 @@ internal readonly struct TanhF : IUnaryFunction
 
 internal readonly struct ErfF : IUnaryFunction
 {
-    public float Apply(float x) => (float)Erf(x);
+    public float Apply(float x) => ErfMath.Scalar(x);
     public double Apply(double x) => Erf(x);
+    public bool HasFloatRun => true;
+    public void ApplyFloats(ReadOnlySpan<float> x, Span<float> y) => ErfMath.Apply(x, y);
 
     /// <summary>erf by its Taylor series below 2 and the continued fraction of erfc above (double precision).</summary>
     public static double Erf(double x)

@@ -1,0 +1,66 @@
+namespace OnnxNorm.Runtime.Operators;
+
+/// <summary>
+/// Float32 linear or nearest Resize of the last two axes (bilinear upsampling in segmentation heads, nearest
+/// 2x upsampling in detection FPNs), plane by plane; nearest is the two-tap form with weights (1, 0).
+/// The arithmetic is <see cref="Resize"/>'s general path exactly: the height pass then the width pass, each
+/// output 0 + w0·a + w1·b in double with zero weights skipped, rounded to float once; but per output row
+/// instead of through whole-tensor double copies and per-element weight lists. Planes are independent, so
+/// splitting them across threads changes nothing in the result.
+/// </summary>
+internal sealed class ResizePlanes
+{
+    /// <summary>
+    /// For each output index along one axis: the two source indices and their weights. Identity: the general
+    /// path skips the axis, so values pass untouched (-0 stays -0, which 0 + 1·a would not keep).
+    /// </summary>
+    public readonly record struct Taps(int[] I0, double[] W0, int[] I1, double[] W1, bool Identity);
+
+    public static void Run(float[] x, float[] y, int planes, int ih, int iw, Taps rows, Taps columns, int threads)
+    {
+        int oh = rows.I0.Length, ow = columns.I0.Length;
+        int parts = (long)planes * oh * ow < FloatKernels.ParallelThreshold ? 1 : Math.Max(1, Math.Min(threads, planes));
+        int perPart = (planes + parts - 1) / parts;
+        void Part(int part)
+        {
+            int start = part * perPart, count = Math.Min(perPart, planes - start);
+            var row = new double[iw];
+            for (int p = start; p < start + count; p++)
+            {
+                int src = p * ih * iw, dst = p * oh * ow;
+                for (int o = 0; o < oh; o++)
+                {
+                    int a = src + rows.I0[o] * iw, b = src + rows.I1[o] * iw;
+                    double wa = rows.W0[o], wb = rows.W1[o];
+                    for (int j = 0; j < iw; j++)
+                    {
+                        if (rows.Identity)
+                        {
+                            row[j] = x[a + j];
+                            continue;
+                        }
+                        double v = 0;
+                        if (wa != 0) v += wa * x[a + j];
+                        if (wb != 0) v += wb * x[b + j];
+                        row[j] = v;
+                    }
+                    int d = dst + o * ow;
+                    for (int j = 0; j < ow; j++)
+                    {
+                        if (columns.Identity)
+                        {
+                            y[d + j] = (float)row[j];
+                            continue;
+                        }
+                        double v = 0;
+                        if (columns.W0[j] != 0) v += columns.W0[j] * row[columns.I0[j]];
+                        if (columns.W1[j] != 0) v += columns.W1[j] * row[columns.I1[j]];
+                        y[d + j] = (float)v;
+                    }
+                }
+            }
+        }
+        if (parts == 1) Part(0);
+        else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, Part);
+    }
+}
