@@ -11,6 +11,10 @@ public sealed record ComparisonReport
     public required string EngineB { get; init; }
     public ulong Seed { get; init; }
     public string Tolerance { get; init; } = "";
+    /// <summary>Which rule gave <see cref="Equivalent"/>: the noise-aware score, or the fixed elementwise tolerance.</summary>
+    public string Rule { get; init; } = "";
+    /// <summary>Per output, the noise-aware score against the float64 reference (empty when no reference ran).</summary>
+    public Dictionary<string, NoiseAware.OutputScore> Scores { get; init; } = new();
     /// <summary>Where each input came from ("random float32[1,3,32,32]" or a file).</summary>
     public Dictionary<string, string> Inputs { get; init; } = new();
     public Dictionary<string, TensorMetrics> Outputs { get; init; } = new();

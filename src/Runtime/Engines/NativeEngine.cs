@@ -25,7 +25,7 @@ public sealed class NativeEngine : IInferenceEngine
         catch { model.Dispose(); throw; }
     }
 
-    public string Name => "native";
+    public string Name => _session.Precision == ExecutionPrecision.Native ? "native" : $"reference ({_session.Precision.Name()})";
     public IReadOnlyList<TensorSignature> Inputs { get; }
     public IReadOnlyList<TensorSignature> Outputs { get; }
     public NativeSession Session => _session;
