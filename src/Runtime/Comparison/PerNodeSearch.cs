@@ -20,9 +20,13 @@ public sealed class PerNodeSearch
     private readonly Model _a, _b;
     private readonly string _labelA, _labelB;
     private readonly PairEngines _engines;
+    private readonly Execution.KernelRegistry? _candidateRegistry;
 
-    public PerNodeSearch(Model a, Model b, string labelA, string labelB, PairEngines engines)
+    /// <param name="candidateRegistry">The operator table the native candidate runs with (null: the built-in one); a test
+    /// injects a deliberately broken kernel here to check that the search names the node that runs it.</param>
+    public PerNodeSearch(Model a, Model b, string labelA, string labelB, PairEngines engines, Execution.KernelRegistry? candidateRegistry = null)
     {
+        _candidateRegistry = candidateRegistry;
         _a = a;
         _b = b;
         _labelA = labelA;
@@ -52,7 +56,7 @@ public sealed class PerNodeSearch
             var chunk = candidates.GetRange(start, Math.Min(chunkSize, candidates.Count - start));
             start += chunk.Count;
             var names = chunk.Select(v => v.Name).ToList();
-            var ra = candidateNative ? NativeValues.Run(_a, names, inputs, Execution.ExecutionPrecision.Native) : OrtValues(_a, _labelA, names, inputs, sessionOptions, skipped);
+            var ra = candidateNative ? NativeValues.Run(_a, names, inputs, Execution.ExecutionPrecision.Native, _candidateRegistry) : OrtValues(_a, _labelA, names, inputs, sessionOptions, skipped);
             var rb = trustedNative ? NativeValues.Run(_b, names, inputs, Execution.ExecutionPrecision.Native) : OrtValues(_b, _labelB, names, inputs, sessionOptions, skipped);
             var rr = noiseAware ? NativeValues.Run(_b, names, inputs, Execution.ExecutionPrecision.Float64) : null;
             var rd = half ? NativeValues.Run(_b, names, inputs, Execution.ExecutionPrecision.Declared) : null;

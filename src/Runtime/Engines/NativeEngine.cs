@@ -9,10 +9,11 @@ public sealed class NativeEngine : IInferenceEngine
     private readonly Model _model;
     private readonly NativeSession _session;
 
-    public NativeEngine(Model model, SessionOptions? options = null)
+    /// <param name="registry">The operator table; null for the built-in one (tests inject a deliberately broken kernel here).</param>
+    public NativeEngine(Model model, SessionOptions? options = null, KernelRegistry? registry = null)
     {
         _model = model;
-        _session = NativeSession.Create(model, options);
+        _session = NativeSession.Create(model, options, registry);
         Inputs = _session.Inputs.Where(i => _session.RequiredInputs.Contains(i)).Select(ToSignature).ToList();
         Outputs = _session.Outputs.Select(ToSignature).ToList();
     }
