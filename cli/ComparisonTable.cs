@@ -54,6 +54,8 @@ public static class ComparisonTable
                 o.WriteLine($"per node: ONNX Runtime could not expose {r.PerNodeSkipped.Count} value(s) as outputs; skipped: {string.Join(", ", r.PerNodeSkipped.Take(10))}{(r.PerNodeSkipped.Count > 10 ? ", ..." : "")}");
         }
         o.WriteLine();
+        if (!r.Equivalent && r.FirstDivergence?.Score is not null && r.Scores.Values.All(s => s.Equivalent))
+            o.WriteLine("the outputs agree within their noise floor, but an intermediate value diverges beyond its own");
         o.WriteLine(r.Equivalent ? "result: EQUIVALENT" : "result: NOT EQUIVALENT");
     }
 

@@ -72,7 +72,7 @@ public static class CompareCommand
                     using var modelB = ModelLoader.Load(trusted);
                     var search = new PerNodeSearch(modelA, modelB, Path.GetFileName(a), Path.GetFileName(trusted), b is null ? PairEngines.NativeVsOrt : PairEngines.NativeVsNative);
                     var (divergence, skipped) = search.Find(used, options);
-                    report = report with { PerNodeSearched = true, FirstDivergence = divergence, PerNodeSkipped = skipped };
+                    report = report.WithSearch(divergence, skipped);
                 }
             }
             if (pr.GetValue(json) is { } jsonPath)

@@ -26,4 +26,17 @@ public sealed record ComparisonReport
     public bool PerNodeSearched { get; init; }
     /// <summary>Intermediate values the per-node search could not expose (ORT rejected them as outputs).</summary>
     public List<string> PerNodeSkipped { get; init; } = new();
+
+    /// <summary>
+    /// Adds a per-node search's result. Under the noise-aware rule an intermediate value beyond its noise floor makes
+    /// the models not equivalent even when the outputs hide it (an engine's own error can mask a real change at the
+    /// output, e.g. ORT's approximate Sigmoid on a saturated map); the elementwise rule keeps deciding on outputs alone.
+    /// </summary>
+    public ComparisonReport WithSearch(NodeDivergence? divergence, List<string> skipped) => this with
+    {
+        PerNodeSearched = true,
+        FirstDivergence = divergence,
+        PerNodeSkipped = skipped,
+        Equivalent = Equivalent && divergence?.Score is null,
+    };
 }

@@ -22,7 +22,7 @@ public static class OrtComparison
         var report = EngineComparison.Compare(engineA, engineB, a.Label, b.Label, options, out var inputs, reference);
         if (!options.PerNode) return report;
         var (divergence, skipped) = PerNodeSearch.Find(modelA, modelB, a.Label, b.Label, inputs, options);
-        return report with { PerNodeSearched = true, FirstDivergence = divergence, PerNodeSkipped = skipped };
+        return report.WithSearch(divergence, skipped);
     }
 
     public static ComparisonReport Compare(string pathA, string pathB, ulong seed = 0, TolerancePolicy? tolerance = null) =>
