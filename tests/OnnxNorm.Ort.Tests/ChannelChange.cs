@@ -15,11 +15,11 @@ internal static class ChannelChange
     {
         using var m = ModelLoader.Load(path);
         var convs = m.Graph.TopologicalOrder().Where(n => n.OpType == "Conv" && Graph.Graph.TryGetConstant(n.Input(1)) is { ElementType: ElementType.Float }).ToList();
-        // Where the layer's channels end up: after the BN and activation that follow the Conv, if any.
+        // Where the layer's channels end up: after the BN, residual Add and activation that follow the Conv, if any.
         var layerOutputs = convs.ToDictionary(c => c, LayerOutput);
         var values = NativeValues.Run(m, convs.Select(c => c.Output(0)!.Name).Concat(layerOutputs.Values.Select(v => v.Name)).Distinct().ToList(), inputs, ExecutionPrecision.Native);
         double Rms(Node c) { var v = values[c.Output(0)!.Name].ToDoubles(); return Math.Sqrt(v.Sum(x => x * x) / v.Length); }
-        // The most active channel after the layer's BN and activation: a channel they zero everywhere cannot show a change.
+        // The most active channel after the layer's BN, residual Add and activation: a channel they zero everywhere cannot show a change.
         int Channel(Node c)
         {
             var t = values[layerOutputs[c].Name];
@@ -34,7 +34,7 @@ internal static class ChannelChange
     private static Value LayerOutput(Node conv)
     {
         var v = conv.Output(0)!;
-        while (!v.IsGraphOutput && v.Uses.Count == 1 && v.Uses[0].Node is { OpType: "BatchNormalization" or "Relu" or "Clip" or "LeakyRelu" or "HardSwish" } next
+        while (!v.IsGraphOutput && v.Uses.Count == 1 && v.Uses[0].Node is { OpType: "BatchNormalization" or "Relu" or "Clip" or "LeakyRelu" or "HardSwish" or "Add" } next
             && next.Output(0) is { } o)
             v = o;
         return v;

@@ -149,4 +149,23 @@ public sealed class NoiseAwareVerdictTests
         }
         Assert.True(missed.Count == 0, string.Join("\n", missed));
     }
+
+    [Theory]
+    [InlineData("cls")]
+    [InlineData("resnet")]
+    public void Native_against_ort_on_a_float16_model_raises_no_alarm_and_the_declared_precision_sets_the_floor(string model)
+    {
+        // ORT computes much of a float16 model in float32; the native executor rounds every node to float16 as declared.
+        var fp16 = Float16Copy.Of(PathOf(model));
+        using var native = new NativeEngine(ModelLoader.Load(fp16, "fp16"), new SessionOptions { Threads = 2 });
+        using var ort = OrtEngine.FromBytes(fp16, "fp16", Options(model).Session);
+        using var reference = ReferenceRuns.For(ModelSource.FromBytes(fp16, "fp16"));
+        Assert.NotNull(reference.Declared);
+        foreach (ulong seed in new ulong[] { 0, 1, 2 })
+        {
+            var r = EngineComparison.Compare(native, ort, "native", "ort", Options(model, seed), out _, reference);
+            Assert.True(r.Equivalent, $"seed {seed}: {Describe(r)}");
+            Assert.All(r.Scores.Values, s => Assert.Contains("declared-type rounding", s.NoiseSources.Keys));
+        }
+    }
 }
