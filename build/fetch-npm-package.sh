@@ -11,7 +11,7 @@ exec 9>"$(dirname "$dest")/.fetch.lock"
 flock 9
 [ -f "$marker" ] && exit 0
 if ! command -v npm >/dev/null 2>&1; then
-  echo "error: npm is needed to fetch $spec (install Node.js/npm, or set ONNXNORM_ORT_LIBRARY / provide the files)" >&2
+  echo "error: npm is needed to fetch $spec (install Node.js/npm)" >&2
   exit 1
 fi
 tmp=$(mktemp -d)

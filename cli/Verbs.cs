@@ -24,6 +24,7 @@ public static class Verbs
         {
             root.Subcommands.Add(command);
         }
+        root.Options.OfType<VersionOption>().Single().Action = new VersionAction();
         return root;
     }
 

@@ -9,7 +9,7 @@ namespace OnnxNorm.Cli.Commands;
 
 /// <summary>
 /// `onnxnorm check-stats MODEL --data FILE ...`: do the stored BN running statistics fit the data? Exit 1
-/// when a layer is flagged, 0 when clean, 2 on bad input.
+/// when a layer is flagged (or, with --batch-size, too noisy at that batch size), 0 when clean, 2 on bad input.
 /// </summary>
 public static class CheckStatsCommand
 {
@@ -26,9 +26,12 @@ public static class CheckStatsCommand
         var json = new Option<string?>("--json") { Description = "Write the full report as JSON to this file ('-' for stdout)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with per-layer plots to this file." };
         var top = new Option<int>("--top") { Description = "Layers to show in the console table.", DefaultValueFactory = _ => 10 };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Also estimate how noisy each layer's batch statistics are at this batch size (the one you train or fine-tune with), and the smallest batch size at which no layer is flagged." };
+        var maxMeanNoise = new Option<double>("--max-mean-noise") { Description = "With --batch-size: flag a layer whose batch mean strays more than this many population standard deviations (RMS, median over channels).", DefaultValueFactory = _ => SmallBatchThresholds.Default.MaxMeanNoise };
+        var maxVarNoise = new Option<double>("--max-var-noise") { Description = "With --batch-size: flag a layer whose batch variance is off by more than this fraction (RMS, median over channels).", DefaultValueFactory = _ => SmallBatchThresholds.Default.MaxVarNoise };
         var timing = new Option<bool>("--timing") { Description = "Also time plain inference against the statistics pass over the same data (best of 3, alternating) and print the ratio on stderr." };
         var cmd = new Command("check-stats", "Compare every BN layer's running statistics with the statistics of its input on calibration data.")
-            { model, data, engine, shift, minRatio, maxRatio, maxKl, noRootCause, json, html, top, timing };
+            { model, data, engine, shift, minRatio, maxRatio, maxKl, noRootCause, batchSize, maxMeanNoise, maxVarNoise, json, html, top, timing };
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             var thresholds = new MismatchThresholds
@@ -38,19 +41,28 @@ public static class CheckStatsCommand
                 MaxVarRatio = pr.GetValue(maxRatio),
                 MaxKl = pr.GetValue(maxKl) ?? double.PositiveInfinity,
             };
-            return Execute(pr.GetValue(model)!, pr.GetValue(data) ?? Array.Empty<string>(), pr.GetValue(engine)!, thresholds,
-                !pr.GetValue(noRootCause), pr.GetValue(json), pr.GetValue(html), pr.GetValue(top), pr.GetValue(timing));
+            var options = new StatsChecker.Options
+            {
+                Thresholds = thresholds,
+                RootCause = !pr.GetValue(noRootCause),
+                SmallBatchSize = pr.GetValue(batchSize),
+                SmallBatchThresholds = new SmallBatchThresholds { MaxMeanNoise = pr.GetValue(maxMeanNoise), MaxVarNoise = pr.GetValue(maxVarNoise) },
+            };
+            return Execute(pr.GetValue(model)!, pr.GetValue(data) ?? Array.Empty<string>(), pr.GetValue(engine)!, options,
+                pr.GetValue(json), pr.GetValue(html), pr.GetValue(top), pr.GetValue(timing));
         }));
         return cmd;
     }
 
-    private static int Execute(string modelPath, string[] dataSpecs, string engineName, MismatchThresholds thresholds, bool rootCause,
+    private static int Execute(string modelPath, string[] dataSpecs, string engineName, StatsChecker.Options options,
         string? jsonPath, string? htmlPath, int top, bool timing)
     {
-        thresholds.Validate();
+        options.Thresholds.Validate();
+        options.SmallBatchThresholds.Validate();
+        if (options.SmallBatchSize is < 1) throw new BadInputException($"--batch-size must be at least 1, not {options.SmallBatchSize}");
         var factory = StatisticsEngines.Get(engineName);
         using var model = ModelLoader.Load(modelPath);
-        var data = CalibrationData.Parse(dataSpecs, StatisticsInputs.RequiredInputs(model));
+        var data = CalibrationData.Parse(dataSpecs, model);
         // The static lint is the same as inspect's BN section.
         var lints = BatchNormNodes.In(model).SelectMany(bn => BatchNormAnalysis.Lint(bn).Select(l => (Node: bn.Name, Lint: l))).ToList();
         var preWarnings = new List<string>();
@@ -60,25 +72,26 @@ public static class CheckStatsCommand
         if (timing) overhead = TimeOverhead(factory, model, data);
         var progress = new ConsoleProgressBar();
         var clock = Stopwatch.StartNew();
-        var report = StatsChecker.Run(model, data, factory, new StatsChecker.Options { Thresholds = thresholds, RootCause = rootCause }, progress.Report);
+        var report = StatsChecker.Run(model, data, factory, options, progress.Report);
         clock.Stop();
         progress.Finish();
         report = report with { Warnings = preWarnings.Concat(report.Warnings).Concat(lints.Select(l => $"lint {l.Lint.Code} [{l.Node}]: {l.Lint.Message}")).ToList() };
 
         bool jsonToStdout = jsonPath == "-";
         var console = jsonToStdout ? Console.Error : Console.Out;
-        StatsConsoleTable.Write(console, report, Math.Max(1, top), 5);
+        var advice = StatsAdvice.For(report, modelPath, dataSpecs, engineName);
+        StatsConsoleTable.Write(console, report, advice, Math.Max(1, top), 5);
         if (jsonPath is not null)
         {
-            string text = StatsJson.Render(report, modelPath, lints);
+            string text = StatsJson.Render(report, modelPath, lints, advice);
             if (jsonToStdout) Console.Out.WriteLine(text);
             else AtomicFile.Write(jsonPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text)));
         }
-        if (htmlPath is not null) AtomicFile.Write(htmlPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(StatsHtmlReport.Render(report, Path.GetFileName(modelPath)))));
+        if (htmlPath is not null) AtomicFile.Write(htmlPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(StatsHtmlReport.Render(report, Path.GetFileName(modelPath), advice))));
         if (timing)
             Console.Error.WriteLine($"timing: plain inference {overhead.Plain.TotalSeconds:0.000} s, statistics pass {overhead.Stats.TotalSeconds:0.000} s (best of 3 each, alternating), ratio {overhead.Stats / overhead.Plain:0.000}; "
                 + $"whole check-stats {clock.Elapsed.TotalSeconds:0.000} s ({report.Passes} pass(es), {clock.Elapsed / overhead.Plain:0.00}x plain)");
-        return report.AnyFlagged ? CliRunner.CheckFailed : CliRunner.Ok;
+        return report.AnyFlagged || report.SmallBatch is { AnyFlagged: true } ? CliRunner.CheckFailed : CliRunner.Ok;
     }
 
     /// <summary>

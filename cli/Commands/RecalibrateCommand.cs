@@ -26,7 +26,7 @@ public static class RecalibrateCommand
     {
         var factory = StatisticsEngines.Get(engineName);
         using var target = ModelLoader.Load(modelPath);
-        var data = CalibrationData.Parse(dataSpecs, StatisticsInputs.RequiredInputs(target));
+        var data = CalibrationData.Parse(dataSpecs, target);
         // The passes run on a working copy where training-mode layers are frozen (so downstream layers see
         // inference activations); the new statistics are then written into the model as it was, mode unchanged.
         using var work = ModelLoader.Load(ModelSaver.ToBytes(target), "model (working copy)");

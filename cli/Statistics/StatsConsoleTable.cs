@@ -1,36 +1,86 @@
 using OnnxNorm.Runtime.Statistics;
+using F = OnnxNorm.Runtime.Statistics.StatsFormat;
 
 namespace OnnxNorm.Cli.Statistics;
 
-/// <summary>The console summary of check-stats: the worst layers, and the worst channels of each.</summary>
+/// <summary>
+/// The console summary of check-stats: the ranking, the worst channels of each flagged layer with every number
+/// labelled by what it is (raw data, after upstream recalibration, running, judged), the small-batch analysis
+/// and the commands that fix what was found. Numbers go through <see cref="StatsFormat"/>, as in the HTML page.
+/// </summary>
 public static class StatsConsoleTable
 {
-    public static void Write(TextWriter o, StatsReport report, int topLayers, int topChannels)
+    public static void Write(TextWriter o, StatsReport report, StatsAdvice advice, int topLayers, int topChannels)
     {
         var t = report.Thresholds;
-        o.WriteLine($"{report.Layers.Count} BN layer(s), {report.Batches} batch(es), {report.Passes} pass(es); thresholds: shift > {t.MaxMeanShift}, var ratio outside [{t.MinVarRatio}, {t.MaxVarRatio}]"
-            + (double.IsPositiveInfinity(t.MaxKl) ? "" : $", KL > {t.MaxKl}"));
+        o.WriteLine($"{report.Layers.Count} BN layer(s), {report.Batches} batch(es), {report.Passes} pass(es); judged: shift > {F.Number(t.MaxMeanShift)}σ, var ratio outside [{F.Number(t.MinVarRatio)}, {F.Number(t.MaxVarRatio)}]"
+            + (double.IsPositiveInfinity(t.MaxKl) ? "" : $", KL > {F.Number(t.MaxKl)}")
+            + (report.RootCauseAnalysed ? "" : report.AnyFlagged ? "; root causes not analysed" : ""));
         o.WriteLine($"{"rank",4}  {"layer",-36} {"level",5} {"score",8} {"own",8} {"flagged",9}  verdict");
         int rank = 0;
         foreach (var l in report.Layers.Take(topLayers))
         {
             rank++;
-            string verdict = l.RootCause ? "WRONG ITSELF" : l.Inherited ? "inherits drift" : l.Flagged ? "flagged" : "ok";
-            string own = l.OwnScore is double s ? s.ToString("0.00") : "-";
-            o.WriteLine($"{rank,4}  {Trim(l.Node, 36),-36} {l.Level,5} {l.Score,8:0.00} {own,8} {l.FlaggedChannelCount,4}/{l.Channels.Count,-4}  {verdict}");
+            string own = l.OwnScore is double s ? F.Number(s) : "-";
+            o.WriteLine($"{rank,4}  {Trim(l.Node, 36),-36} {l.Level,5} {F.Number(l.Score),8} {own,8} {l.FlaggedChannelCount,4}/{l.Channels.Count,-4}  {l.Verdict.Label()}");
         }
-        foreach (var l in report.Layers.Take(topLayers).Where(l => l.Flagged || l.RootCause))
+        var flaggedLayers = report.Layers.Take(topLayers).Where(l => l.Verdict != LayerVerdict.Ok).ToList();
+        if (flaggedLayers.Count > 0)
+            o.WriteLine($"worst channels: shift = |mean − running mean| / √(running var + ε), ratio = (var + ε) / (running var + ε), KL in nats; "
+                + $"'{F.RawData}' is the layer's input as the model runs now, '{F.AfterUpstream}' with every upstream BN recalibrated to the data");
+        foreach (var l in flaggedLayers)
         {
-            o.WriteLine($"  {l.Node}: worst channels");
-            var channels = (l.RootCause && l.OwnChannels is not null ? l.OwnChannels : l.Channels)
-                .Where(c => c.Flagged).OrderByDescending(c => c.Badness).Take(topChannels);
-            foreach (var c in channels)
-                o.WriteLine($"    ch {c.Index,4}  data mean {c.DataMean,10:G4} var {c.DataVar,10:G4} | running mean {c.RunningMean,10:G4} var {c.RunningVar,10:G4} | shift {c.MeanShift,6:0.00}σ ratio {c.VarRatio,7:0.###} KL {c.Kl,7:0.###}");
+            o.WriteLine($"  {l.Node} ({l.Verdict.Label()}):");
+            foreach (int ch in WorstChannels(l, topChannels))
+            {
+                var c = l.Channels[ch];
+                o.WriteLine($"    ch {c.Index,4}  {F.Running,-29} mean {F.Number(c.RunningMean),10}  var {F.Number(c.RunningVar),10}");
+                o.WriteLine($"             {F.RawData,-29} mean {F.Number(c.DataMean),10}  var {F.Number(c.DataVar),10}  | {F.Judged}: shift {F.Number(c.MeanShift),8}σ  ratio {F.Number(c.VarRatio),8}  KL {F.Number(c.Kl),8}  {(c.Flagged ? "flagged" : "")}");
+                if (l.OwnChannels?[ch] is { } u)
+                    o.WriteLine($"             {F.AfterUpstream,-29} mean {F.Number(u.DataMean),10}  var {F.Number(u.DataVar),10}  | {F.Judged}: shift {F.Number(u.MeanShift),8}σ  ratio {F.Number(u.VarRatio),8}  KL {F.Number(u.Kl),8}  {(u.Flagged ? "flagged" : "")}");
+            }
         }
+        if (report.SmallBatch is { } sb) WriteSmallBatch(o, report, sb, topLayers);
         foreach (var w in report.Warnings) o.WriteLine($"warning: {w}");
+        foreach (var cmd in advice.Commands) o.WriteLine($"fix: {cmd}");
+        if (advice.NormalisationNote is { } note) o.WriteLine($"note: {note}");
         o.WriteLine(report.AnyFlagged
-            ? $"result: {report.Layers.Count(l => l.Flagged || l.RootCause)} layer(s) flagged, {report.Layers.Count(l => l.RootCause)} wrong in themselves"
+            ? $"result: {report.Layers.Count(l => l.Verdict != LayerVerdict.Ok)} layer(s) flagged, "
+                + (report.RootCauseAnalysed ? $"{report.Layers.Count(l => l.RootCause)} wrong in themselves" : "root causes not analysed")
             : "result: clean: every layer's statistics fit the data");
+    }
+
+    /// <summary>
+    /// The channels to show for a flagged layer: those flagged as deployed or after upstream recalibration, the
+    /// worst first (by the own badness for a layer wrong in itself, which is what is wrong with it).
+    /// </summary>
+    public static IEnumerable<int> WorstChannels(LayerStatistics l, int count)
+    {
+        bool own = l.RootCause && l.OwnChannels is not null;
+        return l.Channels
+            .Where(c => c.Flagged || (l.OwnChannels?[c.Index].Flagged ?? false))
+            .OrderByDescending(c => own ? l.OwnChannels![c.Index].Badness : c.Badness)
+            .ThenBy(c => c.Index)
+            .Take(count)
+            .Select(c => c.Index);
+    }
+
+    private static void WriteSmallBatch(TextWriter o, StatsReport report, SmallBatchSummary sb, int topLayers)
+    {
+        o.WriteLine($"small batches: batch size {sb.BatchSize}, from {sb.Samples} calibration samples; noise = root-mean-square error of the batch mean "
+            + $"(in population σ) and of the batch variance (relative), median over channels; flagged when mean noise > {F.Number(sb.Thresholds.MaxMeanNoise)} or var noise > {F.Number(sb.Thresholds.MaxVarNoise)}");
+        o.WriteLine($"  {"layer",-36} {"mean noise",10} {"var noise",10} {"safe batch",10}");
+        foreach (var l in report.Layers.Where(l => l.SmallBatch is not null).OrderByDescending(l => l.SmallBatch!.Flagged).ThenBy(l => l.Ordinal).Take(Math.Max(topLayers, sb.FlaggedLayers.Count)))
+        {
+            var s = l.SmallBatch!;
+            o.WriteLine($"  {Trim(l.Node, 36),-36} {F.Number(s.MeanNoise),10} {F.Number(s.VarNoise),10} {(s.SafeBatchSize?.ToString() ?? ">" + SmallBatchAnalysis.LargestBatchSize),10}  {(s.Flagged ? "flagged" : "ok")}");
+        }
+        o.WriteLine(sb.SmallestSafeBatchSize is int b
+            ? $"smallest batch size at which no layer is flagged: {b}"
+            : $"smallest batch size at which no layer is flagged: above {SmallBatchAnalysis.LargestBatchSize}");
+        o.WriteLine(sb.AnyFlagged
+            ? $"small batches: {sb.FlaggedLayers.Count} layer(s) flagged at batch size {sb.BatchSize}"
+            : $"small batches: no layer flagged at batch size {sb.BatchSize}");
     }
 
     private static string Trim(string s, int n) => s.Length <= n ? s : "…" + s[^(n - 1)..];

@@ -146,4 +146,30 @@ public class CompareAndRunCommandTests
         env["ONNXNORM_ORT_LIBRARY"] = notALibrary;
         OnnxnormProcess.AssertBadInput(OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall), "cannot be loaded");
     }
+
+    [Fact]
+    public void A_cli_installed_without_the_ort_library_fails_in_one_line_on_ort_verbs_only()
+    {
+        string copy = OnnxnormProcess.CopyWithoutOrtLibrary(TestData.NewTempDir());
+        OnnxnormProcess.AssertBadInput(OnnxnormProcess.RunCopy(copy, "run", ConvBnSmall), "libonnxruntime.so) could not be loaded: not found beside");
+        var inspect = OnnxnormProcess.RunCopy(copy, "inspect", ConvBnSmall);
+        Assert.True(inspect.ExitCode == 0, inspect.Stderr);
+    }
+
+    [Fact]
+    public void An_ort_library_named_by_the_environment_variable_is_the_one_loaded()
+    {
+        // A copy of the package's own library under another name, which no default search would find.
+        string package = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libonnxruntime.so");
+        string copy = Path.Combine(TestData.NewTempDir(), "libonnxruntime-copy.so");
+        File.Copy(package, copy);
+        string outDir = Path.Combine(TestData.NewTempDir(), "out");
+        var env = new Dictionary<string, string> { ["ONNXNORM_ORT_LIBRARY"] = copy };
+        var r = OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall, "--output-dir", outDir);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "logits.npy")));
+        var version = OnnxnormProcess.RunWithEnvironment(env, "--version");
+        Assert.True(version.ExitCode == 0, version.Stderr);
+        Assert.Contains($"(ONNXNORM_ORT_LIBRARY={copy})", version.Stdout);
+    }
 }

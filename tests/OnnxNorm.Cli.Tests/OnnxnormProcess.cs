@@ -30,10 +30,31 @@ internal static class OnnxnormProcess
 
     public static Result Run(params string[] args) => RunWithEnvironment(new Dictionary<string, string>(), args);
 
-    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(Native, Dll, environment, args);
+
+    /// <summary>
+    /// Copies the CLI under test into <paramref name="dir"/> without ONNX Runtime's native library (and without
+    /// the runtimes/ folder the library sits in); returns the copy's program (executable or dll). File.Copy keeps the mode bits.
+    /// </summary>
+    public static string CopyWithoutOrtLibrary(string dir)
     {
-        var psi = new ProcessStartInfo(Native ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Native is null) psi.ArgumentList.Add(Dll);
+        string source = Path.GetDirectoryName(Dll)!;
+        foreach (string file in Directory.EnumerateFiles(source))
+            if (!Path.GetFileName(file).StartsWith("libonnxruntime", StringComparison.Ordinal))
+                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        string program = Path.Combine(dir, Path.GetFileName(Dll));
+        return program;
+    }
+
+    /// <summary>Runs a copy made by <see cref="CopyWithoutOrtLibrary"/>.</summary>
+    public static Result RunCopy(string program, params string[] args) =>
+        Start(Native is null ? null : program, program, new Dictionary<string, string>(), args);
+
+    private static Result Start(string? native, string dll, IReadOnlyDictionary<string, string> environment, string[] args)
+    {
+        var psi = new ProcessStartInfo(native ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (native is null) psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("ONNXNORM_DEBUG");
         foreach (var (k, v) in environment) psi.Environment[k] = v;

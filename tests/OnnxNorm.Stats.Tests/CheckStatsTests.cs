@@ -64,7 +64,8 @@ public class CheckStatsTests
         Assert.False(bn3.GetProperty("rootCause").GetBoolean());
         Assert.True(bn3.GetProperty("inherited").GetBoolean());
         Assert.Empty(Ints(bn3.GetProperty("ownFlaggedChannels")));
-        Assert.Contains("WRONG ITSELF", r.Stdout);
+        Assert.Contains("wrong itself", r.Stdout);
+        Assert.Equal("wrongItself", bn1.GetProperty("verdict").GetString());
     }
 
     [Theory, MemberData(nameof(Engines))]
@@ -170,9 +171,11 @@ public class CheckStatsTests
         var r = CliHarness.Run("check-stats", model, "--data", data, "--engine", "ort", "--html", html);
         Assert.Equal(1, r.ExitCode);
         string text = File.ReadAllText(html);
-        Assert.Contains("<svg", text);
-        Assert.Equal(6, text.Split("<svg").Length - 1);
+        // The overview, then four plots per layer (shift, ratio, mean, variance), for the 3 layers.
+        Assert.Equal(1 + 3 * 4, text.Split("<svg").Length - 1);
+        Assert.Contains("Network overview", text);
         Assert.Contains("Ranking", text);
+        Assert.Contains("onnxnorm recalibrate", text);
         Assert.DoesNotContain("<script", text);
         Assert.DoesNotContain("src=", text);
     }

@@ -62,13 +62,9 @@ internal static class ConvBatchNormFolding
 
     private static int NamedOutputs(Node n) => n.Outputs.Count(o => o is { Name.Length: > 0 });
 
-    // Mirrors the BatchNormalization operator's own test for inference mode.
-    private static bool IsInference(Node bn)
-    {
-        if (NamedOutputs(bn) != 1 || bn.Output(0) is not { Name.Length: > 0 }) return false;
-        if (bn.Opset >= 14) return bn.GetInt("training_mode", 0) == 0;
-        return true; // before 14, training is told by the extra outputs, and there are none
-    }
+    // The same mode rule as the BN operator and the folding passes; a fold also needs Y to be the only output.
+    private static bool IsInference(Node bn) =>
+        NamedOutputs(bn) == 1 && bn.Output(0) is { Name.Length: > 0 } && !BatchNormMode.Of(bn).IsTraining;
 
     private static Tensor? Float(Value? v) =>
         v is { Name.Length: > 0 } && Graph.Graph.TryGetConstant(v) is { ElementType: ElementType.Float } t ? t : null;

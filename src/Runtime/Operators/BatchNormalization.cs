@@ -36,12 +36,9 @@ internal sealed class BatchNormalization : IOperator
         long opset = n.Opset;
         n.OnlyAttributes("epsilon", "momentum", "spatial", "is_test", "training_mode", "consumed_inputs");
         if (n.Int("spatial", 1) != 1) throw n.Error("spatial = 0 is not supported by the native executor");
-        bool training;
         int outputs = n.Node.Outputs.Count(o => o is not null && o.Name.Length > 0);
-        if (opset >= 14) training = n.Int("training_mode", 0) != 0;
-        else if (opset >= 7) training = outputs > 1;
-        else training = n.Int("is_test", 0) == 0 && outputs > 1;
-        if (opset >= 14 && !training && outputs > 1)
+        bool training = BatchNormMode.Of(n.Node).IsTraining;
+        if (opset >= 14 && n.Int("training_mode", 0) == 0 && outputs > 1)
             throw n.Error("running_mean/running_var outputs are only defined with training_mode = 1");
         if (opset < 14)
             for (int i = 3; i < n.Node.Outputs.Count; i++)

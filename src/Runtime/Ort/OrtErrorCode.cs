@@ -1,6 +1,6 @@
 namespace OnnxNorm.Runtime.Ort;
 
-/// <summary>ORT's OrtErrorCode values.</summary>
+/// <summary>ORT's OrtErrorCode values, as the managed package names them in its messages.</summary>
 public enum OrtErrorCode
 {
     Ok = 0,
@@ -14,5 +14,8 @@ public enum OrtErrorCode
     ModelLoaded = 8,
     NotImplemented = 9,
     InvalidGraph = 10,
-    EpFail = 11,
+    ShapeInferenceNotRegistered = 11,
+    RequirementNotRegistered = 12,
+    ModelRequiresCompilation = 13,
+    NotFound = 14,
 }

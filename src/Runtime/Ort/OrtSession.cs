@@ -1,32 +1,31 @@
 using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
 using OnnxNorm.Graph;
+using NativeLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 
 namespace OnnxNorm.Runtime.Ort;
 
 /// <summary>
-/// An ONNX Runtime inference session over our own binding. Inputs and outputs are <see cref="TensorValue"/>s;
-/// inputs are handed to ORT in place (pinned, not copied), outputs are copied out and ORT's buffers freed at
-/// once, so a run leaves nothing behind. Not thread-safe: one run at a time per session.
+/// An ONNX Runtime inference session (the Microsoft.ML.OnnxRuntime package's <see cref="InferenceSession"/>).
+/// Inputs and outputs are <see cref="TensorValue"/>s; inputs are handed to ORT in place (pinned, not copied),
+/// outputs are copied out and ORT's buffers freed at once, so a run leaves nothing behind. Not thread-safe:
+/// one run at a time per session.
 /// </summary>
-public sealed unsafe class OrtSession : IDisposable
+public sealed class OrtSession : IDisposable
 {
-    private readonly OrtNativeApi _api;
-    private readonly OrtHandle _session;
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions;
     private readonly Dictionary<string, OrtValueInfo> _inputsByName;
+    private bool _disposed;
 
-    private OrtSession(OrtNativeApi api, IntPtr session, string label)
+    private OrtSession(InferenceSession session, string label)
     {
-        _api = api;
-        _session = new OrtHandle(session, OrtNativeApi.ReleaseSessionIndex);
+        _session = session;
         Label = label;
-        int inputs = api.InputCount(session), outputs = api.OutputCount(session);
-        var ins = new List<OrtValueInfo>(inputs);
-        for (int i = 0; i < inputs; i++) ins.Add(api.InputInfo(session, api.InputName(session, i), i));
-        var outs = new List<OrtValueInfo>(outputs);
-        for (int i = 0; i < outputs; i++) outs.Add(api.OutputInfo(session, api.OutputName(session, i), i));
-        Inputs = ins;
-        Outputs = outs;
-        _inputsByName = ins.ToDictionary(v => v.Name, StringComparer.Ordinal);
+        Inputs = session.InputNames.Select(n => Describe(n, session.InputMetadata[n])).ToList();
+        Outputs = session.OutputNames.Select(n => Describe(n, session.OutputMetadata[n])).ToList();
+        _inputsByName = Inputs.ToDictionary(v => v.Name, StringComparer.Ordinal);
+        _runOptions = new RunOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
     }
 
     /// <summary>The file name (or label) of the model, for messages.</summary>
@@ -35,11 +34,8 @@ public sealed unsafe class OrtSession : IDisposable
     public IReadOnlyList<OrtValueInfo> Inputs { get; }
     public IReadOnlyList<OrtValueInfo> Outputs { get; }
 
-    /// <summary>The ORT library version in use, e.g. "1.30.0".</summary>
-    public static string RuntimeVersion => OrtNativeApi.Instance.Version;
-
-    /// <summary>Where the ORT library was loaded from.</summary>
-    public static string RuntimeLibraryPath => OrtNativeApi.Instance.LibraryPath;
+    /// <summary>The ORT library version in use, e.g. "1.31.1".</summary>
+    public static string RuntimeVersion => OrtRuntime.Version;
 
     public static OrtSession FromFile(string path, OrtSessionOptions? options = null)
     {
@@ -50,8 +46,8 @@ public sealed unsafe class OrtSession : IDisposable
             using var checkedModel = ModelLoader.Load(path);
         }
         else if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
-        var api = OrtNativeApi.Instance;
-        return Create(api, options, label, o => api.CreateSession(Path.GetFullPath(path), o));
+        string fullPath = Path.GetFullPath(path);
+        return Create(options, label, o => new InferenceSession(fullPath, o));
     }
 
     /// <summary>A session from model bytes. External data, if any, cannot be resolved from bytes.</summary>
@@ -66,96 +62,94 @@ public sealed unsafe class OrtSession : IDisposable
         {
             using var checkedModel = ModelLoader.Load(model, label);
         }
-        var api = OrtNativeApi.Instance;
-        return Create(api, options, label, o => api.CreateSessionFromArray(model, o));
+        return Create(options, label, o => new InferenceSession(model, o));
     }
 
-    private static OrtSession Create(OrtNativeApi api, OrtSessionOptions options, string label, Func<IntPtr, IntPtr> create)
+    private static OrtSession Create(OrtSessionOptions options, string label, Func<SessionOptions, InferenceSession> create)
     {
         if (options.IntraOpThreads < 0 || options.InterOpThreads < 0) throw new BadInputException("thread counts cannot be negative");
-        IntPtr native = api.CreateSessionOptions();
+        _ = OrtRuntime.Environment;
+        InferenceSession session;
         try
         {
-            api.SetGraphOptimizationLevel(native, options.OptimizationLevel);
-            api.SetIntraOpNumThreads(native, options.IntraOpThreads);
-            api.SetInterOpNumThreads(native, options.InterOpThreads);
-            if (options.OptimizedModelPath is { } p) api.SetOptimizedModelFilePath(native, Path.GetFullPath(p));
-            IntPtr session;
-            try { session = create(native); }
-            catch (OrtException e) { throw new OrtException(e.Code, $"{label}: {e.Message}"); }
-            try { return new OrtSession(api, session, label); }
-            catch
+            // ORT copies what it needs from the options when the session is made.
+            using var native = new SessionOptions
             {
-                api.Release(OrtNativeApi.ReleaseSessionIndex, session);
-                throw;
-            }
+                GraphOptimizationLevel = (NativeLevel)(int)options.OptimizationLevel,
+                IntraOpNumThreads = options.IntraOpThreads,
+                InterOpNumThreads = options.InterOpThreads,
+                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
+            };
+            if (options.OptimizedModelPath is { } p) native.OptimizedModelFilePath = Path.GetFullPath(p);
+            session = create(native);
         }
-        finally { api.Release(OrtNativeApi.ReleaseSessionOptionsIndex, native); }
+        catch (OnnxRuntimeException e) { throw OrtRuntime.Translate(e, label); }
+        try { return new OrtSession(session, label); }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static OrtValueInfo Describe(string name, NodeMetadata m)
+    {
+        var kind = (OrtValueKind)(int)m.OnnxValueType;
+        if (kind != OrtValueKind.Tensor)
+            return new OrtValueInfo(name, kind, ElementType.Undefined, Array.Empty<long>(), Array.Empty<string?>());
+        var dims = m.Dimensions.Select(d => (long)d).ToArray();
+        var symbols = m.SymbolicDimensions.Select(s => string.IsNullOrEmpty(s) ? null : s).ToArray();
+        return new OrtValueInfo(name, kind, (ElementType)(int)m.ElementDataType, dims, symbols);
     }
 
     /// <summary>
     /// Runs the model. Every model input without a default must be given; <paramref name="outputNames"/>
     /// defaults to all outputs. Names, element types and fixed dims are checked first, with messages that
-    /// name the tensor.
-    /// </summary>
-    /// <summary>
-    /// Runs the model. Outputs are copied into managed arrays; an output in <paramref name="reuse"/> (a caller's
+    /// name the tensor. Outputs are copied into managed arrays; an output in <paramref name="reuse"/> (a caller's
     /// earlier result it no longer needs) with the same type and shape is copied into again, so a loop over
     /// batches does not touch fresh memory each time.
     /// </summary>
     public Dictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, IReadOnlyList<string>? outputNames = null,
         IReadOnlyDictionary<string, TensorValue>? reuse = null)
     {
-        ObjectDisposedException.ThrowIf(_session.IsClosed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         CheckInputs(inputs);
         var outNames = outputNames ?? Outputs.Select(o => o.Name).ToList();
         foreach (var name in outNames)
             if (!Outputs.Any(o => o.Name == name))
                 throw new BadInputException($"{Label}: '{name}' is not an output of the model");
 
-        int nIn = inputs.Count, nOut = outNames.Count;
-        var pins = new List<GCHandle>(nIn);
-        var inputValues = new IntPtr[nIn];
-        var outputValues = new IntPtr[nOut];
-        var names = new List<IntPtr>(nIn + nOut);
+        var inputNames = new string[inputs.Count];
+        var inputValues = new OrtValue?[inputs.Count];
+        var pins = new List<GCHandle>(inputs.Count);
         try
         {
-            var inputNamePtrs = new IntPtr[nIn];
             int k = 0;
             foreach (var (name, value) in inputs)
             {
-                inputNamePtrs[k] = Utf8(name, names);
-                inputValues[k] = ToOrtValue(name, value, pins);
+                inputNames[k] = name;
+                inputValues[k] = ToOrtValue(value, pins);
                 k++;
             }
-            var outputNamePtrs = new IntPtr[nOut];
-            for (int i = 0; i < nOut; i++) outputNamePtrs[i] = Utf8(outNames[i], names);
-
-            bool added = false;
-            _session.DangerousAddRef(ref added);
-            try
+            IDisposableReadOnlyCollection<OrtValue> outputs;
+            try { outputs = _session.Run(_runOptions, inputNames, inputValues!, outNames as IReadOnlyCollection<string> ?? outNames.ToList()); }
+            catch (OnnxRuntimeException e) { throw OrtRuntime.Translate(e, Label); }
+            using (outputs)
             {
-                fixed (IntPtr* inN = inputNamePtrs)
-                fixed (IntPtr* inV = inputValues)
-                fixed (IntPtr* outN = outputNamePtrs)
-                fixed (IntPtr* outV = outputValues)
+                var result = new Dictionary<string, TensorValue>(outNames.Count, StringComparer.Ordinal);
+                int i = 0;
+                foreach (var value in outputs)
                 {
-                    try { _api.Run(_session.DangerousGetHandle(), inN, inV, nIn, outN, nOut, outV); }
-                    catch (OrtException e) { throw new OrtException(e.Code, $"{Label}: {e.Message}"); }
+                    string name = outNames[i++];
+                    result[name] = FromOrtValue(name, value, reuse?.GetValueOrDefault(name));
                 }
+                return result;
             }
-            finally { if (added) _session.DangerousRelease(); }
-
-            var result = new Dictionary<string, TensorValue>(nOut, StringComparer.Ordinal);
-            for (int i = 0; i < nOut; i++) result[outNames[i]] = FromOrtValue(outNames[i], outputValues[i], reuse?.GetValueOrDefault(outNames[i]));
-            return result;
         }
         finally
         {
-            foreach (var v in outputValues) _api.Release(OrtNativeApi.ReleaseValueIndex, v);
-            foreach (var v in inputValues) _api.Release(OrtNativeApi.ReleaseValueIndex, v);
+            foreach (var v in inputValues) v?.Dispose();
             foreach (var p in pins) p.Free();
-            foreach (var n in names) Marshal.FreeCoTaskMem(n);
         }
     }
 
@@ -180,40 +174,43 @@ public sealed unsafe class OrtSession : IDisposable
                 throw new BadInputException($"{Label}: input '{info.Name}' ({info}) is missing");
     }
 
-    private IntPtr ToOrtValue(string name, TensorValue value, List<GCHandle> pins)
+    private static OrtValue ToOrtValue(TensorValue value, List<GCHandle> pins)
     {
         if (value.ElementType == ElementType.String)
-            return _api.CreateStringTensor(value.Shape, (string[])value.Buffer, value.Length);
+        {
+            // ORT owns string storage, so the strings are copied in.
+            var strings = (string[])value.Buffer;
+            var tensor = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, value.Shape);
+            for (int i = 0; i < value.Length; i++) tensor.StringTensorSetElementAt((strings[i] ?? "").AsSpan(), i);
+            return tensor;
+        }
         var pin = GCHandle.Alloc(value.Buffer, GCHandleType.Pinned);
         pins.Add(pin);
-        long bytes = value.ElementType.ByteCount(value.Length);
-        return _api.CreateTensorWithData((void*)pin.AddrOfPinnedObject(), bytes, value.Shape, value.ElementType);
+        return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, (Microsoft.ML.OnnxRuntime.Tensors.TensorElementType)(int)value.ElementType,
+            value.Shape, pin.AddrOfPinnedObject(), value.ElementType.ByteCount(value.Length));
     }
 
-    private TensorValue FromOrtValue(string name, IntPtr value, TensorValue? reuse)
+    private TensorValue FromOrtValue(string name, OrtValue value, TensorValue? reuse)
     {
-        var kind = _api.ValueKind(value);
+        var kind = (OrtValueKind)(int)value.OnnxType;
         if (kind != OrtValueKind.Tensor)
             throw new BadInputException($"{Label}: output '{name}' is a {kind.ToString().ToLowerInvariant()}; only tensor outputs are supported");
-        var (type, dims) = _api.TensorTypeAndShape(value);
-        if (type == ElementType.String)
-        {
-            int count = TensorValue.ElementCount(dims, $"output '{name}'");
-            return TensorValue.Wrap(ElementType.String, dims, _api.StringTensorContent(value, count));
-        }
+        var info = value.GetTensorTypeAndShape();
+        var type = (ElementType)(int)info.ElementDataType;
+        long[] dims = info.Shape;
+        if (type == ElementType.String) return TensorValue.Wrap(ElementType.String, dims, value.GetStringTensorAsArray());
         var result = reuse is not null && reuse.ElementType == type && reuse.Shape.AsSpan().SequenceEqual(dims)
             ? reuse : TensorValue.Allocate(type, dims);
         var target = result.AsBytes();
-        if (target.Length > 0) new ReadOnlySpan<byte>(_api.TensorData(value), target.Length).CopyTo(target);
+        if (target.Length > 0) value.GetTensorMutableRawData()[..target.Length].CopyTo(target);
         return result;
     }
 
-    private static IntPtr Utf8(string s, List<IntPtr> owned)
+    public void Dispose()
     {
-        var p = Marshal.StringToCoTaskMemUTF8(s);
-        owned.Add(p);
-        return p;
+        if (_disposed) return;
+        _disposed = true;
+        _session.Dispose();
+        _runOptions.Dispose();
     }
-
-    public void Dispose() => _session.Dispose();
 }

@@ -67,7 +67,7 @@ public sealed class BatchNormLayer
             skipped.Add($"{label}: its running mean/var are not constant tensors of one length; not checked");
             return null;
         }
-        if (bn.Outputs.Skip(1).Any(o => o is not null))
+        if (BatchNormMode.Of(bn).IsTraining)
         {
             skipped.Add($"{label}: in training mode (it computes batch statistics); freeze it first; not checked");
             return null;

@@ -12,8 +12,13 @@ namespace OnnxNorm.Runtime.Statistics;
 public sealed class CalibrationData
 {
     private readonly List<(string Input, List<string> Files)> _sources;
+    private readonly CalibrationDataValidator _validator;
 
-    private CalibrationData(List<(string, List<string>)> sources) => _sources = sources;
+    private CalibrationData(List<(string, List<string>)> sources, CalibrationDataValidator validator)
+    {
+        _sources = sources;
+        _validator = validator;
+    }
 
     public IReadOnlyList<string> InputNames => _sources.Select(s => s.Input).ToList();
 
@@ -24,7 +29,14 @@ public sealed class CalibrationData
     /// Parses --data values. A value without NAME= goes to the model's only required input; folders are
     /// expanded to their .npy/.npz/.pb files sorted by name.
     /// </summary>
-    public static CalibrationData Parse(IReadOnlyList<string> specs, IReadOnlyList<string> requiredInputs)
+    public static CalibrationData Parse(IReadOnlyList<string> specs, IReadOnlyList<string> requiredInputs) =>
+        Parse(specs, requiredInputs, new CalibrationDataValidator());
+
+    /// <summary>Parses --data values for <paramref name="model"/>: every batch is checked against the model's input declarations.</summary>
+    public static CalibrationData Parse(IReadOnlyList<string> specs, Model model) =>
+        Parse(specs, model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => v.Name).ToList(), CalibrationDataValidator.For(model));
+
+    private static CalibrationData Parse(IReadOnlyList<string> specs, IReadOnlyList<string> requiredInputs, CalibrationDataValidator validator)
     {
         if (specs.Count == 0) throw new BadInputException("no calibration data: give --data FILE (or --data NAME=FILE per input)");
         var byInput = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -53,7 +65,7 @@ public sealed class CalibrationData
         foreach (var (n, files) in sources)
             if (files.Count != count)
                 throw new BadInputException($"input '{n}' has {files.Count} data file(s) but '{sources[0].n}' has {count}; every input needs one file per batch");
-        return new CalibrationData(sources);
+        return new CalibrationData(sources, validator);
     }
 
     private static IEnumerable<string> Expand(string path)
@@ -79,6 +91,7 @@ public sealed class CalibrationData
         for (int f = 0; f < files; f++)
         {
             var perInput = _sources.Select(s => (s.Input, Batches: ReadFile(s.Files[f]).GetEnumerator())).ToList();
+            var fileOf = _sources.ToDictionary(s => s.Input, s => s.Files[f], StringComparer.Ordinal);
             try
             {
                 while (true)
@@ -87,8 +100,10 @@ public sealed class CalibrationData
                     int ended = 0;
                     foreach (var (input, e) in perInput)
                     {
-                        if (e.MoveNext()) feeds[input] = e.Current;
-                        else ended++;
+                        if (!e.MoveNext()) { ended++; continue; }
+                        var (entry, value) = e.Current;
+                        _validator.Check(entry is null ? fileOf[input] : $"{fileOf[input]}, entry '{entry}'", input, value);
+                        feeds[input] = value;
                     }
                     if (ended == perInput.Count) break;
                     if (ended > 0)
@@ -104,12 +119,13 @@ public sealed class CalibrationData
         }
     }
 
-    private static IEnumerable<TensorValue> ReadFile(string path)
+    /// <summary>The batches of one file, each with its .npz entry name (null for a one-batch file).</summary>
+    private static IEnumerable<(string? Entry, TensorValue Value)> ReadFile(string path)
     {
         if (Path.GetExtension(path).Equals(".npz", StringComparison.OrdinalIgnoreCase))
         {
-            foreach (var (_, v) in NpzReader.Read(path)) yield return v;
+            foreach (var (name, v) in NpzReader.Read(path)) yield return (name, v);
         }
-        else yield return TensorFiles.Read(path);
+        else yield return (null, TensorFiles.Read(path));
     }
 }

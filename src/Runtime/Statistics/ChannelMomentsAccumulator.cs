@@ -11,8 +11,27 @@ namespace OnnxNorm.Runtime.Statistics;
 public sealed class ChannelMomentsAccumulator
 {
     private readonly RunningMoments[] _channels;
+    // Per channel, each sample's own mean and population variance over the spatial dims, when asked for:
+    // the small-batch analysis needs how samples differ, which the pooled moments do not keep.
+    private readonly List<double>[]? _sampleMeans, _sampleVars;
 
-    public ChannelMomentsAccumulator(int channels) => _channels = new RunningMoments[channels];
+    public ChannelMomentsAccumulator(int channels, bool keepPerSample = false)
+    {
+        _channels = new RunningMoments[channels];
+        if (keepPerSample)
+        {
+            _sampleMeans = Enumerable.Range(0, channels).Select(_ => new List<double>()).ToArray();
+            _sampleVars = Enumerable.Range(0, channels).Select(_ => new List<double>()).ToArray();
+        }
+    }
+
+    public bool KeepsPerSample => _sampleMeans is not null;
+
+    /// <summary>Each sample's mean of <paramref name="channel"/> over the spatial dims (only with keepPerSample).</summary>
+    public IReadOnlyList<double> SampleMeans(int channel) => _sampleMeans?[channel] ?? throw new InvalidOperationException("per-sample moments were not kept");
+
+    /// <summary>Each sample's population variance of <paramref name="channel"/> over the spatial dims (only with keepPerSample).</summary>
+    public IReadOnlyList<double> SampleVariances(int channel) => _sampleVars?[channel] ?? throw new InvalidOperationException("per-sample moments were not kept");
 
     public int Channels => _channels.Length;
 
@@ -44,8 +63,9 @@ public sealed class ChannelMomentsAccumulator
             var batch = new RunningMoments();
             for (int b = 0; b < n; b++)
             {
-                var block = new ReadOnlySpan<float>(data, (b * c + ch) * inner, inner);
-                batch.Merge(BlockMoments(block));
+                var block = BlockMoments(new ReadOnlySpan<float>(data, (b * c + ch) * inner, inner));
+                Record(ch, block);
+                batch.Merge(block);
             }
             _channels[ch].Merge(batch);
         }
@@ -80,17 +100,28 @@ public sealed class ChannelMomentsAccumulator
 
     private void AddDoubles(double[] data, int n, int c, int inner)
     {
+        if (inner == 0) return;
         for (int ch = 0; ch < c; ch++)
         {
-            long count = (long)n * inner;
-            if (count == 0) continue;
-            double sum = 0;
             for (int b = 0; b < n; b++)
-                foreach (double v in new ReadOnlySpan<double>(data, (b * c + ch) * inner, inner)) sum += v;
-            double mean = sum / count, m2 = 0;
-            for (int b = 0; b < n; b++)
-                foreach (double v in new ReadOnlySpan<double>(data, (b * c + ch) * inner, inner)) m2 += (v - mean) * (v - mean);
-            _channels[ch].Merge(new RunningMoments(count, mean, m2));
+            {
+                // Two passes per block: the block mean first, then squared deviations from it.
+                var block = new ReadOnlySpan<double>(data, (b * c + ch) * inner, inner);
+                double sum = 0;
+                foreach (double v in block) sum += v;
+                double mean = sum / inner, m2 = 0;
+                foreach (double v in block) m2 += (v - mean) * (v - mean);
+                var moments = new RunningMoments(inner, mean, m2);
+                Record(ch, moments);
+                _channels[ch].Merge(moments);
+            }
         }
+    }
+
+    private void Record(int channel, in RunningMoments sample)
+    {
+        if (_sampleMeans is null) return;
+        _sampleMeans[channel].Add(sample.Mean);
+        _sampleVars![channel].Add(sample.PopulationVariance);
     }
 }

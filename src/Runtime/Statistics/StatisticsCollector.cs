@@ -14,13 +14,13 @@ public static class StatisticsCollector
     public sealed record Result(IReadOnlyDictionary<string, ChannelMomentsAccumulator> ByInput, int Batches, long SmallestBatchCountPerChannel);
 
     public static Result Collect(ActivationEngineFactory factory, Model model, IEnumerable<BatchNormLayer> layers,
-        CalibrationData data, string phase, ProgressCallback? progress = null)
+        CalibrationData data, string phase, ProgressCallback? progress = null, bool keepPerSample = false)
     {
         var byInput = new Dictionary<string, ChannelMomentsAccumulator>(StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var layer in layers)
         {
-            if (byInput.TryAdd(layer.InputName, new ChannelMomentsAccumulator(layer.Channels)))
+            if (byInput.TryAdd(layer.InputName, new ChannelMomentsAccumulator(layer.Channels, keepPerSample)))
                 labels[layer.InputName] = $"input '{layer.InputName}' of {layer.Label}";
         }
         int batches = 0;

@@ -14,20 +14,30 @@ public static class StatsChecker
     {
         public MismatchThresholds Thresholds { get; init; } = MismatchThresholds.Default;
         public bool RootCause { get; init; } = true;
+        /// <summary>The batch size to analyse batch-statistics noise at (null: no small-batch analysis).</summary>
+        public int? SmallBatchSize { get; init; }
+        public SmallBatchThresholds SmallBatchThresholds { get; init; } = SmallBatchThresholds.Default;
     }
 
     public static StatsReport Run(Model model, CalibrationData data, ActivationEngineFactory factory, Options options,
         StatisticsCollector.ProgressCallback? progress = null)
     {
         options.Thresholds.Validate();
+        options.SmallBatchThresholds.Validate();
+        if (options.SmallBatchSize is < 1) throw new BadInputException($"the batch size must be at least 1, not {options.SmallBatchSize}");
         var warnings = new List<string>();
         var layers = BatchNormLayer.InMainGraph(model, warnings);
         if (layers.Count == 0)
         {
+            // Nothing to measure, but the data is still read: bad data is bad input on any model.
+            int batches = 0;
+            foreach (var _ in data.Batches()) batches++;
+            if (batches == 0) throw new BadInputException("the calibration data holds no batches");
             warnings.Add("the model has no BatchNormalization layer to check");
-            return new StatsReport(Array.Empty<LayerStatistics>(), warnings, 0, false, 0, options.Thresholds);
+            return new StatsReport(Array.Empty<LayerStatistics>(), warnings, batches, false, 0, options.Thresholds);
         }
-        var deployed = StatisticsCollector.Collect(factory, model, layers, data, "statistics", progress);
+        bool smallBatch = options.SmallBatchSize is not null;
+        var deployed = StatisticsCollector.Collect(factory, model, layers, data, "statistics", progress, keepPerSample: smallBatch);
         int passes = 1;
         if (deployed.SmallestBatchCountPerChannel == 1)
             warnings.Add("some batches give a BN layer a single value per channel (batch 1 with 1x1 spatial size): "
@@ -56,21 +66,39 @@ public static class StatsChecker
             var channels = deployedChannels[l.Ordinal];
             List<ChannelMismatch>? ownChannels = own is not null && own.TryGetValue(l.Ordinal, out var oc) ? oc : null;
             bool flagged = channels.Any(c => c.Flagged);
-            // Without the analysis every flagged layer is a suspect in its own right.
-            bool rootCause = ownChannels is not null ? ownChannels.Any(c => c.Flagged) : flagged && !analysed;
-            bool inherited = flagged && analysed && ownChannels is not null && !rootCause;
-            results.Add(new LayerStatistics(l.Label, l.Ordinal, l.Level, l.Epsilon, deployed.ByInput[l.InputName].Count,
-                Score(channels), ownChannels is null ? null : Score(ownChannels), flagged, rootCause, inherited, channels, ownChannels));
+            // Without the analysis nothing is known about the cause: neither flag is set ("not analysed").
+            bool rootCause = ownChannels is not null && ownChannels.Any(c => c.Flagged);
+            bool inherited = flagged && ownChannels is not null && !rootCause;
+            var acc = deployed.ByInput[l.InputName];
+            results.Add(new LayerStatistics(l.Label, l.Ordinal, l.Level, l.Epsilon, acc.Count,
+                Score(channels), ownChannels is null ? null : Score(ownChannels), flagged, rootCause, inherited, channels, ownChannels)
+            {
+                SmallBatch = smallBatch ? SmallBatchAnalysis.ForLayer(acc, l.Epsilon, options.SmallBatchSize!.Value, options.SmallBatchThresholds) : null,
+            });
         }
-        // Layers wrong in themselves first (worst own score first), then the rest by how bad they look.
-        var ranked = results
-            .OrderByDescending(r => r.RootCause)
-            .ThenByDescending(r => r.OwnScore ?? r.Score)
-            .ThenByDescending(r => r.Score)
-            .ThenBy(r => r.Ordinal)
-            .ToList();
-        return new StatsReport(ranked, warnings, deployed.Batches, analysed, passes, options.Thresholds);
+        var ranked = Rank(results);
+        SmallBatchSummary? summary = null;
+        if (smallBatch)
+        {
+            long samples = deployed.ByInput.Values.Where(a => a.Channels > 0).Select(a => (long)a.SampleMeans(0).Count).DefaultIfEmpty(0).Min();
+            if (samples < 2) throw new BadInputException($"the small-batch analysis needs at least 2 samples in the calibration data, and it holds {samples}");
+            if (samples < SmallBatchAnalysis.FewSamples)
+                warnings.Add($"the small-batch analysis rests on {samples} calibration samples; with fewer than {SmallBatchAnalysis.FewSamples} its estimate of how samples differ is itself noisy");
+            summary = SmallBatchAnalysis.Summarise(options.SmallBatchSize!.Value, options.SmallBatchThresholds, samples,
+                layers.Select(l => (l.Label, l.Node.Name.Length > 0, results.Single(r => r.Ordinal == l.Ordinal).SmallBatch!)).ToList());
+        }
+        return new StatsReport(ranked, warnings, deployed.Batches, analysed, passes, options.Thresholds) { SmallBatch = summary };
     }
+
+    /// <summary>
+    /// Layers wrong in themselves first (worst own score first), then every other flagged layer, then the rest,
+    /// each group worst score first; file order breaks ties.
+    /// </summary>
+    public static List<LayerStatistics> Rank(IEnumerable<LayerStatistics> layers) => layers
+        .OrderBy(r => r.Verdict.Group())
+        .ThenByDescending(r => r.Verdict == LayerVerdict.WrongItself ? r.OwnScore ?? r.Score : r.Score)
+        .ThenBy(r => r.Ordinal)
+        .ToList();
 
     private static List<ChannelMismatch> Compare(BatchNormLayer l, ChannelMomentsAccumulator acc, MismatchThresholds t)
     {

@@ -1,79 +1,158 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
+using OnnxNorm.Runtime.Statistics.Html;
+using F = OnnxNorm.Runtime.Statistics.StatsFormat;
 
 namespace OnnxNorm.Runtime.Statistics;
 
 /// <summary>
-/// A self-contained HTML page (no scripts, no external files): the ranking table, then per layer two
-/// inline-SVG plots of running vs data statistics per channel: the mean, and the variance on a log scale.
-/// Flagged channels are drawn in red.
+/// The check-stats report as one self-contained HTML page: no scripts, no external files, nothing fetched.
+/// In reading order: the verdict and the commands that fix it, a network overview (score per layer in depth
+/// order, flagged layers red, root causes ringed), the ranking, the small-batch analysis when asked for, then
+/// per layer the judged measures per channel against their thresholds, running vs data statistics, and the
+/// flagged channels with their numbers. Numbers print through <see cref="StatsFormat"/>, as on the console.
 /// </summary>
 public static class StatsHtmlReport
 {
-    private const int Width = 640, Height = 180, Margin = 40;
+    private const string Style =
+        "body{font-family:system-ui,sans-serif;margin:1.5em 2em;color:#222;max-width:1500px}"
+        + "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right;font-variant-numeric:tabular-nums}"
+        + "td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}.bad{color:#c00;font-weight:bold}"
+        + ".v-wrongItself{color:#c00;font-weight:bold}.v-inheritsDrift{color:#a60}.v-flaggedNotAnalysed{color:#c00}.v-ok{color:#286}"
+        + "svg.chart{background:#fcfcfc;border:1px solid #ddd;margin:4px}.charts{display:flex;flex-wrap:wrap}"
+        + "pre{background:#f4f4f4;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere}details.layer{border-top:1px solid #ddd;padding:.4em 0}summary{cursor:pointer;font-size:1.05em}"
+        + ".warn{color:#a60}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:bold}";
 
-    public static string Render(StatsReport report, string modelLabel)
+    public static string Render(StatsReport report, string modelLabel, StatsAdvice advice)
     {
         var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>check-stats: ").Append(Enc(modelLabel)).Append("</title>");
-        sb.Append("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}")
-          .Append("td:first-child,th:first-child{text-align:left}.bad{color:#c00;font-weight:bold}.inh{color:#a60}svg{background:#fafafa;border:1px solid #ddd;margin:4px}</style></head><body>");
+        sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+          .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">")
+          .Append("<title>check-stats: ").Append(Enc(modelLabel)).Append("</title><style>").Append(Style).Append("</style></head><body>");
         sb.Append("<h1>BatchNorm statistics: ").Append(Enc(modelLabel)).Append("</h1>");
-        var t = report.Thresholds;
-        sb.Append(Inv($"<p>{report.Batches} batches, {report.Passes} pass(es). A channel is flagged when |&mu;<sub>d</sub>&minus;&mu;<sub>r</sub>|/&radic;(&sigma;&sup2;<sub>r</sub>+&epsilon;) &gt; {t.MaxMeanShift} or (&sigma;&sup2;<sub>d</sub>+&epsilon;)/(&sigma;&sup2;<sub>r</sub>+&epsilon;) is outside [{t.MinVarRatio}, {t.MaxVarRatio}]"))
-          .Append(double.IsPositiveInfinity(t.MaxKl) ? "" : Inv($" or KL &gt; {t.MaxKl}")).Append(".</p>");
-        foreach (var w in report.Warnings) sb.Append("<p class=\"inh\">warning: ").Append(Enc(w)).Append("</p>");
-        sb.Append("<h2>Ranking</h2><table><tr><th>layer</th><th>level</th><th>score</th><th>own score</th><th>flagged channels</th><th>verdict</th></tr>");
-        foreach (var l in report.Layers)
+        Summary(sb, report);
+        Fixes(sb, advice);
+        Measures(sb, report.Thresholds);
+        foreach (var w in report.Warnings) sb.Append("<p class=\"warn\">warning: ").Append(Enc(w)).Append("</p>");
+        if (report.Layers.Count > 0)
         {
-            string verdict = l.RootCause ? "<span class=\"bad\">wrong itself</span>" : l.Inherited ? "<span class=\"inh\">inherits drift</span>" : l.Flagged ? "flagged" : "ok";
-            sb.Append("<tr><td><a href=\"#l").Append(l.Ordinal).Append("\">").Append(Enc(l.Node)).Append("</a></td>")
-              .Append(Inv($"<td>{l.Level}</td><td>{l.Score:0.###}</td><td>{(l.OwnScore is double o ? o.ToString("0.###", CultureInfo.InvariantCulture) : "")}</td><td>{l.FlaggedChannelCount}/{l.Channels.Count}</td>"))
-              .Append("<td>").Append(verdict).Append("</td></tr>");
+            sb.Append("<h2>Network overview</h2>").Append(Overview(report));
+            Ranking(sb, report);
         }
-        sb.Append("</table>");
-        foreach (var l in report.Layers)
+        if (report.SmallBatch is { } small) SmallBatch(sb, report, small);
+        if (report.Layers.Count > 0)
         {
-            sb.Append("<h3 id=\"l").Append(l.Ordinal).Append("\">").Append(Enc(l.Node)).Append("</h3>");
-            sb.Append(Plot(l.Channels, "mean per channel (line: running, dots: data)", c => c.RunningMean, c => c.DataMean, log: false));
-            sb.Append(Plot(l.Channels, "variance per channel, log scale (line: running, dots: data)", c => c.RunningVar, c => c.DataVar, log: true));
+            sb.Append("<h2>Layers</h2><p>Flagged layers are open; click a layer to open or close it. Hover over a point for its numbers.</p>");
+            foreach (var l in report.Layers) sb.Append(HtmlLayerSection.Render(l, report.Thresholds));
         }
         sb.Append("</body></html>");
         return sb.ToString();
     }
 
-    private static string Plot(IReadOnlyList<ChannelMismatch> channels, string title, Func<ChannelMismatch, double> running,
-        Func<ChannelMismatch, double> data, bool log)
+    private static void Summary(StringBuilder sb, StatsReport report)
     {
-        double Y(double v) => log ? Math.Log10(Math.Max(v, 1e-12)) : v;
-        var values = channels.SelectMany(c => new[] { Y(running(c)), Y(data(c)) }).Where(double.IsFinite).ToList();
-        double lo = values.Count > 0 ? values.Min() : 0, hi = values.Count > 0 ? values.Max() : 1;
-        if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-        int n = Math.Max(channels.Count, 1);
-        double X(int i) => Margin + (Width - 2 * Margin) * (n == 1 ? 0.5 : (double)i / (n - 1));
-        double Py(double v) => Height - Margin / 2.0 - (Height - Margin) * (Math.Clamp(v, lo, hi) - lo) / (hi - lo);
-        var sb = new StringBuilder();
-        sb.Append(Inv($"<svg width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\">"));
-        sb.Append(Inv($"<text x=\"{Margin}\" y=\"14\" font-size=\"12\">{Enc(title)}</text>"));
-        sb.Append(Inv($"<text x=\"2\" y=\"{Py(hi) + 4:0.#}\" font-size=\"10\">{Label(hi, log)}</text><text x=\"2\" y=\"{Py(lo):0.#}\" font-size=\"10\">{Label(lo, log)}</text>"));
-        sb.Append("<polyline fill=\"none\" stroke=\"#36c\" stroke-width=\"1.5\" points=\"");
-        for (int i = 0; i < channels.Count; i++)
-            if (double.IsFinite(Y(running(channels[i])))) sb.Append(Inv($"{X(i):0.#},{Py(Y(running(channels[i]))):0.#} "));
-        sb.Append("\"/>");
-        for (int i = 0; i < channels.Count; i++)
-        {
-            var c = channels[i];
-            if (!double.IsFinite(Y(data(c)))) continue;
-            sb.Append(Inv($"<circle cx=\"{X(i):0.#}\" cy=\"{Py(Y(data(c))):0.#}\" r=\"{(c.Flagged ? 3.5 : 2)}\" fill=\"{(c.Flagged ? "#c00" : "#333")}\"><title>channel {c.Index}: running {running(c):G4}, data {data(c):G4}</title></circle>"));
-        }
-        sb.Append("</svg>");
-        return sb.ToString();
+        int flagged = report.Layers.Count(l => l.Verdict != LayerVerdict.Ok);
+        sb.Append("<p id=\"result\">");
+        if (!report.AnyFlagged) sb.Append("<b>Clean</b>: every layer's statistics fit the data.");
+        else
+            sb.Append($"<b class=\"bad\">{flagged} of {report.Layers.Count} layer(s) flagged</b>, ")
+              .Append(report.RootCauseAnalysed ? $"{report.Layers.Count(l => l.RootCause)} wrong in themselves (the rest inherit drift from them)." : "root causes not analysed (--no-root-cause).");
+        sb.Append($" {report.Batches} batches, {report.Passes} pass(es) over the data.</p>");
     }
 
-    private static string Label(double v, bool log) => log ? Inv($"1e{v:0.#}") : Inv($"{v:G3}");
+    private static void Fixes(StringBuilder sb, StatsAdvice advice)
+    {
+        if (!advice.Commands.Any() && advice.NormalisationNote is null) return;
+        sb.Append("<h2>How to fix it</h2>");
+        if (advice.Recalibrate is { } r)
+            sb.Append("<p>Re-estimate every BN layer's running statistics from this data (upstream layers first):</p><pre class=\"fix\">").Append(Enc(r)).Append("</pre>");
+        if (advice.FreezeBn is { } f)
+            sb.Append("<p>Keep the running statistics of the layers whose batch statistics are too noisy (freeze them for fine-tuning):</p><pre class=\"fix\">").Append(Enc(f)).Append("</pre>");
+        if (advice.NormalisationNote is { } n) sb.Append("<p>").Append(Enc(n)).Append("</p>");
+    }
 
-    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    private static void Measures(StringBuilder sb, MismatchThresholds t)
+    {
+        sb.Append("<h2>What the numbers are</h2><dl>")
+          .Append($"<dt>{F.Running}</dt><dd>the mean and variance the layer stored in training and normalises by at inference.</dd>")
+          .Append($"<dt>{F.RawData}</dt><dd>the mean and variance of the layer's input on your data, with the model as it runs now.</dd>")
+          .Append($"<dt>{F.AfterUpstream}</dt><dd>the same with every BN layer upstream recalibrated to the data: what is left is this layer's own error.</dd>")
+          .Append($"<dt>{F.Judged}: mean shift</dt><dd>|mean − running mean| / √(running var + ε), in running standard deviations; flagged above {F.Number(t.MaxMeanShift)}.</dd>")
+          .Append($"<dt>{F.Judged}: variance ratio</dt><dd>(var + ε) / (running var + ε); flagged outside [{F.Number(t.MinVarRatio)}, {F.Number(t.MaxVarRatio)}].</dd>")
+          .Append("<dt>KL</dt><dd>KL(N(mean, var + ε) ‖ N(running mean, running var + ε)) in nats" + (double.IsPositiveInfinity(t.MaxKl) ? " (reported, not judged)" : $"; flagged above {F.Number(t.MaxKl)}") + ".</dd>")
+          .Append("<dt>score</dt><dd>a layer's worst channel: the largest measure divided by its threshold (the ratio on a log scale); above 1 is flagged.</dd></dl>");
+    }
+
+    /// <summary>Score per layer in depth order (BN level, then file order); red when flagged, ringed when wrong itself.</summary>
+    private static string Overview(StatsReport report)
+    {
+        var inDepthOrder = report.Layers.OrderBy(l => l.Level).ThenBy(l => l.Ordinal).ToList();
+        var scores = inDepthOrder.Select(l => l.Score).Append(1.0).Append(0.01);
+        var chart = new SvgScatter("score per layer, in depth order (log scale" + (report.RootCauseAnalysed ? "; ringed: wrong itself)" : "; root causes not analysed)"), "BN layer (input side left)", "score (1 = threshold)",
+            AxisScale.Indices(inDepthOrder.Count, 12), AxisScale.Log(scores, 1e-3), width: Math.Clamp(120 + 18 * inDepthOrder.Count, 640, 1300), height: 270);
+        chart.Threshold(1, "threshold 1");
+        var layerSeries = new SvgScatter.Series("layer score", SvgScatter.Marker.Filled, "#444");
+        for (int i = 0; i < inDepthOrder.Count; i++)
+        {
+            var l = inDepthOrder[i];
+            chart.Add(layerSeries, i, Math.Max(l.Score, 1e-3), l.Verdict != LayerVerdict.Ok,
+                $"{l.Node}: score {F.Number(l.Score)}, {l.Verdict.Label()}", ring: l.Verdict == LayerVerdict.WrongItself);
+        }
+        if (inDepthOrder.Count <= 80) chart.XNames(inDepthOrder.Select((l, i) => ((double)i, l.Node)).ToList());
+        return chart.Render();
+    }
+
+    private static void Ranking(StringBuilder sb, StatsReport report)
+    {
+        sb.Append("<h2>Ranking</h2><p>Layers wrong in themselves first, then the other flagged layers, then the rest.</p>")
+          .Append("<table id=\"ranking\"><thead><tr><th>rank</th><th>layer</th><th>level</th><th>score</th><th>own score</th><th>flagged channels</th><th>verdict</th></tr></thead><tbody>");
+        int rank = 0;
+        foreach (var l in report.Layers)
+        {
+            rank++;
+            sb.Append($"<tr data-layer=\"{Enc(l.Node)}\"><td>{rank}</td><td><a href=\"#l{l.Ordinal}\">{Enc(l.Node)}</a></td><td>{l.Level}</td>")
+              .Append($"<td data-field=\"score\">{F.Number(l.Score)}</td><td data-field=\"ownScore\">{(l.OwnScore is double o ? F.Number(o) : "")}</td>")
+              .Append($"<td>{l.FlaggedChannelCount}/{l.Channels.Count}</td><td class=\"verdict v-{l.Verdict.Id()}\" data-field=\"verdict\">{Enc(l.Verdict.Label())}</td></tr>");
+        }
+        sb.Append("</tbody></table>");
+    }
+
+    private static void SmallBatch(StringBuilder sb, StatsReport report, SmallBatchSummary s)
+    {
+        sb.Append($"<h2 id=\"small-batch\">Small batches: batch size {s.BatchSize}</h2>")
+          .Append($"<p>How far a training-mode BN's batch mean and batch variance stray from the population at batch size {s.BatchSize}, estimated from each of the {s.Samples} calibration samples' own mean and variance per channel: ")
+          .Append($"mean noise is the root-mean-square error of the batch mean in population standard deviations, var noise that of the batch variance relative to the population variance, each the median over the layer's channels. ")
+          .Append($"A layer is flagged when mean noise &gt; {F.Number(s.Thresholds.MaxMeanNoise)} or var noise &gt; {F.Number(s.Thresholds.MaxVarNoise)}.</p>");
+        sb.Append("<p id=\"smallest-batch\"><b>Smallest batch size at which no layer is flagged: ")
+          .Append(s.SmallestSafeBatchSize is int b ? b.ToString() : $"above {SmallBatchAnalysis.LargestBatchSize}").Append("</b>. ")
+          .Append(s.AnyFlagged ? $"<span class=\"bad\">{s.FlaggedLayers.Count} layer(s) flagged at batch size {s.BatchSize}.</span>" : $"No layer flagged at batch size {s.BatchSize}.").Append("</p>");
+        var inDepthOrder = report.Layers.Where(l => l.SmallBatch is not null).OrderBy(l => l.Level).ThenBy(l => l.Ordinal).ToList();
+        var meanSeries = new SvgScatter.Series("mean noise", SvgScatter.Marker.Filled, "#444");
+        var varSeries = new SvgScatter.Series("var noise", SvgScatter.Marker.Diamond, "#2a6fdb");
+        var values = inDepthOrder.SelectMany(l => new[] { l.SmallBatch!.MeanNoise, l.SmallBatch.VarNoise }).Append(s.Thresholds.MaxMeanNoise).Append(s.Thresholds.MaxVarNoise);
+        var chart = new SvgScatter($"batch-statistics noise per layer at batch size {s.BatchSize}, in depth order (log scale)", "BN layer (input side left)", "noise (median over channels)",
+            AxisScale.Indices(inDepthOrder.Count, 12), AxisScale.Log(values, 1e-4), width: Math.Clamp(120 + 18 * inDepthOrder.Count, 640, 1300), height: 270)
+            .Threshold(s.Thresholds.MaxMeanNoise, $"mean-noise threshold {F.Number(s.Thresholds.MaxMeanNoise)}")
+            .Threshold(s.Thresholds.MaxVarNoise, $"var-noise threshold {F.Number(s.Thresholds.MaxVarNoise)}");
+        for (int i = 0; i < inDepthOrder.Count; i++)
+        {
+            var r = inDepthOrder[i].SmallBatch!;
+            chart.Add(meanSeries, i, r.MeanNoise, r.MeanNoise > s.Thresholds.MaxMeanNoise, $"{inDepthOrder[i].Node}: mean noise {F.Number(r.MeanNoise)}");
+            chart.Add(varSeries, i, r.VarNoise, r.VarNoise > s.Thresholds.MaxVarNoise, $"{inDepthOrder[i].Node}: var noise {F.Number(r.VarNoise)}");
+        }
+        if (inDepthOrder.Count <= 80) chart.XNames(inDepthOrder.Select((l, i) => ((double)i, l.Node)).ToList());
+        sb.Append(chart.Render());
+        sb.Append("<table id=\"small-batch-table\"><thead><tr><th>layer</th><th>mean noise</th><th>var noise</th><th>safe from batch size</th><th>at batch size ")
+          .Append(s.BatchSize).Append("</th></tr></thead><tbody>");
+        foreach (var l in inDepthOrder)
+        {
+            var r = l.SmallBatch!;
+            sb.Append($"<tr data-layer=\"{Enc(l.Node)}\"><td>{Enc(l.Node)}</td><td data-field=\"meanNoise\">{F.Number(r.MeanNoise)}</td><td data-field=\"varNoise\">{F.Number(r.VarNoise)}</td>")
+              .Append($"<td data-field=\"safeBatchSize\">{(r.SafeBatchSize?.ToString() ?? "above " + SmallBatchAnalysis.LargestBatchSize)}</td>")
+              .Append($"<td data-field=\"flagged\" class=\"{(r.Flagged ? "bad" : "")}\">{(r.Flagged ? "flagged" : "ok")}</td></tr>");
+        }
+        sb.Append("</tbody></table>");
+    }
 
     private static string Enc(string s) => WebUtility.HtmlEncode(s);
 }

@@ -10,4 +10,7 @@ public sealed record StatsReport(
     MismatchThresholds Thresholds)
 {
     public bool AnyFlagged => Layers.Any(l => l.Flagged || l.RootCause);
+
+    /// <summary>The small-batch analysis (null unless asked for with a batch size).</summary>
+    public SmallBatchSummary? SmallBatch { get; init; }
 }

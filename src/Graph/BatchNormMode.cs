@@ -1,11 +1,12 @@
-using OnnxNorm.Graph;
-
-namespace OnnxNorm.Passes;
+namespace OnnxNorm.Graph;
 
 /// <summary>
 /// Whether a BatchNormalization node computes with its running statistics (inference) or with batch
 /// statistics (training). The signal moved between opsets: BN-1/6 use is_test, BN-7..13 the number of
 /// outputs, BN-14+ training_mode. A node whose running-statistics outputs are read is training too.
+/// The one place this is decided: the folding passes, the executor (its BN kernel and its plan-time Conv+BN
+/// fold) and the statistics code all ask it, so a model cannot be refused as training by one and run as
+/// inference by another.
 /// </summary>
 public sealed record BatchNormMode(bool IsTraining, string Reason)
 {
