@@ -168,4 +168,57 @@ public sealed class NoiseAwareVerdictTests
             Assert.All(r.Scores.Values, s => Assert.Contains("declared-type rounding", s.NoiseSources.Keys));
         }
     }
+
+    // The torchvision and pattern exports of the real-model corpus (eval mode), each with its own input shape.
+    public static IEnumerable<object[]> CorpusModels() => RealModelCorpus.Variant("eval").Select(m => new object[] { m.Id });
+
+    private static ComparisonOptions CorpusOptions(CorpusModel m, ulong seed = 0, FloatDistribution distribution = FloatDistribution.Normal) =>
+        Options("resnet", seed, distribution) with { Shapes = ShapeOverrides.Parse(new[] { $"{m.InputName}={string.Join('x', m.InputShape)}" }) };
+
+    [Theory]
+    [MemberData(nameof(CorpusModels))]
+    public void Native_against_ort_raises_no_alarm_on_the_corpus_over_three_seeds_and_two_distributions(string id)
+    {
+        var m = RealModelCorpus.ById(id);
+        using var native = NativeEngine.FromFile(m.Path, new SessionOptions { Threads = 2 });
+        using var ort = OrtEngine.FromFile(m.Path, Options("resnet").Session);
+        using var reference = ReferenceRuns.For(ModelSource.FromFile(m.Path));
+        foreach (ulong seed in new ulong[] { 0, 1, 2 })
+            foreach (var distribution in new[] { FloatDistribution.Normal, FloatDistribution.Uniform })
+            {
+                var r = EngineComparison.Compare(native, ort, "native", "ort", CorpusOptions(m, seed, distribution), out _, reference);
+                Assert.True(r.Equivalent, $"{id} seed {seed}, {distribution}: {Describe(r)}");
+            }
+    }
+
+    public static IEnumerable<object[]> CorpusModelsWithConv() => RealModelCorpus.Variant("eval")
+        .Where(m => { using var model = ModelLoader.Load(m.Path); return model.Graph.Nodes.Any(n => n.OpType == "Conv"); })
+        .Select(m => new object[] { m.Id });
+
+    [Theory]
+    [MemberData(nameof(CorpusModelsWithConv))]
+    public void A_one_percent_change_of_one_channel_is_caught_in_every_corpus_model(string id)
+    {
+        var m = RealModelCorpus.ById(id);
+        var options = CorpusOptions(m);
+        Dictionary<string, TensorValue> inputs;
+        using (var e = OrtEngine.FromFile(m.Path)) inputs = ComparisonInputs.Prepare(e.Inputs, options).Values;
+        var missed = new List<string>();
+        using var reference = ReferenceRuns.For(ModelSource.FromFile(m.Path));
+        using var nb = NativeEngine.FromFile(m.Path);
+        foreach (var (position, node, channel) in ChannelChange.Targets(m.Path, inputs))
+        {
+            var changed = ChannelChange.InWeights(m.Path, node, channel);
+            var r = OrtComparison.Compare(ModelSource.FromBytes(changed, "changed"), ModelSource.FromFile(m.Path), options);
+            if (r.Equivalent) missed.Add($"ort, {position} Conv '{node}' channel {channel}: {Describe(r)}");
+            using var na = new NativeEngine(ModelLoader.Load(changed, "changed"));
+            var rn = EngineComparison.Compare(na, nb, "changed", "original", options, out var used, reference);
+            if (rn.Equivalent) missed.Add($"native, {position} Conv '{node}' channel {channel}: {Describe(rn)}");
+            using var a = ModelLoader.Load(changed, "changed");
+            using var b = ModelLoader.Load(m.Path);
+            var (d, _) = new PerNodeSearch(a, b, "changed", "original", PairEngines.NativeVsNative).Find(used, options with { PerNode = true });
+            if (d?.Node != node) missed.Add($"native, {position} Conv '{node}': per-node named '{d?.Node}'");
+        }
+        Assert.True(missed.Count == 0, string.Join("\n", missed));
+    }
 }
