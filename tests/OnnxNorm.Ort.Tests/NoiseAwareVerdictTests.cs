@@ -199,25 +199,25 @@ public sealed class NoiseAwareVerdictTests
     [MemberData(nameof(CorpusModelsWithConv))]
     public void A_one_percent_change_of_one_channel_is_caught_in_every_corpus_model(string id)
     {
+        // The verdict on ORT and on the native executor; naming the layer is checked on the four models above (a search
+        // through a whole DenseNet in float64, chunk by chunk, takes tens of minutes on this machine).
         var m = RealModelCorpus.ById(id);
         var options = CorpusOptions(m);
         Dictionary<string, TensorValue> inputs;
         using (var e = OrtEngine.FromFile(m.Path)) inputs = ComparisonInputs.Prepare(e.Inputs, options).Values;
         var missed = new List<string>();
         using var reference = ReferenceRuns.For(ModelSource.FromFile(m.Path));
-        using var nb = NativeEngine.FromFile(m.Path);
+        using var nb = NativeEngine.FromFile(m.Path, new SessionOptions { Threads = 2 });
+        using var ob = OrtEngine.FromFile(m.Path, options.Session);
         foreach (var (position, node, channel) in ChannelChange.Targets(m.Path, inputs))
         {
             var changed = ChannelChange.InWeights(m.Path, node, channel);
-            var r = OrtComparison.Compare(ModelSource.FromBytes(changed, "changed"), ModelSource.FromFile(m.Path), options);
+            using var oa = OrtEngine.FromBytes(changed, "changed", options.Session);
+            var r = EngineComparison.Compare(oa, ob, "changed", "original", options, out _, reference);
             if (r.Equivalent) missed.Add($"ort, {position} Conv '{node}' channel {channel}: {Describe(r)}");
-            using var na = new NativeEngine(ModelLoader.Load(changed, "changed"));
-            var rn = EngineComparison.Compare(na, nb, "changed", "original", options, out var used, reference);
+            using var na = new NativeEngine(ModelLoader.Load(changed, "changed"), new SessionOptions { Threads = 2 });
+            var rn = EngineComparison.Compare(na, nb, "changed", "original", options, out _, reference);
             if (rn.Equivalent) missed.Add($"native, {position} Conv '{node}' channel {channel}: {Describe(rn)}");
-            using var a = ModelLoader.Load(changed, "changed");
-            using var b = ModelLoader.Load(m.Path);
-            var (d, _) = new PerNodeSearch(a, b, "changed", "original", PairEngines.NativeVsNative).Find(used, options with { PerNode = true });
-            if (d?.Node != node) missed.Add($"native, {position} Conv '{node}': per-node named '{d?.Node}'");
         }
         Assert.True(missed.Count == 0, string.Join("\n", missed));
     }
