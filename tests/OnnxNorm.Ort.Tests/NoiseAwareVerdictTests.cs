@@ -98,6 +98,8 @@ public sealed class NoiseAwareVerdictTests
         return options with { Inputs = new Dictionary<string, TensorValue> { ["x"] = page } };
     }
 
+    // Minutes on this machine: left to the full ./test.sh, out of the --fast loop.
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(Models))]
     public void A_one_percent_change_of_one_channel_is_caught_and_named_wherever_the_layer_sits(string model)
@@ -126,6 +128,8 @@ public sealed class NoiseAwareVerdictTests
         Assert.True(missed.Count == 0, string.Join("\n", missed));
     }
 
+    // Minutes on this machine: left to the full ./test.sh, out of the --fast loop.
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(Models))]
     public void A_native_kernel_wrong_by_one_percent_in_one_channel_is_caught_against_ort_and_named(string model)
@@ -175,6 +179,8 @@ public sealed class NoiseAwareVerdictTests
     private static ComparisonOptions CorpusOptions(CorpusModel m, ulong seed = 0, FloatDistribution distribution = FloatDistribution.Normal) =>
         Options("resnet", seed, distribution) with { Shapes = ShapeOverrides.Parse(new[] { $"{m.InputName}={string.Join('x', m.InputShape)}" }) };
 
+    // Minutes on this machine: left to the full ./test.sh, out of the --fast loop.
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(CorpusModels))]
     public void Native_against_ort_raises_no_alarm_on_the_corpus_over_three_seeds_and_two_distributions(string id)
@@ -195,6 +201,8 @@ public sealed class NoiseAwareVerdictTests
         .Where(m => { using var model = ModelLoader.Load(m.Path); return model.Graph.Nodes.Any(n => n.OpType == "Conv"); })
         .Select(m => new object[] { m.Id });
 
+    // Minutes on this machine: left to the full ./test.sh, out of the --fast loop.
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(CorpusModelsWithConv))]
     public void A_one_percent_change_of_one_channel_is_caught_in_every_corpus_model(string id)
