@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README benchmark table: every row measured against ONNX Runtime in the same run.
 # Both sides run as shipped, as native executables: the onnxnorm CLI and the small .NET harness that drives
-# ORT's C API are both published with Native AOT, so neither whole-process row pays for a JIT at start-up.
+# ORT (the Microsoft.ML.OnnxRuntime package) are both published with Native AOT, so neither whole-process row pays for a JIT at start-up.
 # Arguments go to the table (e.g. --repeat 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,3 +1,4 @@
 using OnnxNorm.Cli;
 
+Avx512Dispatch.ExecSiblingIfTheCpuHasAvx512(args);
 return Verbs.Run(args);

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
+using OnnxNorm.Runtime.Kernels;
 using OnnxNorm.Runtime.Ort;
 
 namespace OnnxNorm.Cli;
 
 /// <summary>
 /// `onnxnorm --version`: OnnxNorm's own version (from git tags, via MinVer) and the ONNX Runtime it runs with,
-/// with the library file when ONNXNORM_ORT_LIBRARY replaced the package's own.
+/// with the library file when ONNXNORM_ORT_LIBRARY replaced the package's own, and the GEMM kernel the CPU got.
 /// </summary>
 public sealed class VersionAction : SynchronousCommandLineAction
 {
@@ -20,6 +21,7 @@ public sealed class VersionAction : SynchronousCommandLineAction
         string runtime = $"onnxruntime {OrtSession.RuntimeVersion}";
         if (OrtLibraryResolver.OverridePath is { } path) runtime += $" ({OrtLibraryResolver.EnvironmentVariable}={path})";
         Console.WriteLine(runtime);
+        Console.WriteLine($"kernels {KernelSupport.GemmKernel}");
         return CliRunner.Ok;
     });
 }

@@ -63,6 +63,9 @@ public static class CheckStatsCommand
         var factory = StatisticsEngines.Get(engineName);
         using var model = ModelLoader.Load(modelPath);
         var data = CalibrationData.Parse(dataSpecs, model);
+        // Every report target is checked before the data pass, so a bad one costs nothing and writes nothing.
+        if (jsonPath is not null && jsonPath != "-") OutputPolicy.Check(jsonPath, "the --json report", force: false);
+        if (htmlPath is not null) OutputPolicy.Check(htmlPath, "the --html report", force: false);
         // The static lint is the same as inspect's BN section.
         var lints = BatchNormNodes.In(model).SelectMany(bn => BatchNormAnalysis.Lint(bn).Select(l => (Node: bn.Name, Lint: l))).ToList();
         var preWarnings = new List<string>();
@@ -81,13 +84,16 @@ public static class CheckStatsCommand
         var console = jsonToStdout ? Console.Error : Console.Out;
         var advice = StatsAdvice.For(report, modelPath, dataSpecs, engineName);
         StatsConsoleTable.Write(console, report, advice, Math.Max(1, top), 5);
+        var reports = new List<OutputFile>();
         if (jsonPath is not null)
         {
             string text = StatsJson.Render(report, modelPath, lints, advice);
             if (jsonToStdout) Console.Out.WriteLine(text);
-            else AtomicFile.Write(jsonPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text)));
+            else reports.Add(new OutputFile(jsonPath, "the --json report", s => s.Write(System.Text.Encoding.UTF8.GetBytes(text))));
         }
-        if (htmlPath is not null) AtomicFile.Write(htmlPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(StatsHtmlReport.Render(report, Path.GetFileName(modelPath), advice))));
+        if (htmlPath is not null)
+            reports.Add(new OutputFile(htmlPath, "the --html report", s => s.Write(System.Text.Encoding.UTF8.GetBytes(StatsHtmlReport.Render(report, Path.GetFileName(modelPath), advice)))));
+        if (reports.Count > 0) OutputPolicy.WriteAll(reports, force: false);
         if (timing)
             Console.Error.WriteLine($"timing: plain inference {overhead.Plain.TotalSeconds:0.000} s, statistics pass {overhead.Stats.TotalSeconds:0.000} s (best of 3 each, alternating), ratio {overhead.Stats / overhead.Plain:0.000}; "
                 + $"whole check-stats {clock.Elapsed.TotalSeconds:0.000} s ({report.Passes} pass(es), {clock.Elapsed / overhead.Plain:0.00}x plain)");

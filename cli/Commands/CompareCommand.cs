@@ -40,6 +40,9 @@ public static class CompareCommand
                 throw new BadInputException("--rtol and --atol must be non-negative numbers");
             if (pr.GetValue(threads) < 0) throw new BadInputException("--threads cannot be negative");
             var given = inputs.ReadGiven(pr, InputOptions.ModelInputNames(a));
+            if (b is not null) RunFiles.Read(b, "the model B");
+            string? jsonFile = pr.GetValue(json) is { } j && j != "-" ? j : null;
+            if (jsonFile is not null) OutputPolicy.Check(jsonFile, "the --json report", force: false);
             var options = new ComparisonOptions
             {
                 Seed = pr.GetValue(inputs.Seed),
@@ -79,7 +82,7 @@ public static class CompareCommand
             {
                 string text = JsonOutput.Serialize(report);
                 if (jsonPath == "-") Console.Out.WriteLine(text);
-                else AtomicFile.Write(jsonPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")));
+                else OutputPolicy.Write(jsonPath, "the --json report", force: false, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text + "\n")));
             }
             if (pr.GetValue(json) != "-") ComparisonTable.Write(Console.Out, report);
             return report.Equivalent ? CliRunner.Ok : CliRunner.CheckFailed;

@@ -31,13 +31,19 @@ public static class FreezeBnCommand
             catch (ArgumentException e) { throw new BadInputException($"--only: not a valid regular expression: {e.Message}"); }
         }
         using var model = ModelLoader.Load(input);
+        OutputPolicy.Check(output, "the output model", force);
+        if (frozenParamsFile is not null) OutputPolicy.Check(frozenParamsFile, "the --frozen-params file", force);
         var pass = new FreezeBatchNormPass(regex);
         var result = pass.Run(model);
         foreach (var d in result.Diagnostics) Console.Error.WriteLine(d);
         int frozen = result.Diagnostics.Count(d => d.Code == FreezeCodes.Frozen);
-        ModelSaver.Save(model, output, new SaveOptions { Force = force });
+        var files = ModelSaver.Plan(model, output, new SaveOptions { Force = force }).ToList();
         if (frozenParamsFile is not null)
-            File.WriteAllLines(frozenParamsFile, pass.FrozenParameters);
+        {
+            string text = string.Concat(pass.FrozenParameters.Select(p => p + "\n"));
+            files.Add(new OutputFile(frozenParamsFile, "the --frozen-params file", s => s.Write(System.Text.Encoding.UTF8.GetBytes(text))));
+        }
+        OutputPolicy.WriteAll(files, force);
         Console.Out.WriteLine($"froze {frozen} BatchNormalization node(s); wrote {output}");
         return CliRunner.Ok;
     }

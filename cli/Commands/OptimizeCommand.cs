@@ -57,6 +57,9 @@ public static class OptimizeCommand
             settings: new PassSettings { BatchNormArithmetic = arithmetic });
 
         using var model = ModelLoader.Load(inputPath);
+        // Every output is checked before any work, and again (all of them) before the first byte is written.
+        OutputPolicy.Check(outputPath, "the output model", force);
+        if (reportPath is not null) OutputPolicy.Check(reportPath, "the --report file", force);
         byte[]? originalBytes = verify && equivalence is not null ? ModelSaver.ToBytes(model) : null;
         var before = ModelSummary.Of(model, inputPath);
         int bnBefore = BatchNormNodes.In(model).Count;
@@ -83,7 +86,7 @@ public static class OptimizeCommand
         // input and must not leave an output behind. A model that runs but differs is still written, so it
         // can be inspected; the exit code says it failed.
         EquivalenceResult? ort = verify && equivalence is not null ? equivalence.Compare(originalBytes!, ModelSaver.ToBytes(model)) : null;
-        ModelSaver.Save(model, outputPath, new SaveOptions { Force = force });
+        var files = ModelSaver.Plan(model, outputPath, new SaveOptions { Force = force }).ToList();
         clock.Stop();
 
         var summary = new OptimizeReport(
@@ -92,9 +95,10 @@ public static class OptimizeCommand
             clock.Elapsed.TotalMilliseconds,
             verify ? new VerifyReport(true, equivalence?.Name, ort) : null,
             result.Runs.Select(r => new PassRunReport(r.Pass, r.Iteration, r.Modified, r.Elapsed.TotalMilliseconds, r.Diagnostics)).ToList());
-        Print(summary, verify, equivalence is not null);
         if (reportPath is not null)
-            File.WriteAllText(reportPath, JsonOutput.Serialize(summary) + "\n");
+            files.Add(new OutputFile(reportPath, "the --report file", s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonOutput.Serialize(summary) + "\n"))));
+        OutputPolicy.WriteAll(files, force);
+        Print(summary, verify, equivalence is not null);
         return ort is { Equivalent: false } ? CliRunner.CheckFailed : CliRunner.Ok;
     }
 

@@ -39,9 +39,9 @@ public static class RunCommand
                 new ComparisonOptions { Seed = pr.GetValue(inputs.Seed), Inputs = given, Shapes = inputs.Shapes(pr), Distribution = inputs.FloatDistribution(pr) });
             var outputs = e.Run(values);
             foreach (var (name, source) in sources) Console.Out.WriteLine($"input   {name}: {source}");
-            var files = new List<(string Path, Action<Stream> Write)>();
+            var files = new List<OutputFile>();
             string? dir = pr.GetValue(outputDir);
-            if (dir is not null) Directory.CreateDirectory(dir);
+            if (dir is not null) OutputPolicy.EnsureFolder(dir);
             var used = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (name, value) in outputs)
             {
@@ -49,12 +49,12 @@ public static class RunCommand
                 if (dir is not null)
                 {
                     string file = Path.Combine(dir, UniqueFileName(name, used) + ".npy");
-                    files.Add((file, s => NpyFile.Write(s, value)));
+                    files.Add(new OutputFile(file, $"the output '{name}'", s => NpyFile.Write(s, value)));
                     line += $"  -> {file}";
                 }
                 Console.Out.WriteLine(line);
             }
-            if (files.Count > 0) AtomicFile.WriteAll(files);
+            if (files.Count > 0) OutputPolicy.WriteAll(files, force: false);
             return CliRunner.Ok;
         }));
         return cmd;
@@ -91,7 +91,7 @@ public static class RunCommand
     {
         if (v.ElementType == ElementType.String)
             return "[" + string.Join(", ", ((string[])v.Buffer).Take(Math.Min(v.Length, 4)).Select(s => $"\"{s}\"")) + (v.Length > 4 ? ", ..." : "") + "]";
-        var d = v.ToDoubles();
-        return "[" + string.Join(", ", d.Take(4).Select(x => x.ToString("G5", CultureInfo.InvariantCulture))) + (d.Length > 4 ? ", ..." : "") + "]";
+        var d = v.HeadAsDoubles(4);
+        return "[" + string.Join(", ", d.Select(x => x.ToString("G5", CultureInfo.InvariantCulture))) + (v.Length > 4 ? ", ..." : "") + "]";
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OnnxNorm.Cli;
 
 namespace OnnxNorm.Cli.Statistics;
 
@@ -22,7 +23,7 @@ public sealed class ConsoleProgressBar
         {
             int width = 30;
             int filled = total == 0 ? width : (int)((long)width * done / total);
-            Console.Error.Write($"\r{phase,-14} [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} files  {now:mm\\:ss}");
+            EscapingWriter.Raw(Console.Error).Write($"\r{phase,-14} [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} files  {now:mm\\:ss}");
             _drawn = true;
             if (done == total) { Console.Error.WriteLine(); _drawn = false; }
             return;

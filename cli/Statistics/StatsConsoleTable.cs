@@ -44,10 +44,11 @@ public static class StatsConsoleTable
         foreach (var w in report.Warnings) o.WriteLine($"warning: {w}");
         foreach (var cmd in advice.Commands) o.WriteLine($"fix: {cmd}");
         if (advice.NormalisationNote is { } note) o.WriteLine($"note: {note}");
-        o.WriteLine(report.AnyFlagged
+        string smallBatch = report.SmallBatch is { AnyFlagged: true } sbf ? $"; at batch size {sbf.BatchSize}, {sbf.FlaggedLayers.Count} layer(s) too noisy" : "";
+        o.WriteLine((report.AnyFlagged
             ? $"result: {report.Layers.Count(l => l.Verdict != LayerVerdict.Ok)} layer(s) flagged, "
                 + (report.RootCauseAnalysed ? $"{report.Layers.Count(l => l.RootCause)} wrong in themselves" : "root causes not analysed")
-            : "result: clean: every layer's statistics fit the data");
+            : "result: clean: every layer's statistics fit the data") + smallBatch);
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ internal sealed class ExternalDataStore : IDisposable
     private readonly string _baseDir;
     private readonly string _realBaseDir;
     private readonly Dictionary<string, Mapping> _mappings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OpenedFile> _opened = new(StringComparer.Ordinal);
 
     public ExternalDataStore(string baseDir)
     {
@@ -41,8 +42,9 @@ internal sealed class ExternalDataStore : IDisposable
             }
         }
         if (string.IsNullOrEmpty(location)) throw new BadInputException($"{label}: external data has no location");
-        string full = ResolveLocation(location, label);
-        long fileLength = new FileInfo(full).Length;
+        var file = Open(location, label);
+        string full = file.RealPath;
+        long fileLength = file.Length;
         if (length < 0) length = fileLength - Math.Min(offset, fileLength);
         long end;
         try { end = checked(offset + length); }
@@ -63,7 +65,12 @@ internal sealed class ExternalDataStore : IDisposable
         return v;
     }
 
-    private string ResolveLocation(string location, string label)
+    /// <summary>
+    /// Opens the data file first, then checks what was opened (its fstat and the real path of the handle),
+    /// so a symlink swapped in between a check and the open cannot redirect the read. The handle is kept
+    /// and mapped; the path is never opened again.
+    /// </summary>
+    private OpenedFile Open(string location, string label)
     {
         if (location.Contains('\0')) throw new BadInputException($"{label}: external data location contains a NUL character");
         if (location.Contains("_ORT_MEM_ADDR_", StringComparison.Ordinal))
@@ -74,15 +81,39 @@ internal sealed class ExternalDataStore : IDisposable
         var parts = location.Split('/', '\\');
         if (parts.Any(x => x == ".."))
             throw new BadInputException($"{label}: external data location '{location}' escapes the model's folder");
+        if (_opened.TryGetValue(location, out var known)) return known;
         string full = Path.GetFullPath(Path.Combine(_baseDir, location));
-        if (!File.Exists(full))
-            throw new BadInputException($"{label}: external data file '{location}' does not exist");
-        string? real = LibC.RealPath(full);
-        if (real is null || !real.StartsWith(_realBaseDir.TrimEnd('/') + "/", StringComparison.Ordinal))
-            throw new BadInputException($"{label}: external data file '{location}' resolves outside the model's folder (symlink)");
-        if (LibC.HardLinkCount(real) > 1)
-            throw new BadInputException($"{label}: external data file '{location}' has several hard links, which is refused");
-        return real;
+        var handle = LibC.OpenRead(full, out _);
+        if (handle is null) throw new BadInputException($"{label}: external data file '{location}' does not exist or cannot be opened");
+        try
+        {
+            var status = LibC.Fstat(handle);
+            if (status is not null && !status.IsRegular)
+                throw new BadInputException($"{label}: external data file '{location}' is {status.Kind}, not a regular file");
+            string? real = LibC.RealPathOf(handle) ?? LibC.RealPath(full);
+            if (real is null || !real.StartsWith(_realBaseDir.TrimEnd('/') + "/", StringComparison.Ordinal))
+                throw new BadInputException($"{label}: external data file '{location}' resolves outside the model's folder (symlink)");
+            if (status is not null && status.Links > 1)
+                throw new BadInputException($"{label}: external data file '{location}' has several hard links, which is refused");
+            RunFiles.Read(real, $"the external data file '{location}'");
+            var opened = new OpenedFile(real, handle, status?.Size ?? RandomAccess.GetLength(handle));
+            _opened[location] = opened;
+            return opened;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> bytes of a data file (fewer if it is shorter).</summary>
+    public byte[] ReadHead(string location, int count, string label)
+    {
+        var f = Open(location, label);
+        var buf = new byte[(int)Math.Min(count, f.Length)];
+        int n = RandomAccess.Read(f.Handle, buf, 0);
+        return buf[..n];
     }
 
     public ReadOnlyMemory<byte> Map(ExternalTensor t)
@@ -90,16 +121,21 @@ internal sealed class ExternalDataStore : IDisposable
         if (t.Length == 0) return ReadOnlyMemory<byte>.Empty;
         if (!_mappings.TryGetValue(t.FullPath, out var m))
         {
-            m = new Mapping(t.FullPath);
+            var f = _opened.Values.First(o => o.RealPath == t.FullPath);
+            m = new Mapping(f);
             _mappings[t.FullPath] = m;
         }
         return m.Slice(t.Offset, (int)t.Length);
     }
 
+    private sealed record OpenedFile(string RealPath, Microsoft.Win32.SafeHandles.SafeFileHandle Handle, long Length);
+
     public void Dispose()
     {
         foreach (var m in _mappings.Values) m.Dispose();
         _mappings.Clear();
+        foreach (var f in _opened.Values) f.Handle.Dispose();
+        _opened.Clear();
     }
 
     private sealed unsafe class Mapping : IDisposable
@@ -109,10 +145,11 @@ internal sealed class ExternalDataStore : IDisposable
         private readonly byte* _pointer;
         private readonly long _length;
 
-        public Mapping(string path)
+        public Mapping(OpenedFile opened)
         {
-            _length = new FileInfo(path).Length;
-            _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            _length = opened.Length;
+            _file = MemoryMappedFile.CreateFromFile(new FileStream(opened.Handle, FileAccess.Read, 1), null, 0, MemoryMappedFileAccess.Read,
+                HandleInheritability.None, leaveOpen: true);
             _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             byte* p = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
@@ -134,7 +171,7 @@ internal sealed class ExternalDataStore : IDisposable
     }
 
     /// <summary>Exposes a mapped region as Memory without copying it.</summary>
-    private sealed unsafe class PointerMemoryManager : MemoryManager<byte>
+    internal sealed unsafe class PointerMemoryManager : MemoryManager<byte>
     {
         private readonly byte* _p;
         private readonly int _length;
@@ -143,5 +180,14 @@ internal sealed class ExternalDataStore : IDisposable
         public override MemoryHandle Pin(int elementIndex = 0) => new(_p + elementIndex);
         public override void Unpin() { }
         protected override void Dispose(bool disposing) { }
+
+        /// <summary>Drops the resident pages wholly inside [start, start+length) (they re-read from the file if touched).</summary>
+        public void DropPages(int start, int length)
+        {
+            long page = Environment.SystemPageSize;
+            long first = ((long)(_p + start) + page - 1) / page * page;
+            long end = (long)(_p + start + length) / page * page;
+            if (end > first) LibC.AdviseDontNeed((nint)first, (nuint)(end - first));
+        }
     }
 }

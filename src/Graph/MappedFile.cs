@@ -24,21 +24,21 @@ internal sealed unsafe class MappedFile : MemoryManager<byte>
     }
 
     /// <summary>
-    /// Maps <paramref name="path"/>, or returns null where it cannot be mapped (0 bytes, over 2 GiB, which is
+    /// Maps the file open in <paramref name="stream"/>, or returns null where it cannot be mapped (0 bytes, over 2 GiB, which is
     /// protobuf's own limit, or a file the kernel will not map) and must be read as a stream.
     /// </summary>
-    public static MappedFile? TryOpen(string path)
+    public static MappedFile? TryOpen(FileStream stream)
     {
-        try { return Open(path); }
+        try { return Open(stream); }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
+        catch (ArgumentException) { return null; }
     }
 
-    private static MappedFile? Open(string path)
+    private static MappedFile? Open(FileStream stream)
     {
         using var file = MemoryMappedFile.CreateFromFile(
-            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1), null, 0, MemoryMappedFileAccess.Read,
-            HandleInheritability.None, leaveOpen: false);
+            stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         long length = view.Capacity;
         if (length <= 0 || length > int.MaxValue) { view.Dispose(); return null; }
@@ -75,5 +75,7 @@ internal sealed unsafe class MappedFile : MemoryManager<byte>
     {
         if (MemoryMarshal.TryGetMemoryManager(memory, out MappedFile? map, out int start, out int length))
             map.DropPages(start, length);
+        else if (MemoryMarshal.TryGetMemoryManager(memory, out ExternalDataStore.PointerMemoryManager? external, out start, out length))
+            external.DropPages(start, length);
     }
 }

@@ -19,16 +19,21 @@ public static class ModelLoader
     public static Model Load(string path, LoadLimits? limits = null)
     {
         string label = Path.GetFileName(path);
-        if (Directory.Exists(path)) throw new BadInputException($"{path}: is a folder, not a model file");
-        if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
         ModelProto proto;
         RawDataStripper? payloads = null;
         try
         {
-            using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
-                if (fs.Length == 0) throw new BadInputException($"{label}: the file is empty, not an ONNX model");
+            // Opened once, checked on the handle (a FIFO must not hang, a device is no model), used for both paths.
+            using var fs = InputFile.OpenRead(path, "a model file", out bool isPipe);
+            if (isPipe)
+            {
+                // `inspect <(cat m.onnx)`: a pipe cannot be mapped or re-read; its bytes are the model.
+                var bytes = InputFile.ReadToEnd(fs, label);
+                return Load(bytes, label, null, limits);
+            }
+            if (fs.Length == 0) throw new BadInputException($"{label}: the file is empty, not an ONNX model");
             // The weights stay in the mapped file; only the graph structure goes through the parser.
-            var map = MappedFile.TryOpen(path);
+            var map = MappedFile.TryOpen(fs);
             if (map is not null && RawDataStripper.TryStrip(map.Memory) is { } stripped)
             {
                 proto = Parse(CodedInputStream.CreateWithLimits(new MemoryStream(stripped.Proto), int.MaxValue, ProtobufRecursionLimit), label);
@@ -36,12 +41,12 @@ public static class ModelLoader
             }
             else
             {
-                using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-                proto = Parse(CodedInputStream.CreateWithLimits(fs, int.MaxValue, ProtobufRecursionLimit), label);
+                fs.Position = 0;
+                proto = Parse(CodedInputStream.CreateWithLimits(new BufferedStream(fs, 1 << 16), int.MaxValue, ProtobufRecursionLimit), label);
             }
         }
-        catch (IOException e) { throw new BadInputException($"{label}: cannot read: {e.Message}"); }
-        catch (UnauthorizedAccessException e) { throw new BadInputException($"{label}: cannot read: {e.Message}"); }
+        catch (IOException e) { throw new BadInputException($"{label}: cannot read: {TerminalText.OneLine(e.Message)}"); }
+        catch (UnauthorizedAccessException e) { throw new BadInputException($"{label}: cannot read: {TerminalText.OneLine(e.Message)}"); }
         string baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         return Build(proto, label, Path.GetFullPath(path), new ExternalDataStore(baseDir), limits ?? LoadLimits.Default, payloads);
     }
@@ -106,6 +111,7 @@ public static class ModelLoader
             CheckOpsets(model);
             foreach (var g in model.Graph.AllGraphs()) g.TopologicalOrder(); // throws on a cycle
             CheckFunctions(proto);
+            ExternalDataSeal.Verify(proto, store);
             return model;
         }
         catch (BadInputException e)
@@ -126,6 +132,13 @@ public static class ModelLoader
         if (depth > limits.MaxSubgraphDepth)
             throw new BadInputException($"subgraphs nest deeper than {limits.MaxSubgraphDepth} levels (at {owner!.Describe()})");
 
+        // A reader of a sparse initializer would otherwise be told "nothing defines" it, which is wrong.
+        if (gp.SparseInitializer.Count > 0)
+        {
+            var sp = gp.SparseInitializer[0];
+            string name = sp.Values?.Name is { Length: > 0 } n ? n : "(unnamed)";
+            throw new BadInputException($"sparse_initializer '{name}' is not supported (store it as a dense initializer){(parent is null ? "" : $" (in a subgraph of {owner!.Describe()})")}");
+        }
         // The GraphProto itself becomes the shell: its lists move into the IR, everything else stays.
         var nodes = gp.Node.ToList();
         var initializers = gp.Initializer.ToList();
@@ -233,8 +246,10 @@ public static class ModelLoader
     private static void CheckFunctions(ModelProto proto)
     {
         // A model-local function may call others; a call cycle would recurse forever in any inliner.
-        var byKey = proto.Functions.ToDictionary(f => (f.Domain, f.Name), f => f, EqualityComparer<(string, string)>.Default);
-        if (byKey.Count != proto.Functions.Count) throw new BadInputException("a model-local function is defined twice");
+        var byKey = new Dictionary<(string, string), FunctionProto>();
+        foreach (var f in proto.Functions)
+            if (!byKey.TryAdd((f.Domain, f.Name), f))
+                throw new BadInputException($"model-local function '{f.Name}' (domain '{f.Domain}') is defined twice");
         var state = new Dictionary<(string, string), int>();
         foreach (var key in byKey.Keys) Visit(key, 0);
 

@@ -9,7 +9,14 @@ namespace OnnxNorm.Graph;
 /// </summary>
 public static class ModelSaver
 {
-    public static void Save(Model model, string path, SaveOptions? options = null)
+    public static void Save(Model model, string path, SaveOptions? options = null) =>
+        OutputPolicy.WriteAll(Plan(model, path, options), (options ?? SaveOptions.Default).Force);
+
+    /// <summary>
+    /// The files a save writes (external data first, then the model), checked and written by
+    /// <see cref="OutputPolicy"/>; a command adds its side outputs so all are checked before any is written.
+    /// </summary>
+    public static IReadOnlyList<OutputFile> Plan(Model model, string path, SaveOptions? options = null)
     {
         options ??= SaveOptions.Default;
         string full = Path.GetFullPath(path);
@@ -29,21 +36,18 @@ public static class ModelSaver
         if (dataFile is null)
         {
             var proto = ToProto(model, t => t.ToInlineProto());
-            AtomicFile.Write(full, s => proto.WriteTo(s));
-            return;
+            return new[] { new OutputFile(path, "the output model", s => proto.WriteTo(s)) };
         }
 
         string dir = Path.GetDirectoryName(full)!;
         string dataFull = Path.GetFullPath(Path.Combine(dir, dataFile));
         if (Path.GetDirectoryName(dataFull) != dir)
             throw new BadInputException($"{dataFile}: the external data file must be in the same folder as the model");
-        if (File.Exists(dataFull) && !options.Force)
-            throw new BadInputException($"{dataFile}: already exists; external data is never appended to an existing file (use --force to replace it)");
         if (dataFull == full) throw new BadInputException($"{dataFile}: the data file cannot be the model file");
 
         string location = Path.GetFileName(dataFull);
         var pending = new List<Tensor>();
-        long offset = 0;
+        long offset = ExternalDataSeal.HeaderBytes;
         TensorProto Relocate(Tensor t)
         {
             if (t.ElementType == ElementType.String || t.ByteLength < options.ExternalThreshold) return t.ToInlineProto();
@@ -61,23 +65,33 @@ public static class ModelSaver
             return p;
         }
         var modelProto = ToProto(model, Relocate);
-        AtomicFile.WriteAll(new (string, Action<Stream>)[]
+        var seal = new ExternalDataSeal(location);
+        return new[]
         {
-            (dataFull, s =>
+            new OutputFile(dataFull, "the external data file", s =>
             {
-                long pos = 0;
+                seal.WriteHeaderPlaceholder(s);
+                long pos = ExternalDataSeal.HeaderBytes;
                 Span<byte> zeros = stackalloc byte[256];
                 zeros.Clear();
                 foreach (var t in pending)
                 {
                     long aligned = Align(pos, options.Alignment);
-                    while (pos < aligned) { int n = (int)Math.Min(zeros.Length, aligned - pos); s.Write(zeros[..n]); pos += n; }
+                    while (pos < aligned) { int n = (int)Math.Min(zeros.Length, aligned - pos); s.Write(zeros[..n]); seal.Add(zeros[..n]); pos += n; }
                     s.Write(t.Bytes.Span);
+                    seal.Add(t.Bytes.Span);
                     pos += t.ByteLength;
                 }
+                seal.Finish(s);
+            }, MustBeNew: true),
+            // Runs after the data was written, so the seal (the data's hash) is known.
+            new OutputFile(path, "the output model", s =>
+            {
+                var sealedProto = modelProto.Clone();
+                sealedProto.MetadataProps.Add(seal.ToMetadata());
+                sealedProto.WriteTo(s);
             }),
-            (full, s => modelProto.WriteTo(s)),
-        });
+        };
     }
 
     /// <summary>Serializes the model to bytes with all data inline.</summary>

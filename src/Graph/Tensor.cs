@@ -64,6 +64,12 @@ public sealed class Tensor
         if (_hasBytes) MappedFile.DropPages(_bytes);
     }
 
+    /// <summary>Drops the resident pages of bytes [start, start+length) only (a chunked copy drops what it has copied).</summary>
+    public void DropResidentPages(int start, int length)
+    {
+        if (_hasBytes) MappedFile.DropPages(_bytes.Slice(start, length));
+    }
+
     public IReadOnlyList<ByteString> Strings => _strings ?? Array.Empty<ByteString>();
 
     public ReadOnlySpan<T> AsSpan<T>() where T : unmanaged => MemoryMarshal.Cast<byte, T>(Bytes.Span);
@@ -162,6 +168,11 @@ public sealed class Tensor
         if (type == ElementType.String)
         {
             if (p.StringData.Count != count) throw new BadInputException($"{label} declares {count} strings but holds {p.StringData.Count}");
+            // Strings count toward the same cap as numbers: their text, plus the object each becomes when run.
+            long textBytes = 0;
+            foreach (var str in p.StringData) textBytes += str.Length + 24;
+            if (textBytes > limits.MaxTensorBytes)
+                throw new BadInputException($"{label} holds {textBytes:N0} bytes of strings, over the {limits.MaxTensorBytes:N0}-byte limit for one tensor");
             return new Tensor(name, type, t.Dims, count) { _strings = p.StringData };
         }
 

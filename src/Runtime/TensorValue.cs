@@ -83,9 +83,12 @@ public sealed class TensorValue
         return (int)n;
     }
 
-    public static TensorValue Allocate(ElementType type, long[] shape)
+    public static TensorValue Allocate(ElementType type, long[] shape, string what = "tensor")
     {
-        int n = ElementCount(shape);
+        int n = ElementCount(shape, what);
+        // Byte views (AsBytes, copies from ORT, .npy writes) are spans: past 2 GiB they cannot exist.
+        if (type != ElementType.String && TensorValue.IsSupported(type) && type.ByteCount(n) > int.MaxValue)
+            throw new BadInputException($"{what}: [{string.Join(',', shape)}] of {type.Name()} is {type.ByteCount(n):N0} bytes; tensors over 2 GiB are not supported");
         return new TensorValue(type, shape, NewArray(type, n), n);
     }
 
@@ -105,8 +108,15 @@ public sealed class TensorValue
         ElementType.UInt64 => new ulong[n],
         ElementType.Bool => new bool[n],
         ElementType.String => new string[n],
-        _ => throw new NotSupportedException($"element type {t.Name()} has no array type"),
+        _ => throw new BadInputException($"element type {t.Name()} is not supported at run time ({SupportedText})"),
     };
+
+    /// <summary>Whether a tensor of this element type can be held (complex, float8, int4 and non-tensor types cannot).</summary>
+    public static bool IsSupported(ElementType t) => t is ElementType.Float or ElementType.Double or ElementType.Float16 or ElementType.BFloat16
+        or ElementType.UInt16 or ElementType.Int64 or ElementType.Int32 or ElementType.Int16 or ElementType.Int8 or ElementType.UInt8
+        or ElementType.UInt32 or ElementType.UInt64 or ElementType.Bool or ElementType.String;
+
+    public const string SupportedText = "supported: float, double, float16, bfloat16, int8..64, uint8..64, bool, string";
 
     /// <summary>Wraps an existing array (not copied). It must hold at least the shape's element count.</summary>
     public static TensorValue Wrap(ElementType type, long[] shape, Array buffer)
@@ -127,9 +137,16 @@ public sealed class TensorValue
         if (t.ElementType == ElementType.String)
             return Wrap(ElementType.String, shape, t.Strings.Select(s => s.ToStringUtf8()).ToArray());
         var v = Allocate(t.ElementType, shape);
-        t.Bytes.Span.CopyTo(v.AsBytes());
-        // The copy is what runs from now on; pages mapped from the model file need not stay resident.
-        t.DropResidentPages();
+        // Copied in chunks, each chunk's mapped pages dropped once copied: the copy is what runs from now on,
+        // and a 1 GiB weight then never has its mapped pages and its copy resident at once.
+        var target = v.AsBytes();
+        const int Chunk = 16 << 20;
+        for (int start = 0; start < target.Length; start += Chunk)
+        {
+            int n = Math.Min(Chunk, target.Length - start);
+            t.Bytes.Span.Slice(start, n).CopyTo(target.Slice(start, n));
+            t.DropResidentPages(start, n);
+        }
         return v;
     }
 
@@ -138,6 +155,13 @@ public sealed class TensorValue
     {
         if (ElementCount(shape) != Length) throw new ArgumentException($"cannot view {Length} elements as [{string.Join(',', shape)}]");
         return new TensorValue(ElementType, shape, Buffer, Length);
+    }
+
+    /// <summary>The first <paramref name="count"/> values as doubles (a preview costs no copy of the whole tensor).</summary>
+    public double[] HeadAsDoubles(int count)
+    {
+        int m = Math.Min(count, Length);
+        return new TensorValue(ElementType, new long[] { m }, Buffer, m).ToDoubles();
     }
 
     /// <summary>Values as doubles (any numeric type), for comparisons and statistics.</summary>

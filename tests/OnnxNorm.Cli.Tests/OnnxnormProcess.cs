@@ -18,6 +18,9 @@ internal static class OnnxnormProcess
     private static readonly string? Native = Environment.GetEnvironmentVariable("ONNXNORM_CLI") is { Length: > 0 } exe ? Path.GetFullPath(exe) : null;
     private static readonly string Dll = Native ?? Locate();
 
+    /// <summary>Whether the CLI under test is the native (AOT) build rather than onnxnorm.dll on the JIT.</summary>
+    public static bool IsNative => Native is not null;
+
     private static string Locate()
     {
         string beside = Path.Combine(AppContext.BaseDirectory, "onnxnorm.dll");
@@ -31,7 +34,15 @@ internal static class OnnxnormProcess
     public static Result Run(params string[] args) => RunWithEnvironment(new Dictionary<string, string>(), args);
 
     public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        Start(Native, Dll, environment, args);
+        Wait(Launch(Native, Dll, environment, Array.Empty<string>(), args), args);
+
+    /// <summary>Runs onnxnorm under another program (strace ...), which gets onnxnorm's command line appended.</summary>
+    public static Result RunUnder(string[] wrapper, params string[] args) =>
+        Wait(Launch(Native, Dll, new Dictionary<string, string>(), wrapper, args), args);
+
+    /// <summary>Starts onnxnorm with stdout/stderr redirected; the caller reads them and waits.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, string[] wrapper, params string[] args) =>
+        Launch(Native, Dll, environment, wrapper, args);
 
     /// <summary>
     /// Copies the CLI under test into <paramref name="dir"/> without ONNX Runtime's native library (and without
@@ -49,16 +60,23 @@ internal static class OnnxnormProcess
 
     /// <summary>Runs a copy made by <see cref="CopyWithoutOrtLibrary"/>.</summary>
     public static Result RunCopy(string program, params string[] args) =>
-        Start(Native is null ? null : program, program, new Dictionary<string, string>(), args);
+        Wait(Launch(Native is null ? null : program, program, new Dictionary<string, string>(), Array.Empty<string>(), args), args);
 
-    private static Result Start(string? native, string dll, IReadOnlyDictionary<string, string> environment, string[] args)
+    private static Process Launch(string? native, string dll, IReadOnlyDictionary<string, string> environment, string[] wrapper, string[] args)
     {
-        var psi = new ProcessStartInfo(native ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (native is null) psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var command = new List<string>(wrapper) { native ?? "dotnet" };
+        if (native is null) command.Add(dll);
+        command.AddRange(args);
+        var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment.Remove("ONNXNORM_DEBUG");
         foreach (var (k, v) in environment) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
+        return Process.Start(psi)!;
+    }
+
+    private static Result Wait(Process started, string[] args)
+    {
+        using var p = started;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException($"onnxnorm {string.Join(' ', args)} did not finish"); }

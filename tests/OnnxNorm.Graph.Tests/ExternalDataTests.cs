@@ -63,7 +63,7 @@ public class ExternalDataTests
         var (dir, path) = SmallModelOnDisk();
         using var m = ModelLoader.Load(path);
         string target = Path.Combine(dir, "out.onnx");
-        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(target, s => { s.WriteByte(1); throw new InvalidOperationException("disk full"); }));
+        Assert.Throws<InvalidOperationException>(() => OutputPolicy.Write(target, "the test output", false, s => { s.WriteByte(1); throw new InvalidOperationException("disk full"); }));
         Assert.Equal(new[] { "m.onnx" }, Directory.GetFiles(dir).Select(Path.GetFileName).ToArray());
     }
 

@@ -75,7 +75,7 @@ public class BadDataTests
         string model = PlantedModel(dir);
         string good = Npy(dir, "a_good.npy", new long[] { 2, 4, 6, 6 }, i => 0.1f * (i % 7));
         string empty = Npy(dir, "b_empty.npy", new long[] { 0, 4, 6, 6 }, i => 0f);
-        AssertBadInput(CliHarness.Run("check-stats", model, "--data", good, "--data", empty, "--engine", engine), "b_empty.npy", "empty batch");
+        AssertBadInput(CliHarness.Run("check-stats", model, "--data", good, "--data", empty, "--engine", engine), "b_empty.npy", "no samples");
     }
 
     [Theory]
@@ -86,10 +86,10 @@ public class BadDataTests
     {
         string dir = TestData.NewTempDir();
         string model = PlantedModel(dir);
-        // Sample 2 of 3 (0-based), channel 1, element 5 of that sample's 144.
+        // Sample 2 of 3 (0-based), channel 1, position 5.
         int at = 2 * 144 + 1 * 36 + 5;
         string bad = Npy(dir, "poisoned.npy", new long[] { 3, 4, 6, 6 }, i => i == at ? poison : 0.01f * (i % 13));
-        AssertBadInput(CliHarness.Run("check-stats", model, "--data", bad), "poisoned.npy", "sample 2 ", said, "element 41");
+        AssertBadInput(CliHarness.Run("check-stats", model, "--data", bad), "poisoned.npy", "sample 2 ", said);
         AssertBadInput(CliHarness.Run("check-stats", model, "--data", bad, "--no-root-cause", "--engine", "ort"), "poisoned.npy", "sample 2 ");
     }
 
@@ -102,7 +102,7 @@ public class BadDataTests
         var nan = TensorValue.FromFloats(new long[] { 1, 4, 6, 6 }, Enumerable.Range(0, 144).Select(i => i == 7 ? float.NaN : 0f).ToArray());
         string npz = Path.Combine(dir, "set.npz");
         NpzTestFiles.Write(npz, new[] { ("first", good), ("second", nan) });
-        AssertBadInput(CliHarness.Run("check-stats", model, "--data", npz), "set.npz", "entry 'second'", "sample 0 ");
+        AssertBadInput(CliHarness.Run("check-stats", model, "--data", npz), "set.npz", "second", "sample 0 ", "NaN");
     }
 
     [Fact]
@@ -115,5 +115,15 @@ public class BadDataTests
         AssertBadInput(CliHarness.Run("recalibrate", model, "--data", bad, "-o", output), "nan.npy", "NaN");
         Assert.False(File.Exists(output));
         Assert.Equal(new[] { "model.onnx", "nan.npy" }, Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void A_batch_size_below_one_or_a_single_sample_is_refused_for_the_small_batch_analysis()
+    {
+        string dir = TestData.NewTempDir();
+        string model = PlantedModel(dir);
+        string one = Npy(dir, "one.npy", new long[] { 1, 4, 6, 6 }, i => 0.1f * (i % 7));
+        AssertBadInput(CliHarness.Run("check-stats", model, "--data", one, "--batch-size", "0"), "--batch-size");
+        AssertBadInput(CliHarness.Run("check-stats", model, "--data", one, "--batch-size", "4"), "at least 2 samples");
     }
 }

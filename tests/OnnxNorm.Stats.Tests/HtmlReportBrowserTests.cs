@@ -9,7 +9,8 @@ namespace OnnxNorm.Stats.Tests;
 /// The HTML report in a real browser: Playwright's .NET driver steering Debian's Chromium (./test.sh installs
 /// it; no browser is downloaded). The page must load with no script error and no request beyond itself, and
 /// show the flagged channels, their numbers, the verdicts, the small-batch result and the fix commands as the
-/// JSON says. The run on the real model keeps screenshots for the README under docs/.
+/// JSON says. The run on the real model keeps screenshots under .cache/screenshots/ (ONNXNORM_UPDATE_DOCS=1 writes
+/// them into docs/ for the README instead; a test run never dirties the checkout by default).
 /// </summary>
 public class HtmlReportBrowserTests
 {
@@ -34,10 +35,23 @@ public class HtmlReportBrowserTests
     public async Task The_report_renders_in_chromium_without_errors_and_shows_what_the_json_says(string which)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./test.sh installs Debian's chromium (apt-get install chromium)");
-        var (model, data) = Case(which);
+        var (sourceModel, sourceData) = Case(which);
+        // Run from a folder holding the model and its data, with relative paths, as a user would: the fix
+        // commands on the page (and in the README's screenshot) then read as they would for them.
         string dir = TestData.NewTempDir();
+        string model = Path.GetFileName(sourceModel);
+        File.Copy(sourceModel, Path.Combine(dir, model));
+        Directory.CreateDirectory(Path.Combine(dir, "data"));
+        foreach (var f in Directory.GetFiles(sourceData)) File.Copy(f, Path.Combine(dir, "data", Path.GetFileName(f)));
         string json = Path.Combine(dir, "report.json"), html = Path.Combine(dir, "report.html");
-        var r = CliHarness.Run("check-stats", model, "--data", data, "--batch-size", "4", "--json", json, "--html", html);
+        string cwd = Directory.GetCurrentDirectory();
+        CliHarness.Outcome r;
+        try
+        {
+            Directory.SetCurrentDirectory(dir);
+            r = CliHarness.Run("check-stats", model, "--data", "data", "--batch-size", "4", "--json", "report.json", "--html", "report.html");
+        }
+        finally { Directory.SetCurrentDirectory(cwd); }
         Assert.True(r.ExitCode == 1, r.Stderr + r.Stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
 
@@ -114,7 +128,8 @@ public class HtmlReportBrowserTests
 
         if (which == "paddle-cls")
         {
-            string docs = Path.Combine(TestData.RepoRoot, "docs");
+            string docs = Environment.GetEnvironmentVariable("ONNXNORM_UPDATE_DOCS") == "1"
+                ? Path.Combine(TestData.RepoRoot, "docs") : Path.Combine(TestData.CacheDir, "screenshots");
             Directory.CreateDirectory(docs);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(docs, "check-stats-report.png") });
             var firstFlagged = page.Locator("details.layer[open]").First;

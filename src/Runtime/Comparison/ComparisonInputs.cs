@@ -22,6 +22,10 @@ public static class ComparisonInputs
         var missing = new List<TensorSignature>();
         foreach (var input in inputs)
         {
+            if (!TensorValue.IsSupported(input.ElementType))
+                throw new BadInputException(input.ElementType == ElementType.Undefined
+                    ? $"input '{input.Name}' is not a tensor of a known type (sequence, optional, map and untyped inputs are not supported)"
+                    : $"input '{input.Name}' is {input.ElementType.Name()}, which cannot be fed ({TensorValue.SupportedText})");
             if (given.TryGetValue(input.Name, out var v))
             {
                 CheckMatches(input, v);

@@ -15,6 +15,8 @@ public static class OrtComparison
         // Validate both with our loader first (ORT trusts its input; a crash inside ORT would end the process).
         using var modelA = a.Load();
         using var modelB = b.Load();
+        OrtKernelGuard.Check(modelA);
+        OrtKernelGuard.Check(modelB);
         var sessionOptions = options.Session with { ValidateModel = false };
         using var engineA = a.Path is not null ? OrtEngine.FromFile(a.Path, sessionOptions) : OrtEngine.FromBytes(a.Bytes!, a.Label, sessionOptions);
         using var engineB = b.Path is not null ? OrtEngine.FromFile(b.Path, sessionOptions) : OrtEngine.FromBytes(b.Bytes!, b.Label, sessionOptions);

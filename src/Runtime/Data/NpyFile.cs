@@ -17,18 +17,20 @@ public static class NpyFile
 
     public static TensorValue Read(string path)
     {
-        if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
         try
         {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            using var fs = InputFile.OpenRead(path, "a .npy file", out _);
             return Read(fs, Path.GetFileName(path));
         }
         catch (IOException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
         catch (UnauthorizedAccessException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
     }
 
-    public static TensorValue Read(Stream s, string label)
+    /// <summary>Reads one array; <paramref name="available"/> is how many bytes the stream can still give when it cannot seek (a zip entry's declared size), -1 if unknown.</summary>
+    public static TensorValue Read(Stream s, string label, long available = -1)
     {
+        long headerEnd = 0;
+        long Remaining() => s.CanSeek ? s.Length - s.Position : available < 0 ? long.MaxValue : available - headerEnd;
         Span<byte> pre = stackalloc byte[8];
         if (ReadFully(s, pre) < 8 || !pre[..6].SequenceEqual(Magic))
             throw new BadInputException($"{label}: not a .npy file (bad magic)");
@@ -53,6 +55,7 @@ public static class NpyFile
         var headerBytes = new byte[headerLength];
         if (ReadFully(s, headerBytes) < headerLength) throw new BadInputException($"{label}: truncated .npy header");
         string header = major == 3 ? Encoding.UTF8.GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes);
+        headerEnd = (major == 1 ? 10 : 12) + headerLength;
         var (descr, fortran, shape) = ParseHeader(header, label);
         if (fortran) throw new BadInputException($"{label}: Fortran-order arrays are not supported; save a C-order array (numpy.ascontiguousarray)");
         var (type, stringWidth) = ParseDescr(descr, label);
@@ -61,7 +64,10 @@ public static class NpyFile
         if (type == ElementType.String)
         {
             // <U{n}: n UTF-32LE code units per element, zero padded.
-            var raw = ReadExactly(s, checked((long)count * stringWidth * 4), label);
+            long textBytes = checked((long)count * stringWidth * 4);
+            if (textBytes > LoadLimits.Default.MaxTensorBytes || textBytes > Remaining())
+                throw new BadInputException($"{label}: the header claims {textBytes:N0} bytes of text, more than the file holds or the {LoadLimits.Default.MaxTensorBytes:N0}-byte limit");
+            var raw = ReadExactly(s, textBytes, label);
             var strings = new string[count];
             for (int i = 0; i < count; i++)
             {
@@ -70,6 +76,8 @@ public static class NpyFile
                 {
                     int cp = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan((i * stringWidth + c) * 4));
                     if (cp == 0) break;
+                    if (!Rune.IsValid(cp))
+                        throw new BadInputException($"{label}: element {i} holds 0x{cp:X}, which is not a Unicode code point");
                     chars.Append(char.ConvertFromUtf32(cp));
                 }
                 strings[i] = chars.ToString();
@@ -78,6 +86,12 @@ public static class NpyFile
             return TensorValue.Wrap(ElementType.String, shape, strings);
         }
 
+        // A header may claim any size: check it against the cap and against what the file holds before allocating.
+        long needed = type.ByteCount(count);
+        if (needed > LoadLimits.Default.MaxTensorBytes)
+            throw new BadInputException($"{label}: the header claims {needed:N0} bytes, over the {LoadLimits.Default.MaxTensorBytes:N0}-byte limit ({LoadLimits.MaxTensorBytesVariable})");
+        if (needed > Remaining())
+            throw new BadInputException($"{label}: the data is shorter than its shape [{string.Join(',', shape)}] of {type.Name()} needs ({needed} bytes)");
         var result = TensorValue.Allocate(type, shape);
         var target = result.AsBytes();
         if (ReadFully(s, target) < target.Length)
@@ -89,7 +103,7 @@ public static class NpyFile
         return result;
     }
 
-    public static void Write(string path, TensorValue value) => AtomicFile.Write(path, s => Write(s, value));
+    public static void Write(string path, TensorValue value) => OutputPolicy.Write(path, "the .npy file", force: false, s => Write(s, value));
 
     public static void Write(Stream s, TensorValue value)
     {

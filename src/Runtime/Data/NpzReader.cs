@@ -24,14 +24,30 @@ public static class NpzReader
         {
             TensorValue value;
             string label = $"{path}:{entry.FullName}";
+            CheckNotABomb(entry, label);
             try
             {
                 using var s = entry.Open();
-                value = NpyFile.Read(s, label);
+                value = NpyFile.Read(s, label, entry.Length);
             }
             catch (InvalidDataException e) { throw new BadInputException($"{label}: corrupt zip entry: {e.Message}"); }
             yield return (Path.GetFileNameWithoutExtension(entry.FullName), value);
         }
+    }
+
+    /// <summary>Entries past this size must compress like data, not like a zip bomb.</summary>
+    public const long BombCheckBytes = 16L << 20;
+    public const long MaxCompressionRatio = 100;
+
+    // A 1 MB archive can expand to gigabytes of zeros; each entry is checked before it is inflated: its
+    // declared size against the tensor cap, and a large entry's compression ratio against what real data reaches.
+    private static void CheckNotABomb(ZipArchiveEntry entry, string label)
+    {
+        long cap = LoadLimits.Default.MaxTensorBytes;
+        if (entry.Length > cap + 4096)
+            throw new BadInputException($"{label}: the entry inflates to {entry.Length:N0} bytes, over the {cap:N0}-byte limit ({LoadLimits.MaxTensorBytesVariable})");
+        if (entry.Length > BombCheckBytes && entry.Length > MaxCompressionRatio * Math.Max(1, entry.CompressedLength))
+            throw new BadInputException($"{label}: the entry inflates {entry.Length / Math.Max(1, entry.CompressedLength):N0}-fold ({entry.CompressedLength:N0} -> {entry.Length:N0} bytes), which only a zip bomb does; refused");
     }
 
     private static List<ZipArchiveEntry> NpyEntries(ZipArchive zip, string path)
@@ -43,8 +59,13 @@ public static class NpzReader
 
     private static ZipArchive Open(string path)
     {
-        if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
-        try { return ZipFile.OpenRead(path); }
+        try
+        {
+            var fs = InputFile.OpenRead(path, "a .npz archive", out bool isPipe);
+            Stream s = fs;
+            if (isPipe) { s = new MemoryStream(InputFile.ReadToEnd(fs, path)); fs.Dispose(); }
+            return new ZipArchive(s, ZipArchiveMode.Read, leaveOpen: false);
+        }
         catch (InvalidDataException e) { throw new BadInputException($"{path}: not a .npz (zip) archive: {e.Message}"); }
         catch (IOException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
     }

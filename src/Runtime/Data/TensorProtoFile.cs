@@ -16,10 +16,13 @@ public static class TensorProtoFile
     /// <summary>The tensor and the name stored in the proto ("" if it has none).</summary>
     public static (string Name, TensorValue Value) ReadNamed(string path)
     {
-        if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
         string label = Path.GetFileName(path);
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try
+        {
+            using var fs = InputFile.OpenRead(path, "a .pb tensor file", out _);
+            bytes = InputFile.ReadToEnd(fs, label);
+        }
         catch (IOException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
         catch (UnauthorizedAccessException e) { throw new BadInputException($"{path}: cannot read: {e.Message}"); }
         return Parse(bytes, label);
@@ -41,7 +44,7 @@ public static class TensorProtoFile
     }
 
     public static void Write(string path, TensorValue value, string name = "") =>
-        AtomicFile.Write(path, s => ToProto(value, name).WriteTo(s));
+        OutputPolicy.Write(path, "the .pb file", force: false, s => ToProto(value, name).WriteTo(s));
 
     public static TensorProto ToProto(TensorValue value, string name = "")
     {

@@ -6,7 +6,7 @@ namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// ConvTranspose (opset 1-…): 1-D/2-D/3-D, groups, dilations, pads, auto_pad, output_shape, output_padding.
-/// Per image and group: columns = Wᵀ·X through <see cref="Gemm.Sgemm"/>, then scattered (col2im) into Y.
+/// Per image and group: columns = Wᵀ·X through <see cref="Gemm"/>.Sgemm, then scattered (col2im) into Y.
 /// float16 and double are computed in float32.
 /// </summary>
 internal sealed class ConvTranspose : IOperator

@@ -6,7 +6,7 @@ namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// Gemm: Y = alpha·op(A)·op(B) + beta·C, C broadcast to [M, N] (optional from opset 11). float32 through
-/// <see cref="Gemm.Sgemm"/>; double in double (<see cref="Float64.DoubleGemm"/>); float16 computed in float32.
+/// <see cref="Gemm"/>.Sgemm; double in double (<see cref="Float64.DoubleGemm"/>); float16 computed in float32.
 /// </summary>
 internal sealed class GemmOperator : IOperator
 {

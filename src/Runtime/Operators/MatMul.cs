@@ -7,7 +7,7 @@ namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// MatMul with numpy semantics: 1-D operands are promoted and the added dim removed, batch dims broadcast.
-/// float32 goes through <see cref="Gemm.Sgemm"/> per batch; double and integers use a plain loop; float16 in float32.
+/// float32 goes through <see cref="Gemm"/>.Sgemm per batch; double and integers use a plain loop; float16 in float32.
 /// </summary>
 internal sealed class MatMul : IOperator
 {

@@ -52,7 +52,7 @@ internal static class Shapes
         return s;
     }
 
-    /// <summary>Strides of <paramref name="shape"/> aligned to an output of <paramref name="rank"/> dims, 0 on broadcast dims.</summary>
+    /// <summary>Strides of <paramref name="shape"/> aligned to <paramref name="outShape"/> (right-aligned), 0 on broadcast dims.</summary>
     public static long[] BroadcastStrides(long[] shape, long[] outShape)
     {
         int rank = outShape.Length;

@@ -44,6 +44,7 @@ public sealed class OrtSession : IDisposable
         if (options.ValidateModel)
         {
             using var checkedModel = ModelLoader.Load(path);
+            Engines.OrtKernelGuard.Check(checkedModel);
         }
         else if (!File.Exists(path)) throw new BadInputException($"{path}: file not found");
         string fullPath = Path.GetFullPath(path);
@@ -61,6 +62,7 @@ public sealed class OrtSession : IDisposable
         if (options.ValidateModel)
         {
             using var checkedModel = ModelLoader.Load(model, label);
+            Engines.OrtKernelGuard.Check(checkedModel);
         }
         return Create(options, label, o => new InferenceSession(model, o));
     }
@@ -200,7 +202,7 @@ public sealed class OrtSession : IDisposable
         long[] dims = info.Shape;
         if (type == ElementType.String) return TensorValue.Wrap(ElementType.String, dims, value.GetStringTensorAsArray());
         var result = reuse is not null && reuse.ElementType == type && reuse.Shape.AsSpan().SequenceEqual(dims)
-            ? reuse : TensorValue.Allocate(type, dims);
+            ? reuse : TensorValue.Allocate(type, dims, $"output '{name}'");
         var target = result.AsBytes();
         if (target.Length > 0) value.GetTensorMutableRawData()[..target.Length].CopyTo(target);
         return result;

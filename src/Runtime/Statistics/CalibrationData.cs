@@ -56,7 +56,10 @@ public sealed class CalibrationData
             if (!requiredInputs.Contains(input))
                 throw new BadInputException($"--data {spec}: '{input}' is not an input of the model (inputs: {string.Join(", ", requiredInputs)})");
             if (!byInput.TryGetValue(input, out var files)) { byInput[input] = files = new List<string>(); order.Add(input); }
-            files.AddRange(Expand(path));
+            var expanded = Expand(path).ToList();
+            // Recorded now, so an output checked before the data pass already knows every data file.
+            foreach (var f in expanded) RunFiles.Read(f, $"the --data file '{Path.GetFileName(f)}'");
+            files.AddRange(expanded);
         }
         foreach (var name in requiredInputs)
             if (!byInput.ContainsKey(name)) throw new BadInputException($"no calibration data for model input '{name}' (give --data {name}=FILE)");

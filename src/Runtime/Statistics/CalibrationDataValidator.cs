@@ -6,11 +6,15 @@ namespace OnnxNorm.Runtime.Statistics;
 /// The checks every calibration batch passes before a model sees it, so that bad data is a one-line refusal
 /// naming the file and sample (exit 2), never "Infinity" scores or NaN statistics written into a model:
 /// the batch holds at least one sample and at least one value per sample; its rank, fixed dims and element
-/// type are those the model declares for the input; every floating-point value is finite.
+/// type are those the model declares for the input; every floating-point value is finite, and small enough that
+/// its square (the variance) stays finite in float32, which is what BN stores.
 /// The model's declaration is optional: without it only the emptiness and finiteness checks run.
 /// </summary>
 public sealed class CalibrationDataValidator
 {
+    /// <summary>|x| above this would give a variance past float32's range (x² > 3.4e38).</summary>
+    public const double MaxMagnitude = 1e18;
+
     private readonly IReadOnlyDictionary<string, Value> _declared;
 
     public CalibrationDataValidator(IReadOnlyDictionary<string, Value>? declared = null) =>
@@ -21,12 +25,14 @@ public sealed class CalibrationDataValidator
         new(model.Graph.Inputs.Where(v => !v.IsInitializer).ToDictionary(v => v.Name, StringComparer.Ordinal));
 
     /// <param name="where">the file, and the entry inside it for an .npz (e.g. "data.npz, entry 'b3'").</param>
+    /// <param name="input">the model input the batch feeds.</param>
+    /// <param name="batch">the batch as read from the file.</param>
     public void Check(string where, string input, TensorValue batch)
     {
         if (batch.Rank == 0)
             throw new BadInputException($"{where}: input '{input}' is a scalar; calibration data needs a batch axis [N, ...]");
         if (batch.Shape[0] == 0)
-            throw new BadInputException($"{where}: input '{input}' holds an empty batch (shape [{Dims(batch.Shape)}]): no samples");
+            throw new BadInputException($"{where}: the batch [{Dims(batch.Shape)}] holds no samples (input '{input}')");
         if (batch.Length == 0)
             throw new BadInputException($"{where}: input '{input}' holds no values (shape [{Dims(batch.Shape)}])");
         if (_declared.TryGetValue(input, out var value)) CheckDeclaration(where, input, batch, value);
@@ -49,34 +55,43 @@ public sealed class CalibrationDataValidator
     private static void CheckFinite(string where, string input, TensorValue batch)
     {
         long perSample = batch.Length / batch.Shape[0];
-        int bad = batch.Buffer switch
+        int bad = batch.ElementType switch
         {
-            float[] f => FirstNonFinite(f.AsSpan(0, batch.Length)),
-            double[] d => FirstNonFinite(d.AsSpan(0, batch.Length)),
-            Half[] h => FirstNonFinite(h.AsSpan(0, batch.Length)),
+            ElementType.Float => FirstBad(batch.AsSpan<float>()),
+            ElementType.Double => FirstBad(batch.AsSpan<double>()),
+            ElementType.Float16 => FirstBad(batch.AsSpan<Half>()),
+            ElementType.BFloat16 => FirstBadBFloat16(batch.AsSpan<ushort>()),
             _ => -1,
         };
         if (bad < 0) return;
-        double v = batch.Buffer switch { float[] f => f[bad], double[] d => d[bad], Half[] h => (double)h[bad], _ => 0 };
-        string what = double.IsNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
-        throw new BadInputException($"{where}: input '{input}' sample {bad / perSample} (of {batch.Shape[0]}) holds {what} at element {bad % perSample}; calibration data must be finite");
+        double v = batch.ToDoubles()[bad];
+        string what = double.IsNaN(v) ? "NaN" : double.IsInfinity(v) ? (v > 0 ? "+Inf" : "-Inf")
+            : $"{v:G4}, too large for the statistics (|x| > {MaxMagnitude:G1})";
+        throw new BadInputException($"{where}: sample {bad / perSample} holds {what} (input '{input}', {batch.Shape[0]} samples, element {bad % perSample}); calibration data must be finite");
     }
 
-    private static int FirstNonFinite(ReadOnlySpan<float> s)
+    private static int FirstBad(ReadOnlySpan<float> s)
     {
-        for (int i = 0; i < s.Length; i++) if (!float.IsFinite(s[i])) return i;
+        for (int i = 0; i < s.Length; i++) if (!(Math.Abs(s[i]) <= MaxMagnitude)) return i;
         return -1;
     }
 
-    private static int FirstNonFinite(ReadOnlySpan<double> s)
+    private static int FirstBad(ReadOnlySpan<double> s)
     {
-        for (int i = 0; i < s.Length; i++) if (!double.IsFinite(s[i])) return i;
+        for (int i = 0; i < s.Length; i++) if (!(Math.Abs(s[i]) <= MaxMagnitude)) return i;
         return -1;
     }
 
-    private static int FirstNonFinite(ReadOnlySpan<Half> s)
+    private static int FirstBad(ReadOnlySpan<Half> s)
     {
         for (int i = 0; i < s.Length; i++) if (!Half.IsFinite(s[i])) return i;
+        return -1;
+    }
+
+    // bfloat16 is stored as its bit pattern: an all-ones exponent is Inf or NaN.
+    private static int FirstBadBFloat16(ReadOnlySpan<ushort> s)
+    {
+        for (int i = 0; i < s.Length; i++) if ((s[i] & 0x7F80) == 0x7F80) return i;
         return -1;
     }
 

@@ -21,7 +21,7 @@ public static class StatsHtmlReport
         + ".v-wrongItself{color:#c00;font-weight:bold}.v-inheritsDrift{color:#a60}.v-flaggedNotAnalysed{color:#c00}.v-ok{color:#286}"
         + "svg.chart{background:#fcfcfc;border:1px solid #ddd;margin:4px}.charts{display:flex;flex-wrap:wrap}"
         + "pre{background:#f4f4f4;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere}details.layer{border-top:1px solid #ddd;padding:.4em 0}summary{cursor:pointer;font-size:1.05em}"
-        + ".warn{color:#a60}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:bold}";
+        + "#ranking td:nth-child(2),#small-batch-table td:first-child{text-align:left}.warn{color:#a60}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:bold}";
 
     public static string Render(StatsReport report, string modelLabel, StatsAdvice advice)
     {
@@ -57,7 +57,12 @@ public static class StatsHtmlReport
         else
             sb.Append($"<b class=\"bad\">{flagged} of {report.Layers.Count} layer(s) flagged</b>, ")
               .Append(report.RootCauseAnalysed ? $"{report.Layers.Count(l => l.RootCause)} wrong in themselves (the rest inherit drift from them)." : "root causes not analysed (--no-root-cause).");
-        sb.Append($" {report.Batches} batches, {report.Passes} pass(es) over the data.</p>");
+        sb.Append($" {report.Batches} batches, {report.Passes} pass(es) over the data.");
+        if (report.SmallBatch is { } s)
+            sb.Append(s.AnyFlagged
+                ? $" <b class=\"bad\">At batch size {s.BatchSize}, {s.FlaggedLayers.Count} layer(s) normalise by too noisy batch statistics</b> (see <a href=\"#small-batch\">small batches</a>)."
+                : $" At batch size {s.BatchSize} no layer's batch statistics are too noisy.");
+        sb.Append("</p>");
     }
 
     private static void Fixes(StringBuilder sb, StatsAdvice advice)
@@ -98,7 +103,7 @@ public static class StatsHtmlReport
             chart.Add(layerSeries, i, Math.Max(l.Score, 1e-3), l.Verdict != LayerVerdict.Ok,
                 $"{l.Node}: score {F.Number(l.Score)}, {l.Verdict.Label()}", ring: l.Verdict == LayerVerdict.WrongItself);
         }
-        if (inDepthOrder.Count <= 80) chart.XNames(inDepthOrder.Select((l, i) => ((double)i, l.Node)).ToList());
+        if (inDepthOrder.Count <= 80) chart.XNames(ShortNames(inDepthOrder.Select(l => l.Node).ToList()));
         return chart.Render();
     }
 
@@ -140,7 +145,7 @@ public static class StatsHtmlReport
             chart.Add(meanSeries, i, r.MeanNoise, r.MeanNoise > s.Thresholds.MaxMeanNoise, $"{inDepthOrder[i].Node}: mean noise {F.Number(r.MeanNoise)}");
             chart.Add(varSeries, i, r.VarNoise, r.VarNoise > s.Thresholds.MaxVarNoise, $"{inDepthOrder[i].Node}: var noise {F.Number(r.VarNoise)}");
         }
-        if (inDepthOrder.Count <= 80) chart.XNames(inDepthOrder.Select((l, i) => ((double)i, l.Node)).ToList());
+        if (inDepthOrder.Count <= 80) chart.XNames(ShortNames(inDepthOrder.Select(l => l.Node).ToList()));
         sb.Append(chart.Render());
         sb.Append("<table id=\"small-batch-table\"><thead><tr><th>layer</th><th>mean noise</th><th>var noise</th><th>safe from batch size</th><th>at batch size ")
           .Append(s.BatchSize).Append("</th></tr></thead><tbody>");
@@ -153,6 +158,31 @@ public static class StatsHtmlReport
         }
         sb.Append("</tbody></table>");
     }
+
+    /// <summary>
+    /// Axis labels: the layer names without what they all share at the start and the end
+    /// ("/layer1/layer1.0/bn1/BatchNormalization" → "layer1/layer1.0/bn1"), so the part that tells them apart shows.
+    /// </summary>
+    private static List<(double, string)> ShortNames(IReadOnlyList<string> names)
+    {
+        int prefix = 0, suffix = 0;
+        if (names.Count > 1)
+        {
+            int shortest = names.Min(n => n.Length);
+            while (prefix < shortest && names.All(n => n[prefix] == names[0][prefix])) prefix++;
+            while (suffix < shortest - prefix && names.All(n => n[^(suffix + 1)] == names[0][^(suffix + 1)])) suffix++;
+            // Cut only at separators: "bn10" and "bn20" share the "0", which is not a part to drop.
+            while (prefix > 0 && !IsSeparator(names[0][prefix - 1])) prefix--;
+            while (suffix > 0 && !IsSeparator(names[0][^suffix])) suffix--;
+        }
+        return names.Select((n, i) =>
+        {
+            string core = n.Substring(prefix, n.Length - prefix - suffix).Trim('/', '.', '_', ':');
+            return ((double)i, core.Length > 0 ? core : n);
+        }).ToList();
+    }
+
+    private static bool IsSeparator(char c) => c is '/' or '.' or '_' or ':' or '-';
 
     private static string Enc(string s) => WebUtility.HtmlEncode(s);
 }

@@ -51,7 +51,8 @@ public sealed class SvgScatter
 
     public string Render()
     {
-        int extra = _xNames is null ? 0 : 90;
+        // Room under the axis for slanted names: about their longest length (cut at 24 characters) at 50°.
+        int extra = _xNames is null || _xNames.Count == 0 ? 0 : (int)Math.Min(90, 14 + 4.8 * _xNames.Max(n => Math.Min(n.Label.Length, 24)));
         var sb = new StringBuilder();
         sb.Append(Inv($"<svg class=\"chart\" width=\"{_width}\" height=\"{_height + extra}\" viewBox=\"0 0 {_width} {_height + extra}\" role=\"img\" aria-label=\"{Enc(_title)}\">"));
         sb.Append(Inv($"<text x=\"{Left}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{Enc(_title)}</text>"));
