@@ -22,8 +22,9 @@ public sealed class PerNodeSearch
     private readonly PairEngines _engines;
     private readonly Execution.KernelRegistry? _candidateRegistry;
 
-    /// <param name="candidateRegistry">The operator table the native candidate runs with (null: the built-in one); a test
-    /// injects a deliberately broken kernel here to check that the search names the node that runs it.</param>
+    /// <summary>A search of candidate A against trusted B on the given engines. The optional candidate registry is the
+    /// operator table the native candidate runs with (null: the built-in one); a test injects a deliberately broken
+    /// kernel there to check that the search names the node that runs it.</summary>
     public PerNodeSearch(Model a, Model b, string labelA, string labelB, PairEngines engines, Execution.KernelRegistry? candidateRegistry = null)
     {
         _candidateRegistry = candidateRegistry;

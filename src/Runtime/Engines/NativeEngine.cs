@@ -9,7 +9,8 @@ public sealed class NativeEngine : IInferenceEngine
     private readonly Model _model;
     private readonly NativeSession _session;
 
-    /// <param name="registry">The operator table; null for the built-in one (tests inject a deliberately broken kernel here).</param>
+    /// <summary>An engine over <paramref name="model"/> (which it owns); the registry is the operator table, null for the
+    /// built-in one (tests inject a deliberately broken kernel there).</summary>
     public NativeEngine(Model model, SessionOptions? options = null, KernelRegistry? registry = null)
     {
         _model = model;

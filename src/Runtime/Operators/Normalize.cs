@@ -26,7 +26,7 @@ internal static class Normalize
         return (means, invs);
     }
 
-    /// <summary>The double form of <see cref="Blocks"/> (the float64 reference and double models).</summary>
+    /// <summary>The double form of the float32 Blocks above (the float64 reference and double models).</summary>
     public static (double[] Mean, double[] InvStd) Blocks(ReadOnlySpan<double> x, Span<double> y, int blocks, int size, double epsilon)
     {
         var means = new double[blocks];
