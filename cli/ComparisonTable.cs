@@ -1,5 +1,6 @@
 using System.Globalization;
 using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Runtime.Comparison.NoiseAware;
 
 namespace OnnxNorm.Cli;
 
@@ -9,14 +10,30 @@ public static class ComparisonTable
     public static void Write(TextWriter o, ComparisonReport r)
     {
         o.WriteLine($"compare    {r.ModelA} ({r.EngineA}) vs {r.ModelB} ({r.EngineB}, reference)");
-        o.WriteLine($"tolerance  {r.Tolerance}");
+        o.WriteLine($"rule       {(r.Rule.Length > 0 ? r.Rule : "elementwise")}");
+        if (!r.Rule.StartsWith("noise", StringComparison.Ordinal)) o.WriteLine($"tolerance  {r.Tolerance}");
         foreach (var (name, source) in r.Inputs) o.WriteLine($"input      {name}: {source}");
         o.WriteLine();
         var rows = new List<string[]>
         {
             new[] { "output", "dtype", "shape", "max abs", "max rel", "mean abs", "cosine", "max ulp", "over tol", "argmax", "top5", "result" },
         };
-        foreach (var (name, m) in r.Outputs) rows.Add(Row(name, m));
+        bool byScore = r.Scores.Count > 0 && r.Rule.StartsWith("noise", StringComparison.Ordinal);
+        foreach (var (name, m) in r.Outputs) rows.Add(Row(name, m, byScore));
+        if (r.Scores.Count > 0)
+        {
+            // The elementwise columns stay for reference; the score column decides under the noise-aware rule.
+            o.WriteLine($"noise-aware score = error of {r.ModelA} ({r.EngineA}) against the float64 reference of {r.ModelB} / noise floor; equivalent when <= {NoiseAwareRule.Threshold}");
+            var srows = new List<string[]> { new[] { "output", "score", "error rms", "error max", "floor rms", "floor max", "floor set by", "result" } };
+            foreach (var (name, s) in r.Scores)
+                srows.Add(new[]
+                {
+                    name, Score(s.Score), Num(s.ErrorRms), Num(s.ErrorMax), Num(s.FloorRms), Num(s.FloorMax),
+                    s.Rule == "exact" ? $"exact match ({s.ExactMismatches} differ)" : s.FloorSetBy, s.Equivalent ? "ok" : "FAIL",
+                });
+            WriteRows(o, srows);
+            o.WriteLine();
+        }
         WriteRows(o, rows);
         foreach (var n in r.OutputsOnlyInA) o.WriteLine($"output '{n}' is only in {r.ModelA}");
         foreach (var n in r.OutputsOnlyInB) o.WriteLine($"output '{n}' is only in {r.ModelB}");
@@ -29,16 +46,20 @@ public static class ComparisonTable
                 o.WriteLine($"first divergence: node '{d.Node}' ({d.Op}), output '{d.Output}'");
                 o.WriteLine($"  {m.ElementType}[{string.Join(',', m.Shape)}]  max abs {Num(m.MaxAbs)}  max rel {Num(m.MaxRel)}  cosine {Cos(m.Cosine)}  " +
                     $"over tolerance {m.CountOverTolerance}/{m.Elements}  ({d.ValuesCompared} shared values compared)");
+                if (d.Score is { } s)
+                    o.WriteLine($"  score {Score(s.Score)} (error rms {Num(s.ErrorRms)}, max {Num(s.ErrorMax)}; floor rms {Num(s.FloorRms)}, max {Num(s.FloorMax)}, set by {s.FloorSetBy})");
             }
-            else o.WriteLine("per node: no shared intermediate value exceeds the tolerance");
+            else o.WriteLine(r.Scores.Count > 0 ? "per node: no shared intermediate value scores above the threshold" : "per node: no shared intermediate value exceeds the tolerance");
             if (r.PerNodeSkipped.Count > 0)
                 o.WriteLine($"per node: ONNX Runtime could not expose {r.PerNodeSkipped.Count} value(s) as outputs; skipped: {string.Join(", ", r.PerNodeSkipped.Take(10))}{(r.PerNodeSkipped.Count > 10 ? ", ..." : "")}");
         }
         o.WriteLine();
+        if (!r.Equivalent && r.FirstDivergence?.Score is not null && r.Scores.Values.All(s => s.Equivalent))
+            o.WriteLine("the outputs agree within their noise floor, but an intermediate value diverges beyond its own");
         o.WriteLine(r.Equivalent ? "result: EQUIVALENT" : "result: NOT EQUIVALENT");
     }
 
-    private static string[] Row(string name, TensorMetrics m)
+    private static string[] Row(string name, TensorMetrics m, bool informational)
     {
         if (!m.Comparable)
             return new[] { name, m.ElementType + (m.ReferenceElementType is { } t ? $"/{t}" : ""), $"[{string.Join(',', m.Shape)}]/[{string.Join(',', m.ReferenceShape ?? m.Shape)}]", "-", "-", "-", "-", "-", "-", "-", "-", "MISMATCH" };
@@ -48,9 +69,11 @@ public static class ComparisonTable
             m.MaxUlp.ToString(CultureInfo.InvariantCulture), $"{m.CountOverTolerance}/{m.Elements}",
             m.ArgmaxAgreement is { } a ? a.ToString("0.00", CultureInfo.InvariantCulture) : "-",
             m.Top5Agreement is { } t5 ? t5.ToString("0.00", CultureInfo.InvariantCulture) : "-",
-            m.Passes ? "ok" : "FAIL",
+            m.Passes ? "ok" : informational ? "over tol" : "FAIL",
         };
     }
+
+    private static string Score(double x) => double.IsPositiveInfinity(x) ? "inf" : x.ToString(x < 100 ? "0.00" : "0.##e+0", CultureInfo.InvariantCulture);
 
     private static string Num(double x) => x == 0 ? "0" : x.ToString("0.###e+0", CultureInfo.InvariantCulture);
     private static string Cos(double x) => double.IsNaN(x) ? "-" : x.ToString("0.000000", CultureInfo.InvariantCulture);

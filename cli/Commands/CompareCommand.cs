@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Runtime.Comparison.NoiseAware;
 using OnnxNorm.Runtime.Ort;
 
 namespace OnnxNorm.Cli.Commands;
@@ -18,20 +19,23 @@ public static class CompareCommand
         var modelA = new Argument<string>("a") { Description = "The model to check (A)." };
         var modelB = new Argument<string?>("b") { Description = "The reference model (B). Without it: native executor vs ORT on A.", Arity = ArgumentArity.ZeroOrOne };
         var inputs = new InputOptions();
-        var tolerance = new Option<string>("--tolerance") { Description = "Preset: strict, close (default) or loose; per element type.", DefaultValueFactory = _ => "close" };
-        var rtol = new Option<double?>("--rtol") { Description = "Relative tolerance for floating-point outputs (overrides the preset)." };
-        var atol = new Option<double?>("--atol") { Description = "Absolute tolerance for floating-point outputs (overrides the preset)." };
+        var tolerance = new Option<string?>("--tolerance") { Description = "Use the fixed elementwise rule with this preset (strict, close or loose; per element type) instead of the noise-aware score." };
+        var rtol = new Option<double?>("--rtol") { Description = "Use the fixed elementwise rule with this relative tolerance for floating-point outputs." };
+        var atol = new Option<double?>("--atol") { Description = "Use the fixed elementwise rule with this absolute tolerance for floating-point outputs." };
+        var engine = new Option<string>("--engine") { Description = "Engine that runs both models when B is given: ort (default) or native.", DefaultValueFactory = _ => EngineFactory.Ort };
         var perNode = new Option<bool>("--per-node") { Description = "Find the first node whose output differs (extra runs)." };
         var json = new Option<string?>("--json") { Description = "Also write the report as JSON to this file ('-' for stdout)." };
         var threads = new Option<int>("--threads") { Description = "ORT threads per operator (0 = ORT's default).", DefaultValueFactory = _ => 0 };
         var cmd = new Command("compare", "Check that two models compute the same outputs (ONNX Runtime, optimisations off).")
-            { modelA, modelB, tolerance, rtol, atol, perNode, json, threads };
+            { modelA, modelB, tolerance, rtol, atol, engine, perNode, json, threads };
         inputs.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
             string a = pr.GetValue(modelA)!;
             string? b = pr.GetValue(modelB);
-            var policy = new TolerancePolicy(TolerancePolicy.ParsePreset(pr.GetValue(tolerance)!), pr.GetValue(rtol), pr.GetValue(atol));
+            var policy = new TolerancePolicy(TolerancePolicy.ParsePreset(pr.GetValue(tolerance) ?? "close"), pr.GetValue(rtol), pr.GetValue(atol));
+            // A tolerance on the command line asks for the fixed elementwise rule; otherwise the noise-aware score decides.
+            var rule = pr.GetValue(tolerance) is null && pr.GetValue(rtol) is null && pr.GetValue(atol) is null ? EquivalenceRule.NoiseAware : EquivalenceRule.Elementwise;
             if (policy.Rtol is < 0 || policy.Atol is < 0 || policy.Rtol is double.NaN || policy.Atol is double.NaN)
                 throw new BadInputException("--rtol and --atol must be non-negative numbers");
             if (pr.GetValue(threads) < 0) throw new BadInputException("--threads cannot be negative");
@@ -43,23 +47,36 @@ public static class CompareCommand
             {
                 Seed = pr.GetValue(inputs.Seed),
                 Tolerance = policy,
+                Rule = rule,
                 Inputs = given,
                 Shapes = inputs.Shapes(pr),
                 Distribution = inputs.FloatDistribution(pr),
                 PerNode = pr.GetValue(perNode),
                 Session = new OrtSessionOptions { OptimizationLevel = GraphOptimizationLevel.Disabled, IntraOpThreads = pr.GetValue(threads) },
             };
+            string engineName = pr.GetValue(engine)!;
+            if (engineName is not (EngineFactory.Ort or EngineFactory.Native)) throw new BadInputException($"--engine {engineName}: use ort or native");
             ComparisonReport report;
-            if (b is not null)
+            if (b is not null && engineName == EngineFactory.Ort)
             {
                 report = OrtComparison.Compare(ModelSource.FromFile(a), ModelSource.FromFile(b), options);
             }
             else
             {
-                if (options.PerNode) throw new BadInputException("--per-node needs two models (compare A.onnx B.onnx)");
-                using var native = EngineFactory.Create(EngineFactory.Native, a, options.Session);
-                using var ort = EngineFactory.Create(EngineFactory.Ort, a, options.Session);
-                report = EngineComparison.Compare(native, ort, Path.GetFileName(a), Path.GetFileName(a), options, out _);
+                // Native A vs native B, or (without B) native A vs ORT A: the engine pair the search runs on too.
+                string trusted = b ?? a;
+                using var candidate = EngineFactory.Create(EngineFactory.Native, a, options.Session);
+                using var other = EngineFactory.Create(b is null ? EngineFactory.Ort : EngineFactory.Native, trusted, options.Session);
+                using var reference = rule == EquivalenceRule.NoiseAware ? ReferenceRuns.For(ModelSource.FromFile(trusted)) : null;
+                report = EngineComparison.Compare(candidate, other, Path.GetFileName(a), Path.GetFileName(trusted), options, out var used, reference);
+                if (options.PerNode)
+                {
+                    using var modelA = ModelLoader.Load(a);
+                    using var modelB = ModelLoader.Load(trusted);
+                    var search = new PerNodeSearch(modelA, modelB, Path.GetFileName(a), Path.GetFileName(trusted), b is null ? PairEngines.NativeVsOrt : PairEngines.NativeVsNative);
+                    var (divergence, skipped) = search.Find(used, options);
+                    report = report.WithSearch(divergence, skipped);
+                }
             }
             if (pr.GetValue(json) is { } jsonPath)
             {

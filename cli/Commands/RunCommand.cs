@@ -5,6 +5,7 @@ using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Comparison;
 using OnnxNorm.Runtime.Data;
+using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Runtime.Ort;
 
 namespace OnnxNorm.Cli.Commands;
@@ -15,12 +16,13 @@ public static class RunCommand
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "The ONNX model to run." };
-        var engine = new Option<string>("--engine") { Description = "ort (ONNX Runtime) or native (OnnxNorm's executor).", DefaultValueFactory = _ => EngineFactory.Ort };
+        var engine = new Option<string>("--engine") { Description = "ort (ONNX Runtime), native (OnnxNorm's executor) or reference (native in float64).", DefaultValueFactory = _ => EngineFactory.Ort };
+        var precision = new Option<string?>("--precision") { Description = "Native engine arithmetic: native (default), f64 (every float op in double) or declared (double, each node rounded to its declared type)." };
         var outputDir = new Option<string?>("--output-dir", "-o") { Description = "Write every output here as NAME.npy (created if missing)." };
         var optimization = new Option<string>("--optimization") { Description = "ORT graph optimisation: disabled (default), basic, extended or all.", DefaultValueFactory = _ => "disabled" };
         var threads = new Option<int>("--threads") { Description = "Threads per operator, ORT or native (0 = the engine's default: ORT's, or every core for native).", DefaultValueFactory = _ => 0 };
         var inputs = new InputOptions();
-        var cmd = new Command("run", "Run a model on given or random inputs and write its outputs as .npy files.") { model, engine, outputDir, optimization, threads };
+        var cmd = new Command("run", "Run a model on given or random inputs and write its outputs as .npy files.") { model, engine, precision, outputDir, optimization, threads };
         inputs.AddTo(cmd);
         cmd.SetAction(pr => CliRunner.Run(() =>
         {
@@ -28,7 +30,11 @@ public static class RunCommand
             if (pr.GetValue(threads) < 0) throw new BadInputException("--threads cannot be negative");
             var sessionOptions = new OrtSessionOptions { OptimizationLevel = ParseLevel(pr.GetValue(optimization)!), IntraOpThreads = pr.GetValue(threads) };
             var given = inputs.ReadGiven(pr, InputOptions.ModelInputNames(path));
-            using var e = EngineFactory.Create(pr.GetValue(engine)!, path, sessionOptions);
+            string engineName = pr.GetValue(engine)!;
+            // --precision alone means the native engine: ORT has no float64 reference mode.
+            if (pr.GetValue(precision) is not null && pr.GetResult(engine) is not { Implicit: false }) engineName = EngineFactory.Native;
+            var mode = pr.GetValue(precision) is { } p ? ExecutionPrecisionNames.Parse(p) : ExecutionPrecision.Native;
+            using var e = EngineFactory.Create(engineName, path, sessionOptions, precision: mode);
             var (values, sources) = ComparisonInputs.Prepare(e.Inputs,
                 new ComparisonOptions { Seed = pr.GetValue(inputs.Seed), Inputs = given, Shapes = inputs.Shapes(pr), Distribution = inputs.FloatDistribution(pr) });
             var outputs = e.Run(values);

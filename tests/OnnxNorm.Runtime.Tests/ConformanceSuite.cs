@@ -32,7 +32,10 @@ public static class ConformanceSuite
 
     public static string CaseName(string dir) => $"{Path.GetFileName(Path.GetDirectoryName(dir))}/{Path.GetFileName(dir)}";
 
-    public static CaseResult Run(string dir)
+    public static CaseResult Run(string dir) => Run(dir, ExecutionPrecision.Native, Rtol, Atol);
+
+    /// <summary>Runs one case in the given precision; reference-mode outputs (double) are compared with the expected data's values.</summary>
+    public static CaseResult Run(string dir, ExecutionPrecision precision, double rtol, double atol)
     {
         string name = CaseName(dir);
         Model model;
@@ -45,7 +48,7 @@ public static class ConformanceSuite
             if (missing.Count > 0) return new CaseResult(name, false, false, "ops not in registry: " + string.Join(", ", missing));
             try
             {
-                var session = NativeSession.Create(model);
+                var session = NativeSession.Create(model, new SessionOptions { Precision = precision });
                 var feedNames = model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => v.Name).ToList();
                 var sets = Directory.GetDirectories(dir, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
                 if (sets.Count == 0) return new CaseResult(name, true, false, "no test data sets");
@@ -65,8 +68,8 @@ public static class ConformanceSuite
                     {
                         var expected = TensorProtoFile.Read(Path.Combine(set, $"output_{k}.pb"));
                         var actual = outputs[outNames[k]];
-                        expected = AsDeclared(expected, actual.ElementType);
-                        string? diff = Compare(expected, actual);
+                        expected = AsDeclared(expected, precision == ExecutionPrecision.Native ? actual.ElementType : model.Graph.Outputs[k].ElementType);
+                        string? diff = Compare(expected, actual, rtol, atol);
                         if (diff is not null) return new CaseResult(name, true, false, $"{Path.GetFileName(set)} output {k} ('{outNames[k]}'): {diff}");
                     }
                 }
@@ -83,9 +86,12 @@ public static class ConformanceSuite
     private static TensorValue AsDeclared(TensorValue t, ElementType? declared) =>
         declared == ElementType.BFloat16 && t.ElementType == ElementType.UInt16 ? TensorValue.Wrap(ElementType.BFloat16, t.Shape, t.Buffer) : t;
 
-    public static string? Compare(TensorValue expected, TensorValue actual)
+    public static string? Compare(TensorValue expected, TensorValue actual) => Compare(expected, actual, Rtol, Atol);
+
+    public static string? Compare(TensorValue expected, TensorValue actual, double rtol, double atol)
     {
-        if (expected.ElementType != actual.ElementType) return $"element type {actual.ElementType.Name()}, expected {expected.ElementType.Name()}";
+        bool widened = actual.ElementType == ElementType.Double && expected.ElementType is ElementType.Float or ElementType.Float16 or ElementType.BFloat16;
+        if (expected.ElementType != actual.ElementType && !widened) return $"element type {actual.ElementType.Name()}, expected {expected.ElementType.Name()}";
         if (!expected.Shape.SequenceEqual(actual.Shape)) return $"shape [{string.Join(',', actual.Shape)}], expected [{string.Join(',', expected.Shape)}]";
         if (expected.ElementType == ElementType.String)
         {
@@ -101,7 +107,7 @@ public static class ConformanceSuite
         {
             double e = ev[i], a = av[i];
             if (double.IsNaN(e) && double.IsNaN(a)) continue;
-            bool ok = isFloat ? (e == a || Math.Abs(a - e) <= Atol + Rtol * Math.Abs(e)) : e == a;
+            bool ok = isFloat ? (e == a || Math.Abs(a - e) <= atol + rtol * Math.Abs(e)) : e == a;
             if (!ok) return $"element {i}: {a:R}, expected {e:R}";
         }
         return null;

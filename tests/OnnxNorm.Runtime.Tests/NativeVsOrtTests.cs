@@ -14,21 +14,8 @@ public class NativeVsOrtTests
 {
     public const double MaxRelativeToRange = 1e-4;
 
-    /// <summary>A page-like image: light background, dark bars like lines of text, a little noise; normalised like PaddleOCR's input.</summary>
-    public static float[] PageImage(long[] shape, DeterministicRandom rng)
-    {
-        int h = (int)shape[2], w = (int)shape[3];
-        var x = new float[TensorValue.ElementCount(shape)];
-        for (int c = 0; c < shape[0] * shape[1]; c++)
-            for (int i = 0; i < h; i++)
-                for (int j = 0; j < w; j++)
-                {
-                    bool ink = (i % 24) is >= 8 and < 16 && (j % 12) < 8 && j > 8 && j < w - 8;
-                    double v = (ink ? 0.1 : 0.9) + rng.Uniform(-0.05, 0.05);
-                    x[(c * h + i) * w + j] = (float)((v - 0.5) / 0.5);
-                }
-        return x;
-    }
+    /// <summary>A page-like image (see <see cref="TestSupport.PageImage"/>).</summary>
+    public static float[] PageImage(long[] shape, DeterministicRandom rng) => TestSupport.PageImage.Create(shape, rng);
 
     public static (double Worst, string Report) Compare(string modelPath, long[] inputShape, ulong seed = 3, bool page = false, int threads = 1)
     {

@@ -11,6 +11,10 @@ public sealed record ComparisonReport
     public required string EngineB { get; init; }
     public ulong Seed { get; init; }
     public string Tolerance { get; init; } = "";
+    /// <summary>Which rule gave <see cref="Equivalent"/>: the noise-aware score, or the fixed elementwise tolerance.</summary>
+    public string Rule { get; init; } = "";
+    /// <summary>Per output, the noise-aware score against the float64 reference (empty when no reference ran).</summary>
+    public Dictionary<string, NoiseAware.OutputScore> Scores { get; init; } = new();
     /// <summary>Where each input came from ("random float32[1,3,32,32]" or a file).</summary>
     public Dictionary<string, string> Inputs { get; init; } = new();
     public Dictionary<string, TensorMetrics> Outputs { get; init; } = new();
@@ -22,4 +26,17 @@ public sealed record ComparisonReport
     public bool PerNodeSearched { get; init; }
     /// <summary>Intermediate values the per-node search could not expose (ORT rejected them as outputs).</summary>
     public List<string> PerNodeSkipped { get; init; } = new();
+
+    /// <summary>
+    /// Adds a per-node search's result. Under the noise-aware rule an intermediate value beyond its noise floor makes
+    /// the models not equivalent even when the outputs hide it (an engine's own error can mask a real change at the
+    /// output, e.g. ORT's approximate Sigmoid on a saturated map); the elementwise rule keeps deciding on outputs alone.
+    /// </summary>
+    public ComparisonReport WithSearch(NodeDivergence? divergence, List<string> skipped) => this with
+    {
+        PerNodeSearched = true,
+        FirstDivergence = divergence,
+        PerNodeSkipped = skipped,
+        Equivalent = Equivalent && divergence?.Score is null,
+    };
 }

@@ -5,4 +5,7 @@ public sealed record NodeDivergence(string Node, string Op, string Output, Tenso
 {
     /// <summary>How many intermediate values both models share and were compared up to and including this one.</summary>
     public int ValuesCompared { get; init; }
+
+    /// <summary>The noise-aware score of this value (null when the elementwise rule decided).</summary>
+    public NoiseAware.OutputScore? Score { get; init; }
 }

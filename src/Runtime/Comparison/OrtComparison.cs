@@ -20,10 +20,11 @@ public static class OrtComparison
         var sessionOptions = options.Session with { ValidateModel = false };
         using var engineA = a.Path is not null ? OrtEngine.FromFile(a.Path, sessionOptions) : OrtEngine.FromBytes(a.Bytes!, a.Label, sessionOptions);
         using var engineB = b.Path is not null ? OrtEngine.FromFile(b.Path, sessionOptions) : OrtEngine.FromBytes(b.Bytes!, b.Label, sessionOptions);
-        var report = EngineComparison.Compare(engineA, engineB, a.Label, b.Label, options, out var inputs);
+        using var reference = options.Rule == EquivalenceRule.NoiseAware ? NoiseAware.ReferenceRuns.For(b) : null;
+        var report = EngineComparison.Compare(engineA, engineB, a.Label, b.Label, options, out var inputs, reference);
         if (!options.PerNode) return report;
         var (divergence, skipped) = PerNodeSearch.Find(modelA, modelB, a.Label, b.Label, inputs, options);
-        return report with { PerNodeSearched = true, FirstDivergence = divergence, PerNodeSkipped = skipped };
+        return report.WithSearch(divergence, skipped);
     }
 
     public static ComparisonReport Compare(string pathA, string pathB, ulong seed = 0, TolerancePolicy? tolerance = null) =>

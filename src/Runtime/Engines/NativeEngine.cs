@@ -9,10 +9,12 @@ public sealed class NativeEngine : IInferenceEngine
     private readonly Model _model;
     private readonly NativeSession _session;
 
-    public NativeEngine(Model model, SessionOptions? options = null)
+    /// <summary>An engine over <paramref name="model"/> (which it owns); the registry is the operator table, null for the
+    /// built-in one (tests inject a deliberately broken kernel there).</summary>
+    public NativeEngine(Model model, SessionOptions? options = null, KernelRegistry? registry = null)
     {
         _model = model;
-        _session = NativeSession.Create(model, options);
+        _session = NativeSession.Create(model, options, registry);
         Inputs = _session.Inputs.Where(i => _session.RequiredInputs.Contains(i)).Select(ToSignature).ToList();
         Outputs = _session.Outputs.Select(ToSignature).ToList();
     }
@@ -25,7 +27,7 @@ public sealed class NativeEngine : IInferenceEngine
         catch { model.Dispose(); throw; }
     }
 
-    public string Name => "native";
+    public string Name => _session.Precision == ExecutionPrecision.Native ? "native" : $"reference ({_session.Precision.Name()})";
     public IReadOnlyList<TensorSignature> Inputs { get; }
     public IReadOnlyList<TensorSignature> Outputs { get; }
     public NativeSession Session => _session;

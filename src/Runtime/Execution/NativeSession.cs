@@ -21,10 +21,14 @@ public sealed class NativeSession
         _options = options;
         _pool = new BufferPool(options.MaxTensorBytes, options.MaxTotalBytes);
         Inputs = plan.Inputs.Select(i => new SessionIO(i.Value.Name, i.Value.ElementType, i.Value.Shape)).ToArray();
-        Outputs = plan.Outputs.Select(o => new SessionIO(o.Value.Name, o.Value.ElementType, o.Value.Shape)).ToArray();
+        // The reference modes hand every floating-point output out as double.
+        Outputs = plan.Outputs.Select(o => new SessionIO(o.Value.Name,
+            options.Precision != ExecutionPrecision.Native && ReferencePrecisionStep.IsReal(o.Value.ElementType) ? ElementType.Double : o.Value.ElementType,
+            o.Value.Shape)).ToArray();
     }
 
     public Model Model { get; }
+    public ExecutionPrecision Precision => _options.Precision;
     public IReadOnlyList<SessionIO> Inputs { get; }
     public IReadOnlyList<SessionIO> Outputs { get; }
 
@@ -53,7 +57,7 @@ public sealed class NativeSession
                 if (feeds.TryGetValue(v.Name, out var t))
                 {
                     CheckFeed(Inputs[i], t);
-                    slots[slot] = t;
+                    slots[slot] = _options.Precision == ExecutionPrecision.Native ? t : Widened(t);
                 }
                 else if (_plan.Constants[slot] is null)
                     throw new BadInputException($"input '{v.Name}' was not given");
@@ -72,6 +76,15 @@ public sealed class NativeSession
             }
             return result;
         }
+    }
+
+    // Reference modes: a float feed becomes a double copy (the caller's tensor is never changed).
+    private static TensorValue Widened(TensorValue t)
+    {
+        if (t.ElementType is not (ElementType.Float or ElementType.Float16 or ElementType.BFloat16)) return t;
+        var d = TensorValue.Allocate(ElementType.Double, (long[])t.Shape.Clone());
+        Operators.Cast.Convert(t, d);
+        return d;
     }
 
     internal static TensorValue Copy(TensorValue t)

@@ -26,9 +26,52 @@ internal sealed class PlanBuilder
         if (t.IsExternal || t.ElementType != ElementType.String)
             if (t.ByteLength > _options.MaxTensorBytes)
                 throw new BadInputException($"constant '{v.Name}' has {t.ByteLength:N0} bytes, more than the cap of {_options.MaxTensorBytes:N0} bytes per tensor");
-        c = TensorValue.FromTensor(t);
+        c = Widen(TensorValue.FromTensor(t));
         _constants[v] = c;
         return c;
+    }
+
+    private bool Reference => _options.Precision != ExecutionPrecision.Native;
+
+    /// <summary>In the reference modes every floating-point constant is held as double (exactly: widening never rounds).</summary>
+    private TensorValue Widen(TensorValue t)
+    {
+        if (!Reference || t.ElementType is not (ElementType.Float or ElementType.Float16 or ElementType.BFloat16)) return t;
+        var d = TensorValue.Allocate(ElementType.Double, (long[])t.Shape.Clone());
+        Operators.Cast.Convert(t, d);
+        return d;
+    }
+
+    // The type the model declares for a value: its own declaration, else what its producer's inputs imply.
+    private readonly Dictionary<Value, ElementType> _declared = new();
+
+    private ElementType DeclaredType(Value v)
+    {
+        if (_declared.TryGetValue(v, out var t)) return t;
+        t = v.ElementType;
+        if (t == ElementType.Undefined && Graph.Graph.TryGetConstant(v) is { } c) t = c.ElementType;
+        _declared[v] = t;
+        return t;
+    }
+
+    private ElementType[] DeclareOutputs(Node node)
+    {
+        var result = new ElementType[node.Outputs.Count];
+        ElementType implied = ElementType.Undefined;
+        if (node.Domain == "" && node.OpType == "Cast") implied = (ElementType)node.GetInt("to", 0);
+        else if (node.Domain == "" && node.OpType == "CastLike" && node.Input(1) is { } like) implied = DeclaredType(like);
+        else
+            foreach (var i in node.Inputs)
+                if (i is { Name.Length: > 0 } && ReferencePrecisionStep.IsReal(DeclaredType(i))) { implied = DeclaredType(i); break; }
+        for (int k = 0; k < result.Length; k++)
+        {
+            var o = node.Outputs[k];
+            if (o is null) continue;
+            var own = o.ElementType;
+            result[k] = own != ElementType.Undefined ? own : implied;
+            _declared[o] = result[k];
+        }
+        return result;
     }
 
     public ExecutionPlan Build(Graph.Graph graph)
@@ -65,7 +108,7 @@ internal sealed class PlanBuilder
             if (v.IsInitializer && !v.IsOverridableInitializer) continue;
             int s = NewSlot(v);
             notOwned.Add(s);
-            if (v.Initializer is { } t) constants[s] = TensorValue.FromTensor(t);
+            if (v.Initializer is { } t) constants[s] = Widen(TensorValue.FromTensor(t));
             inputs.Add((v, s));
         }
 
@@ -94,7 +137,7 @@ internal sealed class PlanBuilder
             bool isConv = node.OpType == "Conv" && node.Domain == "";
             Node? foldedBn = null;
             Dictionary<int, TensorValue>? foldedConstants = null;
-            if (_options.FoldBatchNorm && isConv && ConvBatchNormFolding.TryFold(node, observer, out var bn, out var folded))
+            if (_options.FoldBatchNorm && !Reference && isConv && ConvBatchNormFolding.TryFold(node, observer, out var bn, out var folded))
             {
                 foldedBn = bn;
                 foldedConstants = folded;
@@ -102,7 +145,7 @@ internal sealed class PlanBuilder
             }
             var activation = Activation.None;
             Node? fused = null;
-            if (_options.FuseActivations && isConv && TryFuse(foldedBn ?? node, IsFloatConv(node), out var act, out var actNode, out var swishSigmoid))
+            if (_options.FuseActivations && !Reference && isConv && TryFuse(foldedBn ?? node, IsFloatConv(node), out var act, out var actNode, out var swishSigmoid))
             {
                 activation = act;
                 fused = actNode;
@@ -143,6 +186,7 @@ internal sealed class PlanBuilder
             {
                 throw new BadInputException($"{node.Describe()}: {e.Message}", e);
             }
+            if (Reference) op = new ReferencePrecisionStep(op, node, _options.Precision, DeclareOutputs(node));
             steps.Add(new PlanStep { Node = node, Operator = op, ProfileKey = Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput });
         }
 

@@ -25,6 +25,13 @@ public sealed record SessionOptions
     /// </summary>
     public bool FoldBatchNorm { get; init; } = true;
 
+    /// <summary>
+    /// The arithmetic floating-point ops run in: the fast kernels in each value's type (default), or one of the float64
+    /// reference modes (every float computed in double; optionally rounded per node to its declared type). The
+    /// reference modes never fold BN or fuse activations, so every node computes what the model says.
+    /// </summary>
+    public ExecutionPrecision Precision { get; init; } = ExecutionPrecision.Native;
+
     /// <summary>When set, each run adds the time spent per op type here (for bench --profile).</summary>
     public OperatorProfile? Profile { get; init; }
 

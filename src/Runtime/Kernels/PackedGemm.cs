@@ -101,7 +101,10 @@ internal static unsafe class PackedGemm
             }
             else
             {
-                columnsPerTask = panelsPerChunk * nr;
+                // Task edges on multiples of 32 columns: the kernel that computes a column (32-wide pair, masked
+                // 16-wide, 1..4-column; their sums run in different orders) then depends only on where the
+                // column lies in the matrix, as with one thread, so results are bit-identical at any thread count.
+                columnsPerTask = RoundUp(panelsPerChunk, 2) * nr;
             }
         }
         int columnTasks = CeilDiv(n, columnsPerTask), rowTasks = CeilDiv(m, rowsPerTask);

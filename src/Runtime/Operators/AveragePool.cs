@@ -6,7 +6,7 @@ namespace OnnxNorm.Runtime.Operators;
 /// <summary>
 /// AveragePool (opset 1-…): N-d, pads, auto_pad, strides, dilations (opset 19), ceil_mode and count_include_pad
 /// (the divisor counts the padded positions, never the ones past the padding that ceil_mode adds).
-/// float32; float16 and double computed in float32.
+/// float32 and double; float16 computed in float32.
 /// </summary>
 internal sealed class AveragePool : IOperator
 {
@@ -25,13 +25,14 @@ internal sealed class AveragePool : IOperator
         var a = ConvAttributes.Read(n);
         if (a.KernelShape is null) throw n.Error("kernel_shape is required");
         return new AveragePool(a, n.Int("ceil_mode", 0) != 0, n.Int("count_include_pad", 0) != 0);
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
-        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: AveragePool does not support {x.ElementType.Name()}");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double)) throw new BadInputException($"{ctx.Node.Describe()}: AveragePool does not support {x.ElementType.Name()}");
         var (w, shape) = _windows.For(x.Shape, ctx.Node.Describe());
+        if (x.ElementType == ElementType.Double) { Float64.DoublePooling.Average(ctx, x, w, shape, _countPad); return; }
         var y = ctx.Output(0, ElementType.Float, shape);
         var xs = (float[])x.Buffer;
         var ys = (float[])y.Buffer;

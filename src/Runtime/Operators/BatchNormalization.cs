@@ -12,7 +12,7 @@ namespace OnnxNorm.Runtime.Operators;
 /// <item>training, opset 6-9 (is_test = 0 in opset 6, or optional outputs requested in 7/9): same Y and running
 /// mean/var outputs; saved_mean/saved_var are rejected as not supported.</item>
 /// </list>
-/// spatial = 0 (opset &lt; 9) is rejected. float16 and double are computed in float32; statistics accumulate in double.
+/// spatial = 0 (opset &lt; 9) is rejected. float16 is computed in float32, double in double; statistics accumulate in double.
 /// </summary>
 internal sealed class BatchNormalization : IOperator
 {
@@ -53,7 +53,7 @@ internal sealed class BatchNormalization : IOperator
             && s.Length == bias.Length && s.Length == mean.Length && s.Length == v.Length)
             (a, b) = Fold(s.AsSpan<float>(), bias.AsSpan<float>(), mean.AsSpan<float>(), v.AsSpan<float>(), eps);
         return new BatchNormalization(eps, momentum, training, a, b);
-    });
+    }, includeDouble: false);
 
     /// <summary>The per-channel a, b of the inference form Y = X·a + b (also what the plan folds into a Conv).</summary>
     internal static (float[] A, float[] B) Fold(ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> var, double eps)
@@ -73,8 +73,9 @@ internal sealed class BatchNormalization : IOperator
     {
         string desc = ctx.Node.Describe();
         var x = ctx.Required(0);
-        if (x.ElementType != ElementType.Float) throw new BadInputException($"{desc}: BatchNormalization does not support {x.ElementType.Name()} input");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double)) throw new BadInputException($"{desc}: BatchNormalization does not support {x.ElementType.Name()} input");
         if (x.Rank < 2) throw new BadInputException($"{desc}: input X has rank {x.Rank}; BatchNormalization needs [N, C, ...]");
+        if (x.ElementType == ElementType.Double) { Float64.DoubleBatchNorm.Run(ctx, x, _training, _epsilon, _momentum); return; }
         int n = (int)x.Shape[0], c = (int)x.Shape[1];
         int inner = (int)Shapes.Size(x.Shape, 2);
         var scale = ctx.Required(1);

@@ -28,6 +28,9 @@ internal sealed class ComputeInFloat : IOperator
         for (int i = 0; i < ctx.InputCount; i++)
             if (ctx.Input(i) is { } t && Converts(t.ElementType)) { from = t.ElementType; break; }
         if (from == ElementType.Undefined) { _inner.Run(ctx); return; }
+        // The float64 reference must never compute anything in float32.
+        if (from == ElementType.Double && ctx.Options.Precision != ExecutionPrecision.Native)
+            throw new BadInputException($"{ctx.Node.Describe()}: {ctx.Node.OpType} has no float64 kernel, so the reference mode cannot run it");
 
         var inputs = new TensorValue?[ctx.InputCount];
         var temps = new List<TensorValue>();

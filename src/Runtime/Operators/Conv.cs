@@ -8,7 +8,7 @@ namespace OnnxNorm.Runtime.Operators;
 /// Conv (opset 1-…): 1-D/2-D/3-D, groups, dilations, pads, auto_pad. float32 runs through
 /// <see cref="ConvKernel"/>, built once (weights packed) when W and B are constants and rebuilt only when the
 /// input's shape changes. A Relu/Clip/LeakyRelu the plan fused in is applied by the kernel.
-/// float16 and double are computed in float32.
+/// float16 is computed in float32; double in double (<see cref="Float64.DoubleConv"/>).
 /// </summary>
 internal sealed class Conv : IOperator
 {
@@ -36,7 +36,7 @@ internal sealed class Conv : IOperator
             b is { ElementType: ElementType.Float } ? b : null);
         if (w is not null) conv.CheckWeights(w.Shape, null);
         return conv;
-    });
+    }, includeDouble: false);
 
     private void CheckWeights(long[] w, long[]? x)
     {
@@ -60,11 +60,20 @@ internal sealed class Conv : IOperator
         var x = ctx.Required(0);
         var w = _constW ?? ctx.Required(1);
         var b = _constB ?? ctx.Input(2);
-        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: Conv does not support {x.ElementType.Name()} input");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double) || w.ElementType != x.ElementType || b is not null && b.ElementType != x.ElementType)
+            throw new BadInputException($"{ctx.Node.Describe()}: Conv does not support {x.ElementType.Name()} input with {w.ElementType.Name()} weights");
         if (x.Rank < 3) throw new BadInputException($"{ctx.Node.Describe()}: input X has rank {x.Rank}; Conv needs [N, C, spatial...]");
         CheckWeights(w.Shape, x.Shape);
         if (b is not null && (b.Rank != 1 || b.Shape[0] != w.Shape[0]))
             throw new BadInputException($"{ctx.Node.Describe()}: bias B has shape [{string.Join(',', b.Shape)}], expected [{w.Shape[0]}]");
+        if (x.ElementType == ElementType.Double)
+        {
+            if (x.Rank > 5) throw new BadInputException($"{ctx.Node.Describe()}: double Conv supports 1 to 3 spatial dims, not {x.Rank - 2}");
+            var dg = Geometry(x.Shape, w.Shape);
+            var dy = ctx.Output(0, ElementType.Double, OutputShape(dg, x.Rank));
+            if (dy.Length > 0) Float64.DoubleConv.Forward(dg, x.AsSpan<double>(), w.AsSpan<double>(), b is null ? default : b.AsSpan<double>(), dy.AsSpan<double>(), _activation);
+            return;
+        }
 
         var kernel = _kernel;
         if (kernel is null || !x.Shape.AsSpan().SequenceEqual(_kernelInputShape) || _constW is null)
@@ -76,14 +85,18 @@ internal sealed class Conv : IOperator
                 _kernelInputShape = (long[])x.Shape.Clone();
             }
         }
-        var g = kernel.Geometry;
-        var shape = new long[x.Rank];
+        var y = ctx.Output(0, ElementType.Float, OutputShape(kernel.Geometry, x.Rank));
+        if (y.Length == 0) return;
+        kernel.Run(x.AsSpan<float>(), y.AsSpan<float>(), ctx.Threads);
+    }
+
+    private static long[] OutputShape(ConvGeometry g, int rank)
+    {
+        var shape = new long[rank];
         shape[0] = g.Batch;
         shape[1] = g.OutChannels;
         for (int d = 0; d < g.SpatialRank; d++) shape[d + 2] = g.OutputSpatial[d];
-        var y = ctx.Output(0, ElementType.Float, shape);
-        if (y.Length == 0) return;
-        kernel.Run(x.AsSpan<float>(), y.AsSpan<float>(), ctx.Threads);
+        return shape;
     }
 
     private ConvGeometry Geometry(long[] x, long[] w)

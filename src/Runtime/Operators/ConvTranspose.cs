@@ -26,7 +26,7 @@ internal sealed class ConvTranspose : IOperator
     {
         n.OnlyAttributes("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides", "output_shape", "output_padding");
         return new ConvTranspose(ConvAttributes.Read(n), n.Ints("output_shape"), n.Ints("output_padding"));
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
@@ -34,7 +34,8 @@ internal sealed class ConvTranspose : IOperator
         var x = ctx.Required(0);
         var w = ctx.Required(1);
         var b = ctx.Input(2);
-        if (x.ElementType != ElementType.Float) throw new BadInputException($"{desc}: ConvTranspose does not support {x.ElementType.Name()} input");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double) || w.ElementType != x.ElementType || b is not null && b.ElementType != x.ElementType)
+            throw new BadInputException($"{desc}: ConvTranspose does not support {x.ElementType.Name()} input with {w.ElementType.Name()} weights");
         if (x.Rank < 3) throw new BadInputException($"{desc}: input X has rank {x.Rank}; ConvTranspose needs [N, C, spatial...]");
         if (w.Rank != x.Rank) throw new BadInputException($"{desc}: weight W has rank {w.Rank} but input X has rank {x.Rank}");
         int group = (int)_attrs.Group;
@@ -80,6 +81,13 @@ internal sealed class ConvTranspose : IOperator
         yShape[0] = n;
         yShape[1] = cout;
         for (int d = 0; d < r; d++) yShape[d + 2] = output[d];
+        if (x.ElementType == ElementType.Double)
+        {
+            var dy = ctx.OutputZeroed(0, ElementType.Double, yShape);
+            Float64.DoubleConv.Transposed(x.AsSpan<double>(), w.AsSpan<double>(), b is null ? default : b.AsSpan<double>(), dy.AsSpan<double>(),
+                n, c, group, coutG, input, output, kernel, strides, dil, pb);
+            return;
+        }
         var y = ctx.OutputZeroed(0, ElementType.Float, yShape);
         int inSize = input.Aggregate(1, (p, q) => p * q), outSize = output.Aggregate(1, (p, q) => p * q);
         int kSize = kernel.Aggregate(1, (p, q) => p * q);

@@ -6,7 +6,7 @@ namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// Gemm: Y = alpha·op(A)·op(B) + beta·C, C broadcast to [M, N] (optional from opset 11). float32 through
-/// <see cref="Gemm"/>.Sgemm; float16 and double computed in float32.
+/// <see cref="Gemm"/>.Sgemm; double in double (<see cref="Float64.DoubleGemm"/>); float16 computed in float32.
 /// </summary>
 internal sealed class GemmOperator : IOperator
 {
@@ -25,7 +25,7 @@ internal sealed class GemmOperator : IOperator
     {
         n.OnlyAttributes("alpha", "beta", "transA", "transB", "broadcast");
         return new GemmOperator(n.Int("transA", 0) != 0, n.Int("transB", 0) != 0, n.Float("alpha", 1f), n.Float("beta", 1f));
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
@@ -33,12 +33,29 @@ internal sealed class GemmOperator : IOperator
         var a = ctx.Required(0);
         var b = ctx.Required(1);
         var c = ctx.Input(2);
-        if (a.ElementType != ElementType.Float || b.ElementType != ElementType.Float) throw new BadInputException($"{desc}: Gemm does not support {a.ElementType.Name()}");
+        bool isDouble = a.ElementType == ElementType.Double && b.ElementType == ElementType.Double && c is null or { ElementType: ElementType.Double };
+        if (!isDouble && (a.ElementType != ElementType.Float || b.ElementType != ElementType.Float)) throw new BadInputException($"{desc}: Gemm does not support {a.ElementType.Name()}");
         if (a.Rank != 2 || b.Rank != 2) throw new BadInputException($"{desc}: Gemm needs 2-D A and B, got {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}");
         int m = (int)(_transA ? a.Shape[1] : a.Shape[0]), k = (int)(_transA ? a.Shape[0] : a.Shape[1]);
         int k2 = (int)(_transB ? b.Shape[1] : b.Shape[0]), n = (int)(_transB ? b.Shape[0] : b.Shape[1]);
         if (k != k2) throw new BadInputException($"{desc}: inner dims differ: A {Shapes.Format(a.Shape)}, B {Shapes.Format(b.Shape)} (transA={_transA}, transB={_transB})");
         var yShape = new long[] { m, n };
+        if (isDouble)
+        {
+            var dy = ctx.Output(0, ElementType.Double, yShape);
+            var dys = (double[])dy.Buffer;
+            Array.Clear(dys, 0, m * n);
+            if (c is not null && _beta != 0)
+            {
+                if (c.Rank > 2 || Shapes.Broadcast(ctx, yShape, c.Shape) is var ds && (ds[0] != m || ds[1] != n))
+                    throw new BadInputException($"{desc}: C {Shapes.Format(c.Shape)} does not broadcast to [{m},{n}]");
+                var dcs = (double[])c.Buffer;
+                double beta64 = _beta;
+                Broadcasting.ForEach(yShape, new[] { c.Shape }, (i, off) => dys[i] = beta64 * dcs[off[0]]);
+            }
+            Float64.DoubleGemm.Run(_transA, _transB, m, n, k, _alpha, a.AsSpan<double>(), (int)a.Shape[1], b.AsSpan<double>(), (int)b.Shape[1], dys.AsSpan(0, m * n));
+            return;
+        }
         var y = ctx.Output(0, ElementType.Float, yShape);
         var ys = (float[])y.Buffer;
         float beta = 0;

@@ -15,7 +15,7 @@ internal sealed class GlobalPool : IOperator
     {
         n.OnlyAttributes();
         return new GlobalPool(max);
-    });
+    }, includeDouble: false);
 
     /// <summary>
     /// The sum in double, sixteen lanes at a time in four accumulators combined in a fixed order (a plain
@@ -42,9 +42,10 @@ internal sealed class GlobalPool : IOperator
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
-        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: {ctx.Node.OpType} does not support {x.ElementType.Name()}");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double)) throw new BadInputException($"{ctx.Node.Describe()}: {ctx.Node.OpType} does not support {x.ElementType.Name()}");
         if (x.Rank < 2) throw new BadInputException($"{ctx.Node.Describe()}: input has rank {x.Rank}; need [N, C, ...]");
         var shape = x.Shape.Select((d, i) => i < 2 ? d : 1).ToArray();
+        if (x.ElementType == ElementType.Double) { Float64.DoublePooling.Global(ctx, x, shape, _max); return; }
         var y = ctx.Output(0, ElementType.Float, shape);
         int planes = (int)(x.Shape[0] * x.Shape[1]), size = (int)Shapes.Size(x.Shape, 2);
         var xs = x.AsSpan<float>();

@@ -27,23 +27,30 @@ internal sealed class GroupNormalization : IOperator
         long g = n.Int("num_groups", 0);
         if (g <= 0) throw n.Error($"num_groups must be positive, not {g}");
         return new GroupNormalization((int)g, n.Float("epsilon", 1e-5f), n.Opset >= 21);
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
         string desc = ctx.Node.Describe();
         var x = ctx.Required(0);
-        if (x.ElementType != ElementType.Float || x.Rank < 2) throw new BadInputException($"{desc}: GroupNormalization needs a float [N, C, ...] input");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double) || x.Rank < 2) throw new BadInputException($"{desc}: GroupNormalization needs a float [N, C, ...] input");
+        bool dbl = x.ElementType == ElementType.Double;
         int n = (int)x.Shape[0], c = (int)x.Shape[1], inner = (int)Shapes.Size(x.Shape, 2);
         if (c % _groups != 0) throw new BadInputException($"{desc}: {c} channels are not divisible by num_groups {_groups}");
-        var scale = ctx.Required(1).AsSpan<float>().ToArray();
-        var bias = ctx.Required(2).AsSpan<float>().ToArray();
+        var scale = ctx.Required(1).ToDoubles();
+        var bias = ctx.Required(2).ToDoubles();
         int expected = _perChannel ? c : _groups;
         if (scale.Length != expected || bias.Length != expected) throw new BadInputException($"{desc}: scale and bias need {expected} values");
         int cpg = c / _groups, size = cpg * inner;
-        var y = ctx.Output(0, ElementType.Float, x.Shape);
-        Normalize.Blocks(x.AsSpan<float>(), y.AsSpan<float>(), n * _groups, size, _epsilon);
+        var y = ctx.Output(0, x.ElementType, x.Shape);
         // Per channel (opset 21): runs of one channel's plane; per group (18): runs of one group's block.
-        Normalize.AffinePerRun(y.AsSpan<float>(), _perChannel ? inner : size, scale, bias);
+        if (dbl)
+        {
+            Normalize.Blocks(x.AsSpan<double>(), y.AsSpan<double>(), n * _groups, size, _epsilon);
+            Normalize.AffinePerRun(y.AsSpan<double>(), _perChannel ? inner : size, scale, bias);
+            return;
+        }
+        Normalize.Blocks(x.AsSpan<float>(), y.AsSpan<float>(), n * _groups, size, _epsilon);
+        Normalize.AffinePerRun(y.AsSpan<float>(), _perChannel ? inner : size, scale.Select(v => (float)v).ToArray(), bias.Select(v => (float)v).ToArray());
     }
 }

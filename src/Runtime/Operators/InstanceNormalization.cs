@@ -14,12 +14,23 @@ internal sealed class InstanceNormalization : IOperator
     {
         n.OnlyAttributes("epsilon");
         return new InstanceNormalization(n.Float("epsilon", 1e-5f));
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
-        if (x.ElementType != ElementType.Float || x.Rank < 3) throw new BadInputException($"{ctx.Node.Describe()}: InstanceNormalization needs a float [N, C, spatial...] input");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double) || x.Rank < 3) throw new BadInputException($"{ctx.Node.Describe()}: InstanceNormalization needs a float [N, C, spatial...] input");
+        if (x.ElementType == ElementType.Double)
+        {
+            var ds = ctx.Required(1).AsSpan<double>();
+            var db = ctx.Required(2).AsSpan<double>();
+            int dc = (int)x.Shape[1], dInner = (int)Shapes.Size(x.Shape, 2);
+            if (ds.Length != dc || db.Length != dc) throw new BadInputException($"{ctx.Node.Describe()}: scale and B need {dc} values");
+            var dy = ctx.Output(0, ElementType.Double, x.Shape);
+            Normalize.Blocks(x.AsSpan<double>(), dy.AsSpan<double>(), (int)x.Shape[0] * dc, dInner, _epsilon);
+            Normalize.AffinePerRun(dy.AsSpan<double>(), dInner, ds, db);
+            return;
+        }
         var scale = ctx.Required(1).AsSpan<float>();
         var bias = ctx.Required(2).AsSpan<float>();
         int n = (int)x.Shape[0], c = (int)x.Shape[1], inner = (int)Shapes.Size(x.Shape, 2);

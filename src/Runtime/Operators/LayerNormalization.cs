@@ -23,15 +23,16 @@ internal sealed class LayerNormalization : IOperator
         n.OnlyAttributes("axis", "epsilon", "stash_type");
         if (n.Int("stash_type", 1) != 1) throw n.Error("stash_type other than 1 (float) is not supported");
         return new LayerNormalization(n.Int("axis", -1), n.Float("epsilon", 1e-5f));
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
-        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: LayerNormalization does not support {x.ElementType.Name()}");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double)) throw new BadInputException($"{ctx.Node.Describe()}: LayerNormalization does not support {x.ElementType.Name()}");
         int axis = Shapes.Axis(_axis, x.Rank, ctx.Node.Describe());
         int blocks = (int)Shapes.Size(x.Shape, 0, axis), size = (int)Shapes.Size(x.Shape, axis);
         var normShape = x.Shape[axis..];
+        if (x.ElementType == ElementType.Double) { RunDouble(ctx, x, axis, blocks, size, normShape); return; }
         var scale = Expand(ctx, ctx.Required(1), normShape);
         var bias = ctx.Input(2) is { } b ? Expand(ctx, b, normShape) : null;
         var y = ctx.Output(0, ElementType.Float, x.Shape);
@@ -46,6 +47,34 @@ internal sealed class LayerNormalization : IOperator
         var statShape = x.Shape.Select((d, i) => i < axis ? d : 1).ToArray();
         if (ctx.WantsOutput(1)) mean.CopyTo(ctx.Output(1, ElementType.Float, statShape).AsSpan<float>());
         if (ctx.WantsOutput(2)) inv.CopyTo(ctx.Output(2, ElementType.Float, statShape).AsSpan<float>());
+    }
+
+    private void RunDouble(OpContext ctx, TensorValue x, int axis, int blocks, int size, long[] normShape)
+    {
+        var scale = ExpandDoubles(ctx, ctx.Required(1), normShape);
+        var bias = ctx.Input(2) is { } b ? ExpandDoubles(ctx, b, normShape) : null;
+        var y = ctx.Output(0, ElementType.Double, x.Shape);
+        var (mean, inv) = Normalize.Blocks(x.AsSpan<double>(), y.AsSpan<double>(), blocks, size, _epsilon);
+        var ys = y.AsSpan<double>();
+        for (int bl = 0; bl < blocks; bl++)
+        {
+            var seg = ys.Slice(bl * size, size);
+            for (int i = 0; i < size; i++) seg[i] = seg[i] * scale[i] + (bias is null ? 0 : bias[i]);
+        }
+        // The statistics outputs are float32 by the operator's definition (stash_type 1).
+        var statShape = x.Shape.Select((d, i) => i < axis ? d : 1).ToArray();
+        if (ctx.WantsOutput(1)) Cast.WriteDoubles(mean, ctx.Output(1, ElementType.Float, statShape));
+        if (ctx.WantsOutput(2)) Cast.WriteDoubles(inv, ctx.Output(2, ElementType.Float, statShape));
+    }
+
+    private static double[] ExpandDoubles(OpContext ctx, TensorValue t, long[] shape)
+    {
+        var src = t.ToDoubles();
+        if (t.Length == Shapes.Size(shape) && t.Rank <= shape.Length) return src;
+        var r = new double[Shapes.Size(shape)];
+        if (Shapes.Broadcast(ctx, shape, t.Shape).Length != shape.Length) throw new BadInputException($"{ctx.Node.Describe()}: scale/B do not broadcast to the normalised dims");
+        Broadcasting.ForEach(shape, new[] { t.Shape }, (i, off) => r[i] = src[off[0]]);
+        return r;
     }
 
     // Scale/B broadcast (unidirectionally) to the normalised dims.

@@ -23,15 +23,16 @@ internal sealed class Lrn : IOperator
         long size = n.Int("size", 0);
         if (size <= 0 || size > 1 << 20) throw n.Error($"size must be positive, not {size}");
         return new Lrn(n.Float("alpha", 1e-4f), n.Float("beta", 0.75f), n.Float("bias", 1f), (int)size);
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
-        if (x.ElementType != ElementType.Float || x.Rank < 3) throw new BadInputException($"{ctx.Node.Describe()}: LRN needs a float [N, C, spatial...] input");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double) || x.Rank < 3) throw new BadInputException($"{ctx.Node.Describe()}: LRN needs a float [N, C, spatial...] input");
         int n = (int)x.Shape[0], c = (int)x.Shape[1], inner = (int)Shapes.Size(x.Shape, 2);
-        var xs = (float[])x.Buffer;
-        var ys = (float[])ctx.Output(0, ElementType.Float, x.Shape).Buffer;
+        var xs = x.ToDoubles();
+        var y = ctx.Output(0, x.ElementType, x.Shape);
+        var ys = new double[x.Length];
         int before = (_size - 1) / 2, after = _size - 1 - before;
         for (int img = 0; img < n; img++)
             for (int ch = 0; ch < c; ch++)
@@ -40,11 +41,12 @@ internal sealed class Lrn : IOperator
                     double sq = 0;
                     for (int k = Math.Max(0, ch - before); k <= Math.Min(c - 1, ch + after); k++)
                     {
-                        float v = xs[(img * c + k) * inner + i];
+                        double v = xs[(img * c + k) * inner + i];
                         sq += v * v;
                     }
                     int at = (img * c + ch) * inner + i;
-                    ys[at] = (float)(xs[at] / Math.Pow(_bias + _alpha / _size * sq, _beta));
+                    ys[at] = xs[at] / Math.Pow(_bias + _alpha / _size * sq, _beta);
                 }
+        Cast.WriteDoubles(ys, y);
     }
 }

@@ -14,12 +14,12 @@ internal sealed class MeanVarianceNormalization : IOperator
     {
         n.OnlyAttributes("axes");
         return new MeanVarianceNormalization(n.Ints("axes") ?? new long[] { 0, 2, 3 });
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
-        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: MeanVarianceNormalization needs float input");
+        if (x.ElementType is not (ElementType.Float or ElementType.Double)) throw new BadInputException($"{ctx.Node.Describe()}: MeanVarianceNormalization needs float input");
         int r = x.Rank;
         var reduce = new bool[r];
         foreach (long a in _axes) reduce[Shapes.Axis(a, r, ctx.Node.Describe())] = true;
@@ -29,7 +29,7 @@ internal sealed class MeanVarianceNormalization : IOperator
         int groups = (int)Shapes.Size(kept);
         var sum = new double[groups];
         var sq = new double[groups];
-        var xs = (float[])x.Buffer;
+        var xs = x.ToDoubles();
         var group = new int[x.Length];
         var idx = new long[r];
         for (int i = 0; i < x.Length; i++)
@@ -46,11 +46,13 @@ internal sealed class MeanVarianceNormalization : IOperator
         }
         double count = groups == 0 ? 1 : (double)x.Length / groups;
         for (int i = 0; i < x.Length; i++) { double dv = xs[i] - sum[group[i]] / count; sq[group[i]] += dv * dv; }
-        var ys = (float[])ctx.Output(0, ElementType.Float, x.Shape).Buffer;
+        var y = ctx.Output(0, x.ElementType, x.Shape);
+        var ys = new double[x.Length];
         for (int i = 0; i < x.Length; i++)
         {
             int g = group[i];
-            ys[i] = (float)((xs[i] - sum[g] / count) / Math.Sqrt(sq[g] / count + 1e-9));
+            ys[i] = (xs[i] - sum[g] / count) / Math.Sqrt(sq[g] / count + 1e-9);
         }
+        Cast.WriteDoubles(ys, y);
     }
 }

@@ -1,3 +1,4 @@
+using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Execution;
 
 namespace OnnxNorm.Runtime.Operators;
@@ -24,7 +25,7 @@ internal sealed class Softmax : IOperator
         n.OnlyAttributes("axis");
         bool flatten = n.Opset < 13;
         return new Softmax(n.Int("axis", flatten ? 1 : -1), flatten, mode);
-    });
+    }, includeDouble: false);
 
     public void Run(OpContext ctx)
     {
@@ -36,6 +37,15 @@ internal sealed class Softmax : IOperator
         long outer = Shapes.Size(x.Shape, 0, axis);
         long len = _flatten ? Shapes.Size(x.Shape, axis) : (rank == 0 ? 1 : x.Shape[axis]);
         long inner = _flatten ? 1 : Shapes.Size(x.Shape, axis + 1);
+        if (x.ElementType == ElementType.Double)
+        {
+            var da = x.AsSpan<double>();
+            var db = y.AsSpan<double>();
+            for (long o = 0; o < outer; o++)
+                for (long i = 0; i < inner; i++) Float64.DoubleSoftmax.Row(da, db, o * len * inner + i, len, inner, _mode);
+            return;
+        }
+        if (x.ElementType != ElementType.Float) throw new BadInputException($"{ctx.Node.Describe()}: {ctx.Node.OpType} does not support {x.ElementType.Name()}");
         var a = x.AsSpan<float>();
         var b = y.AsSpan<float>();
         for (long o = 0; o < outer; o++)
