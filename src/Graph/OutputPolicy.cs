@@ -40,10 +40,12 @@ public static class OutputPolicy
         }
 
         var temps = new List<string>();
+        var current = files[0];   // the file being written when an I/O error hits: the message names it
         try
         {
             foreach (var (f, full, _) in targets)
             {
+                current = f;
                 string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
                 RunFiles.AddTemp(temp);
                 temps.Add(temp);
@@ -57,6 +59,7 @@ public static class OutputPolicy
             for (int i = 0; i < targets.Count; i++)
             {
                 var (f, full, existed) = targets[i];
+                current = f;
                 // Checked again at the last moment: something may have been put there while we wrote.
                 var now = LibC.Lstat(full);
                 if (now is not null && !now.IsRegular) throw NotRegular(f, now);
@@ -72,8 +75,8 @@ public static class OutputPolicy
             foreach (var dir in targets.Select(t => Path.GetDirectoryName(t.Full)!).Distinct(StringComparer.Ordinal)) LibC.FsyncFolder(dir);
             temps.Clear();
         }
-        catch (IOException e) { throw new BadInputException($"{files[0].Path}: cannot write {files[0].Role}: {TerminalText.OneLine(e.Message)}"); }
-        catch (UnauthorizedAccessException e) { throw new BadInputException($"{files[0].Path}: cannot write {files[0].Role}: {TerminalText.OneLine(e.Message)}"); }
+        catch (IOException e) { throw new BadInputException($"{current.Path}: cannot write {current.Role}: {TerminalText.OneLine(e.Message)}"); }
+        catch (UnauthorizedAccessException e) { throw new BadInputException($"{current.Path}: cannot write {current.Role}: {TerminalText.OneLine(e.Message)}"); }
         finally
         {
             foreach (var temp in temps)

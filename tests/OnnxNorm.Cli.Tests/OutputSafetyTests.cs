@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Cli.Tests;
@@ -137,6 +138,43 @@ public class OutputSafetyTests
         OnnxnormProcess.AssertBadInput(r, "r.json");
         Assert.DoesNotContain("out.onnx", w.Listing());
         Assert.Empty(w.TempFiles());
+    }
+
+    [Theory]
+    [InlineData("optimize", "--report", "r.json")]
+    [InlineData("freeze-bn", "--frozen-params", "frozen.json")]
+    public void A_side_output_into_a_full_folder_fails_naming_it_without_writing_the_model(string verb, string option, string file)
+    {
+        // A full file system needs a mount, which needs root; CI runs as root, so CI always runs this for real.
+        if (!HostileFiles.IsRoot) return;
+        var w = new HostileFiles();
+        string full = w.PathOf("full");
+        Directory.CreateDirectory(full);
+        HostileFiles.Shell("mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", full);
+        try
+        {
+            // Fill it: dd stops with "No space left on device" (exit 1), which is the point.
+            var dd = Process.Start(new ProcessStartInfo("dd", new[] { "if=/dev/zero", $"of={Path.Combine(full, "filler")}", "bs=1k", "count=64" })
+                { RedirectStandardError = true })!;
+            dd.StandardError.ReadToEnd();
+            dd.WaitForExit();
+            // A training export, so freeze-bn has statistics to write (with nothing frozen its file is empty).
+            string model = verb == "freeze-bn" ? RealModelCorpus.Get("conv1d_bn", "training").Path : w.Model;
+            var r = OnnxnormProcess.Run(verb, model, "-o", w.PathOf("out.onnx"), option, Path.Combine(full, file));
+            // Exit 2, and the error line starts with the file that could not be written, not with the model output
+            // (freeze-bn's info lines about the layers it froze come before it).
+            Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Stderr}");
+            string error = r.Stderr.TrimEnd().Split('\n')[^1];
+            Assert.StartsWith($"onnxnorm: error: {Path.Combine(full, file)}: cannot write", error);
+            Assert.DoesNotContain(" at OnnxNorm.", r.Stderr);
+            Assert.DoesNotContain("out.onnx", w.Listing());
+            Assert.Empty(w.TempFiles());
+            Assert.Equal(new[] { "filler" }, Directory.GetFileSystemEntries(full).Select(Path.GetFileName));
+        }
+        finally
+        {
+            HostileFiles.Shell("umount", full);
+        }
     }
 
     [Fact]
