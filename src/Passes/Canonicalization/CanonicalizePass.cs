@@ -8,30 +8,12 @@ namespace OnnxNorm.Passes;
 /// (an Identity or Transpose in front of a weight, a Reshape of a shape constant...) folded, Identity and dead
 /// nodes gone. Graph inputs and outputs keep their names and types.
 /// </summary>
-public sealed class CanonicalizePass(IConstantEvaluator? evaluator) : IPass
+public sealed class CanonicalizePass(IConstantEvaluator? evaluator) : SequencePass(
+    new TopologicalSortPass(), new LiftConstantsPass(), new FoldConstantsPass(evaluator),
+    new RemoveIdentityPass(), new RemoveDeadNodesPass())
 {
     public const string PassName = "canonicalize";
 
-    private readonly IPass[] _steps =
-    {
-        new TopologicalSortPass(), new LiftConstantsPass(), new FoldConstantsPass(evaluator),
-        new RemoveIdentityPass(), new RemoveDeadNodesPass(),
-    };
-
-    public string Name => PassName;
-    public string Description => "sort, lift-constants, fold-constants, remove-identity and remove-dead, in that order.";
-    public bool IsAnalysis => false;
-
-    public PassResult Run(Model model)
-    {
-        bool modified = false;
-        var diagnostics = new List<Diagnostic>();
-        foreach (var step in _steps)
-        {
-            var r = step.Run(model);
-            modified |= r.Modified;
-            diagnostics.AddRange(r.Diagnostics);
-        }
-        return new PassResult(modified, diagnostics);
-    }
+    public override string Name => PassName;
+    public override string Description => "sort, lift-constants, fold-constants, remove-identity and remove-dead, in that order.";
 }
