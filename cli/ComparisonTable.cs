@@ -4,7 +4,7 @@ using OnnxNorm.Runtime.Comparison.NoiseAware;
 
 namespace OnnxNorm.Cli;
 
-/// <summary>Prints a <see cref="ComparisonReport"/> as a readable table.</summary>
+/// <summary>Prints a <see cref="ComparisonReport"/> as a readable table (the per-output rows are a <see cref="PlainTable"/>).</summary>
 public static class ComparisonTable
 {
     public static void Write(TextWriter o, ComparisonReport r)
@@ -14,27 +14,24 @@ public static class ComparisonTable
         if (!r.Rule.StartsWith("noise", StringComparison.Ordinal)) o.WriteLine($"tolerance  {r.Tolerance}");
         foreach (var (name, source) in r.Inputs) o.WriteLine($"input      {name}: {source}");
         o.WriteLine();
-        var rows = new List<string[]>
-        {
-            new[] { "output", "dtype", "shape", "max abs", "max rel", "mean abs", "cosine", "max ulp", "over tol", "argmax", "top5", "result" },
-        };
+        var rows = new PlainTable("output", "dtype", "shape", "max abs", "max rel", "mean abs", "cosine", "max ulp", "over tol", "argmax", "top5", "result");
         bool byScore = r.Scores.Count > 0 && r.Rule.StartsWith("noise", StringComparison.Ordinal);
-        foreach (var (name, m) in r.Outputs) rows.Add(Row(name, m, byScore));
+        foreach (var (name, m) in r.Outputs) rows.Row(Row(name, m, byScore));
         if (r.Scores.Count > 0)
         {
             // The elementwise columns stay for reference; the score column decides under the noise-aware rule.
             o.WriteLine($"noise-aware score = error of {r.ModelA} ({r.EngineA}) against the float64 reference of {r.ModelB} / noise floor; equivalent when <= {NoiseAwareRule.Threshold}");
-            var srows = new List<string[]> { new[] { "output", "score", "error rms", "error max", "floor rms", "floor max", "floor set by", "result" } };
+            var srows = new PlainTable("output", "score", "error rms", "error max", "floor rms", "floor max", "floor set by", "result");
             foreach (var (name, s) in r.Scores)
-                srows.Add(new[]
+                srows.Row(new[]
                 {
                     name, Score(s.Score), Num(s.ErrorRms), Num(s.ErrorMax), Num(s.FloorRms), Num(s.FloorMax),
                     s.Rule == "exact" ? $"exact match ({s.ExactMismatches} differ)" : s.FloorSetBy, s.Equivalent ? "ok" : "FAIL",
                 });
-            WriteRows(o, srows);
+            srows.WriteTo(o);
             o.WriteLine();
         }
-        WriteRows(o, rows);
+        rows.WriteTo(o);
         foreach (var n in r.OutputsOnlyInA) o.WriteLine($"output '{n}' is only in {r.ModelA}");
         foreach (var n in r.OutputsOnlyInB) o.WriteLine($"output '{n}' is only in {r.ModelB}");
         if (r.PerNodeSearched)
@@ -77,11 +74,4 @@ public static class ComparisonTable
 
     private static string Num(double x) => x == 0 ? "0" : x.ToString("0.###e+0", CultureInfo.InvariantCulture);
     private static string Cos(double x) => double.IsNaN(x) ? "-" : x.ToString("0.000000", CultureInfo.InvariantCulture);
-
-    private static void WriteRows(TextWriter o, List<string[]> rows)
-    {
-        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
-        foreach (var r in rows)
-            o.WriteLine(string.Join("  ", r.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
-    }
 }

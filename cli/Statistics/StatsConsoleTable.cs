@@ -1,3 +1,4 @@
+using System.Globalization;
 using OnnxNorm.Runtime.Statistics;
 using F = OnnxNorm.Runtime.Statistics.StatsFormat;
 
@@ -6,7 +7,7 @@ namespace OnnxNorm.Cli.Statistics;
 /// <summary>
 /// The console summary of check-stats: the ranking, the worst channels of each flagged layer with every number
 /// labelled by what it is (raw data, after upstream recalibration, running, judged), the small-batch analysis
-/// and the commands that fix what was found. Numbers go through <see cref="StatsFormat"/>, as in the HTML page.
+/// and the commands that fix what was found. The ranking and the small-batch table are <see cref="PlainTable"/>s. Numbers go through <see cref="StatsFormat"/>, as in the HTML page.
 /// </summary>
 public static class StatsConsoleTable
 {
@@ -16,14 +17,14 @@ public static class StatsConsoleTable
         o.WriteLine($"{report.Layers.Count} BN layer(s), {report.Batches} batch(es), {report.Passes} pass(es); judged: shift > {F.Number(t.MaxMeanShift)}σ, var ratio outside [{F.Number(t.MinVarRatio)}, {F.Number(t.MaxVarRatio)}]"
             + (double.IsPositiveInfinity(t.MaxKl) ? "" : $", KL > {F.Number(t.MaxKl)}")
             + (report.RootCauseAnalysed ? "" : report.AnyFlagged ? "; root causes not analysed" : ""));
-        o.WriteLine($"{"rank",4}  {"layer",-36} {"level",5} {"score",8} {"own",8} {"flagged",9}  verdict");
-        int rank = 0;
+        var ranking = new PlainTable(">rank", "layer", ">level", ">score", ">own", ">flagged", "verdict");
         foreach (var l in report.Layers.Take(topLayers))
         {
-            rank++;
             string own = l.OwnScore is double s ? F.Number(s) : "-";
-            o.WriteLine($"{rank,4}  {Trim(l.Node, 36),-36} {l.Level,5} {F.Number(l.Score),8} {own,8} {l.FlaggedChannelCount,4}/{l.Channels.Count,-4}  {l.Verdict.Label()}");
+            ranking.Row((ranking.RowCount + 1).ToString(CultureInfo.InvariantCulture), Trim(l.Node, 36), l.Level.ToString(CultureInfo.InvariantCulture),
+                F.Number(l.Score), own, $"{l.FlaggedChannelCount}/{l.Channels.Count}", l.Verdict.Label());
         }
+        ranking.WriteTo(o);
         var flaggedLayers = report.Layers.Take(topLayers).Where(l => l.Verdict != LayerVerdict.Ok).ToList();
         if (flaggedLayers.Count > 0)
             o.WriteLine($"worst channels: shift = |mean − running mean| / √(running var + ε), ratio = (var + ε) / (running var + ε), KL in nats; "
@@ -70,12 +71,14 @@ public static class StatsConsoleTable
     {
         o.WriteLine($"small batches: batch size {sb.BatchSize}, from {sb.Samples} calibration samples; noise = root-mean-square error of the batch mean "
             + $"(in population σ) and of the batch variance (relative), median over channels; flagged when mean noise > {F.Number(sb.Thresholds.MaxMeanNoise)} or var noise > {F.Number(sb.Thresholds.MaxVarNoise)}");
-        o.WriteLine($"  {"layer",-36} {"mean noise",10} {"var noise",10} {"safe batch",10}");
+        var table = new PlainTable("layer", ">mean noise", ">var noise", ">safe batch", "");
         foreach (var l in report.Layers.Where(l => l.SmallBatch is not null).OrderByDescending(l => l.SmallBatch!.Flagged).ThenBy(l => l.Ordinal).Take(Math.Max(topLayers, sb.FlaggedLayers.Count)))
         {
             var s = l.SmallBatch!;
-            o.WriteLine($"  {Trim(l.Node, 36),-36} {F.Number(s.MeanNoise),10} {F.Number(s.VarNoise),10} {(s.SafeBatchSize?.ToString() ?? ">" + SmallBatchAnalysis.LargestBatchSize),10}  {(s.Flagged ? "flagged" : "ok")}");
+            table.Row(Trim(l.Node, 36), F.Number(s.MeanNoise), F.Number(s.VarNoise),
+                s.SafeBatchSize?.ToString(CultureInfo.InvariantCulture) ?? ">" + SmallBatchAnalysis.LargestBatchSize, s.Flagged ? "flagged" : "ok");
         }
+        table.WriteTo(o, indent: "  ");
         o.WriteLine(sb.SmallestSafeBatchSize is int b
             ? $"smallest batch size at which no layer is flagged: {b}"
             : $"smallest batch size at which no layer is flagged: above {SmallBatchAnalysis.LargestBatchSize}");
