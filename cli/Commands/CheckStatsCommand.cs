@@ -73,11 +73,9 @@ public static class CheckStatsCommand
 
         (TimeSpan Plain, TimeSpan Stats) overhead = default;
         if (timing) overhead = TimeOverhead(factory, model, data);
-        var progress = new ConsoleProgressBar();
         var clock = Stopwatch.StartNew();
-        var report = StatsChecker.Run(model, data, factory, options, progress.Report);
+        var report = ConsoleProgressBar.Run(progress => StatsChecker.Run(model, data, factory, options, (p, d, t) => progress(p, d, t)));
         clock.Stop();
-        progress.Finish();
         report = report with { Warnings = preWarnings.Concat(report.Warnings).Concat(lints.Select(l => $"lint {l.Lint.Code} [{l.Node}]: {l.Lint.Message}")).ToList() };
 
         bool jsonToStdout = jsonPath == "-";

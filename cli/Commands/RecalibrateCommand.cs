@@ -34,9 +34,7 @@ public static class RecalibrateCommand
         var warnings = new List<string>();
         StatisticsInputs.FreezeTrainingModeLayers(work, warnings);
         var layers = BatchNormLayer.InMainGraph(work, warnings);
-        var progress = new ConsoleProgressBar();
-        var moments = Recalibrator.Run(factory, work, layers, data, progress: progress.Report);
-        progress.Finish();
+        var moments = ConsoleProgressBar.Run(progress => Recalibrator.Run(factory, work, layers, data, progress: (p, d, t) => progress(p, d, t)));
         foreach (var layer in layers)
         {
             var acc = moments[layer.Ordinal];
