@@ -15,9 +15,6 @@ public sealed class EscapingWriter : TextWriter
 
     public EscapingWriter(TextWriter inner) => _inner = inner;
 
-    /// <summary>The writer underneath, for the one caller that draws with '\r' itself (the progress bar).</summary>
-    public static TextWriter Raw(TextWriter w) => w is EscapingWriter e ? e._inner : w;
-
     public override Encoding Encoding => _inner.Encoding;
 
     public override void Write(char value)
