@@ -6,14 +6,7 @@
 # default 7), --warmup W (default 3), --threads 1,2, --only resnet18,PP-OCRv4, --profiles N (slowest models profiled, default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-case "$(uname -m)" in
-  x86_64) RID=linux-x64 ;;
-  aarch64) RID=linux-arm64 ;;
-  *) echo "bench/corpus.sh: unsupported machine $(uname -m)" >&2; exit 2 ;;
-esac
 corpus=$(bash testmodels/corpus/build.sh | tail -1)
-OUT=.cache/bench
 dotnet build tests/OnnxNorm.TestSupport -c Release -v q -nologo >/dev/null   # fetches the PaddleOCR models
-dotnet publish cli -c Release -r "$RID" -p:PublishAot=true -o "$OUT/onnxnorm" -v q -nologo >/dev/null
-dotnet publish benchmarks/OnnxNorm.Bench -c Release -r "$RID" -p:PublishAot=true -o "$OUT/harness" -v q -nologo >/dev/null
+source bench/publish.sh
 exec "$OUT/harness/OnnxNorm.Bench" corpus --onnxnorm "$OUT/onnxnorm/onnxnorm" --corpus "$corpus" "$@"

@@ -5,12 +5,5 @@
 # Arguments go to the table (e.g. --repeat 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-case "$(uname -m)" in
-  x86_64) RID=linux-x64 ;;
-  aarch64) RID=linux-arm64 ;;
-  *) echo "bench/table.sh: unsupported machine $(uname -m)" >&2; exit 2 ;;
-esac
-OUT=.cache/bench
-dotnet publish cli -c Release -r "$RID" -p:PublishAot=true -o "$OUT/onnxnorm" -v q -nologo >/dev/null
-dotnet publish benchmarks/OnnxNorm.Bench -c Release -r "$RID" -p:PublishAot=true -o "$OUT/harness" -v q -nologo >/dev/null
+source bench/publish.sh
 exec "$OUT/harness/OnnxNorm.Bench" table --onnxnorm "$OUT/onnxnorm/onnxnorm" "$@"
