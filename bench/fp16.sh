@@ -20,5 +20,5 @@ for name in $MODELS; do
   natives=(); orts=()
   for _ in $(seq "$ROUNDS"); do natives+=("$(median "$model" native)"); orts+=("$(median "$model" ort)"); done
   n=$(printf '%s\n' "${natives[@]}" | mid); o=$(printf '%s\n' "${orts[@]}" | mid)
-  echo "| $name | $n | $o | $(awk -v a="$n" -v b="$o" 'BEGIN { printf "%.2fx", a / b }') |"
+  awk -v m="$name" -v a="$n" -v b="$o" 'BEGIN { printf "| %s | %.1f | %.1f | %.2fx |\n", m, a, b, a / b }'
 done
