@@ -29,7 +29,10 @@ public class ConvKernelTests
         var kernel = new ConvKernel(g, w, b, act);
         var actual = new float[outLength + 3];
         Array.Fill(actual, float.NaN);
-        kernel.Run(x, actual, threads);
+        // Small test shapes would stay on one thread; splitting them anyway tests the multi-threaded tilings.
+        ParallelWork.SplitAllWorkForTesting = threads > 1;
+        try { kernel.Run(x, actual, threads); }
+        finally { ParallelWork.SplitAllWorkForTesting = false; }
         Assert.All(actual[outLength..], v => Assert.True(float.IsNaN(v), $"{label}: wrote past the output"));
         TestTensors.AssertClose(expected, actual.AsSpan(0, outLength), magnitude, label);
     }
@@ -178,12 +181,17 @@ public class ConvKernelTests
         // Same thread count, same tiling, same summation order: concurrent runs must agree bit for bit.
         // (Different thread counts may tile differently and round differently.)
         var first = new float[g.OutChannels * g.OutputSize];
-        kernel.Run(x, first, 2);
-        Parallel.For(0, 8, _ =>
+        ParallelWork.SplitAllWorkForTesting = true;
+        try
         {
-            var y = new float[first.Length];
-            kernel.Run(x, y, 2);
-            Assert.Equal(first, y);
-        });
+            kernel.Run(x, first, 2);
+            Parallel.For(0, 8, _ =>
+            {
+                var y = new float[first.Length];
+                kernel.Run(x, y, 2);
+                Assert.Equal(first, y);
+            });
+        }
+        finally { ParallelWork.SplitAllWorkForTesting = false; }
     }
 }

@@ -99,7 +99,7 @@ internal sealed unsafe class DepthwiseConv
     public void Run(float* x, float* y, int threads)
     {
         int tasks = _batch * _blocks;
-        if (ParallelWork.Threads(_multiplyAdds, threads, tasks) == 1)
+        if (ParallelWork.Threads(_multiplyAdds * ParallelWork.DepthwiseCost, threads, tasks) == 1)
         {
             for (int i = 0; i < tasks; i++) RunBlock(x, y, i);
             return;
