@@ -101,6 +101,19 @@ public static class QuickTimer
         }
         if (totalFlops > 0)
             Console.WriteLine($"{"all convs (weighted)",-28} {totalFlops / 1e9,7:F3} {"",2} {total1 * 1e3,9:F3} {totalFlops / total1 / 1e9,8:F1} {total2 * 1e3,9:F3} {totalFlops / total2 / 1e9,8:F1}");
+        // "swish:N", "sigmoid:N", "erf:N" time an elementwise function over N floats (1 thread).
+        foreach (var f in filters.Where(f => f.StartsWith("swish:", StringComparison.Ordinal) || f.StartsWith("sigmoid:", StringComparison.Ordinal)
+                     || f.StartsWith("erf:", StringComparison.Ordinal)))
+        {
+            string kind = f[..f.IndexOf(':')];
+            int count = int.Parse(f[(kind.Length + 1)..]);
+            var rng = new Random(3);
+            var values = Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 8 - 4)).ToArray();
+            var output = new float[count];
+            var act = new Activation(kind == "swish" ? FusedActivation.Swish : FusedActivation.Sigmoid);
+            double t = MedianSeconds(kind == "erf" ? () => ErfMath.Apply(values, output) : () => ActivationMath.Apply(values, output, act), cpuTime: UseThreadCpuTime);
+            Console.WriteLine($"{f,-28} {t * 1e3,9:F3} ms  {t * 1e9 / count,6:F2} ns/value");
+        }
         // "gemm:MxNxK[T]" filters time extra GEMM shapes.
         var extra = filters.Where(f => f.StartsWith("gemm:", StringComparison.Ordinal)).Select(f => f[5..]).ToArray();
         foreach (var shape in new[] { "512x512x512", "64x3136x576", "1x1000x512T" }.Concat(extra))

@@ -61,7 +61,9 @@ public class GemmTests
 
         var cNaN = g.Beta == 0 ? c.Select(_ => 0f).ToArray() : c;
         var (expected, magnitude) = Naive(g.TransA, g.TransB, m, n, k, g.Alpha, a, lda, b, ldb, g.Beta, cNaN, ldc, rowBias, columnBias, act);
-        Gemm.Sgemm(g.TransA, g.TransB, m, n, k, g.Alpha, a, lda, b, ldb, g.Beta, c, ldc, rowBias, columnBias, act, g.Threads);
+        ParallelWork.SplitAllWorkForTesting = g.Threads > 1;
+        try { Gemm.Sgemm(g.TransA, g.TransB, m, n, k, g.Alpha, a, lda, b, ldb, g.Beta, c, ldc, rowBias, columnBias, act, g.Threads); }
+        finally { ParallelWork.SplitAllWorkForTesting = false; }
         // Only the m x n window belongs to C; the padding columns past n are left as they were.
         for (int i = 0; i < m; i++)
             for (int j = n; j < ldc; j++) { c[i * ldc + j] = expected[i * ldc + j]; }

@@ -37,6 +37,7 @@ public sealed class DeterminismTests
     {
         string path = file == "resnet18like" ? TestData.ResNet18Like : TestData.Paddle(file);
         var one = Run(path, shape, 1, 11);
+        using var split = new SplitAllWork();
         foreach (int threads in new[] { 2, 4 })
         {
             var many = Run(path, shape, threads, 11);
@@ -63,7 +64,18 @@ public sealed class DeterminismTests
             return c;
         }
         var one = C(1);
+        using var split = new SplitAllWork();
         foreach (int threads in new[] { 2, 3, 4 })
             Assert.True(MemoryMarshal.AsBytes(one.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(C(threads).AsSpan())), $"{threads} threads differ from one");
+    }
+
+    /// <summary>
+    /// Splits even small kernels across the threads (they would otherwise stay on one), so the comparison covers
+    /// every tiling. Other tests running meanwhile only change speed: splitting never changes a result.
+    /// </summary>
+    private sealed class SplitAllWork : IDisposable
+    {
+        public SplitAllWork() => ParallelWork.SplitAllWorkForTesting = true;
+        public void Dispose() => ParallelWork.SplitAllWorkForTesting = false;
     }
 }

@@ -6,33 +6,46 @@ namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
 /// Direct 1-D/2-D depthwise convolution (group == C == M, one filter per channel), as in MobileNet and
-/// PaddleOCR. Through GEMM each channel would be a 1-row matrix product, wasting 5 of 6 micro-kernel rows;
-/// here each output row is a few vector multiply-adds over a zero-padded copy of the input row.
-/// For stride s the padded row is split into s phases (every s-th element), so the taps of a strided
-/// convolution are also contiguous vector loads rather than gathers.
+/// PaddleOCR. Through GEMM each channel would be a 1-row matrix product, wasting 5 of 6 micro-kernel rows.
+/// Here the work unit is a block of 8 channels: the block's input planes are interleaved into [position][8]
+/// (<see cref="ChannelBlockLayout"/>), so one vector is one position of 8 channels and every tap, at any
+/// stride or dilation, is one load and one multiply-add for 8 outputs. Small maps (7x7, 14x14) then use
+/// all lanes, where vectorising along a row wasted most of them and paid a per-row setup.
+/// Each output position sums exactly its valid taps (ranges precomputed per output row and column), so
+/// there are no padded copies; positions whose taps are all inside take a 4-wide path with no range checks.
+/// The summation order (bias, then taps row by row) depends only on the position, and a block's work is the
+/// same whichever thread runs it, so results do not depend on the thread count.
 /// </summary>
 internal sealed unsafe class DepthwiseConv
 {
+    private const int Lanes = ChannelBlockLayout.Width;
+    // Output positions computed into the block layout before they are scattered back to the planes: small
+    // enough to stay in L1 next to the weights.
+    private const int BandPositions = 1024;
+
+    // [block][tap][8] and [block][8], zero in the lanes past the last channel.
     private readonly float[] _weights;
-    private readonly float[]? _bias;
+    private readonly float[] _bias;
     private readonly Activation _activation;
-    private readonly int _batch, _channels;
+    private readonly int _batch, _channels, _blocks;
     private readonly int _ih, _iw, _oh, _ow, _kh, _kw, _sh, _sw, _dh, _dw, _ph, _pw;
-    private readonly int _paddedLength, _phaseLength;
-    // Where tap kw starts inside a row's phases, computed once: two integer divisions per tap and output row
-    // cost more than the tap's multiply-adds on 7x7 and 14x14 maps.
+    // Valid kernel rows for each output row and valid kernel columns for each output column.
+    private readonly int[] _rowTapStart, _rowTapEnd, _columnTapStart, _columnTapEnd;
+    // Output columns [start, end) whose kernel columns are all inside the input.
+    private readonly int _innerStart, _innerEnd;
+    // Offset of tap (kh, kw) from the tap (0, 0) in the block layout.
     private readonly int[] _tapOffset;
+    private readonly long _multiplyAdds;
 
     public static bool Supports(ConvGeometry g) =>
         g.SpatialRank <= 2 && g.Group == g.InChannels && g.Group == g.OutChannels && g.Group > 1;
 
     public DepthwiseConv(ConvGeometry g, float[] weights, float[]? bias, Activation activation)
     {
-        _weights = weights;
-        _bias = bias;
         _activation = activation;
         _batch = g.Batch;
         _channels = g.InChannels;
+        _blocks = PackedGemm.CeilDiv(_channels, Lanes);
         if (g.SpatialRank == 1)
         {
             (_ih, _oh, _kh, _sh, _dh, _ph) = (1, 1, 1, 1, 1, 0);
@@ -43,113 +56,151 @@ internal sealed unsafe class DepthwiseConv
             (_ih, _oh, _kh, _sh, _dh, _ph) = (g.InputSpatial[0], g.OutputSpatial[0], g.Kernel[0], g.Strides[0], g.Dilations[0], g.PadsBegin[0]);
             (_iw, _ow, _kw, _sw, _dw, _pw) = (g.InputSpatial[1], g.OutputSpatial[1], g.Kernel[1], g.Strides[1], g.Dilations[1], g.PadsBegin[1]);
         }
-        _paddedLength = Math.Max(1, (_ow - 1) * _sw + (_kw - 1) * _dw + 1);
-        // Reads reach element (kw·dw)/sw + RoundUp(ow, 8) − 1 of a phase; ceil(padded/sw) + 8 covers that.
-        _phaseLength = PackedGemm.CeilDiv(_paddedLength, _sw) + 8;
-        _tapOffset = new int[_kw];
-        for (int kw = 0; kw < _kw; kw++) _tapOffset[kw] = kw * _dw % _sw * _phaseLength + kw * _dw / _sw;
+        int taps = _kh * _kw;
+        _weights = new float[_blocks * taps * Lanes];
+        _bias = new float[_blocks * Lanes];
+        for (int c = 0; c < _channels; c++)
+        {
+            int block = c / Lanes, lane = c % Lanes;
+            for (int t = 0; t < taps; t++) _weights[(block * taps + t) * Lanes + lane] = weights[c * taps + t];
+            if (bias is not null) _bias[c] = bias[c];
+        }
+        (_rowTapStart, _rowTapEnd) = ValidTaps(_oh, _ih, _kh, _sh, _dh, _ph);
+        (_columnTapStart, _columnTapEnd) = ValidTaps(_ow, _iw, _kw, _sw, _dw, _pw);
+        _innerStart = 0;
+        while (_innerStart < _ow && !IsFull(_innerStart)) _innerStart++;
+        _innerEnd = _innerStart;
+        while (_innerEnd < _ow && IsFull(_innerEnd)) _innerEnd++;
+        _tapOffset = new int[taps];
+        for (int kh = 0; kh < _kh; kh++)
+            for (int kw = 0; kw < _kw; kw++)
+                _tapOffset[kh * _kw + kw] = (kh * _dh * _iw + kw * _dw) * Lanes;
+        _multiplyAdds = (long)_batch * _channels * _oh * _ow * taps;
+    }
+
+    private bool IsFull(int column) => _columnTapStart[column] == 0 && _columnTapEnd[column] == _kw;
+
+    /// <summary>For each output index o, the kernel offsets k with 0 ≤ o·stride − pad + k·dilation &lt; input.</summary>
+    private static (int[] Start, int[] End) ValidTaps(int outputs, int input, int kernel, int stride, int dilation, int pad)
+    {
+        var start = new int[outputs];
+        var end = new int[outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            int origin = o * stride - pad, k = 0;
+            while (k < kernel && origin + k * dilation < 0) k++;
+            start[o] = k;
+            while (k < kernel && origin + k * dilation < input) k++;
+            end[o] = Math.Max(start[o], k);
+        }
+        return (start, end);
     }
 
     public void Run(float* x, float* y, int threads)
     {
-        int planes = _batch * _channels;
-        if (threads <= 1 || planes == 1)
+        int tasks = _batch * _blocks;
+        if (ParallelWork.Threads(_multiplyAdds * ParallelWork.DepthwiseCost, threads, tasks) == 1)
         {
-            for (int i = 0; i < planes; i++) RunPlane(x, y, i);
+            for (int i = 0; i < tasks; i++) RunBlock(x, y, i);
             return;
         }
         nint xs = (nint)x, ys = (nint)y;
-        Parallel.For(0, planes, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            i => RunPlane((float*)xs, (float*)ys, i));
+        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            i => RunBlock((float*)xs, (float*)ys, i));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunPlane(float* x, float* y, int plane)
+    private void RunBlock(float* x, float* y, int task)
     {
-        int channel = plane % _channels;
-        float* input = x + (long)plane * _ih * _iw;
-        float* output = y + (long)plane * _oh * _ow;
-        float bias = _bias is null ? 0f : _bias[channel];
-        int accLength = PackedGemm.RoundUp(_ow, 8);
-        int rowStride = _sw * _phaseLength;
-        // Scratch: one output row, a padded input row (for strided phase splitting), then every input row
-        // zero-padded and split into sw phases, built once per plane (each input row feeds up to kh outputs).
-        float* scratch = ThreadScratch.Get(accLength + rowStride + 16 + _ih * rowStride);
-        float* tail = scratch;
-        float* padded = tail + accLength;
-        float* rows = padded + rowStride + 16;
-        for (int ih = 0; ih < _ih; ih++) FillPhases(input + (long)ih * _iw, padded, rows + (long)ih * rowStride);
-        int kernelArea = _kh * _kw;
-        float** tapSource = stackalloc float*[kernelArea];
-        float* tapWeight = stackalloc float[kernelArea];
-        fixed (float* wAll = _weights)
+        int batch = task / _blocks, block = task % _blocks;
+        int channel = block * Lanes, channels = Math.Min(Lanes, _channels - channel);
+        long inPlane = (long)_ih * _iw, outPlane = (long)_oh * _ow;
+        int bandRows = Math.Max(1, BandPositions / _ow);
+        float* input = ThreadScratch.Get((int)(inPlane * Lanes) + bandRows * _ow * Lanes);
+        float* band = input + inPlane * Lanes;
+        ChannelBlockLayout.Gather(x + ((long)batch * _channels + channel) * inPlane, inPlane, channels, (int)inPlane, input);
+        float* outFirst = y + ((long)batch * _channels + channel) * outPlane;
+        fixed (float* weightsAll = _weights)
+        fixed (float* biasAll = _bias)
+        {
+            float* w = weightsAll + (long)block * _kh * _kw * Lanes;
+            var bias = Vector256.Load(biasAll + block * Lanes);
+            for (int row0 = 0; row0 < _oh; row0 += bandRows)
+            {
+                int row1 = Math.Min(_oh, row0 + bandRows);
+                for (int oh = row0; oh < row1; oh++)
+                    ComputeRow(input, w, bias, oh, band + (long)(oh - row0) * _ow * Lanes);
+                int positions = (row1 - row0) * _ow;
+                // Lanes past the last channel hold garbage after this but are never scattered.
+                if (_activation.Kind != FusedActivation.None)
+                    ActivationMath.ApplyInPlace(new Span<float>(band, positions * Lanes), _activation);
+                ChannelBlockLayout.Scatter(band, channels, positions, outFirst + (long)row0 * _ow, outPlane);
+            }
+        }
+    }
+
+    /// <summary>One output row of the block, in the block layout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeRow(float* input, float* w, Vector256<float> bias, int oh, float* output)
+    {
+        int khStart = _rowTapStart[oh], khEnd = _rowTapEnd[oh];
+        int rowOrigin = oh * _sh - _ph;
+        bool fullRow = khStart == 0 && khEnd == _kh;
+        int innerStart = fullRow ? _innerStart : _ow, innerEnd = fullRow ? _innerEnd : _ow;
+        for (int ow = 0; ow < innerStart; ow++) ComputeBorder(input, w, bias, khStart, khEnd, rowOrigin, ow, output);
+        int taps = _kh * _kw;
+        int ow4 = innerStart;
         fixed (int* tapOffset = _tapOffset)
         {
-            float* w = wAll + (long)channel * kernelArea;
-            for (int oh = 0; oh < _oh; oh++)
+            long step = (long)_sw * Lanes;
+            for (; ow4 + 4 <= innerEnd; ow4 += 4)
             {
-                // The taps that land inside the input for this output row: (phase start, weight).
-                int taps = 0;
-                for (int kh = 0; kh < _kh; kh++)
+                float* origin = input + ((long)rowOrigin * _iw + ow4 * _sw - _pw) * Lanes;
+                Vector256<float> a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+                for (int t = 0; t < taps; t++)
                 {
-                    int ih = oh * _sh - _ph + kh * _dh;
-                    if ((uint)ih >= (uint)_ih) continue;
-                    float* phases = rows + (long)ih * rowStride;
-                    for (int kw = 0; kw < _kw; kw++)
-                    {
-                        tapSource[taps] = phases + tapOffset[kw];
-                        tapWeight[taps++] = w[kh * _kw + kw];
-                    }
+                    var wt = Vector256.Load(w + t * Lanes);
+                    float* p = origin + tapOffset[t];
+                    a0 = MultiplyAdd(Vector256.Load(p), wt, a0);
+                    a1 = MultiplyAdd(Vector256.Load(p + step), wt, a1);
+                    a2 = MultiplyAdd(Vector256.Load(p + 2 * step), wt, a2);
+                    a3 = MultiplyAdd(Vector256.Load(p + 3 * step), wt, a3);
                 }
-                float* outRow = output + (long)oh * _ow;
-                // Eight outputs at a time, summed over all taps in a register (no accumulator traffic).
-                for (int i = 0; i < accLength; i += 8)
-                {
-                    var sum = Vector256.Create(bias);
-                    for (int t = 0; t < taps; t++) sum += Vector256.Create(tapWeight[t]) * Vector256.Load(tapSource[t] + i);
-                    sum = ActivationMath.Apply(sum, _activation);
-                    if (i + 8 <= _ow) Vector256.Store(sum, outRow + i);
-                    else
-                    {
-                        Vector256.Store(sum, tail);
-                        for (int j = i; j < _ow; j++) outRow[j] = tail[j - i];
-                    }
-                }
+                float* o = output + (long)ow4 * Lanes;
+                Vector256.Store(a0, o);
+                Vector256.Store(a1, o + Lanes);
+                Vector256.Store(a2, o + 2 * Lanes);
+                Vector256.Store(a3, o + 3 * Lanes);
+            }
+            for (; ow4 < innerEnd; ow4++)
+            {
+                float* p = input + ((long)rowOrigin * _iw + ow4 * _sw - _pw) * Lanes;
+                var a = bias;
+                for (int t = 0; t < taps; t++) a = MultiplyAdd(Vector256.Load(p + tapOffset[t]), Vector256.Load(w + t * Lanes), a);
+                Vector256.Store(a, output + (long)ow4 * Lanes);
             }
         }
+        for (int ow = Math.Max(innerEnd, innerStart); ow < _ow; ow++) ComputeBorder(input, w, bias, khStart, khEnd, rowOrigin, ow, output);
     }
 
-    /// <summary>
-    /// phase s of the padded row holds padded[t·sw + s] = input[t·sw + s − pw] (0 outside the row), so the
-    /// tap at offset kw·dw of output ow is phase (kw·dw mod sw), element ow + kw·dw / sw: contiguous in ow.
-    /// Each phase is <see cref="_phaseLength"/> long, including zeroed slack for whole-vector reads.
-    /// </summary>
+    /// <summary>One output position summing only its valid taps, in the same order as the inner path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FillPhases(float* inputRow, float* padded, float* phases)
+    private void ComputeBorder(float* input, float* w, Vector256<float> bias, int khStart, int khEnd, int rowOrigin, int ow, float* output)
     {
-        int length = _sw * _phaseLength;
-        float* target = _sw == 1 ? phases : padded;
-        int lo = Math.Min(_pw, length), hi = Math.Clamp(_pw + _iw, lo, length);
-        new Span<float>(target, lo).Clear();
-        new ReadOnlySpan<float>(inputRow + lo - _pw, hi - lo).CopyTo(new Span<float>(target + lo, hi - lo));
-        new Span<float>(target + hi, length - hi).Clear();
-        if (_sw == 1) return;
-        int t = 0;
-        if (_sw == 2 && Avx2.IsSupported)
+        int kwStart = _columnTapStart[ow], kwEnd = _columnTapEnd[ow];
+        int columnOrigin = ow * _sw - _pw;
+        var a = bias;
+        for (int kh = khStart; kh < khEnd; kh++)
         {
-            // 16 padded values -> 8 even, 8 odd (the padded row has 16 floats of slack past its length).
-            for (; t + 8 <= _phaseLength; t += 8)
-            {
-                var a = Avx.LoadVector256(padded + 2 * t);
-                var b = Avx.LoadVector256(padded + 2 * t + 8);
-                var even = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
-                var odd = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
-                Avx.Store(phases + t, even);
-                Avx.Store(phases + _phaseLength + t, odd);
-            }
+            float* row = input + ((long)(rowOrigin + kh * _dh) * _iw + columnOrigin) * Lanes;
+            float* wr = w + kh * _kw * Lanes;
+            for (int kw = kwStart; kw < kwEnd; kw++)
+                a = MultiplyAdd(Vector256.Load(row + kw * _dw * Lanes), Vector256.Load(wr + kw * Lanes), a);
         }
-        for (; t < _phaseLength; t++)
-            for (int s = 0; s < _sw; s++) phases[s * _phaseLength + t] = padded[t * _sw + s];
+        Vector256.Store(a, output + (long)ow * Lanes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MultiplyAdd(Vector256<float> x, Vector256<float> w, Vector256<float> sum) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(x, w, sum) : sum + x * w;
 }

@@ -58,7 +58,9 @@ internal sealed unsafe class Im2ColPacker
             if (r == 3)
                 (_id, _od, _kd, _sd, _dd, _pd) = (g.InputSpatial[0], g.OutputSpatial[0], g.Kernel[0], g.Strides[0], g.Dilations[0], g.PadsBegin[0]);
         }
-        _shifted = _kd == 1 && _od == 1 && _sh == 1 && _sw == 1 && _ow == _iw;
+        // A 3-D conv qualifies only with a single input plane: the shifted path reads channel c's plane at
+        // c·H·W (a depth-2 input strided down to one output plane read the next channel's plane).
+        _shifted = _kd == 1 && _od == 1 && _id == 1 && _pd == 0 && _sh == 1 && _sw == 1 && _ow == _iw;
     }
 
     /// <summary>

@@ -76,9 +76,7 @@ internal static unsafe class PackedGemm
         int m = problem.M, n = problem.N;
         if (m == 0 || n == 0) return;
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        threads = Math.Max(1, threads);
-        // Below ~0.25 M multiply-adds the pool hand-off costs more than the second core saves.
-        if ((long)m * n * problem.K * problem.Count < 250_000) threads = 1;
+        threads = ParallelWork.Threads((long)m * n * problem.K * problem.Count, threads, long.MaxValue);
 
         // Choose the tiling of the output into tasks. Column ranges of at most ColumnBlock, as many as a
         // multiple of the thread count so the threads finish together. When a thread's share of columns would
