@@ -21,6 +21,14 @@ internal sealed class PlanBuilder
     private TensorValue? ConstantOf(Value v)
     {
         if (_constants.TryGetValue(v, out var c)) return c;
+        // PyTorch's exporter shares equal initializers through Identity nodes (MobileNetV3's squeeze-excitation
+        // biases): the output is that same constant, so the Conv reading it packs its weights once, not per run.
+        if (v.Producer is { OpType: "Identity", Domain: "" } identity && identity.Input(0) is { Name.Length: > 0 } source)
+        {
+            c = ConstantOf(source);
+            if (c is not null) _constants[v] = c;
+            return c;
+        }
         var t = Graph.Graph.TryGetConstant(v);
         if (t is null) return null;
         if (t.IsExternal || t.ElementType != ElementType.String)
