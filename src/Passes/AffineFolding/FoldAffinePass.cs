@@ -72,8 +72,8 @@ public sealed class FoldAffinePass : IPass
                     }
                     LayerNormAffineFold.Apply(lp);
                     changed = true;
-                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoMatMul, NameOf(node),
-                        $"its scale and B folded forward into {string.Join(", ", lp.Consumers.Select(c => c.MatMul.Describe()))}"));
+                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, lp.Linear is null ? FoldCodes.AffineFoldedForwardIntoMatMul : FoldCodes.AffineFoldedForwardIntoConv, NameOf(node),
+                        $"its scale and B folded forward into {lp.Targets}"));
                     continue;
                 }
                 if (!ElementwiseAffine.IsCandidate(node)) continue;
