@@ -57,6 +57,31 @@ public class AffineEngineTests
         AssertValues(new[] { 0.1, -1.8 }, InputValues(m.Graph.Nodes[1], 1));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MatMulThenReshapeThenTransposeThenBnBecomesAGemmWithOrWithoutEmptyOptionalBnOutputs(bool emptyOutputs)
+    {
+        using var m = Load(AffineCases.MatMulReshapeTransposeBn(emptyOutputs));
+        var r = Run(m, PassRegistry.DefaultPipeline.ToArray());
+        Assert.Equal(new[] { "Gemm", "Reshape", "Transpose" }, Ops(m));
+        var gemm = m.Graph.Nodes[0];
+        AssertValues(new[] { 0.5, 0, 0, 2, 0.5, 2 }, InputValues(gemm, 1));
+        AssertValues(new[] { 0.1, -1.8 }, InputValues(gemm, 2));
+        Assert.Contains(r.Diagnostics, d => d.NodeName == "bn" && FoldCodes.IsFold(d.Code));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void MatMulReshapeOrTransposeThenBnWithEmptyOptionalOutputsFoldsLikeWithout(bool reshape)
+    {
+        using var m = Load(reshape ? AffineCases.MatMulReshapeBn(emptyOptionalOutputs: true) : AffineCases.MatMulTransposeBn(emptyOptionalOutputs: true));
+        Run(m, PassRegistry.DefaultPipeline.ToArray());
+        Assert.Equal(reshape ? new[] { "Gemm", "Reshape" } : new[] { "MatMul", "Add", "Transpose" }, Ops(m));
+        AssertValues(new[] { 0.5, 0, 0, 2, 0.5, 2 }, InputValues(m.Graph.Nodes[0], 1));
+    }
+
     [Fact]
     public void ConvThenMulThenAddCollapseIntoTheConv()
     {
