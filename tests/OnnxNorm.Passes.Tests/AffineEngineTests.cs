@@ -24,8 +24,9 @@ public class AffineEngineTests
     [Fact]
     public void ConvTransposeThenBiasAddThenBnFoldsIntoTheConvTranspose()
     {
+        // fold-bn alone, so the BN's own walk crosses the Add (fold-affine would fold the Add first).
         using var m = Load(AffineCases.ConvTransposeBiasAddBn());
-        var r = Run(m, PassRegistry.DefaultPipeline.ToArray());
+        var r = Run(m, CanonicalizePass.PassName, FoldBatchNormPass.PassName);
         Assert.Equal(new[] { "ConvTranspose" }, Ops(m));
         var ct = m.Graph.Nodes[0];
         AssertValues(new[] { 1.0, 6.0 }, InputValues(ct, 1));          // W·s
@@ -34,6 +35,12 @@ public class AffineEngineTests
         Assert.Equal("folded-into-conv-transpose", d.Code);
         Assert.Contains("through Add", d.Message);
         AssertSameOutputs(AffineCases.ConvTransposeBiasAddBn().ToBytes(), m);
+        // The default pipeline gets the same ConvTranspose, folding the Add and then the BN.
+        using var d2 = Load(AffineCases.ConvTransposeBiasAddBn());
+        Run(d2, PassRegistry.DefaultPipeline.ToArray());
+        Assert.Equal(new[] { "ConvTranspose" }, Ops(d2));
+        AssertValues(new[] { 1.0, 6.0 }, InputValues(d2.Graph.Nodes[0], 1));
+        AssertValues(new[] { 0.35, -3.8 }, InputValues(d2.Graph.Nodes[0], 2));
     }
 
     [Fact]

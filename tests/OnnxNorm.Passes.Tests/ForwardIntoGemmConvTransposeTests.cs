@@ -68,9 +68,13 @@ public class ForwardIntoGemmConvTransposeTests
         using var m = Load(ForwardFoldCases.BnThenConvTranspose(kernel, stride, shiftFree: false));
         var r = Run(m, PassRegistry.DefaultPipeline.ToArray());
         Assert.Equal(1, Count(m, "BatchNormalization"));
-        var d = Assert.Single(r.Diagnostics, d => d.NodeName == "bn" && d.Code == FoldRefusalCodes.ShiftNotUniform);
+        // One engine, one word on the BN: the forward reason, then the backward one.
+        var d = Assert.Single(r.Diagnostics, d => d.NodeName == "bn");
+        Assert.Equal(FoldRefusalCodes.ShiftNotUniform, d.Code);
+        Assert.Equal(FoldAffinePass.PassName, d.Pass);
         Assert.Contains("ConvTranspose node 'convT'", d.Message);
         Assert.Contains("different numbers of taps", d.Message);
+        Assert.Contains("backward: ", d.Message);
     }
 
     [Fact]
@@ -132,5 +136,16 @@ public class ForwardIntoGemmConvTransposeTests
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-6, $"[{i}]: {actual[i]}, expected {expected[i]}");
+    }
+
+    [Fact]
+    public void FoldAffineAloneFoldsABnLikeAnyOtherPerChannelMap()
+    {
+        var original = ForwardFoldCases.BnThenGemm(transB: true, withC: true).ToBytes();
+        using var m = ModelLoader.Load(original);
+        var r = Run(m, FoldAffinePass.PassName);
+        Assert.Equal(0, Count(m, "BatchNormalization"));
+        Assert.Equal(FoldCodes.FoldedForwardIntoConv, Single(r, "bn").Code);
+        AssertMatchesOrt(original, m);
     }
 }
