@@ -170,6 +170,13 @@ CORPUS = [
 
 BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
+# Models with a BN that sees one value per sample and channel (BatchNorm1d; deeplab's pooled ASPP branch):
+# three batches of 4 give it 12 values, too few for statistics that fit even their own data, and a train-mode
+# batch of 4 normalises the layers after it unlike eval. These calibrate on (batches, batch size) of their
+# own, from a second generator; the three usual batches are still drawn (and not used), so the saved input
+# stays the one drawn after them.
+EXTRA_CALIBRATION = {"linear_bn1d": (8, 32), "deeplabv3_mobilenet_v3_large": (4, 16)}
+
 
 def randomize_norms(model, gen):
     """Random gamma/beta for every BN (and the affine of other norms), so no fold is a no-op."""
@@ -180,7 +187,7 @@ def randomize_norms(model, gen):
                 m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
 
 
-def calibrate(model, shape, gen, batches=3):
+def calibrate(model, shape, gen, batches=3, extra=(0, 0), extra_seed=0):
     """Fill the running statistics with train-mode BN passes (momentum=None: the cumulative average).
 
     Only the BN layers run in train mode: dropout and stochastic depth stay off as in eval, or the statistics
@@ -195,9 +202,13 @@ def calibrate(model, shape, gen, batches=3):
         m.train()
     batch = max(shape[0], 4)
     data = []
+    more = torch.Generator().manual_seed(extra_seed)
+    draws = [(gen, batch)] * batches + [(more, extra[1])] * extra[0]
     with torch.no_grad():
-        for _ in range(batches):
-            x = torch.randn((batch,) + tuple(shape[1:]), generator=gen)
+        for source, size in draws:
+            x = torch.randn((size,) + tuple(shape[1:]), generator=source)
+            if extra[0] and source is gen:
+                continue
             data.append(x)
             model(x)
     for m in bns:
@@ -244,7 +255,8 @@ def main(outdir, only=None):
         gen = torch.Generator().manual_seed(2000 + index)
         model = factory()
         randomize_norms(model, gen)
-        calibration = save_calibration(outdir, name, calibrate(model, shape, gen), shape[0])
+        data = calibrate(model, shape, gen, extra=EXTRA_CALIBRATION.get(name, (0, 0)), extra_seed=3000 + index)
+        calibration = save_calibration(outdir, name, data, shape[0])
         bn_count = sum(isinstance(m, BN_TYPES) for m in model.modules())
         x = torch.randn(shape, generator=gen)
         input_file = f"{name}.input.npy"

@@ -148,4 +148,24 @@ public class ForwardIntoGemmConvTransposeTests
         Assert.Equal(FoldCodes.FoldedForwardIntoConv, Single(r, "bn").Code);
         AssertMatchesOrt(original, m);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void InspectsAnalysisGivesTheChannelsFirstLayerNormsDecision(bool padded)
+    {
+        using var m = Load(ForwardFoldCases.ChannelsFirstLayerNormThenConv(padded));
+        var report = Assert.Single(AffineAnalysis.Of(m), a => a.Node == "ln");
+        Assert.Equal("LayerNormalization", report.Op);
+        Assert.Equal(!padded, report.Foldable);
+        if (padded)
+        {
+            Assert.Equal(FoldRefusalCodes.PaddingNotExact, report.RefusalCode);
+            Assert.Contains("Conv node 'conv' zero-pads", report.RefusalReason);
+        }
+        else
+        {
+            Assert.Contains("Conv node 'conv'", report.FoldInto);
+        }
+    }
 }
