@@ -74,7 +74,9 @@ public static class OptimizeCommand
             .GroupBy(d => d.NodeName!).ToDictionary(g => g.Key, g => g.Last());
         var left = BatchNormAnalysis.Of(model)
             .Select(r => r.RefusalCode is { } code
-                ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, code, r.RefusalReason!)
+                // The engine's word, when it agrees, also gives the forward rule's reason.
+                ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, code,
+                    lastSaid.TryGetValue(r.Node, out var said) && said.Code == code ? said.Message : r.RefusalReason!)
                 : lastSaid.TryGetValue(r.Node, out var d)
                     ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
                     : new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))

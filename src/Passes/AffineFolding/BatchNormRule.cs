@@ -44,17 +44,13 @@ public static class BatchNormRule
     }
 
     /// <summary>
-    /// The backward reason leads (it is the fold that usually applies), unless nothing foldable produces the
-    /// BN and the forward fold was stopped by something specific (padding, uneven taps).
+    /// The backward reason leads, with its code: the one `inspect` and the optimize report give (the BN
+    /// analysis decides backward first too); the forward rule's reason follows.
     /// </summary>
     private static FoldRefusal Combine(FoldRefusal? back, FoldRefusal? forward)
     {
         if (back is null) return forward!;
         if (forward is null || forward.Code == back.Code && forward.Message == back.Message) return back;
-        bool forwardSays = back.Code is FoldRefusalCodes.NoProducer or FoldRefusalCodes.UnsupportedProducer
-            && forward.Code != FoldRefusalCodes.ConsumerNotConv;
-        return forwardSays
-            ? forward with { Message = $"{forward.Message}; backward: {back.Message}" }
-            : back with { Message = $"{back.Message}; forward: {forward.Message}" };
+        return back with { Message = $"{back.Message}; forward: {forward.Message}" };
     }
 }
