@@ -74,7 +74,9 @@ public static class OptimizeCommand
             .GroupBy(d => d.NodeName!).ToDictionary(g => g.Key, g => g.Last());
         var left = BatchNormAnalysis.Of(model)
             .Select(r => r.RefusalCode is { } code
-                ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, code, r.RefusalReason!)
+                // The engine's word, when it agrees, also gives the forward rule's reason.
+                ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, code,
+                    lastSaid.TryGetValue(r.Node, out var said) && said.Code == code ? said.Message : r.RefusalReason!)
                 : lastSaid.TryGetValue(r.Node, out var d)
                     ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
                     : new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
@@ -83,8 +85,10 @@ public static class OptimizeCommand
             .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
         var present = model.Graph.AllNodes().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        // fold-affine also reports the BNs it leaves; those are listed above, with the BN analysis' reason.
+        var bnLeft = left.Select(l => l.Node).ToHashSet(StringComparer.Ordinal);
         var affineLeft = result.Diagnostics.Where(d => d.Pass == FoldAffinePass.PassName && d.NodeName is not null && !FoldCodes.IsAffineFold(d.Code))
-            .GroupBy(d => d.NodeName!).Where(g => present.Contains(g.Key))
+            .GroupBy(d => d.NodeName!).Where(g => present.Contains(g.Key) && !bnLeft.Contains(g.Key))
             .Select(g => g.Last()).Select(d => new AffineLeftInPlace(d.NodeName!, d.Code, d.Message)).ToList();
         var folded = result.Diagnostics.Where(d => FoldCodes.IsFold(d.Code))
             .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
