@@ -3,7 +3,7 @@ using OnnxNorm.Cli.Commands;
 using OnnxNorm.Cli.Statistics;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 
 namespace OnnxNorm.Cli;
 

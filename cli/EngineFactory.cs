@@ -1,7 +1,7 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Cli;
 

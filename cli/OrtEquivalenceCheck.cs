@@ -1,10 +1,10 @@
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Cli;
 

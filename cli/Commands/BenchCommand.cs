@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using OnnxNorm.Graph;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Cli.Commands;
 

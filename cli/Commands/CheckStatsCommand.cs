@@ -3,7 +3,8 @@ using System.Diagnostics;
 using OnnxNorm.Cli.Statistics;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
+using OnnxNorm.Runtime.Engines;
 
 namespace OnnxNorm.Cli.Commands;
 

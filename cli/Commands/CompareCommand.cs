@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using OnnxNorm.Graph;
-using OnnxNorm.Runtime.Comparison;
-using OnnxNorm.Runtime.Comparison.NoiseAware;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Workflows.Comparison;
+using OnnxNorm.Workflows.Comparison.NoiseAware;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using OnnxNorm.Cli.Statistics;
 using OnnxNorm.Graph;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 
 namespace OnnxNorm.Cli.Commands;
 

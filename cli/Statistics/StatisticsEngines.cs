@@ -1,5 +1,7 @@
 using OnnxNorm.Graph;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
+using OnnxNorm.Runtime.Engines;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Cli.Statistics;
 

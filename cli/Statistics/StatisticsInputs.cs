@@ -1,7 +1,7 @@
 using System.CommandLine;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 
 namespace OnnxNorm.Cli.Statistics;
 
