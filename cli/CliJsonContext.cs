@@ -4,6 +4,7 @@ using OnnxNorm.Cli.Statistics;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
 using OnnxNorm.Workflows.Comparison;
+using OnnxNorm.Workflows.Optimize;
 
 namespace OnnxNorm.Cli;
 

@@ -5,6 +5,7 @@ using OnnxNorm.Graph;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Ort;
+using OnnxNorm.Workflows.Engines;
 
 namespace OnnxNorm.Cli.Commands;
 

@@ -7,6 +7,7 @@ using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Ort;
+using OnnxNorm.Workflows.Engines;
 
 namespace OnnxNorm.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using OnnxNorm.Passes;
 using OnnxNorm.Runtime.Data;
 
-namespace OnnxNorm.Cli;
+namespace OnnxNorm.Workflows.Comparison;
 
 /// <summary>The equivalence check `optimize --verify` uses: ONNX Runtime with its optimisations off.</summary>
 public static class EquivalenceChecks

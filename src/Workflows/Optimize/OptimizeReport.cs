@@ -1,6 +1,6 @@
 using OnnxNorm.Passes;
 
-namespace OnnxNorm.Cli.Commands;
+namespace OnnxNorm.Workflows.Optimize;
 
 /// <summary>What `optimize` prints and writes with --report: one record, so the console and JSON never disagree.</summary>
 public sealed record OptimizeReport(

@@ -6,7 +6,7 @@ using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Ort;
 
-namespace OnnxNorm.Cli;
+namespace OnnxNorm.Workflows.Comparison;
 
 /// <summary>
 /// `optimize --verify`: the original and the rewritten model through <see cref="OrtComparison"/> (the same

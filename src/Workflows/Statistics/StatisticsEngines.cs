@@ -3,7 +3,7 @@ using OnnxNorm.Workflows.Statistics;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Ort;
 
-namespace OnnxNorm.Cli.Statistics;
+namespace OnnxNorm.Workflows.Statistics;
 
 /// <summary>The engines check-stats and recalibrate can run on, by their --engine name.</summary>
 public static class StatisticsEngines

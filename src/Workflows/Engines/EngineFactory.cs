@@ -3,7 +3,7 @@ using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Ort;
 
-namespace OnnxNorm.Cli;
+namespace OnnxNorm.Workflows.Engines;
 
 /// <summary>Creates the engine named on the command line. The one place a new engine is wired in.</summary>
 public static class EngineFactory
