@@ -1,7 +1,7 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Data;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestSupport;
 using static OnnxNorm.Passes.Tests.PassTestKit;
 
