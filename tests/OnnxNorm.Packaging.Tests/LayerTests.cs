@@ -20,11 +20,7 @@ public class LayerTests
             .Order(StringComparer.Ordinal).ToArray();
 
     [Theory]
-    [InlineData("OnnxNorm.Graph", "")]
-    [InlineData("OnnxNorm.Passes", "OnnxNorm.Graph")]
-    [InlineData("OnnxNorm.Runtime", "OnnxNorm.Graph")]
-    [InlineData("OnnxNorm.Ort", "OnnxNorm.Graph OnnxNorm.Runtime")]
-    [InlineData("OnnxNorm.Workflows", "OnnxNorm.Graph OnnxNorm.Ort OnnxNorm.Passes OnnxNorm.Runtime")]
+    [MemberData(nameof(LibraryLayers.Below), MemberType = typeof(LibraryLayers))]
     public void Each_library_references_only_the_layers_below_it(string library, string layersBelow)
     {
         Assert.Equal(layersBelow.Split(' ', StringSplitOptions.RemoveEmptyEntries), References(library, "OnnxNorm."));

@@ -62,11 +62,7 @@ public class PackageTests(PackedSolution packed) : IClassFixture<PackedSolution>
     }
 
     [Theory]
-    [InlineData("OnnxNorm.Graph", "")]
-    [InlineData("OnnxNorm.Passes", "OnnxNorm.Graph")]
-    [InlineData("OnnxNorm.Runtime", "OnnxNorm.Graph")]
-    [InlineData("OnnxNorm.Ort", "OnnxNorm.Graph OnnxNorm.Runtime")]
-    [InlineData("OnnxNorm.Workflows", "OnnxNorm.Graph OnnxNorm.Ort OnnxNorm.Passes OnnxNorm.Runtime")]
+    [MemberData(nameof(LibraryLayers.Below), MemberType = typeof(LibraryLayers))]
     public void Library_packages_depend_on_the_layers_below_them_only(string id, string layersBelow)
     {
         var ours = Dependencies(id).Keys.Where(k => k.StartsWith("OnnxNorm.", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
