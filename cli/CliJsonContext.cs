@@ -3,7 +3,8 @@ using OnnxNorm.Cli.Commands;
 using OnnxNorm.Cli.Statistics;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
+using OnnxNorm.Workflows.Optimize;
 
 namespace OnnxNorm.Cli;
 

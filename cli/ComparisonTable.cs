@@ -1,6 +1,6 @@
 using System.Globalization;
-using OnnxNorm.Runtime.Comparison;
-using OnnxNorm.Runtime.Comparison.NoiseAware;
+using OnnxNorm.Workflows.Comparison;
+using OnnxNorm.Workflows.Comparison.NoiseAware;
 
 namespace OnnxNorm.Cli;
 

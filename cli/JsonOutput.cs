@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 
 namespace OnnxNorm.Cli;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
 using OnnxNorm.Runtime.Kernels;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Cli;
 

@@ -29,7 +29,7 @@ public static class AffineCases
     /// <summary>
     /// x[2,3] → MatMul(W = [[1,0],[0,1],[1,1]]) → Reshape [2,2,1,1] → BN (opset 15): ORT's MatMul → Reshape → BN.
     /// </summary>
-    public static ModelBuilder MatMulReshapeBn()
+    public static ModelBuilder MatMulReshapeBn(bool emptyOptionalOutputs = false)
     {
         var b = new ModelBuilder(opset: 15);
         b.Input("x", ElementType.Float, 2, 3);
@@ -37,25 +37,41 @@ public static class AffineCases
         b.Op("MatMul", "mm", "x", "w");
         b.Int64Initializer("shape", new long[] { 2, 2, 1, 1 }, 4);
         b.Op("Reshape", "r", "mm", "shape");
-        BnAtOpset15(b, "r", "y");
+        BnAtOpset15(b, "r", "y", emptyOptionalOutputs);
         b.Output("y", ElementType.Float, 2, 2, 1, 1);
         return b;
     }
 
     /// <summary>x[1,4,3] → MatMul(W as in <see cref="MatMulReshapeBn"/>) → Transpose [0,2,1] → BN: a batched MatMul, so the shift needs an Add.</summary>
-    public static ModelBuilder MatMulTransposeBn()
+    public static ModelBuilder MatMulTransposeBn(bool emptyOptionalOutputs = false)
     {
         var b = new ModelBuilder(opset: 15);
         b.Input("x", ElementType.Float, 1, 4, 3);
         b.Initializer("w", new float[] { 1, 0, 0, 1, 1, 1 }, 3, 2);
         b.Op("MatMul", "mm", "x", "w");
         b.Node("Transpose", new[] { "mm" }, new[] { "t" }, "transpose", ("perm", new long[] { 0, 2, 1 }));
-        BnAtOpset15(b, "t", "y");
+        BnAtOpset15(b, "t", "y", emptyOptionalOutputs);
         b.Output("y", ElementType.Float, 1, 2, 4);
         return b;
     }
 
-    private static void BnAtOpset15(ModelBuilder b, string x, string y)
+    /// <summary>x[4,3] → MatMul(W as in <see cref="MatMulReshapeBn"/>) → Reshape [1,4,2] → Transpose [0,2,1] → BN: ORT's path with both.</summary>
+    public static ModelBuilder MatMulReshapeTransposeBn(bool emptyOptionalOutputs = false)
+    {
+        var b = new ModelBuilder(opset: 15);
+        b.Input("x", ElementType.Float, 4, 3);
+        b.Initializer("w", new float[] { 1, 0, 0, 1, 1, 1 }, 3, 2);
+        b.Op("MatMul", "mm", "x", "w");
+        b.Int64Initializer("shape", new long[] { 1, 4, 2 }, 3);
+        b.Op("Reshape", "r", "mm", "shape");
+        b.Node("Transpose", new[] { "r" }, new[] { "t" }, "transpose", ("perm", new long[] { 0, 2, 1 }));
+        BnAtOpset15(b, "t", "y", emptyOptionalOutputs);
+        b.Output("y", ElementType.Float, 1, 2, 4);
+        return b;
+    }
+
+    /// <summary>BN-15 with <see cref="SimpleBn"/>; with <paramref name="emptyOptionalOutputs"/> it lists its running-statistics outputs as "" (as some exporters do).</summary>
+    private static void BnAtOpset15(ModelBuilder b, string x, string y, bool emptyOptionalOutputs)
     {
         var p = SimpleBn;
         string[] inputs =
@@ -63,7 +79,7 @@ public static class AffineCases
             x, b.Initializer("bn.scale", ElementType.Float, new long[] { 2 }, p.Gamma), b.Initializer("bn.bias", ElementType.Float, new long[] { 2 }, p.Beta),
             b.Initializer("bn.mean", ElementType.Float, new long[] { 2 }, p.Mean), b.Initializer("bn.var", ElementType.Float, new long[] { 2 }, p.Var),
         };
-        b.Node("BatchNormalization", inputs, new[] { y }, "bn", ("epsilon", 1f));
+        b.Node("BatchNormalization", inputs, emptyOptionalOutputs ? new[] { y, "", "" } : new[] { y }, "bn", ("epsilon", 1f));
     }
 
     /// <summary>

@@ -32,7 +32,7 @@ public sealed class BenchmarkTable(string root, string model, int repeat, Launch
         Console.WriteLine($"model: {Path.GetFileName(model)} ({sizeMiB:F1} MiB, 20 Conv+BN); runtime baseline {baseline.PeakKiB / 1024.0:F0} MiB peak (inspect of a 30 KB model); " +
                           $"memory budget 2 x file + baseline = {budget:F0} MiB; median of {repeat} runs; {Environment.ProcessorCount} cores");
         Console.WriteLine();
-        Console.WriteLine($"| row | OnnxNorm | ONNX Runtime {OnnxNorm.Runtime.Ort.OrtSession.RuntimeVersion} | OnnxNorm / ORT | goal |");
+        Console.WriteLine($"| row | OnnxNorm | ONNX Runtime {OnnxNorm.Ort.OrtSession.RuntimeVersion} | OnnxNorm / ORT | goal |");
         Console.WriteLine("|---|---|---|---|---|");
 
         string converted = Path.Combine(_tmp, "converted.onnx"), ortSaved = Path.Combine(_tmp, "ort_disabled.onnx");

@@ -1,10 +1,10 @@
 using OnnxNorm.Bench.Precision;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Engines;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Bench;
 

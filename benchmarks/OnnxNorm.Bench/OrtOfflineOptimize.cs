@@ -1,4 +1,4 @@
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Bench;
 

@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using OnnxNorm.Graph;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
+using OnnxNorm.Workflows.Engines;
 
 namespace OnnxNorm.Cli.Commands;
 

@@ -3,7 +3,8 @@ using System.Diagnostics;
 using OnnxNorm.Cli.Statistics;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
+using OnnxNorm.Runtime.Engines;
 
 namespace OnnxNorm.Cli.Commands;
 
@@ -66,17 +67,14 @@ public static class CheckStatsCommand
         // Every report target is checked before the data pass, so a bad one costs nothing and writes nothing.
         if (jsonPath is not null && jsonPath != "-") OutputPolicy.Check(jsonPath, "the --json report", force: false);
         if (htmlPath is not null) OutputPolicy.Check(htmlPath, "the --html report", force: false);
-        // The static lint is the same as inspect's BN section.
-        var lints = BatchNormNodes.In(model).SelectMany(bn => BatchNormAnalysis.Lint(bn).Select(l => (Node: bn.Name, Lint: l))).ToList();
-        var preWarnings = new List<string>();
-        StatisticsInputs.FreezeTrainingModeLayers(model, preWarnings);
+        var prepared = StatsCheck.Prepare(model);
+        var lints = prepared.Lints;
 
         (TimeSpan Plain, TimeSpan Stats) overhead = default;
-        if (timing) overhead = TimeOverhead(factory, model, data);
+        if (timing) overhead = StatsCheck.TimeOverhead(factory, model, data);
         var clock = Stopwatch.StartNew();
-        var report = ConsoleProgressBar.Run(progress => StatsChecker.Run(model, data, factory, options, (p, d, t) => progress(p, d, t)));
+        var report = ConsoleProgressBar.Run(progress => StatsCheck.Run(model, prepared, data, factory, options, (p, d, t) => progress(p, d, t)));
         clock.Stop();
-        report = report with { Warnings = preWarnings.Concat(report.Warnings).Concat(lints.Select(l => $"lint {l.Lint.Code} [{l.Node}]: {l.Lint.Message}")).ToList() };
 
         bool jsonToStdout = jsonPath == "-";
         var console = jsonToStdout ? Console.Error : Console.Out;
@@ -96,33 +94,5 @@ public static class CheckStatsCommand
             Console.Error.WriteLine($"timing: plain inference {overhead.Plain.TotalSeconds:0.000} s, statistics pass {overhead.Stats.TotalSeconds:0.000} s (best of 3 each, alternating), ratio {overhead.Stats / overhead.Plain:0.000}; "
                 + $"whole check-stats {clock.Elapsed.TotalSeconds:0.000} s ({report.Passes} pass(es), {clock.Elapsed / overhead.Plain:0.00}x plain)");
         return report.AnyFlagged || report.SmallBatch is { AnyFlagged: true } ? CliRunner.CheckFailed : CliRunner.Ok;
-    }
-
-    /// <summary>
-    /// Plain inference against the statistics pass over the same data, alternating, best of
-    /// <paramref name="rounds"/> each: on a shared machine the minimum is the least disturbed run. One untimed
-    /// batch through each path first, so JIT and first-touch costs count against neither side.
-    /// </summary>
-    private static (TimeSpan Plain, TimeSpan Stats) TimeOverhead(ActivationEngineFactory factory, Model model, CalibrationData data, int rounds = 3)
-    {
-        var layers = BatchNormLayer.InMainGraph(model, new List<string>());
-        using (var warm = factory(model, new HashSet<string>()))
-            foreach (var feeds in data.Batches().Take(1)) warm.Run(feeds, static (_, _) => { });
-        var scratch = new Dictionary<string, ChannelMomentsAccumulator>(StringComparer.Ordinal);
-        foreach (var l in layers) scratch.TryAdd(l.InputName, new ChannelMomentsAccumulator(l.Channels));
-        using (var warm = factory(model, scratch.Keys.ToHashSet(StringComparer.Ordinal)))
-            foreach (var feeds in data.Batches().Take(1)) warm.Run(feeds, (name, v) => scratch[name].AddBatch(v, name));
-        TimeSpan plain = TimeSpan.MaxValue, stats = TimeSpan.MaxValue;
-        for (int r = 0; r < rounds; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            using (var engine = factory(model, new HashSet<string>()))
-                foreach (var feeds in data.Batches()) engine.Run(feeds, static (_, _) => { });
-            if (clock.Elapsed < plain) plain = clock.Elapsed;
-            clock.Restart();
-            StatisticsCollector.Collect(factory, model, layers, data, "timing");
-            if (clock.Elapsed < stats) stats = clock.Elapsed;
-        }
-        return (plain, stats);
     }
 }

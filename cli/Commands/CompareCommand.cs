@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
 using OnnxNorm.Graph;
-using OnnxNorm.Runtime.Comparison;
-using OnnxNorm.Runtime.Comparison.NoiseAware;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Workflows.Comparison;
+using OnnxNorm.Workflows.Comparison.NoiseAware;
+using OnnxNorm.Ort;
+using OnnxNorm.Workflows.Engines;
 
 namespace OnnxNorm.Cli.Commands;
 
@@ -56,28 +57,7 @@ public static class CompareCommand
             };
             string engineName = pr.GetValue(engine)!;
             if (engineName is not (EngineFactory.Ort or EngineFactory.Native)) throw new BadInputException($"--engine {engineName}: use ort or native");
-            ComparisonReport report;
-            if (b is not null && engineName == EngineFactory.Ort)
-            {
-                report = OrtComparison.Compare(ModelSource.FromFile(a), ModelSource.FromFile(b), options);
-            }
-            else
-            {
-                // Native A vs native B, or (without B) native A vs ORT A: the engine pair the search runs on too.
-                string trusted = b ?? a;
-                using var candidate = EngineFactory.Create(EngineFactory.Native, a, options.Session);
-                using var other = EngineFactory.Create(b is null ? EngineFactory.Ort : EngineFactory.Native, trusted, options.Session);
-                using var reference = rule == EquivalenceRule.NoiseAware ? ReferenceRuns.For(ModelSource.FromFile(trusted)) : null;
-                report = EngineComparison.Compare(candidate, other, Path.GetFileName(a), Path.GetFileName(trusted), options, out var used, reference);
-                if (options.PerNode)
-                {
-                    using var modelA = ModelLoader.Load(a);
-                    using var modelB = ModelLoader.Load(trusted);
-                    var search = new PerNodeSearch(modelA, modelB, Path.GetFileName(a), Path.GetFileName(trusted), b is null ? PairEngines.NativeVsOrt : PairEngines.NativeVsNative);
-                    var (divergence, skipped) = search.Find(used, options);
-                    report = report.WithSearch(divergence, skipped);
-                }
-            }
+            var report = ModelComparison.Compare(a, b, engineName, options);
             if (pr.GetValue(json) is { } jsonPath)
             {
                 string text = JsonOutput.Serialize(report);

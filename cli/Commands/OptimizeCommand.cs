@@ -4,6 +4,8 @@ using System.Text.Json;
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Workflows.Comparison;
+using OnnxNorm.Workflows.Optimize;
 
 namespace OnnxNorm.Cli.Commands;
 
@@ -68,28 +70,6 @@ public static class OptimizeCommand
         var result = pipeline.Run(model);
 
         var after = ModelSummary.Of(model, outputPath);
-        // A BN left in place is explained by fold-bn's own decision; one fold-bn could fold was left by the
-        // passes that did run, so their last word on it is the reason.
-        var lastSaid = result.Diagnostics.Where(d => d.NodeName is not null && !FoldCodes.IsFold(d.Code))
-            .GroupBy(d => d.NodeName!).ToDictionary(g => g.Key, g => g.Last());
-        var left = BatchNormAnalysis.Of(model)
-            .Select(r => r.RefusalCode is { } code
-                ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, code, r.RefusalReason!)
-                : lastSaid.TryGetValue(r.Node, out var d)
-                    ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
-                    : new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
-            .ToList();
-        var affineFolded = result.Diagnostics.Where(d => FoldCodes.IsAffineFold(d.Code))
-            .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count());
-        var present = model.Graph.AllNodes().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        var affineLeft = result.Diagnostics.Where(d => d.Pass == FoldAffinePass.PassName && d.NodeName is not null && !FoldCodes.IsAffineFold(d.Code))
-            .GroupBy(d => d.NodeName!).Where(g => present.Contains(g.Key))
-            .Select(g => g.Last()).Select(d => new AffineLeftInPlace(d.NodeName!, d.Code, d.Message)).ToList();
-        var folded = result.Diagnostics.Where(d => FoldCodes.IsFold(d.Code))
-            .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count());
-
         // Compare before saving: a comparison that cannot run (say, a symbolic dim without --shape) is bad
         // input and must not leave an output behind. A model that runs but differs is still written, so it
         // can be inspected; the exit code says it failed.
@@ -97,16 +77,8 @@ public static class OptimizeCommand
         var files = ModelSaver.Plan(model, outputPath, new SaveOptions { Force = force }).ToList();
         clock.Stop();
 
-        var summary = new OptimizeReport(
-            inputPath, outputPath, names, result.Iterations, bnBefore, bnBefore - left.Count, left.Count, folded, left,
-            new BeforeAfter(before.NodeCount, after.NodeCount), new BeforeAfter(before.ParameterCount, after.ParameterCount),
-            clock.Elapsed.TotalMilliseconds,
-            verify ? new VerifyReport(true, equivalence?.Name, ort) : null,
-            result.Runs.Select(r => new PassRunReport(r.Pass, r.Iteration, r.Modified, r.Elapsed.TotalMilliseconds, r.Diagnostics)).ToList())
-        {
-            AffineFolded = affineFolded,
-            AffineLeft = affineLeft,
-        };
+        var summary = OptimizeSummary.Build(model, result, inputPath, outputPath, names, bnBefore, before, after,
+            clock.Elapsed.TotalMilliseconds, verify ? new VerifyReport(true, equivalence?.Name, ort) : null);
         if (reportPath is not null)
             files.Add(new OutputFile(reportPath, "the --report file", s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonOutput.Serialize(summary) + "\n"))));
         OutputPolicy.WriteAll(files, force);

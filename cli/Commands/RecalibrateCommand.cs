@@ -1,7 +1,7 @@
 using System.CommandLine;
 using OnnxNorm.Cli.Statistics;
 using OnnxNorm.Graph;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 
 namespace OnnxNorm.Cli.Commands;
 
@@ -28,35 +28,10 @@ public static class RecalibrateCommand
         using var target = ModelLoader.Load(modelPath);
         var data = CalibrationData.Parse(dataSpecs, target);
         OutputPolicy.Check(outputPath, "the output model", force);
-        // The passes run on a working copy where training-mode layers are frozen (so downstream layers see
-        // inference activations); the new statistics are then written into the model as it was, mode unchanged.
-        using var work = target.Clone();
-        var warnings = new List<string>();
-        StatisticsInputs.FreezeTrainingModeLayers(work, warnings);
-        var layers = BatchNormLayer.InMainGraph(work, warnings);
-        var moments = ConsoleProgressBar.Run(progress => Recalibrator.Run(factory, work, layers, data, progress: (p, d, t) => progress(p, d, t)));
-        foreach (var layer in layers)
-        {
-            var acc = moments[layer.Ordinal];
-            var mean = Enumerable.Range(0, layer.Channels).Select(c => acc[c].Mean).ToArray();
-            var variance = Enumerable.Range(0, layer.Channels).Select(c => acc[c].PopulationVariance).ToArray();
-            RequireStorable(layer, "mean", mean);
-            RequireStorable(layer, "variance", variance);
-            layer.WriteStatistics(target, mean, variance);
-        }
+        var outcome = ConsoleProgressBar.Run(progress => Recalibration.Run(factory, target, data, (p, d, t) => progress(p, d, t)));
         ModelSaver.Save(target, outputPath, new SaveOptions { Force = force });
-        foreach (var w in warnings) Console.Error.WriteLine($"warning: {w}");
-        int levels = layers.Count == 0 ? 0 : layers.Max(l => l.Level);
-        Console.Out.WriteLine($"recalibrated {layers.Count} BN layer(s) in {levels} pass(es); wrote {outputPath}");
+        foreach (var w in outcome.Warnings) Console.Error.WriteLine($"warning: {w}");
+        Console.Out.WriteLine($"recalibrated {outcome.Layers} BN layer(s) in {outcome.Levels} pass(es); wrote {outputPath}");
         return CliRunner.Ok;
-    }
-
-    // A statistic that float32 cannot hold (the activations overflowed) would be written as Inf/NaN and
-    // silently break the model; nothing is written instead.
-    private static void RequireStorable(BatchNormLayer layer, string what, double[] values)
-    {
-        for (int c = 0; c < values.Length; c++)
-            if (!(Math.Abs(values[c]) <= float.MaxValue))
-                throw new BadInputException($"{layer.Label}: channel {c}: the data gives a running {what} of {values[c]:G4}, which float32 cannot hold (the layer's input overflows on this data); nothing was written");
     }
 }

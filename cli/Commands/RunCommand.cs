@@ -3,10 +3,11 @@ using System.Globalization;
 using System.Text;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
+using OnnxNorm.Workflows.Engines;
 
 namespace OnnxNorm.Cli.Commands;
 

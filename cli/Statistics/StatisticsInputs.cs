@@ -1,11 +1,10 @@
 using System.CommandLine;
 using OnnxNorm.Graph;
-using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 
 namespace OnnxNorm.Cli.Statistics;
 
-/// <summary>What check-stats and recalibrate share: the --data and --engine options, and the model prepared for a data pass.</summary>
+/// <summary>What check-stats and recalibrate share on the command line: the --data and --engine options.</summary>
 public static class StatisticsInputs
 {
     public static Option<string[]> Data() => new("--data")
@@ -24,20 +23,4 @@ public static class StatisticsInputs
     /// <summary>The model's inputs that need data (initializers that double as inputs have defaults).</summary>
     public static List<string> RequiredInputs(Model model) =>
         model.Graph.Inputs.Where(v => !v.IsInitializer).Select(v => v.Name).ToList();
-
-    /// <summary>
-    /// Training-mode BNs normalise by the batch, so their running statistics would never be used; the
-    /// statistics tools look at the model as it will be deployed, with those layers frozen (freeze-bn).
-    /// </summary>
-    public static int FreezeTrainingModeLayers(Model model, List<string> warnings)
-    {
-        var result = new FreezeBatchNormPass().Run(model);
-        int frozen = result.Diagnostics.Count(d => d.Code == FreezeCodes.Frozen);
-        if (frozen > 0)
-            warnings.Add($"{frozen} training-mode BN layer(s) were measured as if frozen to inference mode (as freeze-bn does): "
-                + "in training mode they normalise each batch by its own statistics, and a batch of 1 with 1x1 spatial size then has zero variance (the output is just the bias)");
-        foreach (var d in result.Diagnostics.Where(d => d.Code is FreezeCodes.DefaultStatistics or FreezeCodes.StatisticsNotConstant))
-            warnings.Add($"{d.NodeName}: {d.Message}");
-        return frozen;
-    }
 }

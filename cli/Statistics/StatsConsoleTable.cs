@@ -1,6 +1,6 @@
 using System.Globalization;
-using OnnxNorm.Runtime.Statistics;
-using F = OnnxNorm.Runtime.Statistics.StatsFormat;
+using OnnxNorm.Workflows.Statistics;
+using F = OnnxNorm.Workflows.Statistics.StatsFormat;
 
 namespace OnnxNorm.Cli.Statistics;
 

@@ -1,5 +1,5 @@
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 
 namespace OnnxNorm.Cli.Statistics;
 

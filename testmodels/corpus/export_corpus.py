@@ -8,7 +8,8 @@ a cumulative average). Each model is exported the way users export:
   - nofold:    the same with do_constant_folding=False (weights reach MatMul through run-time Transposes);
   - training:  TrainingMode.TRAINING (BN with training_mode=1). Tracing runs one train-mode forward that moves
                the running statistics, so the eval reference is computed on the module *after* the export.
-Beside each export: the float32 input and torch's float64 output for it (the module in eval mode, in double).
+Beside each export: the float32 input and torch's float64 output for it (the module in eval mode, in double),
+and the calibration inputs (NAME.calibration/, files of the input's shape) the running statistics come from.
 A manifest.json describes every entry. Usage: export_corpus.py OUTDIR
 """
 import copy
@@ -169,6 +170,13 @@ CORPUS = [
 
 BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
+# Models with a BN that sees one value per sample and channel (BatchNorm1d; deeplab's pooled ASPP branch):
+# three batches of 4 give it 12 values, too few for statistics that fit even their own data, and a train-mode
+# batch of 4 normalises the layers after it unlike eval. These calibrate on (batches, batch size) of their
+# own, from a second generator; the three usual batches are still drawn (and not used), so the saved input
+# stays the one drawn after them.
+EXTRA_CALIBRATION = {"linear_bn1d": (8, 32), "deeplabv3_mobilenet_v3_large": (4, 16)}
+
 
 def randomize_norms(model, gen):
     """Random gamma/beta for every BN (and the affine of other norms), so no fold is a no-op."""
@@ -179,19 +187,42 @@ def randomize_norms(model, gen):
                 m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
 
 
-def calibrate(model, shape, gen, batches=3):
-    """Fill the running statistics with train-mode passes (momentum=None: the cumulative average)."""
+def calibrate(model, shape, gen, batches=3, extra=(0, 0), extra_seed=0):
+    """Fill the running statistics with train-mode BN passes (momentum=None: the cumulative average).
+
+    Only the BN layers run in train mode: dropout and stochastic depth stay off as in eval, or the statistics
+    would describe activations the eval model never produces (efficientnet_b0's stochastic depth inflates the
+    deep variances ~10x). Returns the calibration inputs, which check-stats is then run on."""
     bns = [m for m in model.modules() if isinstance(m, BN_TYPES)]
     for m in bns:
         m.reset_running_stats()
         m.momentum = None
-    model.train()
+    model.eval()
+    for m in bns:
+        m.train()
     batch = max(shape[0], 4)
+    data = []
+    more = torch.Generator().manual_seed(extra_seed)
+    draws = [(gen, batch)] * batches + [(more, extra[1])] * extra[0]
     with torch.no_grad():
-        for _ in range(batches):
-            model(torch.randn((batch,) + tuple(shape[1:]), generator=gen))
+        for source, size in draws:
+            x = torch.randn((size,) + tuple(shape[1:]), generator=source)
+            if extra[0] and source is gen:
+                continue
+            data.append(x)
+            model(x)
     for m in bns:
         m.momentum = 0.1   # the exporter writes momentum as an attribute; None has no ONNX form
+    return torch.cat(data)
+
+
+def save_calibration(outdir, name, data, batch):
+    """The calibration inputs as files of the model's input shape (a folder check-stats reads)."""
+    folder = f"{name}.calibration"
+    os.makedirs(os.path.join(outdir, folder), exist_ok=True)
+    for i in range(data.shape[0] // batch):
+        np.save(os.path.join(outdir, folder, f"{i:03d}.npy"), data[i * batch:(i + 1) * batch].numpy().astype(np.float32))
+    return folder
 
 
 def float64_output(model, x):
@@ -224,7 +255,8 @@ def main(outdir, only=None):
         gen = torch.Generator().manual_seed(2000 + index)
         model = factory()
         randomize_norms(model, gen)
-        calibrate(model, shape, gen)
+        data = calibrate(model, shape, gen, extra=EXTRA_CALIBRATION.get(name, (0, 0)), extra_seed=3000 + index)
+        calibration = save_calibration(outdir, name, data, shape[0])
         bn_count = sum(isinstance(m, BN_TYPES) for m in model.modules())
         x = torch.randn(shape, generator=gen)
         input_file = f"{name}.input.npy"
@@ -237,7 +269,7 @@ def main(outdir, only=None):
             np.save(os.path.join(outdir, ref_file), float64_output(snapshot, x))
             entries.append({
                 "name": name, "variant": variant, "file": file,
-                "inputs": [{"name": "input", "file": input_file, "shape": list(shape)}],
+                "inputs": [{"name": "input", "file": input_file, "shape": list(shape), "calibration": calibration}],
                 "outputs": [{"name": "output", "reference": ref_file}],
                 "batchNormCount": bn_count,
                 "dynamicBatch": dynamic,

@@ -165,4 +165,18 @@ public class OptimizeAndInspectCommandTests
         Assert.Contains("batch norm  1 (0 foldable by fold-bn, 0 in training mode)", r.Stdout);
         Assert.Contains("producer-has-other-consumers", r.Stdout);
     }
+
+    [Fact]
+    public void OptimizeListsABnLeftOnceWithTheBackwardAndForwardReasons()
+    {
+        // Relu → BN → strided 3×3 ConvTranspose: nothing to fold back into, and uneven taps forward.
+        string dir = TestData.NewTempDir();
+        string input = Write(ForwardFoldCases.BnThenConvTranspose(kernel: 3, stride: 2, shiftFree: false), dir, "m.onnx");
+        var r = OnnxnormProcess.Run("optimize", input, "-o", Path.Combine(dir, "o.onnx"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var line = Assert.Single(r.Stdout.Split('\n'), l => l.Contains("bn (Relu, inference)"));
+        Assert.Contains("unsupported-producer", line);
+        Assert.Contains("forward: ", line);
+        Assert.Contains("different numbers of taps", line);
+    }
 }

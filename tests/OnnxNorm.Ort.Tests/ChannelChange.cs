@@ -1,6 +1,6 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Execution;
 
 namespace OnnxNorm.Ort.Tests;

@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using OnnxNorm.Graph.Proto;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Ort.Tests;
@@ -74,7 +74,7 @@ public class ComparisonTests
         string dir = TestSupport.TestData.NewTempDir();
         string folded = Path.Combine(dir, "folded.onnx");
         string original = TestSupport.TestData.TestModel("convbn_small.onnx");
-        using (OnnxNorm.Runtime.Ort.OrtSession.FromFile(original, new() { OptimizationLevel = OnnxNorm.Runtime.Ort.GraphOptimizationLevel.Basic, OptimizedModelPath = folded, IntraOpThreads = 1 })) { }
+        using (OnnxNorm.Ort.OrtSession.FromFile(original, new() { OptimizationLevel = OnnxNorm.Ort.GraphOptimizationLevel.Basic, OptimizedModelPath = folded, IntraOpThreads = 1 })) { }
         var r = OrtComparison.Compare(ModelSource.FromFile(folded), ModelSource.FromFile(original),
             OneThread with { PerNode = true, Shapes = OnnxNorm.Runtime.Data.ShapeOverrides.Parse(new[] { "input=4x3x32x32" }) });
         Assert.True(r.Equivalent, $"max abs {r.Outputs["logits"].MaxAbs}");
@@ -114,7 +114,7 @@ public class ComparisonTests
     {
         string original = TestSupport.TestData.Paddle(file);
         string folded = Path.Combine(TestSupport.TestData.NewTempDir(), "folded.onnx");
-        using (OnnxNorm.Runtime.Ort.OrtSession.FromFile(original, new() { OptimizationLevel = OnnxNorm.Runtime.Ort.GraphOptimizationLevel.Basic, OptimizedModelPath = folded, IntraOpThreads = 1 })) { }
+        using (OnnxNorm.Ort.OrtSession.FromFile(original, new() { OptimizationLevel = OnnxNorm.Ort.GraphOptimizationLevel.Basic, OptimizedModelPath = folded, IntraOpThreads = 1 })) { }
         // ORT folds the BNs that follow a Conv (some, e.g. after ConvTranspose, may stay).
         static int CountBn(string path) { using var m = OnnxNorm.Graph.ModelLoader.Load(path); return m.Graph.Nodes.Count(n => n.OpType == "BatchNormalization"); }
         Assert.True(CountBn(folded) < CountBn(original));

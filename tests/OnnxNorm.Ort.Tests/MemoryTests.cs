@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Ort.Tests;

@@ -1,12 +1,12 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Comparison;
-using OnnxNorm.Runtime.Comparison.NoiseAware;
+using OnnxNorm.Workflows.Comparison;
+using OnnxNorm.Workflows.Comparison.NoiseAware;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Ort.Tests;

@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Ort.Tests;

@@ -5,11 +5,11 @@ namespace OnnxNorm.Packaging.Tests;
 
 public class PackageTests(PackedSolution packed) : IClassFixture<PackedSolution>
 {
-    private static readonly string[] Libraries = { "OnnxNorm.Graph", "OnnxNorm.Passes", "OnnxNorm.Runtime" };
+    private static readonly string[] Libraries = { "OnnxNorm.Graph", "OnnxNorm.Passes", "OnnxNorm.Runtime", "OnnxNorm.Ort", "OnnxNorm.Workflows" };
     private const string Tool = "onnxnorm";
 
     [Fact]
-    public void Packing_the_solution_makes_the_three_libraries_and_the_tool_and_nothing_else()
+    public void Packing_the_solution_makes_the_five_libraries_and_the_tool_and_nothing_else()
     {
         Assert.Equal(Libraries.Append(Tool).Order(StringComparer.Ordinal), packed.Packages.Keys.Order(StringComparer.Ordinal));
     }
@@ -18,6 +18,8 @@ public class PackageTests(PackedSolution packed) : IClassFixture<PackedSolution>
     [InlineData("OnnxNorm.Graph")]
     [InlineData("OnnxNorm.Passes")]
     [InlineData("OnnxNorm.Runtime")]
+    [InlineData("OnnxNorm.Ort")]
+    [InlineData("OnnxNorm.Workflows")]
     [InlineData("onnxnorm")]
     public void Every_package_has_real_metadata(string id)
     {
@@ -42,6 +44,8 @@ public class PackageTests(PackedSolution packed) : IClassFixture<PackedSolution>
     [InlineData("OnnxNorm.Graph")]
     [InlineData("OnnxNorm.Passes")]
     [InlineData("OnnxNorm.Runtime")]
+    [InlineData("OnnxNorm.Ort")]
+    [InlineData("OnnxNorm.Workflows")]
     public void Library_packages_carry_their_xml_docs(string id)
     {
         var p = packed.Packages[id];
@@ -50,13 +54,24 @@ public class PackageTests(PackedSolution packed) : IClassFixture<PackedSolution>
     }
 
     [Fact]
-    public void The_runtime_package_depends_on_the_pinned_onnx_runtime_package()
+    public void Only_the_ort_adapter_package_depends_on_the_pinned_onnx_runtime_package()
     {
-        var dependencies = packed.Packages["OnnxNorm.Runtime"].Metadata.Descendants().Where(e => e.Name.LocalName == "dependency")
-            .ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
-        Assert.Equal("1.31.1", dependencies["Microsoft.ML.OnnxRuntime"]);
-        Assert.True(dependencies.ContainsKey("OnnxNorm.Graph"));
+        Assert.Equal("1.31.1", Dependencies("OnnxNorm.Ort")["Microsoft.ML.OnnxRuntime"]);
+        foreach (var id in Libraries.Where(l => l != "OnnxNorm.Ort"))
+            Assert.False(Dependencies(id).ContainsKey("Microsoft.ML.OnnxRuntime"), $"{id} depends on Microsoft.ML.OnnxRuntime");
     }
+
+    [Theory]
+    [MemberData(nameof(LibraryLayers.Below), MemberType = typeof(LibraryLayers))]
+    public void Library_packages_depend_on_the_layers_below_them_only(string id, string layersBelow)
+    {
+        var ours = Dependencies(id).Keys.Where(k => k.StartsWith("OnnxNorm.", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+        Assert.Equal(layersBelow.Split(' ', StringSplitOptions.RemoveEmptyEntries), ours);
+    }
+
+    private Dictionary<string, string> Dependencies(string id) =>
+        packed.Packages[id].Metadata.Descendants().Where(e => e.Name.LocalName == "dependency")
+            .ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
 
     [Fact]
     public void The_tool_package_carries_onnx_runtime_for_linux_only()

@@ -2,7 +2,7 @@
 // README shows exactly the lines between the two markers.
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 
 namespace OnnxNorm.Packaging.Tests;
 

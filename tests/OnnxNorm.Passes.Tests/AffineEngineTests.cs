@@ -24,8 +24,9 @@ public class AffineEngineTests
     [Fact]
     public void ConvTransposeThenBiasAddThenBnFoldsIntoTheConvTranspose()
     {
+        // fold-bn alone, so the BN's own walk crosses the Add (fold-affine would fold the Add first).
         using var m = Load(AffineCases.ConvTransposeBiasAddBn());
-        var r = Run(m, PassRegistry.DefaultPipeline.ToArray());
+        var r = Run(m, CanonicalizePass.PassName, FoldBatchNormPass.PassName);
         Assert.Equal(new[] { "ConvTranspose" }, Ops(m));
         var ct = m.Graph.Nodes[0];
         AssertValues(new[] { 1.0, 6.0 }, InputValues(ct, 1));          // W·s
@@ -34,6 +35,12 @@ public class AffineEngineTests
         Assert.Equal("folded-into-conv-transpose", d.Code);
         Assert.Contains("through Add", d.Message);
         AssertSameOutputs(AffineCases.ConvTransposeBiasAddBn().ToBytes(), m);
+        // The default pipeline gets the same ConvTranspose, folding the Add and then the BN.
+        using var d2 = Load(AffineCases.ConvTransposeBiasAddBn());
+        Run(d2, PassRegistry.DefaultPipeline.ToArray());
+        Assert.Equal(new[] { "ConvTranspose" }, Ops(d2));
+        AssertValues(new[] { 1.0, 6.0 }, InputValues(d2.Graph.Nodes[0], 1));
+        AssertValues(new[] { 0.35, -3.8 }, InputValues(d2.Graph.Nodes[0], 2));
     }
 
     [Fact]
@@ -55,6 +62,31 @@ public class AffineEngineTests
         Assert.Equal(new[] { "MatMul", "Add", "Transpose" }, Ops(m));
         AssertValues(new[] { 0.5, 0, 0, 2, 0.5, 2 }, InputValues(m.Graph.Nodes[0], 1));
         AssertValues(new[] { 0.1, -1.8 }, InputValues(m.Graph.Nodes[1], 1));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MatMulThenReshapeThenTransposeThenBnBecomesAGemmWithOrWithoutEmptyOptionalBnOutputs(bool emptyOutputs)
+    {
+        using var m = Load(AffineCases.MatMulReshapeTransposeBn(emptyOutputs));
+        var r = Run(m, PassRegistry.DefaultPipeline.ToArray());
+        Assert.Equal(new[] { "Gemm", "Reshape", "Transpose" }, Ops(m));
+        var gemm = m.Graph.Nodes[0];
+        AssertValues(new[] { 0.5, 0, 0, 2, 0.5, 2 }, InputValues(gemm, 1));
+        AssertValues(new[] { 0.1, -1.8 }, InputValues(gemm, 2));
+        Assert.Contains(r.Diagnostics, d => d.NodeName == "bn" && FoldCodes.IsFold(d.Code));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void MatMulReshapeOrTransposeThenBnWithEmptyOptionalOutputsFoldsLikeWithout(bool reshape)
+    {
+        using var m = Load(reshape ? AffineCases.MatMulReshapeBn(emptyOptionalOutputs: true) : AffineCases.MatMulTransposeBn(emptyOptionalOutputs: true));
+        Run(m, PassRegistry.DefaultPipeline.ToArray());
+        Assert.Equal(reshape ? new[] { "Gemm", "Reshape" } : new[] { "MatMul", "Add", "Transpose" }, Ops(m));
+        AssertValues(new[] { 0.5, 0, 0, 2, 0.5, 2 }, InputValues(m.Graph.Nodes[0], 1));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestModels;
 using OnnxNorm.TestSupport;
 using static OnnxNorm.Passes.Tests.PassTestKit;

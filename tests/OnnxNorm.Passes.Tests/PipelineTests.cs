@@ -31,7 +31,7 @@ public class PipelineTests
     {
         foreach (var name in PassRegistry.Default.Names)
             Assert.Equal(name, PassRegistry.Default.Create(name).Name);
-        Assert.Equal(new[] { "canonicalize", "fold-bn", "fold-affine", "fold-bn-forward", "clean-up" }, PassRegistry.DefaultPipeline);
+        Assert.Equal(new[] { "canonicalize", "fold-affine", "clean-up" }, PassRegistry.DefaultPipeline);
     }
 
     [Fact]

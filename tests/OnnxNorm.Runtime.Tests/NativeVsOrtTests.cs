@@ -1,6 +1,6 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestModels;
 using OnnxNorm.TestSupport;
 

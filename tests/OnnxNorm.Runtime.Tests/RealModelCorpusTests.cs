@@ -1,7 +1,7 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Runtime.Tests;

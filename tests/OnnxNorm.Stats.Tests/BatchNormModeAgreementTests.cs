@@ -2,7 +2,7 @@ using OnnxNorm.Graph;
 using OnnxNorm.Passes;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Execution;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Stats.Tests;

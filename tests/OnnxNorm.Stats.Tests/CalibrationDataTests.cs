@@ -1,7 +1,7 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Data;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Stats.Tests;

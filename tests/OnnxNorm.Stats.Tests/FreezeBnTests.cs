@@ -1,7 +1,7 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestModels;
 using OnnxNorm.TestSupport;
 

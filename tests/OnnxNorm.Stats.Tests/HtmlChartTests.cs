@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using OnnxNorm.Runtime.Statistics.Html;
+using OnnxNorm.Workflows.Statistics.Html;
 using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Stats.Tests;

@@ -1,4 +1,4 @@
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 
 namespace OnnxNorm.Stats.Tests;
 

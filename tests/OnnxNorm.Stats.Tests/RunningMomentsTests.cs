@@ -1,6 +1,6 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Stats.Tests;

@@ -2,9 +2,10 @@ using System.Text.Json;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Data;
-using OnnxNorm.Runtime.Statistics;
+using OnnxNorm.Workflows.Statistics;
 using OnnxNorm.TestModels;
 using OnnxNorm.TestSupport;
+using OnnxNorm.Runtime.Engines;
 
 namespace OnnxNorm.Stats.Tests;
 

@@ -3,7 +3,10 @@ using System.Text.Json;
 
 namespace OnnxNorm.TestSupport;
 
-/// <summary>One export of the real-model corpus: a PyTorch export, its float32 input and torch's float64 output.</summary>
+/// <summary>
+/// One export of the real-model corpus: a PyTorch export, its float32 input, torch's float64 output, and the
+/// folder of calibration inputs its BN running statistics were computed on.
+/// </summary>
 public sealed record CorpusModel(
     string Name,
     string Variant,
@@ -14,7 +17,8 @@ public sealed record CorpusModel(
     string OutputName,
     string ReferencePath,
     int BatchNormCount,
-    bool DynamicBatch)
+    bool DynamicBatch,
+    string CalibrationPath)
 {
     /// <summary>"resnet18.eval": how tests and messages name an entry.</summary>
     public string Id => $"{Name}.{Variant}";
@@ -67,7 +71,8 @@ public static class RealModelCorpus
                 output.GetProperty("name").GetString()!,
                 System.IO.Path.Combine(dir, output.GetProperty("reference").GetString()!),
                 e.GetProperty("batchNormCount").GetInt32(),
-                e.GetProperty("dynamicBatch").GetBoolean()));
+                e.GetProperty("dynamicBatch").GetBoolean(),
+                System.IO.Path.Combine(dir, input.GetProperty("calibration").GetString()!)));
         }
         if (list.Count == 0) throw new InvalidOperationException($"the corpus manifest in {dir} lists no model");
         return list;

@@ -1,7 +1,7 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Engines;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Bench.Precision;

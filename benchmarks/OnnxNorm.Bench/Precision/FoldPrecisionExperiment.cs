@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime;
-using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Engines;
-using OnnxNorm.Runtime.Ort;
+using OnnxNorm.Ort;
 
 namespace OnnxNorm.Bench.Precision;
 

@@ -70,9 +70,15 @@ public static class AffineAnalysis
     public static IReadOnlyList<AffineReport> Of(Model model)
     {
         var reports = new List<AffineReport>();
-        foreach (var node in model.Graph.AllNodes().Where(ElementwiseAffine.IsCandidate))
+        foreach (var node in model.Graph.AllNodes())
         {
             string name = node.Name.Length > 0 ? node.Name : node.Output(0)?.Name ?? node.OpType;
+            if (NormAffine(node, name) is { } norm)
+            {
+                reports.Add(norm);
+                continue;
+            }
+            if (!ElementwiseAffine.IsCandidate(node)) continue;
             var d = AffineDecision.Of(node, out var notAffine);
             if (d is null)
             {
@@ -82,5 +88,28 @@ public static class AffineAnalysis
             reports.Add(new AffineReport(name, node.OpType, d.Refusal is null, d.FoldInto, d.Refusal?.Code, d.Refusal?.Message));
         }
         return reports;
+    }
+
+    /// <summary>The γ/β of an InstanceNormalization or LayerNormalization, as fold-affine would decide them; null when already 1 and 0.</summary>
+    private static AffineReport? NormAffine(Node node, string name)
+    {
+        if (node.Domain != "") return null;
+        FoldRefusal? why;
+        string? into;
+        switch (node.OpType)
+        {
+            case "InstanceNormalization":
+                var ip = AffineForwardFold.TryPlanNormAffine(node, out why);
+                into = ip is null ? null : $"forward into {string.Join(", ", ip.Consumers.Select(c => c.Conv.Describe()))}";
+                break;
+            case "LayerNormalization":
+                var lp = LayerNormAffineFold.TryPlan(node, out why);
+                into = lp is null ? null : $"forward into {lp.Targets}";
+                break;
+            default:
+                return null;
+        }
+        if (into is null && why is null) return null;
+        return new AffineReport(name, node.OpType, into is not null, into, why?.Code, why?.Message);
     }
 }

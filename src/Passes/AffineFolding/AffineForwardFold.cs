@@ -3,9 +3,9 @@ using OnnxNorm.Graph;
 namespace OnnxNorm.Passes;
 
 /// <summary>
-/// The affine engine's forward rule: a per-channel y = x·s + t whose output only feeds Convs moves into their
-/// input channels (<see cref="FoldBatchNormForward"/>'s arithmetic). The scale is always exact; the shift only
-/// where the Conv zero-pads nothing. Two sources: a per-channel Mul/Add/Sub/Div (GroupNorm's exported γ and β
+/// The affine engine's forward rule: a per-channel y = x·s + t whose output only feeds Convs, ConvTransposes or
+/// Gemms moves into their input channels (<see cref="FoldBatchNormForward"/>, <see cref="ForwardFoldConsumer"/>).
+/// The scale is always exact; the shift only where the op zero-pads nothing. Two sources: a per-channel Mul/Add/Sub/Div (GroupNorm's exported γ and β
 /// before a 1×1 Conv), which then disappears; and the γ/β inputs of an InstanceNormalization, which then
 /// become 1 and 0.
 /// </summary>
@@ -14,18 +14,21 @@ public static class AffineForwardFold
     public static FoldBatchNormForward.Plan? TryPlan(ElementwiseAffine e, out FoldRefusal? refusal)
     {
         var y = e.Node.Output(0)!;
-        long channels = Math.Max(e.Scale.Length, e.Shift.Length);
-        if (y.Uses.Count > 0 && y.Uses[0].Node is { OpType: "Conv", Domain: "" } conv
-            && OnnxNorm.Graph.Graph.TryGetConstant(conv.Input(1)) is { Rank: >= 3 } w)
+        int? axis = null;
+        if (e.Constant.AxisFromEnd is { } fromEnd)
         {
-            int rank = w.Rank;
-            if (e.Constant.Rank > rank || e.Constant.AxisFromEnd is { } a && a + rank != 1)
-                return Refuse(out refusal, FoldRefusalCodes.NotPerChannel,
-                    $"its constant (shape rank {e.Constant.Rank}, axis {e.Constant.AxisFromEnd}) is not along the input channels of {conv.Describe()}");
-            channels = w.Dims[1] * conv.GetInt("group", 1);
+            // The axis counts from the end; the output's rank places it (a Conv reader's weight fixes it too).
+            int? rank = ValueRank.Of(y);
+            if (rank is null && y.Uses.Count > 0 && y.Uses[0].Node is { OpType: "Conv" or "ConvTranspose", Domain: "" } conv
+                && OnnxNorm.Graph.Graph.TryGetConstant(conv.Input(1)) is { Rank: >= 3 } w)
+                rank = w.Rank;
+            if (rank is null)
+                return Refuse(out refusal, FoldRefusalCodes.UnknownRank, $"the rank of its output '{y.Name}' is unknown, so its axis {fromEnd} cannot be placed");
+            if (e.Constant.Rank > rank)
+                return Refuse(out refusal, FoldRefusalCodes.NotPerChannel, $"its constant has rank {e.Constant.Rank}, more than its data's {rank}");
+            axis = rank + fromEnd;
         }
-        var affine = new ChannelAffineValues(Expand(e.Scale, channels), Expand(e.Shift, channels));
-        return FoldBatchNormForward.TryPlan(e.Node, y, affine, out refusal);
+        return FoldBatchNormForward.TryPlan(e.Node, y, new ChannelAffineValues(e.Scale, e.Shift), out refusal, axis);
     }
 
     public static void Apply(FoldBatchNormForward.Plan plan, ElementwiseAffine e)
@@ -64,14 +67,6 @@ public static class AffineForwardFold
         norm.SetInput(2, GraphConstants.Add(g, $"{name}.zero_bias", Tensor.FromDoubles("", gamma.ElementType, new[] { c }, new double[c])));
         GraphConstants.ReleaseIfUnused(oldScale);
         GraphConstants.ReleaseIfUnused(oldBias);
-    }
-
-    private static double[] Expand(double[] v, long channels)
-    {
-        if (v.Length == channels || v.Length != 1) return v;
-        var r = new double[channels];
-        Array.Fill(r, v[0]);
-        return r;
     }
 
     private static FoldBatchNormForward.Plan? Refuse(out FoldRefusal? refusal, string code, string message)

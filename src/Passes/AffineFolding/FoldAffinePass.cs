@@ -3,7 +3,8 @@ using OnnxNorm.Graph;
 namespace OnnxNorm.Passes;
 
 /// <summary>
-/// `fold-affine`: every Mul/Add/Sub/Div of an activation by a per-channel constant is folded backward into
+/// `fold-affine`, the per-channel affine engine: every inference BatchNormalization (<see cref="BatchNormRule"/>:
+/// backward, else forward, else one refusal) and every Mul/Add/Sub/Div of an activation by a per-channel constant is folded backward into
 /// the Conv, ConvTranspose, Gemm or MatMul that computes the activation (a Conv's bias Add, ConvNeXt's layer
 /// scale after MatMul → Add → Transpose, a Conv followed by Mul and Add), by the affine engine
 /// (<see cref="AffineBackwardFold"/>); where that is refused, forward into the Convs that read it
@@ -11,12 +12,12 @@ namespace OnnxNorm.Passes;
 /// scale and B move forward the same way into Convs, LayerNormalization's into MatMuls (<see cref="LayerNormAffineFold"/>). A MatMul's own bias Add on N-D input is already its canonical form
 /// and is left alone. Each one left gets a coded reason.
 /// </summary>
-public sealed class FoldAffinePass : IPass
+public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
     public const string PassName = "fold-affine";
 
     public string Name => PassName;
-    public string Description => "Fold per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them (or the Convs after them), and InstanceNormalization's scale and B into the Convs after it.";
+    public string Description => "The per-channel affine engine: fold inference BatchNormalization and per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them (or the Conv/ConvTranspose/Gemm/MatMul after them), and the scale and B of InstanceNormalization and LayerNormalization into the ops after them.";
     public bool IsAnalysis => false;
 
     public PassResult Run(Model model)
@@ -39,7 +40,7 @@ public sealed class FoldAffinePass : IPass
 
     private const int MaxSweeps = 8;
 
-    private static bool Sweep(Model model, List<Diagnostic> folds, List<Diagnostic> refusals)
+    private bool Sweep(Model model, List<Diagnostic> folds, List<Diagnostic> refusals)
     {
         bool changed = false;
         var removed = new HashSet<Node>();
@@ -48,6 +49,15 @@ public sealed class FoldAffinePass : IPass
             foreach (var node in g.Nodes.ToList())
             {
                 if (removed.Contains(node)) continue;
+                if (node is { OpType: "BatchNormalization", Domain: "" })
+                {
+                    var said = BatchNormRule.Apply(node, arithmetic, BatchNormRule.Directions.Both, out bool folded);
+                    if (!folded) { refusals.Add(said); continue; }
+                    removed.Add(node);
+                    changed = true;
+                    folds.Add(said);
+                    continue;
+                }
                 if (node is { OpType: "InstanceNormalization", Domain: "" })
                 {
                     var np = AffineForwardFold.TryPlanNormAffine(node, out var normWhy);
@@ -72,8 +82,8 @@ public sealed class FoldAffinePass : IPass
                     }
                     LayerNormAffineFold.Apply(lp);
                     changed = true;
-                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoMatMul, NameOf(node),
-                        $"its scale and B folded forward into {string.Join(", ", lp.Consumers.Select(c => c.MatMul.Describe()))}"));
+                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, lp.Linear is null ? FoldCodes.AffineFoldedForwardIntoMatMul : FoldCodes.AffineFoldedForwardIntoConv, NameOf(node),
+                        $"its scale and B folded forward into {lp.Targets}"));
                     continue;
                 }
                 if (!ElementwiseAffine.IsCandidate(node)) continue;

@@ -6,14 +6,22 @@ namespace OnnxNorm.Passes;
 /// LayerNormalization's γ/β moved into the MatMuls that read its output. With x̂ normalised over the last
 /// axis, (x̂·γ + β)·W = x̂·(γW) + βW: the MatMul contracts exactly the normalised axis, so the fold is exact
 /// (no padding to worry about). W'[k, n] = γ[k]·W[k, n]; βW joins the MatMul's bias Add, or becomes one.
-/// γ and β of the norm then become 1 and 0 (new initializers).
+/// γ and β of the norm then become 1 and 0 (new initializers). A channels-first LayerNorm whose output reaches a
+/// Conv, ConvTranspose or Gemm through Transpose/Flatten moves γ/β into that op's input channels instead
+/// (<see cref="FoldBatchNormForward"/>'s rule: exact where the op zero-pads nothing).
 /// </summary>
 public static class LayerNormAffineFold
 {
     /// <summary>One MatMul consumer: its new weight, and the bias Add to update (or null: append one).</summary>
     public sealed record Consumer(Node MatMul, Tensor Weight, Node? BiasAdd, int BiasIndex, Tensor? Bias);
 
-    public sealed record Plan(Node Norm, IReadOnlyList<Consumer> Consumers);
+    /// <summary>The MatMuls that take γ/β, or (<paramref name="Linear"/>) the Convs/ConvTransposes/Gemms after a layout change.</summary>
+    public sealed record Plan(Node Norm, IReadOnlyList<Consumer> Consumers, FoldBatchNormForward.Plan? Linear = null)
+    {
+        public string Targets => Linear is { } l
+            ? string.Join(", ", l.Consumers.Select(c => c.Conv.Describe()))
+            : string.Join(", ", Consumers.Select(c => c.MatMul.Describe()));
+    }
 
     /// <summary>Null without a refusal when γ and β are already 1 and 0.</summary>
     public static Plan? TryPlan(Node norm, out FoldRefusal? refusal)
@@ -40,8 +48,17 @@ public static class LayerNormAffineFold
             return Refuse(out refusal, FoldRefusalCodes.OutputIsGraphOutput, $"its output '{y.Name}' is a graph output");
         if (y.Uses.Count == 0 || norm.Outputs.Skip(1).Any(o => o is not null && (o.Uses.Count > 0 || o.IsGraphOutput)))
             return Refuse(out refusal, FoldRefusalCodes.ConsumerNotConv, "nothing reads its output, or its mean/inverse-deviation outputs are read");
-        var consumers = PlanMatMuls(norm, y, g, b, out refusal);
-        return consumers is null ? null : new Plan(norm, consumers);
+        if (y.Uses.All(u => u.Node is { OpType: "MatMul", Domain: "" }))
+        {
+            var consumers = PlanMatMuls(norm, y, g, b, out refusal);
+            return consumers is null ? null : new Plan(norm, consumers);
+        }
+        // Channels-first LayerNorm (ConvNeXt's LayerNorm2d): Transpose → LayerNorm → Transpose → Conv, or
+        // → Flatten → Gemm; the normalised last axis becomes the reader's input channels.
+        if (rank is null)
+            return Refuse(out refusal, FoldRefusalCodes.UnknownRank, $"the rank of its input is unknown, so the Transposes after it cannot be followed");
+        var linear = FoldBatchNormForward.TryPlan(norm, y, new ChannelAffineValues(g, b), out refusal, rank.Value - 1);
+        return linear is null ? null : new Plan(norm, Array.Empty<Consumer>(), linear);
     }
 
     /// <summary>
@@ -103,6 +120,7 @@ public static class LayerNormAffineFold
     {
         var norm = plan.Norm;
         ApplyToMatMuls(plan.Consumers);
+        if (plan.Linear is { } linear) FoldBatchNormForward.ApplyToConsumers(linear);
         ResetAffine(norm);
     }
 

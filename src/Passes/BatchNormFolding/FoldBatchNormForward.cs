@@ -3,12 +3,11 @@ using OnnxNorm.Graph;
 namespace OnnxNorm.Passes;
 
 /// <summary>
-/// The forward fold: a BN whose output only feeds Convs (typically Conv → Relu → BN → Conv) moves into the
-/// following Convs. With s, t per input channel: Conv(x·s + t) = W'∗x + b' where
-/// W'[o,i,k] = W[o,i,k]·s[i] and b'[o] = b[o] + Σ_{i,k} W[o,i,k]·t[i] (i counted within o's group).
-/// This is exact only when the Conv does not zero-pad: a padded position would see 0 where the original
-/// saw BN's output there. So the fold needs no padding (or SAME padding of a 1×1 kernel, which pads
-/// nothing), unless every t is 0.
+/// The forward fold: a BN whose output only feeds Convs, ConvTransposes or Gemms (typically Conv → Relu → BN
+/// → Conv, or BatchNorm1d → Linear) moves into them. With s, t per input channel: Conv(x·s + t) = W'∗x + b'
+/// where W'[o,i,k] = W[o,i,k]·s[i] and b'[o] = b[o] + Σ_{i,k} W[o,i,k]·t[i] (i counted within o's group).
+/// The scale is always exact; the shift only where the op zero-pads nothing (<see cref="ForwardFoldConsumer"/>
+/// has each op's rule): a padded position would see 0 where the original saw BN's output there.
 /// </summary>
 public static class FoldBatchNormForward
 {
@@ -22,67 +21,38 @@ public static class FoldBatchNormForward
     }
 
     /// <summary>
-    /// The forward fold of any per-channel affine whose output <paramref name="y"/> only feeds Convs (a BN, a
-    /// per-channel Mul/Add, a norm's γ/β); <paramref name="source"/> is what the refusals name.
+    /// The forward fold of any per-channel affine whose output <paramref name="y"/> only feeds Convs,
+    /// ConvTransposes or Gemms, directly or through Transpose/Flatten (<see cref="ForwardPath"/>): a BN, a
+    /// per-channel Mul/Add, a norm's γ/β. <paramref name="axis"/> is the affine's axis in <paramref name="y"/>
+    /// (null: one value for every channel); <paramref name="source"/> is what the refusals name.
     /// </summary>
-    internal static Plan? TryPlan(Node source, Value y, IChannelAffine st, out FoldRefusal? refusal)
+    internal static Plan? TryPlan(Node source, Value y, IChannelAffine st, out FoldRefusal? refusal, int? axis = 1)
     {
-        var bn = source;
-        if (y.IsGraphOutput)
+        var path = ForwardPath.Follow(y, axis);
+        var z = path.Target;
+        if (z.IsGraphOutput)
             return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.OutputIsGraphOutput, DiagnosticSeverity.Info,
-                $"its output '{y.Name}' is a graph output");
-        if (y.Uses.Count == 0)
+                $"its output '{z.Name}'{path.Describe()} is a graph output");
+        if (z.Uses.Count == 0)
             return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.ConsumerNotConv, DiagnosticSeverity.Info, "nothing reads its output");
-        foreach (var use in y.Uses)
-            if (use.Node.OpType != "Conv" || use.Node.Domain != "" || use.Index != 0 || use.Node.Owner != bn.Owner)
-                return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.ConsumerNotConv, DiagnosticSeverity.Info,
-                    $"its output is read by {use.Node.Describe()} (input {use.Index}){(use.Node.Owner != bn.Owner ? " in a subgraph" : "")}; only a Conv's data input can absorb it");
-
-        bool shiftIsZero = st.Shift.All(t => t == 0);
-        var consumers = new List<(Node, IReadOnlyList<InputReplacement>)>();
-        foreach (var conv in y.Uses.Select(u => u.Node).Distinct())
+        foreach (var use in z.Uses)
         {
-            var w = FoldBatchNorm.RequireConstant(conv, 1, "weight", FoldRefusalCodes.WeightNotConstant, out refusal);
-            if (w is null) return null;
-            if (w.Rank is < 3 or > 5)
-                return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.UnsupportedWeightShape, DiagnosticSeverity.Info,
-                    $"the weight of {conv.Describe()} has rank {w.Rank}");
-            long group = conv.GetInt("group", 1);
-            long cout = w.Dims[0], cinPerGroup = w.Dims[1];
-            if (group < 1 || cout % group != 0 || st.Channels != cinPerGroup * group)
-                return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.ShapeMismatch, DiagnosticSeverity.Warning,
-                    $"BN has {st.Channels} channels but {conv.Describe()} reads {cinPerGroup * group}");
-            if (!shiftIsZero && !PadsNothing(conv, w))
-                return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.PaddingNotExact, DiagnosticSeverity.Info,
-                    $"{conv.Describe()} zero-pads its input, where the BN shift would be lost");
-            var bias = FoldBatchNormIntoConv.ReadBias(conv, cout, out refusal);
-            if (bias is null) return null;
-
-            var wv = w.ToDoubles();
-            var newW = new double[wv.Length];
-            long kernel = cout * cinPerGroup == 0 ? 0 : wv.Length / (cout * cinPerGroup);
-            long coutPerGroup = cout / group;
-            var newB = (double[])bias.Clone();
-            for (long idx = 0; idx < wv.Length; idx++)
-            {
-                long o = idx / (cinPerGroup * kernel);
-                long i = idx / kernel % cinPerGroup;
-                long channel = o / coutPerGroup * cinPerGroup + i;
-                newW[idx] = wv[idx] * st.Scale[channel];
-                newB[o] += wv[idx] * st.Shift[channel];
-            }
-            var wt = FoldedTensor.TryCreate("", w.ElementType, w.Dims, newW, "weight", out refusal);
-            if (wt is null) return null;
-            var bt = FoldedTensor.TryCreate("", w.ElementType, new[] { cout }, newB, "bias", out refusal);
-            if (bt is null) return null;
-            consumers.Add((conv, new[]
-            {
-                new InputReplacement(1, FoldBatchNorm.Hint(conv.Input(1), conv, "weight"), wt),
-                new InputReplacement(2, FoldBatchNorm.Hint(conv.Input(2), conv, "bias"), bt),
-            }));
+            if (!ForwardFoldConsumer.CanAbsorb(use.Node) || use.Index != 0 || use.Node.Owner != source.Owner)
+                return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.ConsumerNotConv, DiagnosticSeverity.Info,
+                    $"its output{path.Describe()} is read by {use.Node.Describe()} (input {use.Index}){(use.Node.Owner != source.Owner ? " in a subgraph" : "")}; only the data input of a Conv, ConvTranspose or Gemm can absorb it");
+            if (path.Axis is { } a && a != ForwardFoldConsumer.InputChannelAxis(use.Node))
+                return FoldBatchNorm.Refuse<Plan>(out refusal, FoldRefusalCodes.NotPerChannel, DiagnosticSeverity.Info,
+                    $"it lies along axis {a} of the input of {use.Node.Describe()}{path.Describe()}, not its input channels");
+        }
+        var consumers = new List<(Node, IReadOnlyList<InputReplacement>)>();
+        foreach (var op in z.Uses.Select(u => u.Node).Distinct())
+        {
+            var replacements = ForwardFoldConsumer.TryPlan(op, st.Scale, st.Shift, out refusal);
+            if (replacements is null) return null;
+            consumers.Add((op, replacements));
         }
         refusal = null;
-        return new Plan(bn, consumers);
+        return new Plan(source, consumers);
     }
 
     public static void Apply(Plan plan)

@@ -27,6 +27,8 @@ public static class FoldRefusalCodes
     public const string NotPerChannel = "not-per-channel";
     public const string ChannelAxisMoved = "channel-axis-moved";
     public const string ChannelAxisNotOutputChannels = "channel-axis-not-output-channels";
+    public const string ShiftNotUniform = "shift-not-uniform";
+    public const string GemmBetaZero = "gemm-beta-zero";
 
     /// <summary>Every code with a one-line explanation (README and `--help` list these).</summary>
     public static readonly IReadOnlyList<(string Code, string Meaning)> All = new[]
@@ -49,11 +51,13 @@ public static class FoldRefusalCodes
         (MatMulInputRankNot2, "MatMul+BN folds only when the MatMul input is known to be 2-D"),
         (FoldedWeightOverflow, "a folded weight would not fit the weight's dtype (e.g. float16 overflow)"),
         (OutputIsGraphOutput, "fold-bn-forward: the BN output is a graph output"),
-        (ConsumerNotConv, "fold-bn-forward: something other than a Conv's data input reads the BN output"),
-        (PaddingNotExact, "fold-bn-forward: the Conv zero-pads, so the BN shift cannot move into it exactly"),
+        (ConsumerNotConv, "forward fold: something other than the data input of a Conv, ConvTranspose or Gemm (or a MatMul, for an affine along the last axis) reads the output"),
+        (PaddingNotExact, "forward fold: the Conv zero-pads, so the shift cannot move into it exactly"),
         (UnknownRank, "the rank of a value on the fold's path is unknown (bn-to-affine: of the BN input)"),
         (NotPerChannel, "fold-affine: the Mul/Add/Sub/Div constant varies along more than one axis, or along another axis than the path's channel axis"),
         (ChannelAxisMoved, "a Reshape or Flatten on the path does not keep the channel axis whole"),
         (ChannelAxisNotOutputChannels, "the per-channel axis is not the output-channel axis of the Conv/ConvTranspose/Gemm/MatMul reached"),
+        (ShiftNotUniform, "forward into a ConvTranspose: with a kernel larger than 1×1, a stride or padding its output positions get different numbers of taps, so a shift cannot become a bias (a scale still folds)"),
+        (GemmBetaZero, "forward into a Gemm with beta 0: its C cannot carry the shift"),
     };
 }

@@ -15,7 +15,7 @@ public sealed class PassRegistry
         .Add(CanonicalizePass.PassName, s => new CanonicalizePass(s.ConstantEvaluator))
         .Add(TopologicalSortPass.PassName, () => new TopologicalSortPass())
         .Add(FoldConstantsPass.PassName, s => new FoldConstantsPass(s.ConstantEvaluator))
-        .Add(FoldAffinePass.PassName, () => new FoldAffinePass())
+        .Add(FoldAffinePass.PassName, s => new FoldAffinePass(s.BatchNormArithmetic))
         .Add(FoldBatchNormPass.PassName, s => new FoldBatchNormPass(s.BatchNormArithmetic))
         .Add(FoldBatchNormForwardPass.PassName, s => new FoldBatchNormForwardPass(s.BatchNormArithmetic))
         .Add(BatchNormToAffinePass.PassName, s => new BatchNormToAffinePass(s.BatchNormArithmetic))
@@ -28,7 +28,7 @@ public sealed class PassRegistry
 
     /// <summary>What `optimize` runs when --passes is not given.</summary>
     public static IReadOnlyList<string> DefaultPipeline { get; } =
-        new[] { CanonicalizePass.PassName, FoldBatchNormPass.PassName, FoldAffinePass.PassName, FoldBatchNormForwardPass.PassName, CleanUpPass.PassName };
+        new[] { CanonicalizePass.PassName, FoldAffinePass.PassName, CleanUpPass.PassName };
 
     public PassRegistry Add(string name, Func<IPass> factory) => Add(name, _ => factory());
 

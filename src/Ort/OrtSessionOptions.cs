@@ -1,0 +1,27 @@
+namespace OnnxNorm.Ort;
+
+/// <summary>
+/// How a session is built. The default disables ORT's graph optimisations: OnnxNorm uses ORT as the
+/// reference, and ORT's own fusions (Conv+BN folding among them) would change what is being checked.
+/// </summary>
+public sealed record OrtSessionOptions
+{
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.Disabled;
+
+    /// <summary>Threads inside one operator; 0 lets ORT choose (one per physical core).</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>Threads across operators (only used by ORT's parallel mode); 0 lets ORT choose.</summary>
+    public int InterOpThreads { get; init; }
+
+    /// <summary>If set, ORT writes the model after its graph optimisations here (offline optimisation).</summary>
+    public string? OptimizedModelPath { get; init; }
+
+    /// <summary>
+    /// Check the model with OnnxNorm's loader before ORT sees it: ORT trusts its input more than we do,
+    /// and a crash inside ORT would take the whole process down.
+    /// </summary>
+    public bool ValidateModel { get; init; } = true;
+
+    public static OrtSessionOptions Default { get; } = new();
+}

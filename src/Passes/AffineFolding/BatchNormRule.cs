@@ -1,0 +1,56 @@
+using OnnxNorm.Graph;
+
+namespace OnnxNorm.Passes;
+
+/// <summary>
+/// The affine engine's BatchNormalization rule: an inference BN is one more per-channel map. It folds backward
+/// into the op that produces its input (<see cref="BatchNormFold"/>), else forward into the ops that read it
+/// (<see cref="FoldBatchNormForward"/>), else it stays with one refusal that gives both reasons. `fold-affine`
+/// applies it with the other rules; `fold-bn` and `fold-bn-forward` are its two halves alone.
+/// </summary>
+public static class BatchNormRule
+{
+    [Flags]
+    public enum Directions { Backward = 1, Forward = 2, Both = Backward | Forward }
+
+    /// <summary>Folds <paramref name="bn"/> if a direction allows it; the diagnostic says where, or why not.</summary>
+    public static Diagnostic Apply(Node bn, BatchNormArithmetic arithmetic, Directions directions, out bool folded)
+    {
+        folded = false;
+        FoldRefusal? back = null, forward = null;
+        if (directions.HasFlag(Directions.Backward))
+        {
+            var plan = BatchNormFold.TryPlan(bn, out back, arithmetic);
+            if (plan is not null)
+            {
+                string message = plan.Describe();
+                plan.Apply();
+                folded = true;
+                return new Diagnostic(DiagnosticSeverity.Info, FoldCodes.FoldedInto(plan.TargetKind), bn.Name, message);
+            }
+        }
+        if (directions.HasFlag(Directions.Forward))
+        {
+            var plan = FoldBatchNormForward.TryPlan(bn, out forward, arithmetic);
+            if (plan is not null)
+            {
+                string into = string.Join(", ", plan.Consumers.Select(c => c.Conv.Describe()));
+                FoldBatchNormForward.Apply(plan);
+                folded = true;
+                return new Diagnostic(DiagnosticSeverity.Info, FoldCodes.FoldedForwardIntoConv, bn.Name, $"folded forward into {into}");
+            }
+        }
+        return Combine(back, forward).ToDiagnostic(bn.Name);
+    }
+
+    /// <summary>
+    /// The backward reason leads, with its code: the one `inspect` and the optimize report give (the BN
+    /// analysis decides backward first too); the forward rule's reason follows.
+    /// </summary>
+    private static FoldRefusal Combine(FoldRefusal? back, FoldRefusal? forward)
+    {
+        if (back is null) return forward!;
+        if (forward is null || forward.Code == back.Code && forward.Message == back.Message) return back;
+        return back with { Message = $"{back.Message}; forward: {forward.Message}" };
+    }
+}

@@ -1,0 +1,42 @@
+namespace OnnxNorm.Workflows.Comparison;
+
+/// <summary>The result of comparing model A against model B (the reference) on the same inputs.</summary>
+public sealed record ComparisonReport
+{
+    /// <summary>True when both models have the same outputs and every one is within tolerance.</summary>
+    public required bool Equivalent { get; init; }
+    public required string ModelA { get; init; }
+    public required string ModelB { get; init; }
+    public required string EngineA { get; init; }
+    public required string EngineB { get; init; }
+    public ulong Seed { get; init; }
+    public string Tolerance { get; init; } = "";
+    /// <summary>Which rule gave <see cref="Equivalent"/>: the noise-aware score, or the fixed elementwise tolerance.</summary>
+    public string Rule { get; init; } = "";
+    /// <summary>Per output, the noise-aware score against the float64 reference (empty when no reference ran).</summary>
+    public Dictionary<string, NoiseAware.OutputScore> Scores { get; init; } = new();
+    /// <summary>Where each input came from ("random float32[1,3,32,32]" or a file).</summary>
+    public Dictionary<string, string> Inputs { get; init; } = new();
+    public Dictionary<string, TensorMetrics> Outputs { get; init; } = new();
+    public List<string> OutputsOnlyInA { get; init; } = new();
+    public List<string> OutputsOnlyInB { get; init; } = new();
+    /// <summary>Set when a per-node search ran and found a node over tolerance.</summary>
+    public NodeDivergence? FirstDivergence { get; init; }
+    /// <summary>True when a per-node search ran (so a null <see cref="FirstDivergence"/> means "none found").</summary>
+    public bool PerNodeSearched { get; init; }
+    /// <summary>Intermediate values the per-node search could not expose (ORT rejected them as outputs).</summary>
+    public List<string> PerNodeSkipped { get; init; } = new();
+
+    /// <summary>
+    /// Adds a per-node search's result. Under the noise-aware rule an intermediate value beyond its noise floor makes
+    /// the models not equivalent even when the outputs hide it (an engine's own error can mask a real change at the
+    /// output, e.g. ORT's approximate Sigmoid on a saturated map); the elementwise rule keeps deciding on outputs alone.
+    /// </summary>
+    public ComparisonReport WithSearch(NodeDivergence? divergence, List<string> skipped) => this with
+    {
+        PerNodeSearched = true,
+        FirstDivergence = divergence,
+        PerNodeSkipped = skipped,
+        Equivalent = Equivalent && divergence?.Score is null,
+    };
+}

@@ -1,0 +1,10 @@
+using OnnxNorm.Passes;
+using OnnxNorm.Runtime.Data;
+
+namespace OnnxNorm.Workflows.Comparison;
+
+/// <summary>The equivalence check `optimize --verify` uses: ONNX Runtime with its optimisations off.</summary>
+public static class EquivalenceChecks
+{
+    public static IEquivalenceCheck Default(ulong seed, ShapeOverrides shapes) => new OrtEquivalenceCheck(seed, shapes);
+}

@@ -1,0 +1,11 @@
+namespace OnnxNorm.Workflows.Comparison;
+
+/// <summary>The earliest node (in topological order of model A) whose output exceeds the tolerance.</summary>
+public sealed record NodeDivergence(string Node, string Op, string Output, TensorMetrics Metrics)
+{
+    /// <summary>How many intermediate values both models share and were compared up to and including this one.</summary>
+    public int ValuesCompared { get; init; }
+
+    /// <summary>The noise-aware score of this value (null when the elementwise rule decided).</summary>
+    public NoiseAware.OutputScore? Score { get; init; }
+}

@@ -1,0 +1,86 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime;
+
+namespace OnnxNorm.Workflows.Comparison.NoiseAware;
+
+/// <summary>
+/// The noise-aware equivalence rule (see the README, "Equivalence checks"). R is model A run in the float64
+/// reference mode. For each floating-point output, B's error against R is divided by the noise floor: the largest
+/// of the noise sources given (A's own error against R on the engine that ran it; A's error under declared-type
+/// rounding for float16/bfloat16 models) and <see cref="UlpsOfScale"/> float32 ulps of the output's scale (its
+/// RMS for the RMS floor, its largest |R| for the max floor). B is equivalent when every score is at most <see cref="Threshold"/>.
+/// </summary>
+public static class NoiseAwareRule
+{
+    /// <summary>Legitimate reorderings score about 1; an offline study found a factor of 10 separating them from real changes.</summary>
+    public const double Threshold = 10;
+
+    /// <summary>The floor never drops below this many float32 ulps of the output's largest magnitude.</summary>
+    public const int UlpsOfScale = 4;
+
+    public static OutputScore Score(TensorValue b, TensorValue r, IReadOnlyList<NoiseSource> noise)
+    {
+        if (!b.ElementType.IsFloatingPoint() || !r.ElementType.IsFloatingPoint() || !b.Shape.SequenceEqual(r.Shape))
+            return Exact(b, r);
+        var rv = r.ToDoubles();
+        var err = ErrorNorm.Measure(b.ToDoubles(), rv);
+        // The output's scale: its RMS for the RMS floor, its largest magnitude for the max floor.
+        double scale = 0, sumSq = 0;
+        long finite = 0;
+        foreach (double v in rv)
+            if (double.IsFinite(v)) { scale = Math.Max(scale, Math.Abs(v)); sumSq += v * v; finite++; }
+        double rms = finite == 0 ? 0 : Math.Sqrt(sumSq / finite);
+        var ulpFloor = new ErrorNorm(UlpsOfScale * Float32Ulp(rms), UlpsOfScale * Float32Ulp(scale), 0);
+        var sources = new List<NoiseSource>(noise) { new($"{UlpsOfScale} float32 ulps of the output scale (rms {rms:G3}, max {scale:G3})", ulpFloor) };
+        var rmsBy = sources.MaxBy(s => s.Error.Rms)!;
+        var maxBy = sources.MaxBy(s => s.Error.Max)!;
+        double floorRms = rmsBy.Error.Rms, floorMax = maxBy.Error.Max;
+        long allowedNonFinite = noise.Count == 0 ? 0 : noise.Max(s => s.Error.NonFiniteMismatches);
+        double rmsRatio = err.Rms / floorRms, maxRatio = err.Max / floorMax;
+        double score = Math.Max(rmsRatio, maxRatio);
+        long extraNonFinite = Math.Max(0, err.NonFiniteMismatches - allowedNonFinite);
+        if (extraNonFinite > 0 || double.IsNaN(score)) score = double.PositiveInfinity;
+        return new OutputScore
+        {
+            Score = score,
+            Equivalent = score <= Threshold,
+            Rule = "noise-aware",
+            ErrorRms = err.Rms,
+            ErrorMax = err.Max,
+            FloorRms = floorRms,
+            FloorMax = floorMax,
+            FloorSetBy = (rmsRatio >= maxRatio ? rmsBy : maxBy).Name,
+            NonFiniteMismatches = extraNonFinite,
+            NoiseSources = sources.ToDictionary(s => s.Name, s => new[] { s.Error.Rms, s.Error.Max }),
+        };
+    }
+
+    /// <summary>The spacing of float32 numbers at <paramref name="scale"/> (the smallest normal's spacing at 0).</summary>
+    public static double Float32Ulp(double scale)
+    {
+        float f = (float)Math.Min(Math.Abs(scale), float.MaxValue);
+        return f == float.MaxValue ? f - (double)MathF.BitDecrement(f) : MathF.BitIncrement(f) - (double)f;
+    }
+
+    private static OutputScore Exact(TensorValue b, TensorValue r)
+    {
+        long diff;
+        if (!b.Shape.SequenceEqual(r.Shape) || b.ElementType.IsFloatingPoint() != r.ElementType.IsFloatingPoint()
+            || (b.ElementType == ElementType.String) != (r.ElementType == ElementType.String)) diff = Math.Max(b.Length, r.Length);
+        else if (b.ElementType == ElementType.String)
+        {
+            var sa = (string[])b.Buffer;
+            var sb = (string[])r.Buffer;
+            diff = 0;
+            for (int i = 0; i < b.Length; i++) if (sa[i] != sb[i]) diff++;
+        }
+        else
+        {
+            var x = b.ToDoubles();
+            var y = r.ToDoubles();
+            diff = 0;
+            for (int i = 0; i < x.Length; i++) if (x[i] != y[i]) diff++;
+        }
+        return new OutputScore { Score = diff == 0 ? 0 : double.PositiveInfinity, Equivalent = diff == 0, Rule = "exact", ExactMismatches = diff };
+    }
+}

@@ -1,0 +1,26 @@
+namespace OnnxNorm.Workflows.Comparison.NoiseAware;
+
+/// <summary>
+/// The noise-aware verdict on one output: B's error against the float64 reference R, divided by the noise floor.
+/// Score = max(rms error / rms floor, max error / max floor); <see cref="FloorSetBy"/> names the floor that
+/// the deciding ratio divided by. Integer and bool outputs are compared exactly (score 0 or infinity).
+/// </summary>
+public sealed record OutputScore
+{
+    public required double Score { get; init; }
+    public required bool Equivalent { get; init; }
+    /// <summary>"noise-aware" for floating-point outputs, "exact" for integers, bools and strings.</summary>
+    public required string Rule { get; init; }
+    public double ErrorRms { get; init; }
+    public double ErrorMax { get; init; }
+    public double FloorRms { get; init; }
+    public double FloorMax { get; init; }
+    /// <summary>Which noise source set the floor the deciding ratio used (e.g. "A's own error on ort").</summary>
+    public string FloorSetBy { get; init; } = "";
+    /// <summary>Elements where B and R disagree on NaN/infinity beyond what A's own run shows; any makes the score infinite.</summary>
+    public long NonFiniteMismatches { get; init; }
+    /// <summary>Integers/bools: elements that differ.</summary>
+    public long ExactMismatches { get; init; }
+    /// <summary>Every noise source measured, by name (rms and max error against R).</summary>
+    public Dictionary<string, double[]> NoiseSources { get; init; } = new();
+}

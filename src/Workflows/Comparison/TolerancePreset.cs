@@ -1,0 +1,13 @@
+namespace OnnxNorm.Workflows.Comparison;
+
+/// <summary>
+/// Named tolerance levels. <see cref="Close"/> is the default: what two correct float32 implementations
+/// that sum in different orders agree to. <see cref="Strict"/> is for near bit-exact rewrites, <see cref="Loose"/>
+/// for deliberate precision changes.
+/// </summary>
+public enum TolerancePreset
+{
+    Strict,
+    Close,
+    Loose,
+}

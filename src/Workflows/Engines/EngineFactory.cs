@@ -1,0 +1,37 @@
+using OnnxNorm.Graph;
+using OnnxNorm.Runtime.Engines;
+using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Ort;
+
+namespace OnnxNorm.Workflows.Engines;
+
+/// <summary>Creates the engine named on the command line. The one place a new engine is wired in.</summary>
+public static class EngineFactory
+{
+    public const string Ort = "ort";
+    public const string Native = "native";
+    /// <summary>The native executor in its float64 reference mode (= native with --precision f64).</summary>
+    public const string Reference = "reference";
+
+    public static readonly string[] Names = { Ort, Native, Reference };
+
+    public static IInferenceEngine Create(string name, string modelPath, OrtSessionOptions ortOptions, OperatorProfile? profile = null,
+        ExecutionPrecision precision = ExecutionPrecision.Native)
+    {
+        if (name == Reference && precision == ExecutionPrecision.Native) precision = ExecutionPrecision.Float64;
+        if (name == Ort && precision != ExecutionPrecision.Native)
+            throw new BadInputException($"--precision {precision.Name()} needs the native engine (--engine native or reference)");
+        return name switch
+        {
+            Ort => OrtEngine.FromFile(modelPath, ortOptions),
+            // Native threads: ORT's IntraOpThreads (0 = every core, like ORT's default).
+            Native or Reference => NativeEngine.FromFile(modelPath, new SessionOptions
+            {
+                Threads = ortOptions.IntraOpThreads > 0 ? ortOptions.IntraOpThreads : Environment.ProcessorCount,
+                Profile = profile,
+                Precision = precision,
+            }),
+            _ => throw new BadInputException($"--engine {name}: unknown engine (use {string.Join(", ", Names)})"),
+        };
+    }
+}

@@ -1,0 +1,24 @@
+namespace OnnxNorm.Workflows.Statistics;
+
+/// <summary>
+/// When a channel's stored statistics count as wrong for the data. The defaults: the data mean is more
+/// than one stored standard deviation away, or the variance is off by more than a factor of two either way.
+/// KL is reported always and only flags when a limit is given.
+/// </summary>
+public sealed record MismatchThresholds
+{
+    public double MaxMeanShift { get; init; } = 1.0;
+    public double MinVarRatio { get; init; } = 0.5;
+    public double MaxVarRatio { get; init; } = 2.0;
+    public double MaxKl { get; init; } = double.PositiveInfinity;
+
+    public static MismatchThresholds Default { get; } = new();
+
+    public void Validate()
+    {
+        if (!(MaxMeanShift > 0)) throw new OnnxNorm.Graph.BadInputException($"the mean-shift threshold must be positive, not {MaxMeanShift}");
+        if (!(MinVarRatio > 0 && MinVarRatio < 1)) throw new OnnxNorm.Graph.BadInputException($"the minimum variance ratio must be in (0, 1), not {MinVarRatio}");
+        if (!(MaxVarRatio > 1)) throw new OnnxNorm.Graph.BadInputException($"the maximum variance ratio must be above 1, not {MaxVarRatio}");
+        if (!(MaxKl > 0)) throw new OnnxNorm.Graph.BadInputException($"the KL threshold must be positive, not {MaxKl}");
+    }
+}
