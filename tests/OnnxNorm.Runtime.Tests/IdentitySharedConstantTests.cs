@@ -38,6 +38,9 @@ public sealed class IdentitySharedConstantTests
         return b.ToBytes();
     }
 
+    // (bias through Identity, weight through Identity)
+    public static TheoryData<bool, bool> SharedInputs => new() { { true, false }, { false, true }, { true, true } };
+
     private static Dictionary<string, TensorValue> Feeds() => new()
     {
         ["x"] = TensorValue.FromTensor(Tensor.FromDoubles("x", ElementType.Float, new long[] { 1, Channels, 1, 1 },
@@ -45,9 +48,7 @@ public sealed class IdentitySharedConstantTests
     };
 
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
+    [MemberData(nameof(SharedInputs))]
     public void AConvReadingItsWeightsThroughIdentityDoesNotRepackThemOnEveryRun(bool biasThroughIdentity, bool weightThroughIdentity)
     {
         using var model = ModelLoader.Load(Model(biasThroughIdentity, weightThroughIdentity));
@@ -62,9 +63,7 @@ public sealed class IdentitySharedConstantTests
     }
 
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
+    [MemberData(nameof(SharedInputs))]
     public void AConvReadingItsWeightsThroughIdentityGivesTheSameBitsAsReadingTheInitializers(bool biasThroughIdentity, bool weightThroughIdentity)
     {
         using var direct = ModelLoader.Load(Model(false, false));
