@@ -11,8 +11,12 @@ namespace OnnxNorm.Runtime.Comparison.NoiseAware;
 /// </summary>
 public static class NoiseAwareRule
 {
-    /// <summary>Legitimate reorderings score about 1; an offline study found a factor of 10 separating them from real changes.</summary>
-    public const double Threshold = 10;
+    /// <summary>
+    /// Legitimate reorderings score about 1 (at most 2.2 on the real-model corpus and PaddleOCR: native vs ORT, ORT
+    /// optimised vs not, folded vs original, 3 seeds x 2 input distributions); a 1% change of one channel scores 5.2 or
+    /// more (ResNet-50's last Conv, whose one channel of 2048 is averaged into the logits, is the lowest). 4 sits between.
+    /// </summary>
+    public const double Threshold = 4;
 
     /// <summary>The floor never drops below this many float32 ulps of the output's largest magnitude.</summary>
     public const int UlpsOfScale = 4;
