@@ -1,6 +1,7 @@
 using OnnxNorm.Graph;
 using OnnxNorm.Passes;
 using OnnxNorm.Runtime.Comparison;
+using OnnxNorm.Runtime.Comparison.NoiseAware;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Ort;
 
@@ -59,7 +60,7 @@ public sealed class OrtEquivalenceCheck : IEquivalenceCheck
                 ? $"output '{name}': {s.ExactMismatches} element(s) differ (exact match required)"
                 : $"worst output '{name}': score {s.Score:G3} (error rms {s.ErrorRms:G3}, max {s.ErrorMax:G3}; floor rms {s.FloorRms:G3}, max {s.FloorMax:G3}, set by {s.FloorSetBy})";
             return new EquivalenceResult(report.Equivalent, maxAbs, rule,
-                $"{report.Outputs.Count} output(s) {(report.Equivalent ? "within" : "NOT within")} their noise floor, {worst}; max |diff| {maxAbs:G3}");
+                $"noise-aware: {report.Outputs.Count} output(s) {(report.Equivalent ? "within" : "NOT within")} their noise floor (score <= {NoiseAwareRule.Threshold}), {worst}; max |diff| {maxAbs:G3}");
         }
         var bad = report.Outputs.FirstOrDefault(kv => !kv.Value.Passes);
         string summary = bad.Value is { } m
