@@ -173,37 +173,6 @@ public sealed class NoiseAwareVerdictTests
         }
     }
 
-    // Minutes on this machine: left to the full ./test.sh, out of the --fast loop.
-    [Trait("Category", "Slow")]
-    [Theory]
-    [InlineData("cls")]
-    [InlineData("resnet")]
-    public void On_a_float16_model_a_one_percent_change_of_one_channel_is_caught_and_named_by_the_per_node_search(string model)
-    {
-        // At the output of a float16 model the change is within 2-8x of the model's own float16 rounding (measured
-        // 2026-11-30: scores 0.08-8.2 on ORT and native), so the output alone cannot tell it apart; at the changed Conv
-        // it is 1% of a channel against float16 rounding of ~0.05%, and the search finds it there on both engines.
-        string path = PathOf(model);
-        var options = Options(model) with { PerNode = true };
-        var missed = new List<string>();
-        foreach (var (position, node, channel) in ChannelChange.Targets(path, Inputs(model)))
-        {
-            string changedPath = Path.Combine(TestData.NewTempDir(), "changed.onnx");
-            File.WriteAllBytes(changedPath, ChannelChange.InWeights(path, node, channel));
-            var changed = Float16Copy.Of(changedPath);
-            var original = Float16Copy.Of(path);
-            var r = OrtComparison.Compare(ModelSource.FromBytes(changed, "changed"), ModelSource.FromBytes(original, "fp16"), options);
-            if (r.Equivalent || r.FirstDivergence?.Node != node) missed.Add($"ort, {position} Conv '{node}': named '{r.FirstDivergence?.Node}'; {Describe(r)}");
-            using var a = ModelLoader.Load(changed, "changed");
-            using var b = ModelLoader.Load(original, "fp16");
-            Dictionary<string, TensorValue> inputs;
-            using (var e = OrtEngine.FromBytes(original, "fp16")) inputs = ComparisonInputs.Prepare(e.Inputs, options).Values;
-            var (d, _) = new PerNodeSearch(a, b, "changed", "fp16", PairEngines.NativeVsNative).Find(inputs, options);
-            if (d?.Node != node) missed.Add($"native, {position} Conv '{node}': named '{d?.Node}'");
-        }
-        Assert.True(missed.Count == 0, string.Join("\n", missed));
-    }
-
     // The torchvision and pattern exports of the real-model corpus (eval mode), each with its own input shape.
     public static IEnumerable<object[]> CorpusModels() => RealModelCorpus.Variant("eval").Select(m => new object[] { m.Id });
 
