@@ -30,7 +30,7 @@ public static class RecalibrateCommand
         OutputPolicy.Check(outputPath, "the output model", force);
         // The passes run on a working copy where training-mode layers are frozen (so downstream layers see
         // inference activations); the new statistics are then written into the model as it was, mode unchanged.
-        using var work = ModelLoader.Load(ModelSaver.ToBytes(target), "model (working copy)");
+        using var work = target.Clone();
         var warnings = new List<string>();
         StatisticsInputs.FreezeTrainingModeLayers(work, warnings);
         var layers = BatchNormLayer.InMainGraph(work, warnings);

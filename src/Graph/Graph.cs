@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using OnnxNorm.Graph.Proto;
 
 namespace OnnxNorm.Graph;
@@ -9,6 +10,12 @@ namespace OnnxNorm.Graph;
 public sealed class Graph
 {
     private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
+    // The lists are private so that every change goes through a method below that keeps each value's role
+    // (input, output, initializer), the use lists and the node set consistent; readers get read-only views.
+    private readonly List<Node> _nodes = new();
+    private readonly List<Value> _inputs = new();
+    private readonly List<Value> _outputs = new();
+    private readonly List<Value> _initializers = new();
 
     internal Graph(Model model, GraphProto shell, Graph? parent, Node? ownerNode)
     {
@@ -16,6 +23,10 @@ public sealed class Graph
         Shell = shell;
         Parent = parent;
         OwnerNode = ownerNode;
+        Nodes = _nodes.AsReadOnly();
+        Inputs = _inputs.AsReadOnly();
+        Outputs = _outputs.AsReadOnly();
+        Initializers = _initializers.AsReadOnly();
     }
 
     public Model Model { get; }
@@ -28,11 +39,12 @@ public sealed class Graph
 
     public string Name => Shell.Name;
 
-    public List<Node> Nodes { get; } = new();
-    public List<Value> Inputs { get; } = new();
-    public List<Value> Outputs { get; } = new();
+    /// <summary>Nodes in execution order (topological after canonicalization).</summary>
+    public ReadOnlyCollection<Node> Nodes { get; }
+    public ReadOnlyCollection<Value> Inputs { get; }
+    public ReadOnlyCollection<Value> Outputs { get; }
     /// <summary>Initializers in file order.</summary>
-    public List<Value> Initializers { get; } = new();
+    public ReadOnlyCollection<Value> Initializers { get; }
     /// <summary>value_info entries for values that are neither inputs nor outputs, in file order.</summary>
     internal List<ValueInfoProto> ValueInfo { get; } = new();
 
@@ -75,7 +87,7 @@ public sealed class Graph
         var v = CreateValue(hint);
         tensor.Name = v.Name;
         v.Initializer = tensor;
-        Initializers.Add(v);
+        _initializers.Add(v);
         return v;
     }
 
@@ -84,10 +96,51 @@ public sealed class Graph
     {
         if (v.Uses.Count > 0 || v.IsGraphOutput || v.IsGraphInput)
             throw new InvalidOperationException($"initializer '{v.Name}' is still used");
-        Initializers.Remove(v);
+        _initializers.Remove(v);
         _values.Remove(v.Name);
         // A weight read from the mapped model file is done with: let its pages go (peak memory of a fold).
         v.Initializer?.DropResidentPages();
+    }
+
+    /// <summary>
+    /// Lists a value of this scope as a graph input (after the existing ones). An initializer listed as an
+    /// input is a default the caller may override from IR 4 on (see <see cref="Value.IsOverridableInitializer"/>).
+    /// </summary>
+    public void AddInput(Value v)
+    {
+        RequireLocal(v, "an input");
+        if (v.Producer is not null)
+            throw new InvalidOperationException($"'{v.Name}' is computed by {v.Producer.Describe()}; it cannot be a graph input");
+        if (_inputs.Contains(v)) throw new InvalidOperationException($"'{v.Name}' is already an input of graph{ScopeSuffix}");
+        _inputs.Add(v);
+    }
+
+    /// <summary>Stops listing a value as a graph input. A plain input must be unused; an initializer keeps its data.</summary>
+    public void RemoveInput(Value v)
+    {
+        if (!v.IsInitializer && v.Uses.Count > 0)
+            throw new InvalidOperationException($"input '{v.Name}' is still used");
+        if (!_inputs.Remove(v)) throw new InvalidOperationException($"'{v.Name}' is not an input of graph{ScopeSuffix}");
+        if (!v.IsInitializer) _values.Remove(v.Name);
+    }
+
+    /// <summary>Lists a value of this scope as a graph output (after the existing ones).</summary>
+    public void AddOutput(Value v)
+    {
+        RequireLocal(v, "an output");
+        _outputs.Add(v);
+    }
+
+    // The loader appends in file order; what a file may get wrong is reported by the graph invariants.
+    internal void LoadNode(Node n) => _nodes.Add(n);
+    internal void LoadInput(Value v) => _inputs.Add(v);
+    internal void LoadOutput(Value v) => _outputs.Add(v);
+    internal void LoadInitializer(Value v) => _initializers.Add(v);
+
+    private void RequireLocal(Value v, string role)
+    {
+        if (v.Owner != this || !_values.TryGetValue(v.Name, out var known) || !ReferenceEquals(known, v))
+            throw new InvalidOperationException($"'{v.Name}' is not a value of graph{ScopeSuffix}; it cannot be {role}");
     }
 
     /// <summary>Creates a node and inserts it at <paramref name="position"/> (default: the end).</summary>
@@ -102,7 +155,7 @@ public sealed class Graph
         var hints = outputHints?.ToArray();
         for (int o = 0; o < outputCount; o++)
             node.AddOutput(CreateValue(hints is not null && o < hints.Length ? hints[o] : $"{proto.Name}_out{o}"));
-        Nodes.Insert(position ?? Nodes.Count, node);
+        _nodes.Insert(position ?? _nodes.Count, node);
         return node;
     }
 
@@ -118,7 +171,7 @@ public sealed class Graph
         node.DetachInputs();
         foreach (var sg in node.Subgraphs.Values) sg.DetachAll();
         foreach (var o in node.Outputs) if (o is not null) { ForgetValue(o); o.Producer = null; }
-        if (!Nodes.Remove(node)) throw new InvalidOperationException($"{node.Describe()} is not in this graph");
+        if (!_nodes.Remove(node)) throw new InvalidOperationException($"{node.Describe()} is not in this graph");
     }
 
     /// <summary>Releases the uses that this graph's nodes (and nested subgraphs) hold on outer values.</summary>
@@ -154,7 +207,7 @@ public sealed class Graph
                 outV.DeclaredInfo = old.DeclaredInfo;
                 outV.OutputInfo = old.OutputInfo;
                 id.AddOutput(outV);
-                g.Outputs[idx] = outV;
+                g._outputs[idx] = outV;
             }
             else
             {
@@ -165,7 +218,7 @@ public sealed class Graph
                 replacement.Type ??= old.Type;
                 // The graph-output declaration (type, doc string) belongs to the output name, not the value.
                 replacement.OutputInfo = old.OutputInfo;
-                g.Outputs[idx] = replacement;
+                g._outputs[idx] = replacement;
             }
             break;
         }
@@ -187,13 +240,7 @@ public sealed class Graph
     /// The constant tensor behind a value: a non-overridable initializer (here or in an enclosing scope) or
     /// the output of a Constant node. Null for anything computed at run time or fed by the caller.
     /// </summary>
-    public static Tensor? TryGetConstant(Value? v)
-    {
-        if (v is null) return null;
-        if (v.Initializer is { } t) return v.IsOverridableInitializer ? null : t;
-        if (v.Producer is { } p && p.OpType == "Constant" && p.Domain == "") return p.ConstantValue();
-        return null;
-    }
+    public static Tensor? TryGetConstant(Value? v) => v?.ConstantTensor;
 
     /// <summary>All nodes in this graph and every nested subgraph, depth first.</summary>
     public IEnumerable<Node> AllNodes()
@@ -253,9 +300,16 @@ public sealed class Graph
     /// <summary>Reorders <see cref="Nodes"/> topologically (stable where already ordered).</summary>
     public void SortTopologically()
     {
-        var order = TopologicalOrder();
-        Nodes.Clear();
-        Nodes.AddRange(order);
+        ReorderNodes(TopologicalOrder());
+    }
+
+    /// <summary>Puts this graph's nodes in the given order, which must hold exactly the same nodes.</summary>
+    public void ReorderNodes(IReadOnlyList<Node> order)
+    {
+        if (order.Count != _nodes.Count || !new HashSet<Node>(order).SetEquals(_nodes))
+            throw new InvalidOperationException($"a new node order must hold exactly the nodes of graph{ScopeSuffix}");
+        _nodes.Clear();
+        _nodes.AddRange(order);
     }
 
     // A node depends on the producers (in this graph) of its inputs and of the outer values its subgraphs read.

@@ -13,11 +13,26 @@ public sealed class Model : IDisposable
     private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
     private Graph? _graph;
 
-    internal Model(ModelProto shell, string? sourcePath, ExternalDataStore? external)
+    private readonly bool _ownsExternalData;
+
+    internal Model(ModelProto shell, string? sourcePath, ExternalDataStore? external, bool ownsExternalData = true)
     {
         Shell = shell;
         SourcePath = sourcePath;
         External = external;
+        _ownsExternalData = ownsExternalData;
+    }
+
+    /// <summary>
+    /// A structural copy to edit freely (extra outputs, a working copy for statistics) without serialising.
+    /// Weights are shared with this model, so the copy must not outlive it.
+    /// </summary>
+    public Model Clone() => ModelCloner.Clone(this);
+
+    internal void CopyNamesFrom(Model source)
+    {
+        _names.UnionWith(source._names);
+        _nodeNames.UnionWith(source._nodeNames);
     }
 
     internal ModelProto Shell { get; }
@@ -90,5 +105,8 @@ public sealed class Model : IDisposable
     public IEnumerable<Tensor> AllInitializers() =>
         Graph.AllGraphs().SelectMany(g => g.Initializers).Select(v => v.Initializer!);
 
-    public void Dispose() => External?.Dispose();
+    public void Dispose()
+    {
+        if (_ownsExternalData) External?.Dispose();
+    }
 }

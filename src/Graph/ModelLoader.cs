@@ -155,7 +155,7 @@ public static class ModelLoader
                 throw new BadInputException($"initializer '{tp.Name}' is defined twice{g.ScopeSuffix}");
             var v = g.Define(tp.Name);
             v.Initializer = Tensor.FromProto(tp, store, limits, "initializer", model.RawPayloads);
-            g.Initializers.Add(v);
+            g.LoadInitializer(v);
         }
         foreach (var vi in inputs)
         {
@@ -169,7 +169,7 @@ public static class ModelLoader
                 throw new BadInputException($"graph input '{vi.Name}' is declared {((ElementType)declared.ElemType).Name()} but its initializer holds {init.ElementType.Name()}{g.ScopeSuffix}");
             v2.Type = vi.Type;
             v2.DeclaredInfo = vi;
-            g.Inputs.Add(v2);
+            g.LoadInput(v2);
         }
 
         // Two phases: define every output first, so inputs resolve whatever the file order is.
@@ -198,7 +198,7 @@ public static class ModelLoader
                 var v = g.Find(name) ?? throw new BadInputException($"{node.Describe()} reads '{name}', which nothing defines{g.ScopeSuffix}");
                 node.SetInput(i, v);
             }
-            g.Nodes.Add(node);
+            g.LoadNode(node);
         }
         foreach (var node in built)
         {
@@ -228,7 +228,7 @@ public static class ModelLoader
             var v = g.Find(vi.Name) ?? throw new BadInputException($"graph output '{vi.Name}' is not produced by any node{g.ScopeSuffix}");
             v.Type ??= vi.Type;
             v.OutputInfo = vi;
-            g.Outputs.Add(v);
+            g.LoadOutput(v);
         }
         return g;
     }

@@ -58,16 +58,6 @@ public sealed class Node
         value?.AddUse(new Use(this, index));
     }
 
-    /// <summary>Drops trailing inputs from <paramref name="count"/> on, releasing their uses.</summary>
-    public void TruncateInputs(int count)
-    {
-        for (int i = _inputs.Count - 1; i >= count; i--)
-        {
-            SetInput(i, null);
-            _inputs.RemoveAt(i);
-        }
-    }
-
     internal void AddOutput(Value? v)
     {
         if (v is not null)
@@ -120,7 +110,6 @@ public sealed class Node
 
     public void SetInt(string name, long value) => Upsert(name, AttributeProto.Types.AttributeType.Int).I = value;
     public void SetFloat(string name, float value) => Upsert(name, AttributeProto.Types.AttributeType.Float).F = value;
-    public void SetString(string name, string value) => Upsert(name, AttributeProto.Types.AttributeType.String).S = ByteString.CopyFromUtf8(value);
 
     public void SetInts(string name, IEnumerable<long> values)
     {

@@ -270,6 +270,17 @@ public sealed class Tensor
         return bytes;
     }
 
+    /// <summary>A second tensor over the same data (same proto, mapping or buffer), for a model copy to rename freely.</summary>
+    internal Tensor Share() => new(Name, ElementType, Dims, ElementCount)
+    {
+        _original = _original,
+        _external = _external,
+        _strings = _strings,
+        _bytes = _bytes,
+        _hasBytes = _hasBytes,
+        _rawDataElsewhere = _rawDataElsewhere,
+    };
+
     /// <summary>True while the tensor is exactly what was loaded (so it saves byte-identical).</summary>
     public bool IsUnchangedFromFile => _original is not null;
 

@@ -46,6 +46,20 @@ public sealed class Value
     /// </summary>
     public bool IsOverridableInitializer => IsInitializer && IsGraphInput && Owner.Model.IrVersion >= 4;
 
+    /// <summary>
+    /// The constant tensor behind this value: a non-overridable initializer or the output of a Constant node.
+    /// Null for anything computed at run time or fed by the caller (an overridable initializer is a default only).
+    /// </summary>
+    public Tensor? ConstantTensor
+    {
+        get
+        {
+            if (Initializer is { } t) return IsOverridableInitializer ? null : t;
+            if (Producer is { OpType: "Constant", Domain: "" } p) return p.ConstantValue();
+            return null;
+        }
+    }
+
     public IReadOnlyList<Use> Uses => _uses;
 
     internal void AddUse(Use use) => _uses.Add(use);

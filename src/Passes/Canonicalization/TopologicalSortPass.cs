@@ -25,8 +25,7 @@ public sealed class TopologicalSortPass : IPass
             int moved = 0;
             for (int i = 0; i < order.Count; i++) if (!ReferenceEquals(order[i], g.Nodes[i])) moved++;
             if (moved == 0) continue;
-            g.Nodes.Clear();
-            g.Nodes.AddRange(order);
+            g.ReorderNodes(order);
             string where = g.OwnerNode is { } owner ? $" in the subgraph of {owner.Describe()}" : "";
             diagnostics.Add(new Diagnostic(DiagnosticSeverity.Info, SortedCode, null,
                 $"the nodes{where} were not in topological order; {moved} of {order.Count} moved"));

@@ -19,7 +19,7 @@ public static class GraphConstants
             var shape = new TensorShapeProto();
             foreach (long d in tensor.Dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
             v.Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)tensor.ElementType, Shape = shape } };
-            g.Inputs.Add(v);
+            g.AddInput(v);
         }
         return v;
     }
@@ -38,7 +38,7 @@ public static class GraphConstants
                 // Before IR 4 main-graph initializers are listed as inputs by necessity; then the input can
                 // go too. Subgraph inputs are positional and never removed.
                 if (v.Owner.Model.IrVersion >= 4 || v.Owner.Parent is not null) return false;
-                v.Owner.Inputs.Remove(v);
+                v.Owner.RemoveInput(v);
             }
             v.Owner.RemoveInitializer(v);
             return true;

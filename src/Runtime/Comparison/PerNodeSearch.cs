@@ -168,16 +168,13 @@ public sealed class PerNodeSearch
     private static Dictionary<string, TensorValue> RunWithExtraOutputs(Model m, string label, List<string> names,
         IReadOnlyDictionary<string, TensorValue> inputs, OrtSessionOptions sessionOptions)
     {
-        var outputs = m.Graph.Outputs;
-        int original = outputs.Count;
         byte[] bytes;
-        try
+        using (var copy = m.Clone())
         {
             // Graph outputs without a declared type are fine for ORT: it infers the type while resolving.
-            foreach (var n in names) outputs.Add(m.Graph.Find(n)!);
-            bytes = ModelSaver.ToBytes(m);
+            foreach (var n in names) copy.Graph.AddOutput(copy.Graph.Find(n)!);
+            bytes = ModelSaver.ToBytes(copy);
         }
-        finally { outputs.RemoveRange(original, outputs.Count - original); }
         using var engine = OrtEngine.FromBytes(bytes, label, sessionOptions);
         var feed = ComparisonInputs.AdaptTo(engine.Inputs, inputs);
         return engine.Run(feed, names);

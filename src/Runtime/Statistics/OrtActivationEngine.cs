@@ -25,7 +25,7 @@ public sealed class OrtActivationEngine : IActivationEngine
 
     public static IActivationEngine Create(Model model, IReadOnlySet<string> watched)
     {
-        using var copy = ModelLoader.Load(ModelSaver.ToBytes(model), "model (statistics copy)");
+        using var copy = model.Clone();
         var g = copy.Graph;
         var fromFeeds = new List<string>();
         var outputs = new List<string>();
@@ -35,7 +35,7 @@ public sealed class OrtActivationEngine : IActivationEngine
             if (v.IsGraphInput) { fromFeeds.Add(name); continue; }
             if (v.IsGraphOutput) { outputs.Add(name); continue; }
             v.Type ??= new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)ElementTypeOf(v) } };
-            g.Outputs.Add(v);
+            g.AddOutput(v);
             outputs.Add(name);
         }
         // With nothing to watch (plain inference, for timing) the model's own outputs are computed.

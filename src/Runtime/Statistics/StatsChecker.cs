@@ -52,7 +52,7 @@ public static class StatsChecker
             analysed = true;
             int maxLevel = flaggedLayers.Max(l => l.Level);
             // Work on a copy: the caller's model keeps its statistics.
-            using var work = ModelLoader.Load(ModelSaver.ToBytes(model), "model (root-cause copy)");
+            using var work = model.Clone();
             var workLayers = BatchNormLayer.InMainGraph(work, new List<string>());
             var moments = Recalibrator.Run(factory, work, workLayers, data, maxLevel, deployed.ByInput, progress);
             passes += Math.Max(0, maxLevel - 1);
