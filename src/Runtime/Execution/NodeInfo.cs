@@ -30,6 +30,14 @@ public sealed class NodeInfo
     /// <summary>Constants the plan computed in place of the node's own inputs (a Conv's weights with a BN folded in).</summary>
     public IReadOnlyDictionary<int, TensorValue> ConstantOverrides { get; init; } = new Dictionary<int, TensorValue>();
 
+    /// <summary>The same node with more plan-time constants in place of its inputs (existing overrides win).</summary>
+    internal NodeInfo WithConstants(IReadOnlyDictionary<int, TensorValue> constants)
+    {
+        var merged = new Dictionary<int, TensorValue>(constants);
+        foreach (var (i, c) in ConstantOverrides) merged[i] = c;
+        return new NodeInfo(Node, _constant, Builder, FusedActivation) { CapturedValues = CapturedValues, ConstantOverrides = merged };
+    }
+
     public bool HasInput(int i) => ConstantOverrides.ContainsKey(i) || Node.Input(i) is { } v && v.Name.Length > 0;
 
     /// <summary>Input i's value when it is a constant (initializer or Constant node), else null.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using OnnxNorm.Graph;
 using OnnxNorm.Runtime.Execution;
 
@@ -54,8 +55,11 @@ internal sealed class Cast : IOperator
             throw new BadInputException($"conversion from {src.ElementType.Name()} to {dst.ElementType.Name()} is not supported by the native executor");
         switch (src.Buffer, dst.Buffer)
         {
-            case (Half[] a, float[] b): for (int i = 0; i < n; i++) b[i] = (float)a[i]; return;
-            case (float[] a, Half[] b): for (int i = 0; i < n; i++) b[i] = (Half)a[i]; return;
+            // fp16 models run every node in float32 between two of these conversions: the vector forms are
+            // 7-10x faster than the scalar casts and bit-identical to them (every half, NaN payloads included;
+            // tests/OnnxNorm.Kernels.Tests/HalfConversionTests.cs).
+            case (Half[] a, float[] b): TensorPrimitives.ConvertToSingle(a.AsSpan(0, n), b.AsSpan(0, n)); return;
+            case (float[] a, Half[] b): TensorPrimitives.ConvertToHalf(a.AsSpan(0, n), b.AsSpan(0, n)); return;
             case (double[] a, float[] b): for (int i = 0; i < n; i++) b[i] = (float)a[i]; return;
             case (float[] a, double[] b): for (int i = 0; i < n; i++) b[i] = a[i]; return;
         }

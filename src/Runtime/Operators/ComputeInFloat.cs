@@ -11,14 +11,35 @@ internal sealed class ComputeInFloat : IOperator
 {
     private readonly IOperator _inner;
     private readonly bool _double;
+    // float16/bfloat16 constant inputs (weights) widened once when the plan is built: widening is exact, so
+    // this is the per-run conversion done ahead of time, and the inner op can pack float32 weights once.
+    private readonly IReadOnlyDictionary<int, TensorValue> _widenedConstants;
 
-    public ComputeInFloat(IOperator inner, bool includeDouble)
+    private ComputeInFloat(IOperator inner, bool includeDouble, IReadOnlyDictionary<int, TensorValue> widenedConstants)
     {
         _inner = inner;
         _double = includeDouble;
+        _widenedConstants = widenedConstants;
     }
 
-    public static OperatorFactory Wrap(OperatorFactory f, bool includeDouble = true) => n => new ComputeInFloat(f(n), includeDouble);
+    public static OperatorFactory Wrap(OperatorFactory f, bool includeDouble = true) => n =>
+    {
+        var widened = WidenedConstants(n);
+        return new ComputeInFloat(f(widened.Count == 0 ? n : n.WithConstants(widened)), includeDouble, widened);
+    };
+
+    private static Dictionary<int, TensorValue> WidenedConstants(NodeInfo n)
+    {
+        var widened = new Dictionary<int, TensorValue>();
+        for (int i = 0; i < n.Node.Inputs.Count; i++)
+        {
+            if (n.Constant(i) is not { ElementType: ElementType.Float16 or ElementType.BFloat16 } c) continue;
+            var f = TensorValue.Allocate(ElementType.Float, (long[])c.Shape.Clone());
+            Cast.Convert(c, f);
+            widened[i] = f;
+        }
+        return widened;
+    }
 
     private bool Converts(ElementType t) => t is ElementType.Float16 or ElementType.BFloat16 || (_double && t == ElementType.Double);
 
@@ -37,7 +58,8 @@ internal sealed class ComputeInFloat : IOperator
         for (int i = 0; i < inputs.Length; i++)
         {
             var t = ctx.Input(i);
-            if (t is not null && Converts(t.ElementType))
+            if (t is not null && _widenedConstants.TryGetValue(i, out var widened)) t = widened;
+            else if (t is not null && Converts(t.ElementType))
             {
                 var f = ctx.Rent(ElementType.Float, t.Shape);
                 Cast.Convert(t, f);
