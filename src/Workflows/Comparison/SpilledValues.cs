@@ -1,4 +1,5 @@
 using OnnxNorm.Graph;
+using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Execution;
 
 namespace OnnxNorm.Workflows.Comparison;
