@@ -51,39 +51,26 @@ public static class OptimizeCommand
     internal static int Execute(string inputPath, string outputPath, string? passList, bool verify, string? reportPath,
         bool fixedPoint, bool force, IEquivalenceCheck? equivalence, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
     {
-        var clock = Stopwatch.StartNew();
         var names = passList is null
             ? PassRegistry.DefaultPipeline.ToList()
             : passList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         if (names.Count == 0) throw new BadInputException("--passes: no pass named");
-        var pipeline = PassPipeline.FromNames(names, new PipelineOptions { Verify = verify, FixedPoint = fixedPoint },
-            settings: new PassSettings { BatchNormArithmetic = arithmetic, ConstantEvaluator = NativeConstantEvaluator.Instance });
+        var options = new OptimizeOptions { Passes = names, FixedPoint = fixedPoint, Arithmetic = arithmetic, Verify = verify, Equivalence = equivalence };
 
         using var model = ModelLoader.Load(inputPath);
         // Every output is checked before any work, and again (all of them) before the first byte is written.
         OutputPolicy.Check(outputPath, "the output model", force);
         if (reportPath is not null) OutputPolicy.Check(reportPath, "the --report file", force);
-        byte[]? originalBytes = verify && equivalence is not null ? ModelSaver.ToBytes(model) : null;
-        var before = ModelSummary.Of(model, inputPath);
-        int bnBefore = BatchNormNodes.In(model).Count;
-
-        var result = pipeline.Run(model);
-
-        var after = ModelSummary.Of(model, outputPath);
-        // Compare before saving: a comparison that cannot run (say, a symbolic dim without --shape) is bad
+        // The comparison runs before saving: one that cannot run (say, a symbolic dim without --shape) is bad
         // input and must not leave an output behind. A model that runs but differs is still written, so it
         // can be inspected; the exit code says it failed.
-        EquivalenceResult? ort = verify && equivalence is not null ? equivalence.Compare(originalBytes!, ModelSaver.ToBytes(model)) : null;
+        var summary = ModelOptimizer.Optimize(model, options, inputPath, outputPath);
         var files = ModelSaver.Plan(model, outputPath, new SaveOptions { Force = force }).ToList();
-        clock.Stop();
-
-        var summary = OptimizeSummary.Build(model, result, inputPath, outputPath, names, bnBefore, before, after,
-            clock.Elapsed.TotalMilliseconds, verify ? new VerifyReport(true, equivalence?.Name, ort) : null);
         if (reportPath is not null)
             files.Add(new OutputFile(reportPath, "the --report file", s => s.Write(System.Text.Encoding.UTF8.GetBytes(JsonOutput.Serialize(summary) + "\n"))));
         OutputPolicy.WriteAll(files, force);
         Print(summary, verify, equivalence is not null);
-        return ort is { Equivalent: false } ? CliRunner.CheckFailed : CliRunner.Ok;
+        return summary.Verify?.Equivalence is { Equivalent: false } ? CliRunner.CheckFailed : CliRunner.Ok;
     }
 
     private static void Print(OptimizeReport s, bool verify, bool hasOrt)

@@ -83,12 +83,14 @@ public class OptimizeAndInspectCommandTests
     }
 
     [Fact]
-    public void OptimizeVerifyExitsOneWhenTheModelsDisagree()
+    public void Optimize_verify_gives_compares_noise_aware_verdict_and_accepts_a_fold_more_exact_than_the_original()
     {
         // The Conv adds 1e7 (where the float32 step is 1) and BN subtracts it again and scales by 100: the
-        // original rounds x + 1e7 before subtracting, so its output moves in steps of 100 or more, while the
-        // fold (computed in double: W' = 100, b' = (1e7 − 1e7)·100 = 0) keeps 100·x. The two models really
-        // differ, far past float32 tolerance, and --verify must say so with exit 1.
+        // original rounds x + 1e7 before subtracting, so its output moves in steps of 100, while the fold
+        // (computed in double: W' = 100, b' = (1e7 - 1e7)*100 = 0) keeps 100*x, the exact answer. Against the
+        // float64 reference the original's own float32 run is the one that is far off, so its error sets the
+        // noise floor and the fold scores near 0: equivalent, by the same rule and the same numbers as `compare`.
+        // (The fixed elementwise rule called this pair NOT EQUIVALENT.)
         var b = new ModelBuilder();
         b.Input("x", ElementType.Float, 1, 1, 4, 4);
         b.Initializer("w", new float[] { 1 }, 1, 1, 1, 1);
@@ -97,9 +99,26 @@ public class OptimizeAndInspectCommandTests
         FoldCases.BatchNorm(b, "c", "bn", new FoldCases.BnParams(new double[] { 1 }, new double[] { 0 }, new double[] { 1e7 }, new double[] { 1e-4 }, 0f));
         b.Output("bn.out", ElementType.Float, 1, 1, 4, 4);
         string dir = TestData.NewTempDir();
-        var r = OnnxnormProcess.Run("optimize", Write(b, dir, "cancel.onnx"), "-o", Path.Combine(dir, "o.onnx"), "--verify");
-        Assert.True(r.ExitCode == 1, r.Stdout + r.Stderr);
-        Assert.Contains("NOT EQUIVALENT", r.Stdout);
+        string original = Write(b, dir, "cancel.onnx"), optimized = Path.Combine(dir, "o.onnx");
+        var r = OnnxnormProcess.Run("optimize", original, "-o", optimized, "--verify");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("verify      equivalent", r.Stdout);
+        Assert.Contains("set by original's own error on ort", r.Stdout);
+        var c = OnnxnormProcess.Run("compare", optimized, original);
+        Assert.True(c.ExitCode == 0, c.Stdout + c.Stderr);
+        Assert.Contains("cancel.onnx's own error on ort", c.Stdout);
+        // The elementwise rule (what --verify used to apply) calls the same pair different.
+        var e = OnnxnormProcess.Run("compare", optimized, original, "--tolerance", "close");
+        Assert.True(e.ExitCode == 1, e.Stdout + e.Stderr);
+    }
+
+    [Fact]
+    public void Optimize_verify_scores_the_rewritten_model_against_the_original()
+    {
+        string dir = TestData.NewTempDir();
+        var r = OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(dir, "o.onnx"), "--verify");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Matches(@"verify      equivalent under onnxruntime .*: noise-aware: 1 output\(s\) within their noise floor \(score <= 4\), worst output 'logits': score [0-9.]+", r.Stdout);
     }
 
     [Fact]

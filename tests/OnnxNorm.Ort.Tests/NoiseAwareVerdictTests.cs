@@ -211,8 +211,6 @@ public sealed class NoiseAwareVerdictTests
         [("convnext_tiny.eval", "tiniest output")] = "layer scale 1e-6",
         // An InstanceNormalization follows: it divides each channel by its own spread, so scaling one channel is no change.
         [("groupnorm_instancenorm.eval", "middle")] = "cancelled by InstanceNormalization",
-        // A real change the threshold misses: ResNet-50's last Conv, 1% of channel 1579, scores 5.2 (native) / 5.7 (ORT).
-        [("resnet50.eval", "last")] = "scores 5-6, under the threshold of 10",
     };
 
     // Minutes on this machine: left to the full ./test.sh, out of the --fast loop.
@@ -243,5 +241,24 @@ public sealed class NoiseAwareVerdictTests
             if (rn.Equivalent) missed.Add($"native, {position} Conv '{node}' channel {channel}: {Describe(rn)}");
         }
         Assert.True(missed.Count == 0, string.Join("\n", missed));
+    }
+
+    // Minutes on this machine: left to the full ./test.sh, out of the --fast loop.
+    [Trait("Category", "Slow")]
+    [Theory]
+    [InlineData("resnet50.eval")]
+    [InlineData("densenet121.eval")]
+    public void Per_node_search_names_the_changed_last_conv_of_a_deep_corpus_model(string id)
+    {
+        // ResNet-50's last Conv is the change the outputs show least (one channel of 2048 averaged into the logits); at
+        // the Conv itself it is 1% of a channel, far over its floor. DenseNet-121 has the most values to search.
+        var m = RealModelCorpus.ById(id);
+        var options = CorpusOptions(m) with { PerNode = true };
+        Dictionary<string, TensorValue> inputs;
+        using (var e = OrtEngine.FromFile(m.Path)) inputs = ComparisonInputs.Prepare(e.Inputs, options).Values;
+        var (_, node, channel) = ChannelChange.Targets(m.Path, inputs).Single(t => t.Position == "last");
+        var r = OrtComparison.Compare(ModelSource.FromBytes(ChannelChange.InWeights(m.Path, node, channel), "changed"), ModelSource.FromFile(m.Path), options);
+        Assert.False(r.Equivalent, Describe(r));
+        Assert.True(r.FirstDivergence?.Node == node, $"named '{r.FirstDivergence?.Node}', changed '{node}'");
     }
 }

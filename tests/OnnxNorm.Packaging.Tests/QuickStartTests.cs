@@ -26,7 +26,9 @@ public class QuickStartTests
         }
         var lines = printed.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal("equivalent", lines[^1]);
-        Assert.Contains(lines, l => l.Contains("BatchNormalization", StringComparison.Ordinal) || l.Contains("fold", StringComparison.OrdinalIgnoreCase));
+        // One typed outcome per BN, each folded into its Conv.
+        Assert.Equal(4, lines.Count(l => l.Contains(": folded ", StringComparison.Ordinal) && l.Contains("conv", StringComparison.OrdinalIgnoreCase)));
+        Assert.DoesNotContain(lines, l => l.Contains(": left ", StringComparison.Ordinal));
         using var original = ModelLoader.Load(Path.Combine(dir, "model.onnx"));
         using var folded = ModelLoader.Load(Path.Combine(dir, "model.folded.onnx"));
         Assert.Equal(4, original.Graph.Nodes.Count(n => n.OpType == "BatchNormalization"));

@@ -47,6 +47,27 @@ public sealed class DeterminismTests
         }
     }
 
+    public static IEnumerable<object[]> CorpusModels() => RealModelCorpus.Ids("eval");
+
+    // A minute or two on this machine (DenseNet-121, R(2+1)D at three thread counts): left to the full ./test.sh.
+    [Trait("Category", "Slow")]
+    [Theory]
+    [MemberData(nameof(CorpusModels))]
+    public void Corpus_model_outputs_are_bit_identical_at_one_two_and_four_threads(string id)
+    {
+        var m = RealModelCorpus.ById(id);
+        var x = Data.NpyFile.Read(m.InputPath);
+        byte[] RunAt(int threads)
+        {
+            using var model = ModelLoader.Load(m.Path);
+            var session = NativeSession.Create(model, new SessionOptions { Threads = threads });
+            return session.Run(new Dictionary<string, TensorValue> { [m.InputName] = x })[m.OutputName].AsBytes().ToArray();
+        }
+        var one = RunAt(1);
+        foreach (int threads in new[] { 2, 4 })
+            Assert.True(one.AsSpan().SequenceEqual(RunAt(threads)), $"{id}: output differs between 1 and {threads} threads");
+    }
+
     [Theory]
     [InlineData(64, 200, 300)]   // columns split into tasks that are not multiples of 32
     [InlineData(96, 49, 576)]    // a 7x7 map: 32 + 16 + 1 columns

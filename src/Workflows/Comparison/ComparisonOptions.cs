@@ -15,7 +15,7 @@ public sealed record ComparisonOptions
 
     public TolerancePolicy Tolerance { get; init; } = TolerancePolicy.Default;
 
-    /// <summary>Which rule decides: the fixed elementwise tolerance (default for the library and optimize --verify) or the noise-aware score (compare's default).</summary>
+    /// <summary>Which rule decides: the fixed elementwise tolerance (the library default) or the noise-aware score (compare's and optimize --verify's default).</summary>
     public EquivalenceRule Rule { get; init; } = EquivalenceRule.Elementwise;
 
     /// <summary>Inputs given by the caller, by name; the others are generated from <see cref="Seed"/>.</summary>

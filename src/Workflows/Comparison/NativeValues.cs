@@ -12,13 +12,20 @@ internal static class NativeValues
         KernelRegistry? registry = null)
     {
         var observer = new CopyObserver(names.ToHashSet(StringComparer.Ordinal));
+        Run(model, observer, inputs, precision, registry);
+        return observer.Values;
+    }
+
+    /// <summary>Runs the model once, handing the values <paramref name="observer"/> wants to it as they are made.</summary>
+    public static void Run(Model model, IExecutionObserver observer, IReadOnlyDictionary<string, TensorValue> inputs, ExecutionPrecision precision,
+        KernelRegistry? registry = null)
+    {
         var session = NativeSession.Create(model, new SessionOptions { Observer = observer, Precision = precision, Threads = Environment.ProcessorCount }, registry);
         var signatures = session.Inputs.Where(i => session.RequiredInputs.Contains(i))
             .Select(i => new TensorSignature(i.Name, i.ElementType, (i.Shape ?? Array.Empty<Dim>()).Select(d => d.Value ?? -1).ToArray(),
                 (i.Shape ?? Array.Empty<Dim>()).Select(d => d.Value is null ? d.Param : null).ToArray()))
             .ToList();
         session.Run(ComparisonInputs.AdaptTo(signatures, inputs));
-        return observer.Values;
     }
 
     private sealed class CopyObserver : IExecutionObserver

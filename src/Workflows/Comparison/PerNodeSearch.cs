@@ -13,7 +13,8 @@ namespace OnnxNorm.Workflows.Comparison;
 /// graph inputs (values made only of constants are skipped, so a changed weight is reported at the node that
 /// reads it) is taken from each run, in A's topological order, a bounded chunk at a time (at most
 /// <see cref="ComparisonOptions.PerNodeChunkSize"/> values, fewer when they are large, so memory stays bounded).
-/// ORT exposes a chunk as extra graph outputs; the native executor hands it to an observer. With the noise-aware
+/// ORT exposes a chunk as extra graph outputs; a native run (the float64 reference above all) runs once and spills
+/// its values to a temporary file (<see cref="SpilledValues"/>), read back a chunk at a time. With the noise-aware
 /// rule each value is scored like a model output against B's float64 reference run, so a difference still under
 /// the noise floor is not a divergence; with the elementwise rule the tolerance decides.
 /// </summary>
@@ -54,15 +55,22 @@ public sealed class PerNodeSearch
         bool half = noiseAware && ReferenceRuns.HasHalfPrecision(_b);
         var sessionOptions = options.Session with { ValidateModel = false, OptimizedModelPath = null };
         bool candidateNative = _engines != PairEngines.OrtVsOrt, trustedNative = _engines == PairEngines.NativeVsNative;
+        // Each native side runs once, its values spilled to a temporary file and read back a chunk at a time (the
+        // float64 reference is the slowest run by far); ORT exposes a chunk as extra outputs, so it runs per chunk.
+        var all = candidates.Select(v => v.Name).ToList();
+        using var spilledA = candidateNative ? SpilledValues.Run(_a, all, inputs, Execution.ExecutionPrecision.Native, _candidateRegistry) : null;
+        using var spilledB = trustedNative ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Native) : null;
+        using var spilledR = noiseAware ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Float64) : null;
+        using var spilledD = half ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Declared) : null;
         for (int start = 0; start < candidates.Count; )
         {
             var chunk = candidates.GetRange(start, Math.Min(chunkSize, candidates.Count - start));
             start += chunk.Count;
             var names = chunk.Select(v => v.Name).ToList();
-            var ra = candidateNative ? NativeValues.Run(_a, names, inputs, Execution.ExecutionPrecision.Native, _candidateRegistry) : OrtValues(_a, _labelA, names, inputs, sessionOptions, skipped);
-            var rb = trustedNative ? NativeValues.Run(_b, names, inputs, Execution.ExecutionPrecision.Native) : OrtValues(_b, _labelB, names, inputs, sessionOptions, skipped);
-            var rr = noiseAware ? NativeValues.Run(_b, names, inputs, Execution.ExecutionPrecision.Float64) : null;
-            var rd = half ? NativeValues.Run(_b, names, inputs, Execution.ExecutionPrecision.Declared) : null;
+            var ra = spilledA?.Read(names) ?? OrtValues(_a, _labelA, names, inputs, sessionOptions, skipped);
+            var rb = spilledB?.Read(names) ?? OrtValues(_b, _labelB, names, inputs, sessionOptions, skipped);
+            var rr = spilledR?.Read(names);
+            var rd = spilledD?.Read(names);
             // Size the next chunk from what this one held, so large activations do not pile up.
             long bytes = ra.Values.Sum(v => (long)v.Length * 8) * (noiseAware ? 3 : 2);
             long perValue = ra.Count == 0 ? 0 : bytes / ra.Count;

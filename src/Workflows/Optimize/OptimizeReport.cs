@@ -14,6 +14,9 @@ public sealed record OptimizeReport(
 
     /// <summary>Per-channel Mul/Add/Sub/Div by a constant still in the model, with fold-affine's last word on each.</summary>
     public IReadOnlyList<AffineLeftInPlace> AffineLeft { get; init; } = Array.Empty<AffineLeftInPlace>();
+
+    /// <summary>Every BN and per-channel affine op the run folded or left, one entry each: the typed form of the summary.</summary>
+    public IReadOnlyList<OpOutcome> Outcomes { get; init; } = Array.Empty<OpOutcome>();
 }
 
 /// <summary>A per-channel Mul/Add/Sub/Div that fold-affine left, and why.</summary>

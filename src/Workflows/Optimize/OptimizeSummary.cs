@@ -38,6 +38,12 @@ public static class OptimizeSummary
         var folded = result.Diagnostics.Where(d => FoldCodes.IsFold(d.Code))
             .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
+        // One outcome per op: a fold's last report (an op is folded once), or the one reason it was left.
+        var outcomes = result.Diagnostics.Where(d => d.NodeName is not null && (FoldCodes.IsFold(d.Code) || FoldCodes.IsAffineFold(d.Code)))
+            .GroupBy(d => d.NodeName!).Select(g => g.Last()).Select(d => new OpOutcome(d.NodeName!, true, d.Code, d.Message))
+            .Concat(left.Select(l => new OpOutcome(l.Node, false, l.ReasonCode, l.Reason)))
+            .Concat(affineLeft.Select(l => new OpOutcome(l.Node, false, l.ReasonCode, l.Reason)))
+            .ToList();
         return new OptimizeReport(
             inputPath, outputPath, passes, result.Iterations, bnBefore, bnBefore - left.Count, left.Count, folded, left,
             new BeforeAfter(before.NodeCount, after.NodeCount), new BeforeAfter(before.ParameterCount, after.ParameterCount),
@@ -46,6 +52,7 @@ public static class OptimizeSummary
         {
             AffineFolded = affineFolded,
             AffineLeft = affineLeft,
+            Outcomes = outcomes,
         };
     }
 }

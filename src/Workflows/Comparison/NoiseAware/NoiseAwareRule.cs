@@ -8,12 +8,24 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 /// reference mode. For each floating-point output, B's error against R is divided by the noise floor: the largest
 /// of the noise sources given (A's own error against R on the engine that ran it; A's error under declared-type
 /// rounding for float16/bfloat16 models) and <see cref="UlpsOfScale"/> float32 ulps of the output's scale (its
-/// RMS for the RMS floor, its largest |R| for the max floor). B is equivalent when every score is at most <see cref="Threshold"/>.
+/// RMS for the RMS floor, its largest |R| for the max floor). Score = max(RMS error / RMS floor, max error /
+/// (<see cref="MaxErrorAllowance"/> x max floor)); B is equivalent when every score is at most <see cref="Threshold"/>.
 /// </summary>
 public static class NoiseAwareRule
 {
-    /// <summary>Legitimate reorderings score about 1; an offline study found a factor of 10 separating them from real changes.</summary>
-    public const double Threshold = 10;
+    /// <summary>
+    /// Legitimate reorderings score about 1 (at most 2.0 on the real-model corpus and PaddleOCR: native vs ORT, ORT
+    /// optimised vs not, folded vs original, 3 seeds x 2 input distributions); a 1% change of one channel scores 5.2 or
+    /// more (ResNet-50's last Conv, one channel of 2048 averaged into the logits, is the lowest; most score hundreds).
+    /// </summary>
+    public const double Threshold = 4;
+
+    /// <summary>
+    /// The largest error of one element is a noisier statistic than the RMS (one sample's extreme): ORT with its
+    /// optimisations on lands up to 3.4x ORT-off's largest error on PaddleOCR rec while its RMS stays within 2x. So the
+    /// max error is allowed twice the factor the RMS is.
+    /// </summary>
+    public const double MaxErrorAllowance = 2;
 
     /// <summary>The floor never drops below this many float32 ulps of the output's largest magnitude.</summary>
     public const int UlpsOfScale = 4;
@@ -36,7 +48,7 @@ public static class NoiseAwareRule
         var maxBy = sources.MaxBy(s => s.Error.Max)!;
         double floorRms = rmsBy.Error.Rms, floorMax = maxBy.Error.Max;
         long allowedNonFinite = noise.Count == 0 ? 0 : noise.Max(s => s.Error.NonFiniteMismatches);
-        double rmsRatio = err.Rms / floorRms, maxRatio = err.Max / floorMax;
+        double rmsRatio = err.Rms / floorRms, maxRatio = err.Max / (MaxErrorAllowance * floorMax);
         double score = Math.Max(rmsRatio, maxRatio);
         long extraNonFinite = Math.Max(0, err.NonFiniteMismatches - allowedNonFinite);
         if (extraNonFinite > 0 || double.IsNaN(score)) score = double.PositiveInfinity;
