@@ -1,5 +1,5 @@
 using OnnxNorm.Graph;
-using OnnxNorm.Workflows.Statistics;
+using OnnxNorm.Workflows.Engines;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Ort;
 
@@ -8,8 +8,9 @@ namespace OnnxNorm.Workflows.Statistics;
 /// <summary>The engines check-stats and recalibrate can run on, by their --engine name.</summary>
 public static class StatisticsEngines
 {
-    public const string Native = "native";
-    public const string Ort = "ort";
+    // The names are the engine factory's, so `--engine native` means one thing on every verb.
+    public const string Native = EngineFactory.Native;
+    public const string Ort = EngineFactory.Ort;
 
     public static readonly string[] Names = { Native, Ort };
 
