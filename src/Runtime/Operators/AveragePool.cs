@@ -32,10 +32,15 @@ internal sealed class AveragePool : IOperator
         var x = ctx.Required(0);
         if (x.ElementType is not (ElementType.Float or ElementType.Double)) throw new BadInputException($"{ctx.Node.Describe()}: AveragePool does not support {x.ElementType.Name()}");
         var (w, shape) = _windows.For(x.Shape, ctx.Node.Describe());
-        if (x.ElementType == ElementType.Double) { Float64.DoublePooling.Average(ctx, x, w, shape, _countPad); return; }
-        var y = ctx.Output(0, ElementType.Float, shape);
-        var xs = (float[])x.Buffer;
-        var ys = (float[])y.Buffer;
+        if (x.ElementType == ElementType.Double) Average(x.AsSpan<double>(), ctx.Output(0, ElementType.Double, shape).AsSpan<double>(), x, w, _countPad);
+        else Average(x.AsSpan<float>(), ctx.Output(0, ElementType.Float, shape).AsSpan<float>(), x, w, _countPad);
+    }
+
+    // One form for float32 and double (the float64 reference): each window summed in order in double, one division
+    // per output, rounded once to the element type.
+    private static void Average<T>(ReadOnlySpan<T> xs, Span<T> ys, TensorValue x, PoolWindow w, bool countPad)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
         int planes = (int)(x.Shape[0] * x.Shape[1]);
         for (int p = 0; p < planes; p++)
         {
@@ -44,9 +49,9 @@ internal sealed class AveragePool : IOperator
             {
                 double s = 0;
                 int start = w.Start[o], end = w.Start[o + 1];
-                for (int j = start; j < end; j++) s += xs[xo + w.Offsets[j]];
-                int count = _countPad ? w.PaddedCount[o] : end - start;
-                ys[yo + o] = count == 0 ? float.NaN : (float)(s / count);
+                for (int j = start; j < end; j++) s += double.CreateTruncating(xs[xo + w.Offsets[j]]);
+                int count = countPad ? w.PaddedCount[o] : end - start;
+                ys[yo + o] = count == 0 ? T.NaN : T.CreateTruncating(s / count);
             }
         }
     }

@@ -1,71 +1,47 @@
+using System.Numerics;
+
 namespace OnnxNorm.Runtime.Operators;
 
-/// <summary>The statistics kernel behind Instance/Layer/GroupNormalization: mean and 1/σ of contiguous blocks, in double.</summary>
+/// <summary>
+/// The statistics kernel behind Instance/Layer/GroupNormalization: mean and 1/σ of contiguous blocks, in double.
+/// One generic form for float32 and double (the float64 reference and double models): the statistics are summed
+/// in double either way, and float32 results are rounded once.
+/// </summary>
 internal static class Normalize
 {
     /// <summary>Writes y = (x − μ)/σ per block of <paramref name="size"/> elements; returns each block's mean and 1/σ.
     /// The callers apply their scale and bias afterwards.</summary>
-    public static (float[] Mean, float[] InvStd) Blocks(ReadOnlySpan<float> x, Span<float> y, int blocks, int size, float epsilon)
+    public static (T[] Mean, T[] InvStd) Blocks<T>(ReadOnlySpan<T> x, Span<T> y, int blocks, int size, double epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var means = new float[blocks];
-        var invs = new float[blocks];
+        var means = new T[blocks];
+        var invs = new T[blocks];
         for (int bl = 0; bl < blocks; bl++)
         {
             var src = x.Slice(bl * size, size);
             var dst = y.Slice(bl * size, size);
             double s = 0;
-            foreach (float v in src) s += v;
+            foreach (T v in src) s += double.CreateTruncating(v);
             double m = size == 0 ? 0 : s / size;
             double sq = 0;
-            foreach (float v in src) sq += (v - m) * (v - m);
+            foreach (T v in src) { double d = double.CreateTruncating(v) - m; sq += d * d; }
             double inv = 1.0 / Math.Sqrt((size == 0 ? 0 : sq / size) + epsilon);
-            means[bl] = (float)m;
-            invs[bl] = (float)inv;
-            for (int i = 0; i < size; i++) dst[i] = (float)((src[i] - m) * inv);
+            means[bl] = T.CreateTruncating(m);
+            invs[bl] = T.CreateTruncating(inv);
+            for (int i = 0; i < size; i++) dst[i] = T.CreateTruncating((double.CreateTruncating(src[i]) - m) * inv);
         }
         return (means, invs);
     }
 
-    /// <summary>The double form of the float32 Blocks above (the float64 reference and double models).</summary>
-    public static (double[] Mean, double[] InvStd) Blocks(ReadOnlySpan<double> x, Span<double> y, int blocks, int size, double epsilon)
-    {
-        var means = new double[blocks];
-        var invs = new double[blocks];
-        for (int bl = 0; bl < blocks; bl++)
-        {
-            var src = x.Slice(bl * size, size);
-            var dst = y.Slice(bl * size, size);
-            double s = 0;
-            foreach (double v in src) s += v;
-            double m = size == 0 ? 0 : s / size;
-            double sq = 0;
-            foreach (double v in src) sq += (v - m) * (v - m);
-            double inv = 1.0 / Math.Sqrt((size == 0 ? 0 : sq / size) + epsilon);
-            means[bl] = m;
-            invs[bl] = inv;
-            for (int i = 0; i < size; i++) dst[i] = (src[i] - m) * inv;
-        }
-        return (means, invs);
-    }
-
-    public static void AffinePerRun(Span<double> y, int run, ReadOnlySpan<double> scale, ReadOnlySpan<double> bias)
+    /// <summary>y = y·scale + bias on runs of <paramref name="run"/> elements that share one scale/bias value, cycling
+    /// through them; in the element type's own arithmetic.</summary>
+    public static void AffinePerRun<T>(Span<T> y, int run, ReadOnlySpan<T> scale, ReadOnlySpan<T> bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int runs = run == 0 ? 0 : y.Length / run;
         for (int r = 0; r < runs; r++)
         {
-            double s = scale[r % scale.Length], b = bias.IsEmpty ? 0 : bias[r % bias.Length];
-            var seg = y.Slice(r * run, run);
-            for (int i = 0; i < seg.Length; i++) seg[i] = seg[i] * s + b;
-        }
-    }
-
-    /// <summary>y = y·scale + bias on runs of <paramref name="run"/> elements that share one scale/bias value, cycling through them.</summary>
-    public static void AffinePerRun(Span<float> y, int run, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias)
-    {
-        int runs = run == 0 ? 0 : y.Length / run;
-        for (int r = 0; r < runs; r++)
-        {
-            float s = scale[r % scale.Length], b = bias.IsEmpty ? 0 : bias[r % bias.Length];
+            T s = scale[r % scale.Length], b = bias.IsEmpty ? T.Zero : bias[r % bias.Length];
             var seg = y.Slice(r * run, run);
             for (int i = 0; i < seg.Length; i++) seg[i] = seg[i] * s + b;
         }
