@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using OnnxNorm.Cli.Commands;
 using OnnxNorm.Cli.Statistics;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Passes;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Workflows.Optimize;

@@ -1,5 +1,5 @@
 using System.Text;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Cli;
 

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using System.Globalization;
 using System.Text.Json;
 using OnnxNorm.Runtime;

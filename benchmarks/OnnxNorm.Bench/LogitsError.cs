@@ -1,5 +1,5 @@
 using OnnxNorm.Bench.Precision;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Data;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using OnnxNorm.Cli.Statistics;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Passes;
 using OnnxNorm.Workflows.Statistics;
 using OnnxNorm.Runtime.Engines;

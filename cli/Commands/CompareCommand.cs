@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Workflows.Comparison.NoiseAware;
 using OnnxNorm.Ort;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Passes;
 
 namespace OnnxNorm.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using OnnxNorm.Cli.Statistics;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Workflows.Statistics;
 
 namespace OnnxNorm.Cli.Commands;

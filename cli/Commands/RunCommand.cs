@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Data;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Workflows.Statistics;
 
 namespace OnnxNorm.Cli.Statistics;

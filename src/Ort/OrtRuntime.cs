@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Ort;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Runtime;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.TestModels;

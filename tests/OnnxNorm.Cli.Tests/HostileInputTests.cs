@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
-using OnnxNorm.Graph;
-using OnnxNorm.Graph.Proto;
+using OnnxNorm.Ir;
+using OnnxNorm.Ir.Proto;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.TestModels;

@@ -53,7 +53,7 @@ public class NoiseAwareCompareCommandTests
         Assert.True(b.ExitCode == 0, b.Stdout + b.Stderr);
         var x = NpyFile.Read(Path.Combine(dir, "f64", "logits.npy"));
         var y = NpyFile.Read(Path.Combine(dir, "f32", "logits.npy")).AsSpan<float>().ToArray();
-        Assert.Equal(Graph.ElementType.Double, x.ElementType);
+        Assert.Equal(Ir.ElementType.Double, x.ElementType);
         var xd = x.AsSpan<double>().ToArray();
         for (int i = 0; i < y.Length; i++) Assert.True(Math.Abs(xd[i] - y[i]) <= 1e-4 * (1 + Math.Abs(xd[i])), $"logit {i}: {xd[i]} vs {y[i]}");
         Assert.Contains(xd, v => v != (float)v);

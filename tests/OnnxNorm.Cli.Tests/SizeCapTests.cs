@@ -1,8 +1,8 @@
 using System.IO.Compression;
 using System.Text;
 using Google.Protobuf;
-using OnnxNorm.Graph;
-using OnnxNorm.Graph.Proto;
+using OnnxNorm.Ir;
+using OnnxNorm.Ir.Proto;
 using OnnxNorm.TestModels;
 using OnnxNorm.TestSupport;
 

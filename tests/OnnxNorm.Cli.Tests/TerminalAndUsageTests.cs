@@ -1,5 +1,5 @@
-using OnnxNorm.Graph;
-using OnnxNorm.Graph.Proto;
+using OnnxNorm.Ir;
+using OnnxNorm.Ir.Proto;
 using OnnxNorm.TestModels;
 using OnnxNorm.TestSupport;
 

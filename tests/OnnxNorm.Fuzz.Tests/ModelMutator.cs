@@ -1,6 +1,6 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using Google.Protobuf;
-using OnnxNorm.Graph.Proto;
+using OnnxNorm.Ir.Proto;
 using OnnxNorm.TestModels;
 
 namespace OnnxNorm.Fuzz.Tests;

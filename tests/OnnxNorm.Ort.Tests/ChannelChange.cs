@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Execution;
@@ -14,7 +14,7 @@ internal static class ChannelChange
     public static List<(string Position, string Node, int Channel)> Targets(string path, IReadOnlyDictionary<string, TensorValue> inputs)
     {
         using var m = ModelLoader.Load(path);
-        var convs = m.Graph.TopologicalOrder().Where(n => n.OpType == "Conv" && Graph.Graph.TryGetConstant(n.Input(1)) is { ElementType: ElementType.Float }).ToList();
+        var convs = m.Graph.TopologicalOrder().Where(n => n.OpType == "Conv" && Graph.TryGetConstant(n.Input(1)) is { ElementType: ElementType.Float }).ToList();
         // Where the layer's channels end up: after the BN, residual Add and activation that follow the Conv, if any.
         var layerOutputs = convs.ToDictionary(c => c, LayerOutput);
         var values = NativeValues.Run(m, convs.Select(c => c.Output(0)!.Name).Concat(layerOutputs.Values.Select(v => v.Name)).Distinct().ToList(), inputs, ExecutionPrecision.Native);
@@ -47,7 +47,7 @@ internal static class ChannelChange
         var conv = m.Graph.Nodes.Single(n => n.Name == node);
         for (int input = 1; input <= 2; input++)
         {
-            if (Graph.Graph.TryGetConstant(conv.Input(input)) is not { } t) continue;
+            if (Graph.TryGetConstant(conv.Input(input)) is not { } t) continue;
             var data = TensorValue.FromTensor(t).AsSpan<float>().ToArray();
             int slab = data.Length / (int)t.Dims[0];
             for (int i = channel * slab; i < (channel + 1) * slab; i++) data[i] = (float)(data[i] * Factor);

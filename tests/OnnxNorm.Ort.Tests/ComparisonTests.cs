@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using OnnxNorm.Graph.Proto;
+using OnnxNorm.Ir.Proto;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.TestModels;
 
@@ -87,7 +87,7 @@ public class ComparisonTests
     public void A_float16_model_compares_with_its_float32_original()
     {
         // y = relu(x * 0.5) in float32 and in float16.
-        static byte[] Model(OnnxNorm.Graph.ElementType t)
+        static byte[] Model(OnnxNorm.Ir.ElementType t)
         {
             var b = new ModelBuilder(opset: 17);
             b.Input("x", t, 2, 8);
@@ -97,8 +97,8 @@ public class ComparisonTests
             return b.ToBytes();
         }
         // The random inputs follow A (float32); B gets them rounded to half, which the comparison must see.
-        var r = OrtComparison.Compare(ModelSource.FromBytes(Model(OnnxNorm.Graph.ElementType.Float), "fp32"),
-            ModelSource.FromBytes(Model(OnnxNorm.Graph.ElementType.Float16), "fp16"), OneThread with { PerNode = true });
+        var r = OrtComparison.Compare(ModelSource.FromBytes(Model(OnnxNorm.Ir.ElementType.Float), "fp32"),
+            ModelSource.FromBytes(Model(OnnxNorm.Ir.ElementType.Float16), "fp16"), OneThread with { PerNode = true });
         var y = r.Outputs["y"];
         Assert.Equal("float32", y.ElementType);
         Assert.Equal("float16", y.ReferenceElementType);
@@ -116,7 +116,7 @@ public class ComparisonTests
         string folded = Path.Combine(TestSupport.TestData.NewTempDir(), "folded.onnx");
         using (OnnxNorm.Ort.OrtSession.FromFile(original, new() { OptimizationLevel = OnnxNorm.Ort.GraphOptimizationLevel.Basic, OptimizedModelPath = folded, IntraOpThreads = 1 })) { }
         // ORT folds the BNs that follow a Conv (some, e.g. after ConvTranspose, may stay).
-        static int CountBn(string path) { using var m = OnnxNorm.Graph.ModelLoader.Load(path); return m.Graph.Nodes.Count(n => n.OpType == "BatchNormalization"); }
+        static int CountBn(string path) { using var m = OnnxNorm.Ir.ModelLoader.Load(path); return m.Graph.Nodes.Count(n => n.OpType == "BatchNormalization"); }
         Assert.True(CountBn(folded) < CountBn(original));
         var r = OrtComparison.Compare(ModelSource.FromFile(folded), ModelSource.FromFile(original),
             OneThread with { Seed = 11, Shapes = OnnxNorm.Runtime.Data.ShapeOverrides.Parse(new[] { shape }) });

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using OnnxNorm.Graph.Proto;
+using OnnxNorm.Ir.Proto;
 
 namespace OnnxNorm.Ort.Tests;
 

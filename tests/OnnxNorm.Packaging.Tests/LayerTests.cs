@@ -7,7 +7,7 @@ public class LayerTests
 {
     private static Assembly Library(string name) => name switch
     {
-        "OnnxNorm.Graph" => typeof(OnnxNorm.Graph.Model).Assembly,
+        "OnnxNorm.Ir" => typeof(OnnxNorm.Ir.Model).Assembly,
         "OnnxNorm.Passes" => typeof(OnnxNorm.Passes.PassPipeline).Assembly,
         "OnnxNorm.Runtime" => typeof(OnnxNorm.Runtime.Execution.NativeSession).Assembly,
         "OnnxNorm.Ort" => typeof(OnnxNorm.Ort.OrtSession).Assembly,
@@ -27,7 +27,7 @@ public class LayerTests
     }
 
     [Theory]
-    [InlineData("OnnxNorm.Graph")]
+    [InlineData("OnnxNorm.Ir")]
     [InlineData("OnnxNorm.Passes")]
     [InlineData("OnnxNorm.Runtime")]
     [InlineData("OnnxNorm.Workflows")]

@@ -5,10 +5,10 @@ public static class LibraryLayers
 {
     public static TheoryData<string, string> Below => new()
     {
-        { "OnnxNorm.Graph", "" },
-        { "OnnxNorm.Passes", "OnnxNorm.Graph" },
-        { "OnnxNorm.Runtime", "OnnxNorm.Graph" },
-        { "OnnxNorm.Ort", "OnnxNorm.Graph OnnxNorm.Runtime" },
-        { "OnnxNorm.Workflows", "OnnxNorm.Graph OnnxNorm.Ort OnnxNorm.Passes OnnxNorm.Runtime" },
+        { "OnnxNorm.Ir", "" },
+        { "OnnxNorm.Passes", "OnnxNorm.Ir" },
+        { "OnnxNorm.Runtime", "OnnxNorm.Ir" },
+        { "OnnxNorm.Ort", "OnnxNorm.Ir OnnxNorm.Runtime" },
+        { "OnnxNorm.Workflows", "OnnxNorm.Ir OnnxNorm.Ort OnnxNorm.Passes OnnxNorm.Runtime" },
     };
 }

@@ -5,7 +5,7 @@ namespace OnnxNorm.Packaging.Tests;
 
 public class PackageTests(PackedSolution packed) : IClassFixture<PackedSolution>
 {
-    private static readonly string[] Libraries = { "OnnxNorm.Graph", "OnnxNorm.Passes", "OnnxNorm.Runtime", "OnnxNorm.Ort", "OnnxNorm.Workflows" };
+    private static readonly string[] Libraries = { "OnnxNorm.Ir", "OnnxNorm.Passes", "OnnxNorm.Runtime", "OnnxNorm.Ort", "OnnxNorm.Workflows" };
     private const string Tool = "onnxnorm";
 
     [Fact]
@@ -15,7 +15,7 @@ public class PackageTests(PackedSolution packed) : IClassFixture<PackedSolution>
     }
 
     [Theory]
-    [InlineData("OnnxNorm.Graph")]
+    [InlineData("OnnxNorm.Ir")]
     [InlineData("OnnxNorm.Passes")]
     [InlineData("OnnxNorm.Runtime")]
     [InlineData("OnnxNorm.Ort")]
@@ -41,7 +41,7 @@ public class PackageTests(PackedSolution packed) : IClassFixture<PackedSolution>
     }
 
     [Theory]
-    [InlineData("OnnxNorm.Graph")]
+    [InlineData("OnnxNorm.Ir")]
     [InlineData("OnnxNorm.Passes")]
     [InlineData("OnnxNorm.Runtime")]
     [InlineData("OnnxNorm.Ort")]

@@ -1,6 +1,6 @@
 // The README's library quick start, compiled here and run by QuickStartTests; ReadmeTests checks that the
 // README shows exactly the lines between the two markers.
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Workflows.Optimize;
 
 namespace OnnxNorm.Packaging.Tests;

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Packaging.Tests;

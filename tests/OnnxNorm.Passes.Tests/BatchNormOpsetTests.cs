@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.TestModels;
 using static OnnxNorm.Passes.Tests.PassTestKit;
 
@@ -112,7 +112,7 @@ public class BatchNormOpsetTests
         var b = FoldCases.ConvBnAtOpset(7, paramDims: new long[] { 4, 2, 2 }, spatialSize: 2, bnAttributes: ("spatial", 0));
         // One position of channel 0's mean differs from the other three.
         var mean = b.Graph.Initializer.Single(t => t.Name == "bn.mean");
-        var values = OnnxNorm.Graph.Tensor.FromBytes("", ElementType.Float, mean.Dims.ToArray(), mean.RawData.ToByteArray()).ToDoubles();
+        var values = OnnxNorm.Ir.Tensor.FromBytes("", ElementType.Float, mean.Dims.ToArray(), mean.RawData.ToByteArray()).ToDoubles();
         values[1] += 0.5;
         b.Graph.Initializer.Remove(mean);
         b.Graph.Initializer.Add(ModelBuilder.MakeTensor("bn.mean", ElementType.Float, mean.Dims.ToArray(), values));

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.TestModels;
 using static OnnxNorm.Passes.Tests.PassTestKit;
 
@@ -84,10 +84,10 @@ public class CleanUpTests
     public void RemoveDeadKeepsCustomDomainNodesAndGraphInputs()
     {
         var b = new ModelBuilder();
-        b.Model.OpsetImport.Add(new Graph.Proto.OperatorSetIdProto { Domain = "com.example", Version = 1 });
+        b.Model.OpsetImport.Add(new Ir.Proto.OperatorSetIdProto { Domain = "com.example", Version = 1 });
         b.Input("x", ElementType.Float, 1, 2);
         b.Input("unused_input", ElementType.Float, 1);
-        b.Graph.Node.Add(new Graph.Proto.NodeProto { OpType = "Log", Domain = "com.example", Name = "side_effect", Input = { "x" }, Output = { "ignored" } });
+        b.Graph.Node.Add(new Ir.Proto.NodeProto { OpType = "Log", Domain = "com.example", Name = "side_effect", Input = { "x" }, Output = { "ignored" } });
         b.Node("Relu", new[] { "x" }, new[] { "y" }, "live");
         b.Output("y", ElementType.Float, 1, 2);
         var before = b.ToBytes();

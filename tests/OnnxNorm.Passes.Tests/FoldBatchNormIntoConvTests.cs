@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.TestModels;
 using static OnnxNorm.Passes.Tests.PassTestKit;
 
@@ -122,14 +122,14 @@ public class FoldBatchNormIntoConvTests
         AssertSameOutputs(b.ToBytes(), Reload(m));
     }
 
-    private static double[] ModelLoaderValues(Graph.Proto.TensorProto t) =>
+    private static double[] ModelLoaderValues(Ir.Proto.TensorProto t) =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray().Select(f => (double)f).ToArray();
 
     [Fact]
     public void ConvWithNonConstantWeightIsRefused()
     {
         var b = FoldCases.ConvBn();
-        b.Graph.Input.Add(new Graph.Proto.ValueInfoProto { Name = "conv.weight", Type = ModelBuilder.TensorType(ElementType.Float, 6, 4, 3, 3) });
+        b.Graph.Input.Add(new Ir.Proto.ValueInfoProto { Name = "conv.weight", Type = ModelBuilder.TensorType(ElementType.Float, 6, 4, 3, 3) });
         var before = b.ToBytes();
         using var m = Load(b);
         var r = Run(m, "fold-bn");

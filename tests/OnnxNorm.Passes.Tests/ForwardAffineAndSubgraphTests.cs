@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.TestModels;
 using static OnnxNorm.Passes.Tests.PassTestKit;
 
@@ -83,7 +83,7 @@ public class ForwardAffineAndSubgraphTests
     public void BnToAffineWithUnknownRankIsRefused()
     {
         var b = new ModelBuilder();
-        b.Graph.Input.Add(new Graph.Proto.ValueInfoProto { Name = "x", Type = new Graph.Proto.TypeProto { TensorType = new() { ElemType = 1 } } });
+        b.Graph.Input.Add(new Ir.Proto.ValueInfoProto { Name = "x", Type = new Ir.Proto.TypeProto { TensorType = new() { ElemType = 1 } } });
         FoldCases.BatchNorm(b, "x", "bn", new FoldCases.BnParams(new double[] { 1 }, new double[1], new double[1], new double[] { 1 }));
         b.OutputUnknownShape("bn.out", ElementType.Float);
         using var m = Load(b);
@@ -113,7 +113,7 @@ public class ForwardAffineAndSubgraphTests
         b.Input("x", ElementType.Float, 1, 2, 3, 3);
         b.Initializer("w", new float[] { 1, 2, 3, 4 }, 2, 2, 1, 1);
         b.Node("Conv", new[] { "x", "w" }, new[] { "c" }, "conv", ("kernel_shape", new long[] { 1, 1 }));
-        Graph.Proto.GraphProto Branch(string p)
+        Ir.Proto.GraphProto Branch(string p)
         {
             var sb = new ModelBuilder(graphName: p);
             var y = FoldCases.BatchNorm(sb, "c", p == "then" ? "bn" : "bn_else", new FoldCases.BnParams(new double[] { 1, 2 }, new double[2], new double[2], new double[] { 1, 1 }));
@@ -135,7 +135,7 @@ public class ForwardAffineAndSubgraphTests
         // (iteration, condition, carried values), so a folded weight there must stay a plain initializer.
         var b = FoldCases.ConvBnInLoopBody();
         b.Model.IrVersion = 3;
-        b.Graph.Input.Add(new Graph.Proto.ValueInfoProto { Name = "trip_count", Type = ModelBuilder.TensorType(ElementType.Int64) });
+        b.Graph.Input.Add(new Ir.Proto.ValueInfoProto { Name = "trip_count", Type = ModelBuilder.TensorType(ElementType.Int64) });
         using var m = Load(b);
         var body = m.Graph.Nodes.Single(n => n.OpType == "Loop").Subgraphs["body"];
         Run(m, "fold-bn", "clean-up");

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.TestModels;
 using OnnxNorm.TestSupport;
 using static OnnxNorm.Passes.Tests.PassTestKit;

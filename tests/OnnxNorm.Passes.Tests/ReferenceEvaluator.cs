@@ -1,5 +1,5 @@
-using OnnxNorm.Graph;
-using OnnxGraph = OnnxNorm.Graph.Graph;
+using OnnxNorm.Ir;
+using OnnxGraph = OnnxNorm.Ir.Graph;
 
 namespace OnnxNorm.Passes.Tests;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Runtime.Kernels;
 using OnnxNorm.TestModels;

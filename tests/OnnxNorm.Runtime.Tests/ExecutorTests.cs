@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.TestModels;
 
@@ -253,12 +253,12 @@ public class ExecutorTests
     [Fact]
     public void If_branches_read_outer_values()
     {
-        var then = new Graph.Proto.GraphProto { Name = "then" };
-        then.Node.Add(new Graph.Proto.NodeProto { OpType = "Add", Input = { "x", "x" }, Output = { "t" } });
-        then.Output.Add(new Graph.Proto.ValueInfoProto { Name = "t", Type = ModelBuilder.TensorType(ElementType.Float, 2) });
-        var els = new Graph.Proto.GraphProto { Name = "else" };
-        els.Node.Add(new Graph.Proto.NodeProto { OpType = "Neg", Input = { "x" }, Output = { "e" } });
-        els.Output.Add(new Graph.Proto.ValueInfoProto { Name = "e", Type = ModelBuilder.TensorType(ElementType.Float, 2) });
+        var then = new Ir.Proto.GraphProto { Name = "then" };
+        then.Node.Add(new Ir.Proto.NodeProto { OpType = "Add", Input = { "x", "x" }, Output = { "t" } });
+        then.Output.Add(new Ir.Proto.ValueInfoProto { Name = "t", Type = ModelBuilder.TensorType(ElementType.Float, 2) });
+        var els = new Ir.Proto.GraphProto { Name = "else" };
+        els.Node.Add(new Ir.Proto.NodeProto { OpType = "Neg", Input = { "x" }, Output = { "e" } });
+        els.Output.Add(new Ir.Proto.ValueInfoProto { Name = "e", Type = ModelBuilder.TensorType(ElementType.Float, 2) });
         var b = new ModelBuilder(opset: 17);
         b.Input("x", ElementType.Float, 2);
         b.Input("c", ElementType.Bool);

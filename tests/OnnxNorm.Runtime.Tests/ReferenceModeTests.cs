@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.TestSupport;
 using Xunit.Abstractions;

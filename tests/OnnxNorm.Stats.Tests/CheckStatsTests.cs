@@ -1,6 +1,6 @@
 using OnnxNorm.TestModels;
 using System.Text.Json;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.TestSupport;
@@ -99,8 +99,8 @@ public class CheckStatsTests
         using (var m = ModelLoader.Load(fixedModel))
         {
             var bn1 = m.Graph.Nodes.Single(n => n.Name == "bn1");
-            var mean = Graph.Graph.TryGetConstant(bn1.Input(3))!.ToDoubles();
-            var var_ = Graph.Graph.TryGetConstant(bn1.Input(4))!.ToDoubles();
+            var mean = Graph.TryGetConstant(bn1.Input(3))!.ToDoubles();
+            var var_ = Graph.TryGetConstant(bn1.Input(4))!.ToDoubles();
             for (int c = 0; c < PlantedModels.C; c++)
             {
                 Assert.Equal(PlantedModels.InputMean[c], mean[c], 4);
@@ -108,7 +108,7 @@ public class CheckStatsTests
             }
             // bn2 now holds the statistics its input has with bn1 corrected: the closed-form truth.
             var bn2 = m.Graph.Nodes.Single(n => n.Name == "bn2");
-            var var2 = Graph.Graph.TryGetConstant(bn2.Input(4))!.ToDoubles();
+            var var2 = Graph.TryGetConstant(bn2.Input(4))!.ToDoubles();
             var (_, trueVar2) = PlantedModels.TrueBn2Input();
             for (int c = 0; c < PlantedModels.C; c++) Assert.Equal(1.0, var2[c] / trueVar2[c], 3);
             // The tensor names the user knows survive.

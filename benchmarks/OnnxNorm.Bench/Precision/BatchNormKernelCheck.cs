@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Ort;
@@ -18,7 +18,7 @@ public static class BatchNormKernelCheck
     {
         using var m = ModelLoader.Load(original);
         var bn = m.Graph.Nodes.First(n => n.OpType == "BatchNormalization");
-        float[] P(int i) => Graph.Graph.TryGetConstant(bn.Input(i))!.AsSpan<float>().ToArray();
+        float[] P(int i) => Graph.TryGetConstant(bn.Input(i))!.AsSpan<float>().ToArray();
         float[] gamma = P(1), beta = P(2), mean = P(3), variance = P(4);
         float eps = bn.GetFloat("epsilon", 1e-5f);
         int c = gamma.Length, h = 16, w = 16, n = 4;

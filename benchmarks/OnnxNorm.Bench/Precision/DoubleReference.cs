@@ -1,5 +1,5 @@
 using System.Numerics;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Bench.Precision;
 
@@ -17,7 +17,7 @@ public sealed class DoubleReference
         public int Count => Data.Length;
     }
 
-    private readonly Graph.Graph _graph;
+    private readonly Graph _graph;
     private readonly Dictionary<string, DTensor> _constants = new(StringComparer.Ordinal);
     private readonly int _threads;
 

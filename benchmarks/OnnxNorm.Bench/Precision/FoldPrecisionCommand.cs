@@ -55,7 +55,7 @@ public static class FoldPrecisionCommand
 
     private static void SpreadVariances(ModelBuilder b)
     {
-        var rng = new OnnxNorm.Graph.DeterministicRandom(99);
+        var rng = new OnnxNorm.Ir.DeterministicRandom(99);
         var inits = b.Graph.Initializer;
         foreach (var node in b.Graph.Node.Where(n => n.OpType == "BatchNormalization"))
         {
@@ -69,11 +69,11 @@ public static class FoldPrecisionCommand
                 v2[c] = (float)Math.Pow(10, rng.Uniform(-3, 1));
                 g2[c] = (float)(g[c] * Math.Sqrt(((double)(float)v2[c] + eps) / ((double)v[c] + eps)));
             }
-            inits[gi] = ModelBuilder.MakeTensor(inits[gi].Name, OnnxNorm.Graph.ElementType.Float, inits[gi].Dims.ToArray(), g2);
-            inits[vi] = ModelBuilder.MakeTensor(inits[vi].Name, OnnxNorm.Graph.ElementType.Float, inits[vi].Dims.ToArray(), v2);
+            inits[gi] = ModelBuilder.MakeTensor(inits[gi].Name, OnnxNorm.Ir.ElementType.Float, inits[gi].Dims.ToArray(), g2);
+            inits[vi] = ModelBuilder.MakeTensor(inits[vi].Name, OnnxNorm.Ir.ElementType.Float, inits[vi].Dims.ToArray(), v2);
         }
     }
 
-    private static float[] Floats(OnnxNorm.Graph.Proto.TensorProto t) =>
+    private static float[] Floats(OnnxNorm.Ir.Proto.TensorProto t) =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray();
 }

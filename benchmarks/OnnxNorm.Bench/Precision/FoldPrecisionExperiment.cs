@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Data;

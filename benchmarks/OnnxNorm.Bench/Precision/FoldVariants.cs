@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Passes;
 
 namespace OnnxNorm.Bench.Precision;
@@ -35,10 +35,10 @@ public static class FoldVariants
             if (plan is null) throw new InvalidOperationException($"{bn.Name}: {refusal}");
             if (plan.ProducerKind != FoldBatchNorm.Conv) throw new InvalidOperationException($"{bn.Name}: producer is {plan.ProducerKind}");
             var conv = plan.Producer;
-            var w = Graph.Graph.TryGetConstant(conv.Input(1))!;
+            var w = Graph.TryGetConstant(conv.Input(1))!;
             var wf = w.AsSpan<float>().ToArray();
-            var convBias = conv.Input(2) is null ? null : Graph.Graph.TryGetConstant(conv.Input(2))!.AsSpan<float>().ToArray();
-            float[] P(int i) => Graph.Graph.TryGetConstant(bn.Input(i))!.AsSpan<float>().ToArray();
+            var convBias = conv.Input(2) is null ? null : Graph.TryGetConstant(conv.Input(2))!.AsSpan<float>().ToArray();
+            float[] P(int i) => Graph.TryGetConstant(bn.Input(i))!.AsSpan<float>().ToArray();
             float[] gamma = P(1), beta = P(2), mean = P(3), variance = P(4);
             float eps = bn.GetFloat("epsilon", 1e-5f);
             int channels = gamma.Length, perChannel = wf.Length / channels;
@@ -115,8 +115,8 @@ public static class FoldVariants
             matched++;
             for (int i = 1; i <= 2; i++)
             {
-                var ta = Graph.Graph.TryGetConstant(ca.Input(i));
-                var tb = Graph.Graph.TryGetConstant(cb.Input(i));
+                var ta = Graph.TryGetConstant(ca.Input(i));
+                var tb = Graph.TryGetConstant(cb.Input(i));
                 if (ta is null || tb is null) { Console.WriteLine($"{ca.Name} input {i}: missing on one side"); continue; }
                 var sa = ta.AsSpan<uint>(); var sb = tb.AsSpan<uint>();
                 if (sa.Length != sb.Length) { Console.WriteLine($"{ca.Name} input {i}: sizes differ"); continue; }
@@ -150,7 +150,7 @@ public static class FoldVariants
         long channels = 0;
         foreach (var bn in BatchNormNodes.In(model))
         {
-            float[] P(int i) => Graph.Graph.TryGetConstant(bn.Input(i))!.AsSpan<float>().ToArray();
+            float[] P(int i) => Graph.TryGetConstant(bn.Input(i))!.AsSpan<float>().ToArray();
             float[] gamma = P(1), variance = P(4);
             float eps = bn.GetFloat("epsilon", 1e-5f);
             for (int c = 0; c < gamma.Length; c++, channels++)

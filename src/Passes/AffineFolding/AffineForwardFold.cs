@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -20,7 +20,7 @@ public static class AffineForwardFold
             // The axis counts from the end; the output's rank places it (a Conv reader's weight fixes it too).
             int? rank = ValueRank.Of(y);
             if (rank is null && y.Uses.Count > 0 && y.Uses[0].Node is { OpType: "Conv" or "ConvTranspose", Domain: "" } conv
-                && OnnxNorm.Graph.Graph.TryGetConstant(conv.Input(1)) is { Rank: >= 3 } w)
+                && Graph.TryGetConstant(conv.Input(1)) is { Rank: >= 3 } w)
                 rank = w.Rank;
             if (rank is null)
                 return Refuse(out refusal, FoldRefusalCodes.UnknownRank, $"the rank of its output '{y.Name}' is unknown, so its axis {fromEnd} cannot be placed");
@@ -56,7 +56,7 @@ public static class AffineForwardFold
     {
         FoldBatchNormForward.ApplyToConsumers(plan);
         var g = norm.Owner;
-        var gamma = norm.Input(1)!.Initializer ?? OnnxNorm.Graph.Graph.TryGetConstant(norm.Input(1))!;
+        var gamma = norm.Input(1)!.Initializer ?? Graph.TryGetConstant(norm.Input(1))!;
         long c = gamma.Dims[0];
         var ones = new double[c];
         Array.Fill(ones, 1.0);

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -30,7 +30,7 @@ public static class ChannelAxisThroughReshape
                 return Refuse(out refusal, FoldRefusalCodes.ChannelAxisMoved, $"{node.Describe()} (axis {k} of rank {inputRank}) merges the channel axis with others");
             return -1;
         }
-        var target = OnnxNorm.Graph.Graph.TryGetConstant(node.Input(1));
+        var target = Graph.TryGetConstant(node.Input(1));
         if (target is null)
             return Refuse(out refusal, FoldRefusalCodes.ChannelAxisMoved, $"the shape of {node.Describe()} on its path is not a constant");
         outDims = target.ToInt64s();

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -22,8 +22,8 @@ public sealed record ElementwiseAffine(Node Node, int DataIndex, double[] Scale,
     {
         refusal = null;
         if (!IsCandidate(n)) return null;
-        var c0 = OnnxNorm.Graph.Graph.TryGetConstant(n.Input(0));
-        var c1 = OnnxNorm.Graph.Graph.TryGetConstant(n.Input(1));
+        var c0 = Graph.TryGetConstant(n.Input(0));
+        var c1 = Graph.TryGetConstant(n.Input(1));
         if ((c0 is null) == (c1 is null) || n.Input(0) is null || n.Input(1) is null) return null;
         int data = c0 is null ? 0 : 1;
         var c = (c0 ?? c1)!;

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -98,7 +98,7 @@ public static class LayerNormAffineFold
             int biasIndex = 1;
             var mmOut = mm.Output(0)!;
             if (mmOut.Uses.Count == 1 && !mmOut.IsGraphOutput && mmOut.Uses[0].Node is { OpType: "Add", Domain: "" } add
-                && OnnxNorm.Graph.Graph.TryGetConstant(add.Input(1 - mmOut.Uses[0].Index)) is { Rank: 1 } c && c.Dims[0] == n && c.ElementType == w.ElementType)
+                && Graph.TryGetConstant(add.Input(1 - mmOut.Uses[0].Index)) is { Rank: 1 } c && c.Dims[0] == n && c.ElementType == w.ElementType)
             {
                 biasAdd = add;
                 biasIndex = 1 - mmOut.Uses[0].Index;
@@ -145,14 +145,14 @@ public static class LayerNormAffineFold
 
     private static void ResetAffine(Node norm)
     {
-        var gamma = OnnxNorm.Graph.Graph.TryGetConstant(norm.Input(1))!;
+        var gamma = Graph.TryGetConstant(norm.Input(1))!;
         long k = gamma.Dims[0];
         var ones = new double[k];
         Array.Fill(ones, 1.0);
         string normName = norm.Name.Length > 0 ? norm.Name : norm.Output(0)!.Name;
         Replace(norm, 1, $"{normName}.unit_scale", Tensor.FromDoubles("", gamma.ElementType, new[] { k }, ones));
         if (norm.Input(2) is { } beta)
-            Replace(norm, 2, $"{normName}.zero_bias", Tensor.FromDoubles("", OnnxNorm.Graph.Graph.TryGetConstant(beta)!.ElementType, new[] { k }, new double[k]));
+            Replace(norm, 2, $"{normName}.zero_bias", Tensor.FromDoubles("", Graph.TryGetConstant(beta)!.ElementType, new[] { k }, new double[k]));
     }
 
     private static void Replace(Node node, int index, string hint, Tensor t)

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -51,7 +51,7 @@ public static class BatchNormAnalysis
         var t = new Tensor?[4];
         for (int i = 0; i < 4; i++)
         {
-            t[i] = OnnxNorm.Graph.Graph.TryGetConstant(bn.Input(i + 1));
+            t[i] = Graph.TryGetConstant(bn.Input(i + 1));
             if (t[i] is not { } ti || !ti.ElementType.IsFloatingPoint()) return lints;
         }
         double[] gamma = t[0]!.ToDoubles(), beta = t[1]!.ToDoubles(), mean = t[2]!.ToDoubles(), variance = t[3]!.ToDoubles();

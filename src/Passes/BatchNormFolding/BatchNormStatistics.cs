@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -82,7 +82,7 @@ public sealed class BatchNormStatistics : IChannelAffine
         for (int i = 0; i < 4; i++)
         {
             var v = bn.Input(i + 1);
-            var t = OnnxNorm.Graph.Graph.TryGetConstant(v);
+            var t = Graph.TryGetConstant(v);
             if (t is null)
             {
                 string why = v is null ? "is missing" : v.IsOverridableInitializer ? $"'{v.Name}' is an overridable graph input" : $"'{v.Name}' is computed at run time";

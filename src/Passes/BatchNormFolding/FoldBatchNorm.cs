@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -78,7 +78,7 @@ public static class FoldBatchNorm
     internal static Tensor? RequireConstant(Node producer, int index, string what, string code, out FoldRefusal? refusal)
     {
         var v = producer.Input(index);
-        var t = OnnxNorm.Graph.Graph.TryGetConstant(v);
+        var t = Graph.TryGetConstant(v);
         if (t is null)
         {
             string why = v is null ? "is missing" : v.IsOverridableInitializer ? $"'{v.Name}' is an overridable graph input" : $"'{v.Name}' is computed at run time";

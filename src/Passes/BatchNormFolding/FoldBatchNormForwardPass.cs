@@ -13,5 +13,5 @@ public sealed class FoldBatchNormForwardPass(BatchNormArithmetic arithmetic = Ba
     public string Description => "Fold a BatchNormalization into the Conv/ConvTranspose/Gemm after it, where that is exact (fold-affine's BN rule, forward only).";
     public bool IsAnalysis => false;
 
-    public PassResult Run(OnnxNorm.Graph.Model model) => FoldBatchNormPass.RunRule(model, arithmetic, BatchNormRule.Directions.Forward);
+    public PassResult Run(OnnxNorm.Ir.Model model) => FoldBatchNormPass.RunRule(model, arithmetic, BatchNormRule.Directions.Forward);
 }

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -44,8 +44,8 @@ public sealed class FreezeBatchNormPass : IPass
             }
             var mean = bn.Input(3);
             var variance = bn.Input(4);
-            var meanTensor = Graph.Graph.TryGetConstant(mean);
-            var varTensor = Graph.Graph.TryGetConstant(variance);
+            var meanTensor = Graph.TryGetConstant(mean);
+            var varTensor = Graph.TryGetConstant(variance);
             if (meanTensor is null || varTensor is null)
             {
                 // Without constant running statistics there is nothing to freeze to.

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -79,7 +79,7 @@ public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : IPass
         {
             var v = node.Inputs[i];
             if (v is null) continue;
-            inputs[i] = OnnxNorm.Graph.Graph.TryGetConstant(v);
+            inputs[i] = Graph.TryGetConstant(v);
             if (inputs[i] is null) return null;
         }
         if (inputs.All(t => t is null) && node.OpType is not ("ConstantOfShape" or "EyeLike")) return null;
@@ -111,7 +111,7 @@ public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : IPass
         return Tensor.FromInt64s("", new long[] { slice.Length }, slice);
     }
 
-    private static void Replace(OnnxNorm.Graph.Graph g, Node node, IReadOnlyList<Tensor> results)
+    private static void Replace(Graph g, Node node, IReadOnlyList<Tensor> results)
     {
         var inputs = node.Inputs.ToList();
         var renames = new List<(Value Init, string Name)>();

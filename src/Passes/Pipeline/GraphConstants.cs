@@ -1,5 +1,5 @@
-using OnnxNorm.Graph;
-using OnnxNorm.Graph.Proto;
+using OnnxNorm.Ir;
+using OnnxNorm.Ir.Proto;
 
 namespace OnnxNorm.Passes;
 
@@ -11,7 +11,7 @@ public static class GraphConstants
     /// initializer of the main graph must also be a graph input, so there it is listed as one (it stays
     /// non-overridable). Subgraph inputs are positional (Loop/Scan bodies), so a subgraph never gets one.
     /// </summary>
-    public static Value Add(OnnxNorm.Graph.Graph g, string hint, Tensor tensor)
+    public static Value Add(Graph g, string hint, Tensor tensor)
     {
         var v = g.AddInitializer(hint, tensor);
         if (g.Model.IrVersion < 4 && g.Parent is null)

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -72,7 +72,7 @@ public static class GraphInvariants
 
     // Walks each graph in node order with the set of values available so far; a subgraph sees what its
     // owner node sees.
-    private static string? CheckOrder(OnnxNorm.Graph.Graph g, HashSet<Value> outer)
+    private static string? CheckOrder(Graph g, HashSet<Value> outer)
     {
         var available = new HashSet<Value>(outer);
         foreach (var v in g.Inputs) available.Add(v);
@@ -96,5 +96,5 @@ public static class GraphInvariants
         return null;
     }
 
-    private static string Where(OnnxNorm.Graph.Graph g) => g.OwnerNode is { } owner ? $" (in subgraph of {owner.Describe()})" : "";
+    private static string Where(Graph g) => g.OwnerNode is { } owner ? $" (in subgraph of {owner.Describe()})" : "";
 }

@@ -9,5 +9,5 @@ public sealed record PassSettings
     public BatchNormArithmetic BatchNormArithmetic { get; init; } = BatchNormArithmetic.Inference;
 
     /// <summary>What computes constant-only nodes for fold-constants (the CLI gives it the native executor); null: Identity and Shape only.</summary>
-    public OnnxNorm.Graph.IConstantEvaluator? ConstantEvaluator { get; init; }
+    public OnnxNorm.Ir.IConstantEvaluator? ConstantEvaluator { get; init; }
 }

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Passes;
 
@@ -50,12 +50,12 @@ public static class ValueRank
             case "Gemm":
                 return 2;
             case "Reshape":
-                if (OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: 1 } s) return (int)s.Dims[0];
+                if (Graph.TryGetConstant(p.Input(1)) is { Rank: 1 } s) return (int)s.Dims[0];
                 // Reshape(y, Shape(x)) gives y x's rank (GroupNorm's exported Reshape back).
                 if (p.Input(1)?.Producer is { OpType: "Shape", Domain: "" } shapeOf && !shapeOf.HasAttribute("start") && !shapeOf.HasAttribute("end"))
                     return Of(shapeOf.Input(0), depth + 1, memo);
                 return null;
-            case "Conv" or "ConvTranspose" when OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1)) is { Rank: >= 3 } w:
+            case "Conv" or "ConvTranspose" when Graph.TryGetConstant(p.Input(1)) is { Rank: >= 3 } w:
                 // The output has the weight's rank whatever the input declares.
                 return w.Rank;
             case "Shape":
@@ -69,7 +69,7 @@ public static class ValueRank
             case "Unsqueeze" or "Squeeze":
             {
                 int? r = Of(p.Input(0), depth + 1, memo);
-                long[]? axes = p.GetInts("axes") ?? OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1))?.ToInt64s();
+                long[]? axes = p.GetInts("axes") ?? Graph.TryGetConstant(p.Input(1))?.ToInt64s();
                 if (r is null) return null;
                 if (axes is null) return null;
                 return p.OpType == "Unsqueeze" ? r + axes.Length : r - axes.Length;
@@ -79,7 +79,7 @@ public static class ValueRank
             case "Expand":
             {
                 int? a = Of(p.Input(0), depth + 1, memo);
-                var target = OnnxNorm.Graph.Graph.TryGetConstant(p.Input(1));
+                var target = Graph.TryGetConstant(p.Input(1));
                 return a is null || target is not { Rank: 1 } ? null : Math.Max(a.Value, (int)target.Dims[0]);
             }
             case var op when Broadcasting.Contains(op):

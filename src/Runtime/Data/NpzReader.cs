@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Runtime.Data;
 

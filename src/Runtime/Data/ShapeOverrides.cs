@@ -1,5 +1,5 @@
 using System.Globalization;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Runtime.Data;
 

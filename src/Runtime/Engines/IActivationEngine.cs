@@ -12,4 +12,4 @@ public interface IActivationEngine : IDisposable
 }
 
 /// <summary>Builds an engine for the current state of a model that watches the named values.</summary>
-public delegate IActivationEngine ActivationEngineFactory(OnnxNorm.Graph.Model model, IReadOnlySet<string> watched);
+public delegate IActivationEngine ActivationEngineFactory(OnnxNorm.Ir.Model model, IReadOnlySet<string> watched);

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Runtime.Execution;
 
@@ -67,5 +67,5 @@ internal static class ConvBatchNormFolding
         NamedOutputs(bn) == 1 && bn.Output(0) is { Name.Length: > 0 } && !BatchNormMode.Of(bn).IsTraining;
 
     private static Tensor? Float(Value? v) =>
-        v is { Name.Length: > 0 } && Graph.Graph.TryGetConstant(v) is { ElementType: ElementType.Float } t ? t : null;
+        v is { Name.Length: > 0 } && Graph.TryGetConstant(v) is { ElementType: ElementType.Float } t ? t : null;
 }

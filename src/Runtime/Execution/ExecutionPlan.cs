@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Runtime.Execution;
 
@@ -27,7 +27,7 @@ internal sealed class PlanStep
 /// </summary>
 internal sealed class ExecutionPlan
 {
-    public required Graph.Graph Graph { get; init; }
+    public required Graph Graph { get; init; }
     public required int SlotCount { get; init; }
     public required PlanStep[] Steps { get; init; }
     /// <summary>Constants by slot (null where the slot is filled at run time).</summary>

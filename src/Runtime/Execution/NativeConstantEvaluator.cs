@@ -1,6 +1,6 @@
 using Google.Protobuf;
-using OnnxNorm.Graph;
-using OnnxNorm.Graph.Proto;
+using OnnxNorm.Ir;
+using OnnxNorm.Ir.Proto;
 
 namespace OnnxNorm.Runtime.Execution;
 

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Execution;
@@ -29,7 +29,7 @@ internal sealed class PlanBuilder
             if (c is not null) _constants[v] = c;
             return c;
         }
-        var t = Graph.Graph.TryGetConstant(v);
+        var t = Graph.TryGetConstant(v);
         if (t is null) return null;
         if (t.IsExternal || t.ElementType != ElementType.String)
             if (t.ByteLength > _options.MaxTensorBytes)
@@ -57,7 +57,7 @@ internal sealed class PlanBuilder
     {
         if (_declared.TryGetValue(v, out var t)) return t;
         t = v.ElementType;
-        if (t == ElementType.Undefined && Graph.Graph.TryGetConstant(v) is { } c) t = c.ElementType;
+        if (t == ElementType.Undefined && Graph.TryGetConstant(v) is { } c) t = c.ElementType;
         _declared[v] = t;
         return t;
     }
@@ -82,7 +82,7 @@ internal sealed class PlanBuilder
         return result;
     }
 
-    public ExecutionPlan Build(Graph.Graph graph)
+    public ExecutionPlan Build(Graph graph)
     {
         var slotOf = new Dictionary<Value, int>();
         var constants = new List<TensorValue?>();

@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 
 namespace OnnxNorm.Runtime.Operators;

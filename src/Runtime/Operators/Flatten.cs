@@ -1,3 +1,4 @@
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 
 namespace OnnxNorm.Runtime.Operators;
@@ -19,7 +20,7 @@ internal sealed class Flatten : IOperator
     {
         var x = ctx.Required(0);
         long a = _axis < 0 ? _axis + x.Rank : _axis;
-        if (a < 0 || a > x.Rank) throw new Graph.BadInputException($"{ctx.Node.Describe()}: axis {_axis} is out of range for rank {x.Rank}");
+        if (a < 0 || a > x.Rank) throw new BadInputException($"{ctx.Node.Describe()}: axis {_axis} is out of range for rank {x.Rank}");
         ctx.SetOutput(0, x.Reshaped(new[] { Shapes.Size(x.Shape, 0, (int)a), Shapes.Size(x.Shape, (int)a) }));
     }
 }

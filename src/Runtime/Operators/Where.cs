@@ -1,3 +1,4 @@
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 
 namespace OnnxNorm.Runtime.Operators;
@@ -16,7 +17,7 @@ internal sealed class Where : IOperator
         var c = ctx.Required(0);
         var x = ctx.Required(1);
         var yv = ctx.Required(2);
-        if (x.ElementType != yv.ElementType) throw new Graph.BadInputException($"{ctx.Node.Describe()}: X and Y have different element types");
+        if (x.ElementType != yv.ElementType) throw new BadInputException($"{ctx.Node.Describe()}: X and Y have different element types");
         var shape = Shapes.Broadcast(ctx, c.Shape, x.Shape, yv.Shape);
         var o = ctx.Output(0, x.ElementType, shape);
         var cond = (bool[])c.Buffer;

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Data;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Runtime;

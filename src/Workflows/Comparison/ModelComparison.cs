@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Workflows.Comparison.NoiseAware;
 using OnnxNorm.Workflows.Engines;
 

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Workflows.Comparison.NoiseAware;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Ort;
@@ -125,7 +125,7 @@ public sealed class PerNodeSearch
     }
 
     // Values that depend on a graph input (a feed), directly or through other nodes; subgraph captures count.
-    private static HashSet<Value> DataDependent(Graph.Graph g)
+    private static HashSet<Value> DataDependent(Graph g)
     {
         var result = new HashSet<Value>(g.Inputs.Where(v => !v.IsInitializer || v.IsOverridableInitializer));
         foreach (var node in g.TopologicalOrder())

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 
 namespace OnnxNorm.Workflows.Statistics;
 
@@ -60,8 +60,8 @@ public sealed class BatchNormLayer
     {
         string label = bn.Name.Length > 0 ? bn.Name : $"BatchNormalization #{ordinal}";
         var x = bn.Input(0);
-        var mean = Graph.Graph.TryGetConstant(bn.Input(3));
-        var variance = Graph.Graph.TryGetConstant(bn.Input(4));
+        var mean = Graph.TryGetConstant(bn.Input(3));
+        var variance = Graph.TryGetConstant(bn.Input(4));
         if (x is null || mean is null || variance is null || mean.ElementCount != variance.ElementCount)
         {
             skipped.Add($"{label}: its running mean/var are not constant tensors of one length; not checked");
@@ -93,7 +93,7 @@ public sealed class BatchNormLayer
         Replace(g, node, 4, variance, "running_var");
     }
 
-    private static void Replace(Graph.Graph g, Node node, int index, double[] values, string suffix)
+    private static void Replace(Graph g, Node node, int index, double[] values, string suffix)
     {
         var old = node.Input(index)!;
         var type = old.ElementType == ElementType.Undefined ? ElementType.Float : old.ElementType;

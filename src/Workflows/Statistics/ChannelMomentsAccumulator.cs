@@ -46,7 +46,7 @@ public sealed class ChannelMomentsAccumulator
     public void AddBatch(TensorValue x, string label)
     {
         if (x.Rank < 2 || x.Shape[1] != _channels.Length)
-            throw new OnnxNorm.Graph.BadInputException(
+            throw new OnnxNorm.Ir.BadInputException(
                 $"{label}: expected a tensor [N, {_channels.Length}, ...], got [{string.Join(',', x.Shape)}]");
         int n = checked((int)x.Shape[0]);
         int c = _channels.Length;

@@ -16,9 +16,9 @@ public sealed record MismatchThresholds
 
     public void Validate()
     {
-        if (!(MaxMeanShift > 0)) throw new OnnxNorm.Graph.BadInputException($"the mean-shift threshold must be positive, not {MaxMeanShift}");
-        if (!(MinVarRatio > 0 && MinVarRatio < 1)) throw new OnnxNorm.Graph.BadInputException($"the minimum variance ratio must be in (0, 1), not {MinVarRatio}");
-        if (!(MaxVarRatio > 1)) throw new OnnxNorm.Graph.BadInputException($"the maximum variance ratio must be above 1, not {MaxVarRatio}");
-        if (!(MaxKl > 0)) throw new OnnxNorm.Graph.BadInputException($"the KL threshold must be positive, not {MaxKl}");
+        if (!(MaxMeanShift > 0)) throw new OnnxNorm.Ir.BadInputException($"the mean-shift threshold must be positive, not {MaxMeanShift}");
+        if (!(MinVarRatio > 0 && MinVarRatio < 1)) throw new OnnxNorm.Ir.BadInputException($"the minimum variance ratio must be in (0, 1), not {MinVarRatio}");
+        if (!(MaxVarRatio > 1)) throw new OnnxNorm.Ir.BadInputException($"the maximum variance ratio must be above 1, not {MaxVarRatio}");
+        if (!(MaxKl > 0)) throw new OnnxNorm.Ir.BadInputException($"the KL threshold must be positive, not {MaxKl}");
     }
 }

@@ -14,8 +14,8 @@ public sealed record SmallBatchThresholds
 
     public void Validate()
     {
-        if (!(MaxMeanNoise > 0)) throw new OnnxNorm.Graph.BadInputException($"the mean-noise threshold must be positive, not {MaxMeanNoise}");
-        if (!(MaxVarNoise > 0)) throw new OnnxNorm.Graph.BadInputException($"the variance-noise threshold must be positive, not {MaxVarNoise}");
+        if (!(MaxMeanNoise > 0)) throw new OnnxNorm.Ir.BadInputException($"the mean-noise threshold must be positive, not {MaxMeanNoise}");
+        if (!(MaxVarNoise > 0)) throw new OnnxNorm.Ir.BadInputException($"the variance-noise threshold must be positive, not {MaxVarNoise}");
     }
 }
 

@@ -1,4 +1,4 @@
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Workflows.Engines;
 using OnnxNorm.Runtime.Engines;
 using OnnxNorm.Ort;

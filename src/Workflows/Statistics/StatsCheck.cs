@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OnnxNorm.Graph;
+using OnnxNorm.Ir;
 using OnnxNorm.Passes;
 using OnnxNorm.Runtime.Engines;
 

@@ -1,4 +1,0 @@
-namespace OnnxNorm.Graph;
-
-/// <summary>One consumer of a value: <see cref="Node"/> reads it as input number <see cref="Index"/>.</summary>
-public readonly record struct Use(Node Node, int Index);

@@ -1,0 +1,164 @@
+using Google.Protobuf;
+using OnnxNorm.Ir.Proto;
+
+namespace OnnxNorm.Ir;
+
+/// <summary>
+/// An operator application. Inputs are changed only through <see cref="SetInput"/>, which keeps the use
+/// lists of the old and new values right. Attributes live in the original NodeProto so that unknown
+/// fields, doc strings and metadata survive a round trip.
+/// </summary>
+public sealed class Node
+{
+    private readonly List<Value?> _inputs = new();
+    private readonly List<Value?> _outputs = new();
+    private readonly Dictionary<string, Graph> _subgraphs = new();
+    private Tensor? _constantValue;
+
+    internal Node(Graph owner, NodeProto proto)
+    {
+        Owner = owner;
+        Proto = proto;
+    }
+
+    /// <summary>The NodeProto shell: attributes, doc string, metadata and unknown fields. Inputs/outputs in it are stale; the IR is authoritative.</summary>
+    internal NodeProto Proto { get; }
+
+    public Graph Owner { get; internal set; }
+
+    public string OpType { get => Proto.OpType; set => Proto.OpType = value; }
+
+    /// <summary>The operator domain; "" and "ai.onnx" are the same default domain.</summary>
+    public string Domain => Proto.Domain is "ai.onnx" ? "" : Proto.Domain;
+
+    public string Name { get => Proto.Name; set => Proto.Name = value; }
+
+    public IReadOnlyList<Value?> Inputs => _inputs;
+    public IReadOnlyList<Value?> Outputs => _outputs;
+
+    /// <summary>Graph-valued attributes (If/Loop/Scan bodies), by attribute name; GRAPHS entries are "name[i]".</summary>
+    public IReadOnlyDictionary<string, Graph> Subgraphs => _subgraphs;
+
+    public IEnumerable<AttributeProto> Attributes => Proto.Attribute;
+
+    /// <summary>The opset version of this node's domain in the model.</summary>
+    public long Opset => Owner.Model.OpsetFor(Domain);
+
+    public Value? Input(int i) => i < _inputs.Count ? _inputs[i] : null;
+    public Value? Output(int i) => i < _outputs.Count ? _outputs[i] : null;
+
+    /// <summary>The one way inputs change: it keeps the use lists of the old and the new value right.</summary>
+    public void SetInput(int index, Value? value)
+    {
+        while (_inputs.Count <= index) _inputs.Add(null);
+        var old = _inputs[index];
+        if (ReferenceEquals(old, value)) return;
+        old?.RemoveUse(new Use(this, index));
+        _inputs[index] = value;
+        value?.AddUse(new Use(this, index));
+    }
+
+    internal void AddOutput(Value? v)
+    {
+        if (v is not null)
+        {
+            v.Producer = this;
+            v.ProducerOutputIndex = _outputs.Count;
+        }
+        _outputs.Add(v);
+    }
+
+    /// <summary>Drops trailing outputs from <paramref name="count"/> on. The dropped values must be unused.</summary>
+    public void TruncateOutputs(int count)
+    {
+        for (int i = _outputs.Count - 1; i >= count; i--)
+        {
+            if (_outputs[i] is { } v)
+            {
+                if (v.Uses.Count > 0 || v.IsGraphOutput)
+                    throw new InvalidOperationException($"cannot drop output '{v.Name}' of {Describe()}: it is still used");
+                Owner.ForgetValue(v);
+                v.Producer = null;
+            }
+            _outputs.RemoveAt(i);
+        }
+    }
+
+    internal void SetSubgraph(string key, Graph g) => _subgraphs[key] = g;
+
+    /// <summary>Releases every input use (used when the node is removed).</summary>
+    internal void DetachInputs()
+    {
+        for (int i = 0; i < _inputs.Count; i++) SetInput(i, null);
+    }
+
+    // ---- attributes ----
+
+    public AttributeProto? Attribute(string name)
+    {
+        foreach (var a in Proto.Attribute) if (a.Name == name) return a;
+        return null;
+    }
+
+    public bool HasAttribute(string name) => Attribute(name) is not null;
+
+    public long GetInt(string name, long fallback) => Attribute(name) is { } a ? a.I : fallback;
+    public float GetFloat(string name, float fallback) => Attribute(name) is { } a ? a.F : fallback;
+    public string GetString(string name, string fallback) => Attribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
+    public long[]? GetInts(string name) => Attribute(name) is { } a ? a.Ints.ToArray() : null;
+    public float[]? GetFloats(string name) => Attribute(name) is { } a ? a.Floats.ToArray() : null;
+
+    public void SetInt(string name, long value) => Upsert(name, AttributeProto.Types.AttributeType.Int).I = value;
+    public void SetFloat(string name, float value) => Upsert(name, AttributeProto.Types.AttributeType.Float).F = value;
+
+    public void SetInts(string name, IEnumerable<long> values)
+    {
+        var a = Upsert(name, AttributeProto.Types.AttributeType.Ints);
+        a.Ints.Clear();
+        a.Ints.AddRange(values);
+    }
+
+    public bool RemoveAttribute(string name)
+    {
+        for (int i = 0; i < Proto.Attribute.Count; i++)
+        {
+            if (Proto.Attribute[i].Name != name) continue;
+            Proto.Attribute.RemoveAt(i);
+            _constantValue = null;
+            return true;
+        }
+        return false;
+    }
+
+    private AttributeProto Upsert(string name, AttributeProto.Types.AttributeType type)
+    {
+        _constantValue = null;
+        var a = Attribute(name);
+        if (a is null)
+        {
+            a = new AttributeProto { Name = name, Type = type };
+            Proto.Attribute.Add(a);
+        }
+        else if (a.Type != type)
+        {
+            Proto.Attribute.Remove(a);
+            a = new AttributeProto { Name = name, Type = type };
+            Proto.Attribute.Add(a);
+        }
+        return a;
+    }
+
+    /// <summary>For a Constant node, its value as a tensor (cached); null for other ops or unsupported forms.</summary>
+    public Tensor? ConstantValue()
+    {
+        if (OpType != "Constant" || Domain != "") return null;
+        return _constantValue ??= ConstantNodeValue.Read(this);
+    }
+
+    /// <summary>A short description for diagnostics: op type and name.</summary>
+    public string Describe() => string.IsNullOrEmpty(Name)
+        ? $"{OpType} node (output '{Outputs.FirstOrDefault(o => o is not null)?.Name}')"
+        : $"{OpType} node '{Name}'";
+
+    public override string ToString() => Describe();
+}

@@ -1,0 +1,110 @@
+using OnnxNorm.Ir.Proto;
+
+namespace OnnxNorm.Ir;
+
+/// <summary>
+/// A named SSA value: a graph input, an initializer, or a node output. It knows its producer and every
+/// use, so rewrites can ask "who else reads this?" without scanning the graph.
+/// </summary>
+public sealed class Value
+{
+    private readonly List<Use> _uses = new();
+
+    internal Value(Graph owner, string name)
+    {
+        Owner = owner;
+        Name = name;
+    }
+
+    public string Name { get; internal set; }
+
+    /// <summary>The graph whose scope defines this value.</summary>
+    public Graph Owner { get; }
+
+    /// <summary>Type and shape as written in the model (graph input/output or value_info); null if unknown.</summary>
+    public TypeProto? Type { get; set; }
+
+    /// <summary>The ValueInfoProto this value was declared with, kept so doc strings and metadata survive.</summary>
+    internal ValueInfoProto? DeclaredInfo { get; set; }
+
+    /// <summary>The graph-output declaration, which may differ from the input/value_info one.</summary>
+    internal ValueInfoProto? OutputInfo { get; set; }
+
+    public Node? Producer { get; internal set; }
+    public int ProducerOutputIndex { get; internal set; }
+
+    /// <summary>The constant data if this value is an initializer.</summary>
+    public Tensor? Initializer { get; internal set; }
+
+    public bool IsGraphInput => Owner.Inputs.Contains(this);
+    public bool IsGraphOutput => Owner.Outputs.Contains(this);
+    public bool IsInitializer => Initializer is not null;
+
+    /// <summary>
+    /// Since IR 4 an initializer that is also listed as a graph input is only a default: a caller may feed
+    /// another value, so it must not be treated as a constant.
+    /// </summary>
+    public bool IsOverridableInitializer => IsInitializer && IsGraphInput && Owner.Model.IrVersion >= 4;
+
+    /// <summary>
+    /// The constant tensor behind this value: a non-overridable initializer or the output of a Constant node.
+    /// Null for anything computed at run time or fed by the caller (an overridable initializer is a default only).
+    /// </summary>
+    public Tensor? ConstantTensor
+    {
+        get
+        {
+            if (Initializer is { } t) return IsOverridableInitializer ? null : t;
+            if (Producer is { OpType: "Constant", Domain: "" } p) return p.ConstantValue();
+            return null;
+        }
+    }
+
+    public IReadOnlyList<Use> Uses => _uses;
+
+    internal void AddUse(Use use) => _uses.Add(use);
+
+    internal void RemoveUse(Use use)
+    {
+        int i = _uses.IndexOf(use);
+        if (i < 0) throw new InvalidOperationException($"use list of '{Name}' lost track of {use.Node.Describe()} input {use.Index}");
+        _uses.RemoveAt(i);
+    }
+
+    public ElementType ElementType =>
+        Initializer?.ElementType
+        ?? (Type?.TensorType is { HasElemType: true } tt ? (ElementType)tt.ElemType : ElementType.Undefined);
+
+    /// <summary>Shape as dims; a null entry is a symbolic or unknown dim. Null when the rank is unknown.</summary>
+    public Dim[]? Shape
+    {
+        get
+        {
+            if (Initializer is { } t) return t.Dims.Select(d => new Dim(d, null)).ToArray();
+            var shape = Type?.TensorType?.Shape;
+            if (Type?.TensorType is null || !Type.TensorType.HasShape()) return null;
+            return shape!.Dim.Select(Dim.FromProto).ToArray();
+        }
+    }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A tensor dimension: a number, a symbolic name, or unknown.</summary>
+public readonly record struct Dim(long? Value, string? Param)
+{
+    public static Dim FromProto(TensorShapeProto.Types.Dimension d) =>
+        d.ValueCase switch
+        {
+            TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue => new Dim(d.DimValue, null),
+            TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam => new Dim(null, d.DimParam),
+            _ => new Dim(null, null),
+        };
+
+    public override string ToString() => Value?.ToString() ?? Param ?? "?";
+}
+
+internal static class TypeProtoExtensions
+{
+    public static bool HasShape(this TypeProto.Types.Tensor t) => t.Shape is not null;
+}
