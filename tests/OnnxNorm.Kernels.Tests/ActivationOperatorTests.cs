@@ -89,6 +89,23 @@ public class ActivationOperatorTests
     }
 
     [Fact]
+    public void TheFloat64RulesOfReluClipAndLeakyReluGiveTheFloat32ResultOnEveryEdgeInput()
+    {
+        // The double executor (reference mode, double models) uses the same rules: widening, applying and narrowing
+        // must give the float form's value, with NaN staying NaN and the sign of zero kept.
+        foreach (float x in Edges)
+        {
+            double d = x;
+            AssertSame(ActivationMath.Scalar(x, Activation.Relu), (float)ReluOperator.Of(d), $"Relu({x:R})");
+            AssertSame(ActivationMath.Scalar(x, new Activation(FusedActivation.Clip, Min: -0.5f, Max: 0.75f)), (float)ClipOperator.Of(d, -0.5, 0.75), $"Clip({x:R})");
+            AssertSame(ActivationMath.Scalar(x, new Activation(FusedActivation.LeakyRelu, Alpha: 0.25f)), (float)LeakyReluOperator.Of(d, 0.25), $"LeakyRelu({x:R})");
+        }
+
+        static void AssertSame(float single, float fromDouble, string what) =>
+            Assert.True(float.IsNaN(single) ? float.IsNaN(fromDouble) : Bits(single) == Bits(fromDouble), $"{what}: float {single:R}, double {fromDouble:R}");
+    }
+
+    [Fact]
     public void ReluKeepsNaNAndMapsNegativeZeroToZero()
     {
         Assert.True(float.IsNaN(ActivationMath.Scalar(float.NaN, Activation.Relu)));
