@@ -53,6 +53,7 @@ public static class OptimizeSummary
             AffineFolded = affineFolded,
             AffineLeft = affineLeft,
             Outcomes = outcomes,
+            Patches = new PatchReport(result.PatchesApplied, result.Stopped, result.LastPatch),
         };
     }
 }
