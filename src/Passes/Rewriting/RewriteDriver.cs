@@ -14,25 +14,19 @@ public static class RewriteDriver
     public static IReadOnlyList<RewriteEvent> Sweep(Model model, RewriteSession session, IReadOnlyList<IRewriteRule> rules, bool reverse = false)
     {
         var events = new List<RewriteEvent>();
-        foreach (var g in model.Graph.AllGraphs().ToList())
+        foreach (var node in Walk(model, reverse))
         {
-            var nodes = g.Nodes.ToList();
-            if (reverse) nodes.Reverse();
-            foreach (var node in nodes)
+            foreach (var rule in rules)
             {
-                if (IsRemoved(node)) continue;
-                foreach (var rule in rules)
+                var proposal = rule.Propose(node);
+                if (proposal is null) continue;
+                if (proposal.Patch is { } patch)
                 {
-                    var proposal = rule.Propose(node);
-                    if (proposal is null) continue;
-                    if (proposal.Patch is { } patch)
-                    {
-                        if (!session.TryApply(patch, model)) return events;
-                        events.Add(new RewriteEvent(patch, null));
-                    }
-                    else events.Add(new RewriteEvent(null, proposal.Refusal));
-                    break;
+                    if (!session.TryApply(patch, model)) return events;
+                    events.Add(new RewriteEvent(patch, null));
                 }
+                else events.Add(new RewriteEvent(null, proposal.Refusal));
+                break;
             }
         }
         return events;
@@ -40,6 +34,21 @@ public static class RewriteDriver
 
     public static IReadOnlyList<RewriteEvent> Sweep(Model model, RewriteSession session, IRewriteRule rule, bool reverse = false) =>
         Sweep(model, session, new[] { rule }, reverse);
+
+    /// <summary>
+    /// The nodes a sweep visits, in its order: every graph (the outer one first), each graph's nodes as they were
+    /// when the walk reached it, skipping those removed since. Reports (<see cref="BatchNormNodes"/>) walk the same way.
+    /// </summary>
+    public static IEnumerable<Node> Walk(Model model, bool reverse = false)
+    {
+        foreach (var g in model.Graph.AllGraphs().ToList())
+        {
+            var nodes = g.Nodes.ToList();
+            if (reverse) nodes.Reverse();
+            foreach (var node in nodes)
+                if (!IsRemoved(node)) yield return node;
+        }
+    }
 
     /// <summary>
     /// Sweeps until one changes nothing (a fold can open another), at most <paramref name="maxSweeps"/> times.
