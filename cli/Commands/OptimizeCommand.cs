@@ -104,7 +104,7 @@ public static class OptimizeCommand
         o.WriteLine($"parameters  {s.Parameters.Before:N0} -> {s.Parameters.After:N0}");
         if (verify)
         {
-            o.WriteLine("verify      graph invariants held after every pass");
+            o.WriteLine("verify      graph invariants held after every patch and every pass");
             if (s.Verify?.Equivalence is { } e)
                 o.WriteLine($"verify      {(e.Equivalent ? "equivalent" : "NOT EQUIVALENT")} under {s.Verify.Checker}: {e.Summary}");
             else if (!hasOrt)
