@@ -43,7 +43,7 @@ public class StopAfterCommandTests
     public void ANegativeStopAfterIsBadInputAndWritesNothing()
     {
         string output = Path.Combine(TestData.NewTempDir(), "out.onnx");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", output, "--stop-after", "-1"), "--stop-after");
+        CliAssert.BadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", output, "--stop-after", "-1"), "--stop-after");
         Assert.False(File.Exists(output));
     }
 }
