@@ -5,8 +5,8 @@ namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// SIMD (Vector&lt;float&gt;) loops for the float32 elementwise hot paths of CNNs: Add/Sub/Mul/Div with
-/// numpy broadcasting (rows whose inner operand is contiguous or a repeated scalar) and Clip. NaN propagates
-/// as in the scalar loops.
+/// numpy broadcasting (rows whose inner operand is contiguous or a repeated scalar). NaN propagates as in the
+/// scalar loops. (The activations, Clip included, run on <see cref="Kernels.ActivationLoop"/>.)
 /// </summary>
 internal static class FloatKernels
 {
@@ -132,30 +132,6 @@ internal static class FloatKernels
         Op.Mul => a * b,
         _ => a / b,
     };
-
-    /// <summary>y = min(max(x, lo), hi) with NaN kept (Clip).</summary>
-    public static void Clip(float[] x, float[] y, int n, float lo, float hi, int threads) =>
-        Chunks(n, threads, (s, l) => Clip(x.AsSpan(s, l), y.AsSpan(s, l), lo, hi));
-
-    public static void Clip(ReadOnlySpan<float> x, Span<float> y, float lo, float hi)
-    {
-        int i = 0, w = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated && x.Length >= w && !float.IsNaN(lo) && !float.IsNaN(hi))
-        {
-            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
-            var vlo = new Vector<float>(lo);
-            var vhi = new Vector<float>(hi);
-            for (int k = 0; k < vx.Length; k++)
-            {
-                var v = vx[k];
-                var c = Vector.Min(Vector.Max(v, vlo), vhi);
-                vy[k] = Vector.ConditionalSelect(Vector.Equals(v, v), c, v);
-            }
-            i = vx.Length * w;
-        }
-        for (; i < x.Length; i++) { float v = x[i] < lo ? lo : x[i]; y[i] = v > hi ? hi : v; }
-    }
 
     /// <summary>y = x·a + b (BatchNormalization per channel plane).</summary>
     public static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, float a, float b)
