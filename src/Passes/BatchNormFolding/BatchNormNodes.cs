@@ -5,5 +5,5 @@ namespace OnnxNorm.Passes;
 /// <summary>Finds the BatchNormalization nodes of a model, subgraphs included, as a snapshot safe to rewrite while iterating.</summary>
 public static class BatchNormNodes
 {
-    public static List<Node> In(Model model) => RewriteDriver.Walk(model).Where(BatchNormRule.IsBatchNorm).ToList();
+    public static List<Node> In(Model model) => RewriteDriver.Walk(model).Where(BatchNormMode.IsBatchNorm).ToList();
 }
