@@ -30,6 +30,24 @@ internal static class FloatKernels
         });
     }
 
+    /// <summary>
+    /// Runs body(first, count) over items [0, <paramref name="items"/>) in up to <paramref name="threads"/>
+    /// contiguous ranges when the items hold <paramref name="elements"/> elements in all (the same threshold as
+    /// <see cref="Chunks"/>). For work whose unit is a row or a plane rather than an element: each item is
+    /// computed by the same code whichever range it falls in, so the split never changes a result.
+    /// </summary>
+    public static void Ranges(int items, long elements, int threads, Action<int, int> body)
+    {
+        int parts = elements < ParallelThreshold ? 1 : (int)Math.Min(Math.Min(threads, items), elements / (ParallelThreshold / 4));
+        if (parts <= 1) { body(0, items); return; }
+        int chunk = (items + parts - 1) / parts;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+        {
+            int first = p * chunk, count = Math.Min(chunk, items - first);
+            if (count > 0) body(first, count);
+        });
+    }
+
     public static void Binary(Op op, float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, int threads = 1)
     {
         switch (op)
@@ -69,8 +87,20 @@ internal static class FloatKernels
         }
         int ia = aC ? 1 : 0, ib = bC ? 1 : 0;
         int rows = (int)(n / inner), len = (int)inner;
-        var idx = new long[split];
-        for (int r = 0; r < rows; r++)
+        // Broadcast rows (a bias or scale per channel or per last-axis element) split by rows across threads.
+        Ranges(rows, n, threads, (first, count) => BroadcastRows<TOp>(a, b, y, yShape, sa, sb, split, ia, ib, len, first, count));
+    }
+
+    // Rows [first, first + count) of the broadcast loop; row r's operand offsets come from r's index over the
+    // outer dims, so a range starts anywhere.
+    private static void BroadcastRows<TOp>(float[] a, float[] b, float[] y, long[] yShape, long[] sa, long[] sb,
+        int split, int ia, int ib, int len, int first, int count)
+        where TOp : struct, IBinaryArithmetic
+    {
+        Span<long> idx = stackalloc long[split];
+        long rest = first;
+        for (int d = split - 1; d >= 0; d--) { idx[d] = rest % yShape[d]; rest /= yShape[d]; }
+        for (int r = first; r < first + count; r++)
         {
             long offA = 0, offB = 0;
             for (int d = 0; d < split; d++) { offA += idx[d] * sa[d]; offB += idx[d] * sb[d]; }

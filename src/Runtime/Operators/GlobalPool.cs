@@ -48,12 +48,19 @@ internal sealed class GlobalPool : IOperator
         if (x.ElementType == ElementType.Double) { Float64.DoublePooling.Global(ctx, x, shape, _max); return; }
         var y = ctx.Output(0, ElementType.Float, shape);
         int planes = (int)(x.Shape[0] * x.Shape[1]), size = (int)Shapes.Size(x.Shape, 2);
-        var xs = x.AsSpan<float>();
-        var ys = y.AsSpan<float>();
-        for (int p = 0; p < planes; p++)
+        var xs = (float[])x.Buffer;
+        var ys = (float[])y.Buffer;
+        bool max = _max;
+        // Planes split across threads (SE blocks pool 1-2M values); each plane's sum order is its own.
+        FloatKernels.Ranges(planes, (long)planes * size, ctx.Threads, (first, count) => PoolPlanes(xs, ys, size, first, count, max));
+    }
+
+    private static void PoolPlanes(float[] xs, float[] ys, int size, int first, int count, bool max)
+    {
+        for (int p = first; p < first + count; p++)
         {
-            var plane = xs.Slice(p * size, size);
-            if (_max)
+            var plane = xs.AsSpan(p * size, size);
+            if (max)
             {
                 float m = float.NegativeInfinity;
                 foreach (float v in plane) if (v > m || float.IsNaN(v)) { m = v; if (float.IsNaN(v)) break; }
