@@ -16,7 +16,16 @@ internal static class Normalize
     {
         var means = new T[blocks];
         var invs = new T[blocks];
-        for (int bl = 0; bl < blocks; bl++)
+        BlockRange(x, y, 0, blocks, size, epsilon, means, invs);
+        return (means, invs);
+    }
+
+    /// <summary>Blocks [first, first + count) of <see cref="Blocks{T}"/>, each block's statistics into means/invs
+    /// (a range is the unit split across threads; a block's arithmetic does not depend on the range).</summary>
+    public static void BlockRange<T>(ReadOnlySpan<T> x, Span<T> y, int first, int count, int size, double epsilon, T[] means, T[] invs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int bl = first; bl < first + count; bl++)
         {
             var src = x.Slice(bl * size, size);
             var dst = y.Slice(bl * size, size);
@@ -30,7 +39,6 @@ internal static class Normalize
             invs[bl] = T.CreateTruncating(inv);
             for (int i = 0; i < size; i++) dst[i] = T.CreateTruncating((double.CreateTruncating(src[i]) - m) * inv);
         }
-        return (means, invs);
     }
 
     /// <summary>y = y·scale + bias on runs of <paramref name="run"/> elements that share one scale/bias value, cycling
