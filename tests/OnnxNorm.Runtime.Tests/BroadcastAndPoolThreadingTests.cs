@@ -10,13 +10,8 @@ namespace OnnxNorm.Runtime.Tests;
 /// </summary>
 public class BroadcastAndPoolThreadingTests
 {
-    private static float[] Normals(int n, ulong seed)
-    {
-        var rng = new DeterministicRandom(seed);
-        var x = new float[n];
-        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.Normal();
-        return x;
-    }
+    private static float[] Normals(int n, ulong seed) =>
+        Array.ConvertAll(new DeterministicRandom(seed).Normals(n), v => (float)v);
 
     private static float[] Run(byte[] model, Dictionary<string, TensorValue> feed, int threads)
     {
