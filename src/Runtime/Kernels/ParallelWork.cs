@@ -20,6 +20,16 @@ internal static class ParallelWork
     public const int DepthwiseCost = 5;
 
     /// <summary>
+    /// A value streamed through a vector loop (a broadcast Add/Mul row, a pooled plane) costs about ten of the
+    /// GEMM's multiply-adds: it is bound by memory, ~0.1 ns. Under the loaded machine's hand-off cost, a lower
+    /// threshold made GlobalAveragePool 25x slower at 2 threads.
+    /// </summary>
+    public const int StreamedValueCost = 10;
+
+    /// <summary>A value normalised by LayerNormalization's scalar double passes (~2 ns) costs about 150.</summary>
+    public const int NormalizedValueCost = 150;
+
+    /// <summary>
     /// The threads to use for work worth <paramref name="gemmMultiplyAdds"/> split into <paramref name="tasks"/> tasks
     /// (<see cref="KernelTarget.SplitAllWork"/> splits even tiny work).
     /// </summary>

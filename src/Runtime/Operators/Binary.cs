@@ -88,7 +88,7 @@ internal sealed class Binary : IOperator
         // x^2 (LayerNorm-style variance in exported graphs) is a multiply.
         if (_kind == BinaryKind.Pow && a.Buffer is float[] && b is { Length: 1, Buffer: float[] e } && e[0] == 2f)
         {
-            FloatKernels.Binary(FloatKernels.Op.Mul, (float[])a.Buffer, a.Shape, (float[])a.Buffer, a.Shape, (float[])y.Buffer, shape, ctx.Threads);
+            FloatKernels.Binary(FloatKernels.Op.Mul, (float[])a.Buffer, a.Shape, (float[])a.Buffer, a.Shape, (float[])y.Buffer, shape, ctx.Kernels);
             return y;
         }
         FloatKernels.Op? fast = _kind switch
@@ -101,7 +101,7 @@ internal sealed class Binary : IOperator
         };
         switch (a.Buffer)
         {
-            case float[] x when fast is { } f: FloatKernels.Binary(f, x, a.Shape, (float[])b.Buffer, b.Shape, (float[])y.Buffer, shape, ctx.Threads); break;
+            case float[] x when fast is { } f: FloatKernels.Binary(f, x, a.Shape, (float[])b.Buffer, b.Shape, (float[])y.Buffer, shape, ctx.Kernels); break;
             case float[] x: Numeric(x, a.Shape, (float[])b.Buffer, b.Shape, y, shape); break;
             case double[] x: Numeric(x, a.Shape, (double[])b.Buffer, b.Shape, y, shape); break;
             case long[] x: Numeric(x, a.Shape, (long[])b.Buffer, b.Shape, y, shape); break;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using OnnxNorm.Runtime.Kernels;
 using OnnxNorm.Runtime.Operators.Arithmetic;
 
 namespace OnnxNorm.Runtime.Operators;
@@ -31,14 +32,14 @@ internal static class FloatKernels
     }
 
     /// <summary>
-    /// Runs body(first, count) over items [0, <paramref name="items"/>) in up to <paramref name="threads"/>
-    /// contiguous ranges when the items hold <paramref name="elements"/> elements in all (the same threshold as
-    /// <see cref="Chunks"/>). For work whose unit is a row or a plane rather than an element: each item is
-    /// computed by the same code whichever range it falls in, so the split never changes a result.
+    /// Runs body(first, count) over items [0, <paramref name="items"/>) in contiguous ranges, one per thread, when
+    /// the work (<paramref name="values"/> values of <paramref name="valueCost"/> GEMM multiply-adds each) is worth
+    /// the hand-off (<see cref="ParallelWork"/>). For work whose unit is a row or a plane: each item is computed by
+    /// the same code whichever range it falls in, so the split never changes a result.
     /// </summary>
-    public static void Ranges(int items, long elements, int threads, Action<int, int> body)
+    public static void Ranges(int items, long values, int valueCost, in KernelTarget target, Action<int, int> body)
     {
-        int parts = elements < ParallelThreshold ? 1 : (int)Math.Min(Math.Min(threads, items), elements / (ParallelThreshold / 4));
+        int parts = ParallelWork.Threads(values * valueCost, target, items);
         if (parts <= 1) { body(0, items); return; }
         int chunk = (items + parts - 1) / parts;
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
@@ -48,21 +49,21 @@ internal static class FloatKernels
         });
     }
 
-    public static void Binary(Op op, float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, int threads = 1)
+    public static void Binary(Op op, float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, KernelTarget target = default)
     {
         switch (op)
         {
-            case Op.Add: Binary<AddOperator>(a, aShape, b, bShape, y, yShape, threads); break;
-            case Op.Sub: Binary<SubtractOperator>(a, aShape, b, bShape, y, yShape, threads); break;
-            case Op.Mul: Binary<MultiplyOperator>(a, aShape, b, bShape, y, yShape, threads); break;
-            default: Binary<DivideOperator>(a, aShape, b, bShape, y, yShape, threads); break;
+            case Op.Add: Binary<AddOperator>(a, aShape, b, bShape, y, yShape, target); break;
+            case Op.Sub: Binary<SubtractOperator>(a, aShape, b, bShape, y, yShape, target); break;
+            case Op.Mul: Binary<MultiplyOperator>(a, aShape, b, bShape, y, yShape, target); break;
+            default: Binary<DivideOperator>(a, aShape, b, bShape, y, yShape, target); break;
         }
     }
 
-    private static void Binary<TOp>(float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, int threads)
+    private static void Binary<TOp>(float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, KernelTarget target)
         where TOp : struct, IBinaryArithmetic
     {
-        int n = checked((int)Shapes.Size(yShape));
+        int n = checked((int)Shapes.Size(yShape)), threads = target.Threads;
         if (n == 0) return;
         long na = Shapes.Size(aShape), nb = Shapes.Size(bShape);
         if (na == n && nb == n) { Chunks(n, threads, (s, l) => Row<TOp>(a.AsSpan(s, l), b.AsSpan(s, l), 1, 1, y.AsSpan(s, l))); return; }
@@ -88,7 +89,7 @@ internal static class FloatKernels
         int ia = aC ? 1 : 0, ib = bC ? 1 : 0;
         int rows = (int)(n / inner), len = (int)inner;
         // Broadcast rows (a bias or scale per channel or per last-axis element) split by rows across threads.
-        Ranges(rows, n, threads, (first, count) => BroadcastRows<TOp>(a, b, y, yShape, sa, sb, split, ia, ib, len, first, count));
+        Ranges(rows, n, ParallelWork.StreamedValueCost, target, (first, count) => BroadcastRows<TOp>(a, b, y, yShape, sa, sb, split, ia, ib, len, first, count));
     }
 
     // Rows [first, first + count) of the broadcast loop; row r's operand offsets come from r's index over the

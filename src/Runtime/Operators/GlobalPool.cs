@@ -52,7 +52,7 @@ internal sealed class GlobalPool : IOperator
         var ys = (float[])y.Buffer;
         bool max = _max;
         // Planes split across threads (SE blocks pool 1-2M values); each plane's sum order is its own.
-        FloatKernels.Ranges(planes, (long)planes * size, ctx.Threads, (first, count) => PoolPlanes(xs, ys, size, first, count, max));
+        FloatKernels.Ranges(planes, (long)planes * size, Kernels.ParallelWork.StreamedValueCost, ctx.Kernels, (first, count) => PoolPlanes(xs, ys, size, first, count, max));
     }
 
     private static void PoolPlanes(float[] xs, float[] ys, int size, int first, int count, bool max)
