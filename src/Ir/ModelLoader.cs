@@ -211,8 +211,8 @@ public static class ModelLoader
             if (node.OpType == "Constant" && node.Domain == "")
             {
                 if (node.Outputs.Count != 1 || node.Output(0) is null) throw new BadInputException($"{node.Describe()} must have one output");
-                if (node.ConstantValue() is null && node.Attribute("value_string") is null && node.Attribute("value_strings") is null
-                    && node.Attribute("sparse_value") is null)
+                if (node.ConstantValue() is null && !node.HasAttribute("value_string") && !node.HasAttribute("value_strings")
+                    && !node.HasAttribute("sparse_value"))
                     throw new BadInputException($"{node.Describe()} has no value attribute");
             }
         }

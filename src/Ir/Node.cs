@@ -39,7 +39,8 @@ public sealed class Node
     /// <summary>Graph-valued attributes (If/Loop/Scan bodies), by attribute name; GRAPHS entries are "name[i]".</summary>
     public IReadOnlyDictionary<string, Graph> Subgraphs => _subgraphs;
 
-    public IEnumerable<AttributeProto> Attributes => Proto.Attribute;
+    /// <summary>The node's attributes in file order, as typed views (see <see cref="NodeAttribute"/>).</summary>
+    public IReadOnlyList<NodeAttribute> Attributes => Proto.Attribute.Select(a => new NodeAttribute(this, a)).ToArray();
 
     /// <summary>The opset version of this node's domain in the model.</summary>
     public long Opset => Owner.Model.OpsetFor(Domain);
@@ -94,23 +95,35 @@ public sealed class Node
 
     // ---- attributes ----
 
-    public AttributeProto? Attribute(string name)
+    /// <summary>The attribute called <paramref name="name"/> as a typed view, or null when the node has none.</summary>
+    public NodeAttribute? Attribute(string name) => FindAttribute(name) is { } a ? new NodeAttribute(this, a) : null;
+
+    internal AttributeProto? FindAttribute(string name)
     {
         foreach (var a in Proto.Attribute) if (a.Name == name) return a;
         return null;
     }
 
-    public bool HasAttribute(string name) => Attribute(name) is not null;
+    /// <summary>Whether the node has an attribute called <paramref name="name"/>.</summary>
+    public bool HasAttribute(string name) => FindAttribute(name) is not null;
 
-    public long GetInt(string name, long fallback) => Attribute(name) is { } a ? a.I : fallback;
-    public float GetFloat(string name, float fallback) => Attribute(name) is { } a ? a.F : fallback;
-    public string GetString(string name, string fallback) => Attribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
-    public long[]? GetInts(string name) => Attribute(name) is { } a ? a.Ints.ToArray() : null;
-    public float[]? GetFloats(string name) => Attribute(name) is { } a ? a.Floats.ToArray() : null;
+    /// <summary>An INT attribute's value, or <paramref name="fallback"/> when the node has no such attribute.</summary>
+    public long GetInt(string name, long fallback) => FindAttribute(name) is { } a ? a.I : fallback;
+    /// <summary>A FLOAT attribute's value, or <paramref name="fallback"/> when the node has no such attribute.</summary>
+    public float GetFloat(string name, float fallback) => FindAttribute(name) is { } a ? a.F : fallback;
+    /// <summary>A STRING attribute's value (UTF-8), or <paramref name="fallback"/> when the node has no such attribute.</summary>
+    public string GetString(string name, string fallback) => FindAttribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
+    /// <summary>An INTS attribute's values (a copy), or null when the node has no such attribute.</summary>
+    public long[]? GetInts(string name) => FindAttribute(name) is { } a ? a.Ints.ToArray() : null;
+    /// <summary>A FLOATS attribute's values (a copy), or null when the node has no such attribute.</summary>
+    public float[]? GetFloats(string name) => FindAttribute(name) is { } a ? a.Floats.ToArray() : null;
 
+    /// <summary>Sets an INT attribute, replacing any attribute of that name.</summary>
     public void SetInt(string name, long value) => Upsert(name, AttributeProto.Types.AttributeType.Int).I = value;
+    /// <summary>Sets a FLOAT attribute, replacing any attribute of that name.</summary>
     public void SetFloat(string name, float value) => Upsert(name, AttributeProto.Types.AttributeType.Float).F = value;
 
+    /// <summary>Sets an INTS attribute, replacing any attribute of that name.</summary>
     public void SetInts(string name, IEnumerable<long> values)
     {
         var a = Upsert(name, AttributeProto.Types.AttributeType.Ints);
@@ -118,6 +131,7 @@ public sealed class Node
         a.Ints.AddRange(values);
     }
 
+    /// <summary>Removes the attribute called <paramref name="name"/>; false when the node had none.</summary>
     public bool RemoveAttribute(string name)
     {
         for (int i = 0; i < Proto.Attribute.Count; i++)
@@ -133,7 +147,7 @@ public sealed class Node
     private AttributeProto Upsert(string name, AttributeProto.Types.AttributeType type)
     {
         _constantValue = null;
-        var a = Attribute(name);
+        var a = FindAttribute(name);
         if (a is null)
         {
             a = new AttributeProto { Name = name, Type = type };

@@ -70,7 +70,10 @@ public sealed class Tensor
         if (_hasBytes) MappedFile.DropPages(_bytes.Slice(start, length));
     }
 
-    public IReadOnlyList<ByteString> Strings => _strings ?? Array.Empty<ByteString>();
+    /// <summary>A string tensor's elements, decoded as UTF-8 (ONNX strings are bytes); empty for other types.</summary>
+    public string[] Strings => StringBytes.Select(s => s.ToStringUtf8()).ToArray();
+
+    internal IReadOnlyList<ByteString> StringBytes => _strings ?? Array.Empty<ByteString>();
 
     public ReadOnlySpan<T> AsSpan<T>() where T : unmanaged => MemoryMarshal.Cast<byte, T>(Bytes.Span);
 
@@ -301,7 +304,7 @@ public sealed class Tensor
         var p = new TensorProto { DataType = (int)ElementType };
         if (Name.Length > 0) p.Name = Name;
         p.Dims.AddRange(Dims);
-        if (ElementType == ElementType.String) p.StringData.AddRange(Strings);
+        if (ElementType == ElementType.String) p.StringData.AddRange(StringBytes);
         else p.RawData = UnsafeByteOperations.UnsafeWrap(Bytes);
         return p;
     }

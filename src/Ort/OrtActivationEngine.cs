@@ -1,5 +1,4 @@
 using OnnxNorm.Ir;
-using OnnxNorm.Ir.Proto;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Engines;
 
@@ -35,7 +34,7 @@ public sealed class OrtActivationEngine : IActivationEngine
             var v = g.Find(name) ?? throw new InvalidOperationException($"watched value '{name}' is not in the model");
             if (v.IsGraphInput) { fromFeeds.Add(name); continue; }
             if (v.IsGraphOutput) { outputs.Add(name); continue; }
-            v.Type ??= new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)ElementTypeOf(v) } };
+            if (!v.HasDeclaredType) v.DeclareTensorType(ElementTypeOf(v), null);
             g.AddOutput(v);
             outputs.Add(name);
         }

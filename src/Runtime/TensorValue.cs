@@ -135,7 +135,7 @@ public sealed class TensorValue
     {
         var shape = (long[])t.Dims.Clone();
         if (t.ElementType == ElementType.String)
-            return Wrap(ElementType.String, shape, t.Strings.Select(s => s.ToStringUtf8()).ToArray());
+            return Wrap(ElementType.String, shape, t.Strings);
         var v = Allocate(t.ElementType, shape);
         // Copied in chunks, each chunk's mapped pages dropped once copied: the copy is what runs from now on,
         // and a 1 GiB weight then never has its mapped pages and its copy resident at once.

@@ -1,5 +1,4 @@
 using OnnxNorm.Ir;
-using OnnxNorm.Ir.Proto;
 
 namespace OnnxNorm.Passes;
 
@@ -16,9 +15,7 @@ public static class GraphConstants
         var v = g.AddInitializer(hint, tensor);
         if (g.Model.IrVersion < 4 && g.Parent is null)
         {
-            var shape = new TensorShapeProto();
-            foreach (long d in tensor.Dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-            v.Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)tensor.ElementType, Shape = shape } };
+            v.DeclareTensorType(tensor.ElementType, tensor.Dims.Select(d => new Dim(d, null)).ToArray());
             g.AddInput(v);
         }
         return v;
