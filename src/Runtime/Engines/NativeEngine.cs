@@ -9,9 +9,11 @@ public sealed class NativeEngine : IInferenceEngine
     private readonly Model _model;
     private readonly NativeSession _session;
 
-    /// <summary>An engine over <paramref name="model"/> (which it owns); the registry is the operator table, null for the
-    /// built-in one (tests inject a deliberately broken kernel there).</summary>
-    public NativeEngine(Model model, SessionOptions? options = null, KernelRegistry? registry = null)
+    /// <summary>An engine over <paramref name="model"/> (which it owns), on the built-in operators.</summary>
+    public NativeEngine(Model model, SessionOptions? options = null) : this(model, options, registry: null) { }
+
+    /// <summary>The same on another operator table, null for the built-in one (tests inject a deliberately broken kernel there).</summary>
+    internal NativeEngine(Model model, SessionOptions? options, KernelRegistry? registry)
     {
         _model = model;
         _session = NativeSession.Create(model, options, registry);
