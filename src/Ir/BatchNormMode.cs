@@ -10,6 +10,7 @@ namespace OnnxNorm.Ir;
 /// </summary>
 public sealed record BatchNormMode(bool IsTraining, string Reason)
 {
+    /// <summary>The mode of the BatchNormalization <paramref name="bn"/>, by its opset, attributes and outputs.</summary>
     public static BatchNormMode Of(Node bn)
     {
         long opset = bn.Opset;

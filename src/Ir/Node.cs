@@ -24,16 +24,21 @@ public sealed class Node
     /// <summary>The NodeProto shell: attributes, doc string, metadata and unknown fields. Inputs/outputs in it are stale; the IR is authoritative.</summary>
     internal NodeProto Proto { get; }
 
+    /// <summary>The graph that holds this node.</summary>
     public Graph Owner { get; internal set; }
 
+    /// <summary>The operator type, e.g. "Conv".</summary>
     public string OpType { get => Proto.OpType; set => Proto.OpType = value; }
 
     /// <summary>The operator domain; "" and "ai.onnx" are the same default domain.</summary>
     public string Domain => Proto.Domain is "ai.onnx" ? "" : Proto.Domain;
 
+    /// <summary>The node's name (may be empty).</summary>
     public string Name { get => Proto.Name; set => Proto.Name = value; }
 
+    /// <summary>The inputs in order; null or a value named "" is an omitted optional input.</summary>
     public IReadOnlyList<Value?> Inputs => _inputs;
+    /// <summary>The outputs in order; null is an omitted optional output.</summary>
     public IReadOnlyList<Value?> Outputs => _outputs;
 
     /// <summary>Graph-valued attributes (If/Loop/Scan bodies), by attribute name; GRAPHS entries are "name[i]".</summary>
@@ -45,7 +50,9 @@ public sealed class Node
     /// <summary>The opset version of this node's domain in the model.</summary>
     public long Opset => Owner.Model.OpsetFor(Domain);
 
+    /// <summary>Input <paramref name="i"/>, or null when absent.</summary>
     public Value? Input(int i) => i < _inputs.Count ? _inputs[i] : null;
+    /// <summary>Output <paramref name="i"/>, or null when absent.</summary>
     public Value? Output(int i) => i < _outputs.Count ? _outputs[i] : null;
 
     /// <summary>The one way inputs change: it keeps the use lists of the old and the new value right.</summary>
@@ -174,5 +181,6 @@ public sealed class Node
         ? $"{OpType} node (output '{Outputs.FirstOrDefault(o => o is not null)?.Name}')"
         : $"{OpType} node '{Name}'";
 
+    /// <summary>Same as <see cref="Describe"/>.</summary>
     public override string ToString() => Describe();
 }

@@ -23,6 +23,7 @@ public sealed class OrtActivationEngine : IActivationEngine
         _session = session; _outputs = outputs; _fromFeeds = fromFeeds; _watched = watched;
     }
 
+    /// <summary>An engine on ONNX Runtime over a copy of <paramref name="model"/> in which every watched value is an extra output.</summary>
     public static IActivationEngine Create(Model model, IReadOnlySet<string> watched)
     {
         using var copy = model.Clone();
@@ -54,6 +55,7 @@ public sealed class OrtActivationEngine : IActivationEngine
         return ElementType.Float;
     }
 
+    /// <inheritdoc/>
     public void Run(IReadOnlyDictionary<string, TensorValue> feeds, Action<string, TensorValue> onWatched)
     {
         foreach (var name in _fromFeeds) onWatched(name, feeds[name]);
@@ -64,5 +66,6 @@ public sealed class OrtActivationEngine : IActivationEngine
         _previous = result;
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _session.Dispose();
 }

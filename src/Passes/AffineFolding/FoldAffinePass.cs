@@ -14,12 +14,17 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "fold-affine";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "The per-channel affine engine: fold inference BatchNormalization and per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them (or the Conv/ConvTranspose/Gemm/MatMul after them), and the scale and B of InstanceNormalization and LayerNormalization into the ops after them.";
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model)
     {
         var folds = new List<Diagnostic>();

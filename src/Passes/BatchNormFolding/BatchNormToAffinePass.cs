@@ -9,12 +9,17 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class BatchNormToAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "bn-to-affine";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "Turn each remaining inference BatchNormalization into per-channel Mul + Add.";
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model)
     {
         var diagnostics = new List<Diagnostic>();
@@ -27,6 +32,7 @@ public sealed class BatchNormToAffinePass(BatchNormArithmetic arithmetic = Batch
         return new PassResult(modified, diagnostics);
     }
 
+    /// <summary>Rewrites <paramref name="bn"/> as Mul and Add with per-channel constants; false and the reason in <paramref name="refusal"/> when it cannot.</summary>
     public static bool TryConvert(Node bn, out FoldRefusal? refusal, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
     {
         var st = BatchNormStatistics.TryRead(bn, out refusal, arithmetic);

@@ -7,11 +7,16 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class FoldBatchNormForwardPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "fold-bn-forward";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "Fold a BatchNormalization into the Conv/ConvTranspose/Gemm after it, where that is exact (fold-affine's BN rule, forward only).";
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(OnnxNorm.Ir.Model model) => FoldBatchNormPass.RunRule(model, arithmetic, BatchNormRule.Directions.Forward);
 }

@@ -10,12 +10,17 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class FoldBatchNormPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "fold-bn";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "Fold BatchNormalization into the Conv/ConvTranspose/Gemm/MatMul before it (fold-affine's BN rule, backward only).";
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model) => RunRule(model, arithmetic, BatchNormRule.Directions.Backward);
 
     internal static PassResult RunRule(Model model, BatchNormArithmetic arithmetic, BatchNormRule.Directions directions)

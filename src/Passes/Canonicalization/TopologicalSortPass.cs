@@ -9,13 +9,19 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class TopologicalSortPass : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "sort";
+    /// <summary>The nodes were not in topological order and have been sorted.</summary>
     public const string SortedCode = "nodes-sorted";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "Sort the nodes of every graph topologically (stable: a sorted graph is unchanged).";
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model)
     {
         var diagnostics = new List<Diagnostic>();

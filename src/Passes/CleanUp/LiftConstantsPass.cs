@@ -10,12 +10,17 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class LiftConstantsPass : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "lift-constants";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "Turn Constant nodes into initializers.";
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model)
     {
         int lifted = 0;

@@ -10,12 +10,17 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class RemoveDeadNodesPass : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "remove-dead";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "Remove nodes and initializers whose results nothing uses.";
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model)
     {
         int nodes = 0, initializers = 0;

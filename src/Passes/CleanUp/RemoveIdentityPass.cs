@@ -9,12 +9,17 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class RemoveIdentityPass : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "remove-identity";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "Remove Identity nodes, keeping graph output names.";
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model)
     {
         int removed = 0;

@@ -3,7 +3,7 @@ using OnnxNorm.Ir;
 namespace OnnxNorm.Passes;
 
 /// <summary>Adding and releasing the constant tensors that rewrites create and orphan.</summary>
-public static class GraphConstants
+internal static class GraphConstants
 {
     /// <summary>
     /// Adds a new initializer with a unique name derived from <paramref name="hint"/>. Before IR 4 every

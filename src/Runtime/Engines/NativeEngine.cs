@@ -29,11 +29,16 @@ public sealed class NativeEngine : IInferenceEngine
         catch { model.Dispose(); throw; }
     }
 
+    /// <inheritdoc/>
     public string Name => _session.Precision == ExecutionPrecision.Native ? "native" : $"reference ({_session.Precision.Name()})";
+    /// <inheritdoc/>
     public IReadOnlyList<TensorSignature> Inputs { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<TensorSignature> Outputs { get; }
+    /// <summary>The planned session underneath.</summary>
     public NativeSession Session => _session;
 
+    /// <inheritdoc/>
     public Dictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, IReadOnlyList<string>? outputNames = null)
     {
         var all = _session.Run(inputs);
@@ -50,5 +55,6 @@ public sealed class NativeEngine : IInferenceEngine
         return new TensorSignature(io.Name, io.ElementType, dims.Select(d => d.Value ?? -1).ToArray(), dims.Select(d => d.Value is null ? d.Param : null).ToArray());
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _model.Dispose();
 }

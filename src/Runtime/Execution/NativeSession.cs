@@ -27,9 +27,13 @@ public sealed class NativeSession
             o.Value.Shape)).ToArray();
     }
 
+    /// <summary>The model this session runs.</summary>
     public Model Model { get; }
+    /// <summary>The precision every op computes in.</summary>
     public ExecutionPrecision Precision => _options.Precision;
+    /// <summary>Every graph input, including those with a default (overridable initializers).</summary>
     public IReadOnlyList<SessionIO> Inputs { get; }
+    /// <summary>The graph outputs.</summary>
     public IReadOnlyList<SessionIO> Outputs { get; }
 
     /// <summary>Inputs without a default value (overridable initializers excluded).</summary>
@@ -51,6 +55,8 @@ public sealed class NativeSession
         return new NativeSession(model, builder.Build(model.Graph), options);
     }
 
+    /// <summary>Runs the plan once on <paramref name="feeds"/> (by input name); returns every output by name. Runs are serialised.</summary>
+    /// <exception cref="BadInputException">A missing input, or one of the wrong type or shape.</exception>
     public Dictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> feeds)
     {
         lock (_gate)

@@ -35,5 +35,6 @@ public sealed record SessionOptions
     /// <summary>When set, each run adds the time spent per op type here (for bench --profile).</summary>
     public OperatorProfile? Profile { get; init; }
 
+    /// <summary>One thread, native precision.</summary>
     public static SessionOptions Default { get; } = new();
 }

@@ -46,6 +46,7 @@ public sealed class PerNodeSearch
         IReadOnlyDictionary<string, TensorValue> inputs, ComparisonOptions options) =>
         new PerNodeSearch(a, b, labelA, labelB, PairEngines.OrtVsOrt).Find(inputs, options);
 
+    /// <summary>The first node (in topological order) whose output differs beyond tolerance, and the values that could not be compared.</summary>
     public (NodeDivergence? Divergence, List<string> Skipped) Find(IReadOnlyDictionary<string, TensorValue> inputs, ComparisonOptions options)
     {
         var candidates = SharedIntermediates(_a, _b);

@@ -7,13 +7,19 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 /// </summary>
 public sealed record OutputScore
 {
+    /// <summary>The score: 1 or below is within the noise.</summary>
     public required double Score { get; init; }
+    /// <summary>Whether the output is within the noise.</summary>
     public required bool Equivalent { get; init; }
     /// <summary>"noise-aware" for floating-point outputs, "exact" for integers, bools and strings.</summary>
     public required string Rule { get; init; }
+    /// <summary>B's root-mean-square error against the reference.</summary>
     public double ErrorRms { get; init; }
+    /// <summary>B's largest error against the reference.</summary>
     public double ErrorMax { get; init; }
+    /// <summary>The root-mean-square noise floor.</summary>
     public double FloorRms { get; init; }
+    /// <summary>The largest-error noise floor.</summary>
     public double FloorMax { get; init; }
     /// <summary>Which noise source set the floor the deciding ratio used (e.g. "A's own error on ort").</summary>
     public string FloorSetBy { get; init; } = "";
