@@ -83,14 +83,14 @@ public class CompareAndRunCommandTests
         string wrongType = Path.Combine(dir, "wrong_type.npy");
         NpyFile.Write(wrongType, TensorValue.Allocate(ElementType.Double, new long[] { 1, 3, 32, 32 }));
 
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"nope={wrongShape}"), "no input 'nope'");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={wrongShape}"), "shape");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={wrongType}"), "float32");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={Path.Combine(dir, "missing.npy")}"), "not found");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, Path.Combine(dir, "missing.onnx")), "missing.onnx");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--tolerance", "tight"), "tight");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", ConvBnSmall, "--shape", "input=1x4x32x32"), "dim 1 must be 3");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", ConvBnSmall, "--engine", "gpu"), "unknown engine");
+        CliAssert.BadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"nope={wrongShape}"), "no input 'nope'");
+        CliAssert.BadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={wrongShape}"), "shape");
+        CliAssert.BadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={wrongType}"), "float32");
+        CliAssert.BadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--input", $"input={Path.Combine(dir, "missing.npy")}"), "not found");
+        CliAssert.BadInput(OnnxnormProcess.Run("compare", ConvBnSmall, Path.Combine(dir, "missing.onnx")), "missing.onnx");
+        CliAssert.BadInput(OnnxnormProcess.Run("compare", ConvBnSmall, ConvBnSmall, "--tolerance", "tight"), "tight");
+        CliAssert.BadInput(OnnxnormProcess.Run("run", ConvBnSmall, "--shape", "input=1x4x32x32"), "dim 1 must be 3");
+        CliAssert.BadInput(OnnxnormProcess.Run("run", ConvBnSmall, "--engine", "gpu"), "unknown engine");
     }
 
     [Fact]
@@ -140,18 +140,18 @@ public class CompareAndRunCommandTests
     public void A_missing_ort_library_is_a_clear_one_line_error()
     {
         var env = new Dictionary<string, string> { ["ONNXNORM_ORT_LIBRARY"] = "/nonexistent/libonnxruntime.so" };
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall), "ONNXNORM_ORT_LIBRARY=/nonexistent/libonnxruntime.so: no such file");
+        CliAssert.BadInput(OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall), "ONNXNORM_ORT_LIBRARY=/nonexistent/libonnxruntime.so: no such file");
         string notALibrary = Path.Combine(TestData.NewTempDir(), "libonnxruntime.so");
         File.WriteAllText(notALibrary, "not a shared library");
         env["ONNXNORM_ORT_LIBRARY"] = notALibrary;
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall), "cannot be loaded");
+        CliAssert.BadInput(OnnxnormProcess.RunWithEnvironment(env, "run", ConvBnSmall), "cannot be loaded");
     }
 
     [Fact]
     public void A_cli_installed_without_the_ort_library_fails_in_one_line_on_ort_verbs_only()
     {
         string copy = OnnxnormProcess.CopyWithoutOrtLibrary(TestData.NewTempDir());
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.RunCopy(copy, "run", ConvBnSmall), "libonnxruntime.so) could not be loaded: not found beside");
+        CliAssert.BadInput(OnnxnormProcess.RunCopy(copy, "run", ConvBnSmall), "libonnxruntime.so) could not be loaded: not found beside");
         var inspect = OnnxnormProcess.RunCopy(copy, "inspect", ConvBnSmall);
         Assert.True(inspect.ExitCode == 0, inspect.Stderr);
     }

@@ -35,10 +35,10 @@ public class HostileInputTests
         foreach (var (file, expected) in cases)
         {
             var r = OnnxnormProcess.Run("recalibrate", w.Model, "--data", w.Data, "--data", file, "-o", w.PathOf("r.onnx"));
-            OnnxnormProcess.AssertBadInput(r, expected);
+            CliAssert.BadInput(r, expected);
             Assert.False(File.Exists(w.PathOf("r.onnx")));
             var c = OnnxnormProcess.Run("check-stats", w.Model, "--data", file);
-            OnnxnormProcess.AssertBadInput(c, expected);
+            CliAssert.BadInput(c, expected);
             Assert.DoesNotContain("Infinity", c.Stdout);
         }
     }
@@ -60,7 +60,7 @@ public class HostileInputTests
         b.Save(model);
         string data = Npy(dir, "d.npy", new long[] { 4, 2, 4, 4 }, i => (i % 7) - 3);
         var r = OnnxnormProcess.Run("recalibrate", model, "--data", data, "-o", Path.Combine(dir, "r.onnx"));
-        OnnxnormProcess.AssertBadInput(r, "bn: channel 0");
+        CliAssert.BadInput(r, "bn: channel 0");
         Assert.False(File.Exists(Path.Combine(dir, "r.onnx")));
     }
 
@@ -84,7 +84,7 @@ public class HostileInputTests
         }
         string model = Path.Combine(dir, "dup.onnx");
         b.Save(model);
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("inspect", model), "function 'F' (domain 'local') is defined twice");
+        CliAssert.BadInput(OnnxnormProcess.Run("inspect", model), "function 'F' (domain 'local') is defined twice");
     }
 
     public static TheoryData<string, int> UnfeedableInputs => new()
@@ -143,17 +143,17 @@ public class HostileInputTests
         var w = new HostileFiles();
         string fifo = w.Fifo("m.fifo.onnx");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("inspect", fifo), "m.fifo.onnx");
+        CliAssert.BadInput(OnnxnormProcess.Run("inspect", fifo), "m.fifo.onnx");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60));
     }
 
     [Fact]
     public void A_character_device_as_the_model_or_the_data_is_refused()
     {
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("inspect", "/dev/zero"), "character device");
+        CliAssert.BadInput(OnnxnormProcess.Run("inspect", "/dev/zero"), "character device");
         var w = new HostileFiles();
         File.CreateSymbolicLink(w.PathOf("zero.npy"), "/dev/zero");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("check-stats", w.Model, "--data", w.PathOf("zero.npy")), "character device");
+        CliAssert.BadInput(OnnxnormProcess.Run("check-stats", w.Model, "--data", w.PathOf("zero.npy")), "character device");
     }
 
     private static string RawNpy(string dir, string name, string dict, byte[] body)
@@ -177,7 +177,7 @@ public class HostileInputTests
         BinaryPrimitives.WriteInt32LittleEndian(body, 'A');
         BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(4), 0x110000);
         string npy = RawNpy(w.Dir, "text.npy", "{'descr': '<U1', 'fortran_order': False, 'shape': (2,), }", body);
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", w.Model, "--input", $"input={npy}"), "not a Unicode code point");
+        CliAssert.BadInput(OnnxnormProcess.Run("run", w.Model, "--input", $"input={npy}"), "not a Unicode code point");
     }
 
     [Fact]
@@ -185,10 +185,10 @@ public class HostileInputTests
     {
         var w = new HostileFiles();
         string npy = RawNpy(w.Dir, "claims.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4250000000), }", new byte[64]);
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", w.Model, "--input", $"input={npy}"), "claims.npy");
+        CliAssert.BadInput(OnnxnormProcess.Run("run", w.Model, "--input", $"input={npy}"), "claims.npy");
         string under = RawNpy(w.Dir, "claims1g.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (262144, 3, 32, 32), }", new byte[64]);
         var r = OnnxnormProcess.Run("check-stats", w.Model, "--data", under);
-        OnnxnormProcess.AssertBadInput(r, "claims1g.npy: the data is shorter");
+        CliAssert.BadInput(r, "claims1g.npy: the data is shorter");
     }
 
     [Fact]
@@ -202,6 +202,6 @@ public class HostileInputTests
         b.OutputUnknownShape("y", ElementType.Float);
         string model = Path.Combine(dir, "big-output.onnx");
         b.Save(model);
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", model, "--engine", "ort"), "output 'y'");
+        CliAssert.BadInput(OnnxnormProcess.Run("run", model, "--engine", "ort"), "output 'y'");
     }
 }

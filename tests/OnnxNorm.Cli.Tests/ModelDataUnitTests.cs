@@ -69,7 +69,7 @@ public class ModelDataUnitTests
             var results = await Task.WhenAll(runs);
             Assert.True(results.Count(r => r.ExitCode == 0) == 1, $"attempt {attempt}: exits {string.Join(", ", results.Select(r => $"{r.ExitCode} {r.Stderr.Trim()}"))}");
             var loser = results.Single(r => r.ExitCode != 0);
-            OnnxnormProcess.AssertBadInput(loser, "m.bin");
+            CliAssert.BadInput(loser, "m.bin");
             int winner = Array.FindIndex(results, r => r.ExitCode == 0);
             Assert.Equal(0, OnnxnormProcess.Run("inspect", Path.Combine(target, $"m{winner}.onnx")).ExitCode);
             Assert.False(File.Exists(Path.Combine(target, $"m{1 - winner}.onnx")));

@@ -43,7 +43,7 @@ public class NativeEngineCommandTests
         b.Output("y", ElementType.Float);
         string path = Path.Combine(dir, "det.onnx");
         b.Save(path);
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", path, "--engine", "native"), "my_det");
+        CliAssert.BadInput(OnnxnormProcess.Run("run", path, "--engine", "native"), "my_det");
     }
 
     [Theory]
@@ -67,14 +67,14 @@ public class NativeEngineCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("Conv", r.Stdout);
         Assert.Contains("GlobalAveragePool", r.Stdout);
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", "ort", "--profile"), "--profile");
+        CliAssert.BadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", "ort", "--profile"), "--profile");
     }
 
     [Fact]
     public void Bench_rejects_bad_arguments()
     {
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--repeat", "0"), "--repeat");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--threads", "0"), "--threads");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", "gpu"), "unknown engine");
+        CliAssert.BadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--repeat", "0"), "--repeat");
+        CliAssert.BadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--threads", "0"), "--threads");
+        CliAssert.BadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", "gpu"), "unknown engine");
     }
 }

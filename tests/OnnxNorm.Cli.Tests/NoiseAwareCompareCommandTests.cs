@@ -62,6 +62,6 @@ public class NoiseAwareCompareCommandTests
     [Fact]
     public void Precision_with_the_ort_engine_is_refused_in_one_line()
     {
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("run", ConvBnSmall, "--engine", "ort", "--precision", "f64"), "native engine");
+        CliAssert.BadInput(OnnxnormProcess.Run("run", ConvBnSmall, "--engine", "ort", "--precision", "f64"), "native engine");
     }
 }

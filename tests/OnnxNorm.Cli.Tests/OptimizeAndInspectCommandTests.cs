@@ -78,7 +78,7 @@ public class OptimizeAndInspectCommandTests
     public void OptimizeVerifyWithoutNeededShapesIsBadInputAndWritesNothing()
     {
         string output = Path.Combine(TestData.NewTempDir(), "det.onnx");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", TestData.Paddle(TestData.PaddleDet), "-o", output, "--verify"), "--shape");
+        CliAssert.BadInput(OnnxnormProcess.Run("optimize", TestData.Paddle(TestData.PaddleDet), "-o", output, "--verify"), "--shape");
         Assert.False(File.Exists(output));
     }
 
@@ -123,14 +123,14 @@ public class OptimizeAndInspectCommandTests
 
     [Fact]
     public void OptimizeWithAnUnknownPassIsBadInput() =>
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(TestData.NewTempDir(), "o.onnx"), "--passes", "fold-bn,nope"),
+        CliAssert.BadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(TestData.NewTempDir(), "o.onnx"), "--passes", "fold-bn,nope"),
             "unknown pass 'nope'");
 
     [Fact]
     public void OptimizeRefusesToOverwriteItsInput()
     {
         string input = Write(CnnModels.ConvBnSmall(), TestData.NewTempDir(), "m.onnx");
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", input, "-o", input), "--force");
+        CliAssert.BadInput(OnnxnormProcess.Run("optimize", input, "-o", input), "--force");
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public class OptimizeAndInspectCommandTests
         var wa = a.Graph.Nodes.First(n => n.OpType == "Conv").Input(1)!.Initializer!.AsSpan<float>().ToArray();
         var wb = b.Graph.Nodes.First(n => n.OpType == "Conv").Input(1)!.Initializer!.AsSpan<float>().ToArray();
         Assert.NotEqual(wa, wb);
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(dir, "x.onnx"), "--bn-arithmetic", "fast"), "--bn-arithmetic");
+        CliAssert.BadInput(OnnxnormProcess.Run("optimize", ConvBnSmall, "-o", Path.Combine(dir, "x.onnx"), "--bn-arithmetic", "fast"), "--bn-arithmetic");
         Assert.False(File.Exists(Path.Combine(dir, "x.onnx")));
     }
 

@@ -43,7 +43,7 @@ public class OutputSafetyTests
     {
         var w = new HostileFiles();
         Directory.CreateDirectory(w.PathOf("sub"));
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("convert", w.Model, "-o", w.PathOf("sub")), "a folder");
+        CliAssert.BadInput(OnnxnormProcess.Run("convert", w.Model, "-o", w.PathOf("sub")), "a folder");
         Assert.Empty(Directory.GetFileSystemEntries(w.PathOf("sub")));
     }
 
@@ -54,7 +54,7 @@ public class OutputSafetyTests
         string ext = w.PathOf("e.onnx");
         Assert.Equal(0, OnnxnormProcess.Run("convert", w.Model, "-o", ext, "--external-data", "e.bin").ExitCode);
         byte[] data = File.ReadAllBytes(w.PathOf("e.bin"));
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("convert", ext, "-o", w.PathOf("e.bin"), "--inline"), "--force");
+        CliAssert.BadInput(OnnxnormProcess.Run("convert", ext, "-o", w.PathOf("e.bin"), "--inline"), "--force");
         Assert.Equal(data, File.ReadAllBytes(w.PathOf("e.bin")));
         Assert.Equal(0, OnnxnormProcess.Run("inspect", ext).ExitCode);
     }
@@ -99,7 +99,7 @@ public class OutputSafetyTests
         File.Copy(w.Data, input);
         byte[] before = File.ReadAllBytes(input);
         var r = OnnxnormProcess.Run("run", w.Model, "--engine", "native", "--input", $"input={input}", "--output-dir", outDir);
-        OnnxnormProcess.AssertBadInput(r, "which this command reads");
+        CliAssert.BadInput(r, "which this command reads");
         Assert.Equal(before, File.ReadAllBytes(input));
     }
 
@@ -110,7 +110,7 @@ public class OutputSafetyTests
         string victim = Path.Combine(TestData.NewTempDir(), "victim.txt");
         File.WriteAllText(victim, "keep");
         File.CreateSymbolicLink(w.PathOf("r.json"), victim);
-        OnnxnormProcess.AssertBadInput(OnnxnormProcess.Run("optimize", w.Model, "-o", w.PathOf("out.onnx"), "--report", w.PathOf("r.json")), "symbolic link");
+        CliAssert.BadInput(OnnxnormProcess.Run("optimize", w.Model, "-o", w.PathOf("out.onnx"), "--report", w.PathOf("r.json")), "symbolic link");
         Assert.Equal("keep", File.ReadAllText(victim));
         Assert.Equal("symbolic link", HostileFiles.Kind(w.PathOf("r.json")));
     }
@@ -120,9 +120,9 @@ public class OutputSafetyTests
     {
         var w = new HostileFiles();
         var r = OnnxnormProcess.Run("optimize", w.Model, "-o", w.PathOf("out.onnx"), "--report", w.PathOf("missing/r.json"));
-        OnnxnormProcess.AssertBadInput(r, "does not exist");
+        CliAssert.BadInput(r, "does not exist");
         var f = OnnxnormProcess.Run("freeze-bn", w.Model, "-o", w.PathOf("out.onnx"), "--frozen-params", w.PathOf("missing/p.txt"));
-        OnnxnormProcess.AssertBadInput(f, "does not exist");
+        CliAssert.BadInput(f, "does not exist");
         Assert.DoesNotContain("out.onnx", w.Listing());
         Assert.Empty(w.TempFiles());
     }
@@ -135,7 +135,7 @@ public class OutputSafetyTests
         string folder = HostileFiles.IsRoot ? "/proc/self" : w.PathOf("ro");
         if (!HostileFiles.IsRoot) { Directory.CreateDirectory(folder); HostileFiles.Shell("chmod", "555", folder); }
         var r = OnnxnormProcess.Run("optimize", w.Model, "-o", w.PathOf("out.onnx"), "--report", Path.Combine(folder, "r.json"));
-        OnnxnormProcess.AssertBadInput(r, "r.json");
+        CliAssert.BadInput(r, "r.json");
         Assert.DoesNotContain("out.onnx", w.Listing());
         Assert.Empty(w.TempFiles());
     }

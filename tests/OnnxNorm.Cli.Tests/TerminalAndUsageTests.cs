@@ -65,7 +65,7 @@ public class TerminalAndUsageTests
         string model = Path.Combine(dir, "err.onnx");
         b.Save(model);
         var r = OnnxnormProcess.Run("inspect", model);
-        OnnxnormProcess.AssertBadInput(r, "nothing defines");
+        CliAssert.BadInput(r, "nothing defines");
         AssertNoControlCharacters(r.Stderr, "stderr");
         Assert.Contains("\\x1B[32mok", r.Stderr);
     }
@@ -74,14 +74,14 @@ public class TerminalAndUsageTests
     public void A_usage_error_is_one_line()
     {
         var r = OnnxnormProcess.Run("convert", TestData.TestModel("convbn_small.onnx"));
-        OnnxnormProcess.AssertBadInput(r, "--output");
+        CliAssert.BadInput(r, "--output");
     }
 
     [Fact]
     public void An_unknown_verb_is_named_as_unknown()
     {
         var r = OnnxnormProcess.Run("frobnicate", "x.onnx");
-        OnnxnormProcess.AssertBadInput(r, "unknown verb 'frobnicate'");
+        CliAssert.BadInput(r, "unknown verb 'frobnicate'");
         Assert.DoesNotContain("Required command", r.Stderr);
     }
 
@@ -99,6 +99,6 @@ public class TerminalAndUsageTests
         string model = Path.Combine(dir, "sparse.onnx");
         b.Save(model);
         var r = OnnxnormProcess.Run("inspect", model);
-        OnnxnormProcess.AssertBadInput(r, "sparse_initializer 'w' is not supported");
+        CliAssert.BadInput(r, "sparse_initializer 'w' is not supported");
     }
 }

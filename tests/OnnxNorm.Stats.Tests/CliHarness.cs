@@ -1,34 +1,16 @@
-using OnnxNorm.Cli;
+using OnnxNorm.TestSupport;
 
 namespace OnnxNorm.Stats.Tests;
 
-/// <summary>Runs the onnxnorm CLI in-process and captures what it prints.</summary>
+/// <summary>Runs the onnxnorm CLI as a subprocess, the way users run it, and captures what it prints.</summary>
 public static class CliHarness
 {
     public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
 
-    private static readonly object Gate = new();
+    public static Outcome Run(params string[] args) => From(OnnxnormProcess.Run(args));
 
-    public static Outcome Run(params string[] args)
-    {
-        lock (Gate)
-        {
-            var oldOut = Console.Out;
-            var oldErr = Console.Error;
-            var stdout = new StringWriter();
-            var stderr = new StringWriter();
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-            try
-            {
-                int code = Verbs.Run(args);
-                return new Outcome(code, stdout.ToString(), stderr.ToString());
-            }
-            finally
-            {
-                Console.SetOut(oldOut);
-                Console.SetError(oldErr);
-            }
-        }
-    }
+    /// <summary>Runs it with <paramref name="workingDirectory"/> as its current folder.</summary>
+    public static Outcome RunIn(string workingDirectory, params string[] args) => From(OnnxnormProcess.RunIn(workingDirectory, args));
+
+    private static Outcome From(OnnxnormProcess.Result r) => new(r.ExitCode, r.Stdout, r.Stderr);
 }

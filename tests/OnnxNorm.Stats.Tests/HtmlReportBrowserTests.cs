@@ -44,14 +44,7 @@ public class HtmlReportBrowserTests
         Directory.CreateDirectory(Path.Combine(dir, "data"));
         foreach (var f in Directory.GetFiles(sourceData)) File.Copy(f, Path.Combine(dir, "data", Path.GetFileName(f)));
         string json = Path.Combine(dir, "report.json"), html = Path.Combine(dir, "report.html");
-        string cwd = Directory.GetCurrentDirectory();
-        CliHarness.Outcome r;
-        try
-        {
-            Directory.SetCurrentDirectory(dir);
-            r = CliHarness.Run("check-stats", model, "--data", "data", "--batch-size", "4", "--json", "report.json", "--html", "report.html");
-        }
-        finally { Directory.SetCurrentDirectory(cwd); }
+        var r = CliHarness.RunIn(dir, "check-stats", model, "--data", "data", "--batch-size", "4", "--json", "report.json", "--html", "report.html");
         Assert.True(r.ExitCode == 1, r.Stderr + r.Stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
 

@@ -35,25 +35,10 @@ public static class TestData
 
     public static string ResNet18Like => GeneratedModels.ResNet18Like(Path.Combine(CacheDir, "models"));
 
-    // Every folder a test process makes lives under one root of its own, removed when the process exits: a full
-    // run writes gigabytes of models, and left behind they filled a machine's disk over a few dozen runs.
-    private static readonly Lazy<string> ProcessTempRoot = new(() =>
-    {
-        string root = Path.Combine(Path.GetTempPath(), "onnxnorm-tests", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { Directory.Delete(root, recursive: true); }
-            catch (IOException) { }                 // a folder a test mounted over or still has open
-            catch (UnauthorizedAccessException) { } // a folder a test made read-only
-        };
-        return root;
-    });
-
     /// <summary>A fresh empty folder under the system temp folder, removed with the others when the process exits.</summary>
     public static string NewTempDir()
     {
-        string d = Path.Combine(ProcessTempRoot.Value, Guid.NewGuid().ToString("N"));
+        string d = Path.Combine(TestTempRoot.Current, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(d);
         return d;
     }
