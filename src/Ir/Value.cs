@@ -25,13 +25,15 @@ public sealed class Value
     /// <summary>Type and shape as written in the model (graph input/output or value_info); null if unknown.</summary>
     internal TypeProto? Type { get; set; }
 
-    /// <summary>Whether the model declares this value's type (as a graph input or output, or in value_info).</summary>
+    /// <summary>Whether this value has a declared type: from the model (graph input or output, value_info) or <see cref="DeclareTensorType"/>.</summary>
     public bool HasDeclaredType => Type is not null;
 
     /// <summary>
     /// Declares this value a tensor of <paramref name="elementType"/> with <paramref name="shape"/> (null: rank
-    /// unknown; a <see cref="Dim"/> with neither number nor name: that dim unknown), replacing any declaration.
-    /// Saved as the value's type in the model (graph input/output or value_info).
+    /// unknown; a <see cref="Dim"/> with neither number nor name: that dim unknown); <see cref="ElementType"/> and
+    /// <see cref="Shape"/> report it from now on (an initializer reports its own data's). On save it is written as
+    /// the type of a value the file did not declare (e.g. an intermediate made a graph output); a declaration read
+    /// from the file is saved as written.
     /// </summary>
     public void DeclareTensorType(ElementType elementType, IReadOnlyList<Dim>? shape)
     {
