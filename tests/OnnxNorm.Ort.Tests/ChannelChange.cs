@@ -2,6 +2,7 @@ using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
 using OnnxNorm.Workflows.Comparison;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Operators;
 
 namespace OnnxNorm.Ort.Tests;
 
@@ -68,6 +69,14 @@ internal static class ChannelChange
         return r;
     }
 
+    private static TensorValue? Widened(TensorValue? t)
+    {
+        if (t is not { ElementType: ElementType.Float16 }) return t;
+        var f = TensorValue.Allocate(ElementType.Float, (long[])t.Shape.Clone());
+        Cast.Convert(t, f);
+        return f;
+    }
+
     private sealed class Broken : IOperator
     {
         private readonly IOperator _inner;
@@ -84,7 +93,9 @@ internal static class ChannelChange
         public void Run(OpContext ctx)
         {
             if (ctx.Node.Name != _node) { _inner.Run(ctx); return; }
-            var inputs = Enumerable.Range(0, ctx.InputCount).Select(ctx.Input).ToArray();
+            // A float16 model's Conv computes in float32 and rounds its output to float16 (as the executor's own
+            // wrapper does): widen here, so the channel is scaled before that rounding, like a changed weight.
+            var inputs = Enumerable.Range(0, ctx.InputCount).Select(i => Widened(ctx.Input(i))).ToArray();
             var outputs = new TensorValue?[ctx.OutputCount];
             ctx.Override(inputs, outputs);
             try { _inner.Run(ctx); }
@@ -94,7 +105,10 @@ internal static class ChannelChange
             int channels = (int)y.Shape[1], plane = y.Length / (int)y.Shape[0] / channels;
             for (int img = 0; img < y.Shape[0]; img++)
                 foreach (ref float e in v.Slice((img * channels + _channel) * plane, plane)) e = (float)(e * Factor);
-            ctx.SetOutput(0, y);
+            if (ctx.Input(0)!.ElementType == ElementType.Float16)
+                Cast.Convert(y, ctx.Output(0, ElementType.Float16, (long[])y.Shape.Clone()));
+            else
+                ctx.SetOutput(0, y);
         }
     }
 }

@@ -9,9 +9,11 @@ internal static class Float16Copy
 {
     private const int Float = 1, Float16 = 10;
 
-    public static byte[] Of(string path)
+    public static byte[] Of(string path) => Of(File.ReadAllBytes(path));
+
+    public static byte[] Of(byte[] model)
     {
-        var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        var proto = ModelProto.Parser.ParseFrom(model);
         var g = proto.Graph;
         foreach (var t in g.Initializer) Narrow(t);
         foreach (var n in g.Node)

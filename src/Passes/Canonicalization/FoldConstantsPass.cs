@@ -10,7 +10,7 @@ namespace OnnxNorm.Passes;
 /// static folds too. The values are computed by an <see cref="IConstantEvaluator"/> (the CLI gives it the
 /// native executor); without one only Identity and Shape fold. Overridable initializers are not constants.
 /// </summary>
-public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : IPass
+public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : RewritePass
 {
     /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "fold-constants";
@@ -34,34 +34,29 @@ public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : IPass
     };
 
     /// <inheritdoc/>
-    public string Name => PassName;
+    public override string Name => PassName;
     /// <inheritdoc/>
-    public string Description => "Compute every constant-only node (Identity, Transpose, Reshape, Cast, arithmetic...) once, as an initializer.";
-    /// <inheritdoc/>
-    public bool IsAnalysis => false;
+    public override string Description => "Compute every constant-only node (Identity, Transpose, Reshape, Cast, arithmetic...) once, as an initializer.";
 
     /// <inheritdoc/>
-    public PassResult Run(Model model)
+    public override PassResult Run(Model model, RewriteSession session)
     {
-        int folded = 0, needEvaluator = 0;
-        var ops = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var g in model.Graph.AllGraphs().ToList())
+        int needEvaluator = 0;
+        var events = RewriteDriver.Sweep(model, session, new RewriteRule(node =>
         {
-            foreach (var node in g.Nodes.ToList())
+            if (node.Domain != "" || !Foldable.Contains(node.OpType) || node.Subgraphs.Count > 0) return null;
+            if (node.Outputs.Count == 0 || node.Outputs.Any(o => o is not null && o.IsGraphOutput)) return null;
+            var results = Evaluate(node, out bool wanted);
+            if (results is null)
             {
-                if (node.Domain != "" || !Foldable.Contains(node.OpType) || node.Subgraphs.Count > 0) continue;
-                if (node.Outputs.Count == 0 || node.Outputs.Any(o => o is not null && o.IsGraphOutput)) continue;
-                var results = Evaluate(node, out bool wanted);
-                if (results is null)
-                {
-                    if (wanted && evaluator is null) needEvaluator++;
-                    continue;
-                }
-                Replace(g, node, results);
-                folded++;
-                ops[node.OpType] = ops.GetValueOrDefault(node.OpType) + 1;
+                if (wanted && evaluator is null) needEvaluator++;
+                return null;
             }
-        }
+            return new RewritePatch(node, $"{node.Describe()} computed ahead of time", () => Replace(node.Owner, node, results));
+        }));
+        int folded = events.Count(e => e.Applied);
+        var ops = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in events) ops[e.Patch!.Node!.OpType] = ops.GetValueOrDefault(e.Patch.Node.OpType) + 1;
         var diagnostics = new List<Diagnostic>();
         if (folded > 0)
             diagnostics.Add(new Diagnostic(DiagnosticSeverity.Info, FoldedCode, null,

@@ -3,23 +3,17 @@ using OnnxNorm.Ir;
 namespace OnnxNorm.Passes;
 
 /// <summary>A pass made of other passes run in order, each seeing what the previous one left (clean-up, canonicalize).</summary>
-public abstract class SequencePass(params IPass[] steps) : IPass
+public abstract class SequencePass(params IPass[] steps) : RewritePass
 {
     /// <inheritdoc/>
-    public abstract string Name { get; }
-    /// <inheritdoc/>
-    public abstract string Description { get; }
-    /// <inheritdoc/>
-    public bool IsAnalysis => false;
-
-    /// <inheritdoc/>
-    public PassResult Run(Model model)
+    public override PassResult Run(Model model, RewriteSession session)
     {
         bool modified = false;
         var diagnostics = new List<Diagnostic>();
         foreach (var step in steps)
         {
-            var r = step.Run(model);
+            if (session.Stopped) break;
+            var r = step.Run(model, session);
             modified |= r.Modified;
             diagnostics.AddRange(r.Diagnostics);
         }

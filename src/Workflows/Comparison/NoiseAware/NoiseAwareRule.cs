@@ -9,7 +9,8 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 /// of the noise sources given (A's own error against R on the engine that ran it; A's error under declared-type
 /// rounding for float16/bfloat16 models) and <see cref="UlpsOfScale"/> float32 ulps of the output's scale (its
 /// RMS for the RMS floor, its largest |R| for the max floor). Score = max(RMS error / RMS floor, max error /
-/// (<see cref="MaxErrorAllowance"/> x max floor)); B is equivalent when every score is at most <see cref="Threshold"/>.
+/// (<see cref="MaxErrorAllowance"/> x max floor), the worst channel's score (<see cref="ChannelScore"/>, for tensors
+/// cut into channels by <see cref="ChannelSlices"/>)); B is equivalent when every score is at most <see cref="Threshold"/>.
 /// </summary>
 public static class NoiseAwareRule
 {
@@ -36,7 +37,8 @@ public static class NoiseAwareRule
         if (!b.ElementType.IsFloatingPoint() || !r.ElementType.IsFloatingPoint() || !b.Shape.SequenceEqual(r.Shape))
             return Exact(b, r);
         var rv = r.ToDoubles();
-        var err = ErrorNorm.Measure(b.ToDoubles(), rv);
+        var bv = b.ToDoubles();
+        var err = ErrorNorm.Measure(bv, rv);
         // The output's scale: its RMS for the RMS floor, its largest magnitude for the max floor.
         double scale = 0, sumSq = 0;
         long finite = 0;
@@ -50,7 +52,11 @@ public static class NoiseAwareRule
         double floorRms = rmsBy.Error.Rms, floorMax = maxBy.Error.Max;
         long allowedNonFinite = noise.Count == 0 ? 0 : noise.Max(s => s.Error.NonFiniteMismatches);
         double rmsRatio = err.Rms / floorRms, maxRatio = err.Max / (MaxErrorAllowance * floorMax);
-        double score = Math.Max(rmsRatio, maxRatio);
+        // A change confined to one channel is diluted over the whole tensor; each channel is scored on its own too.
+        var rmsScore = new ChannelScore(rmsRatio, -1, err.Rms, floorRms, rmsBy.Name);
+        if (ChannelSlices.Of(r.Shape) is { } slices && ChannelScore.Worst(slices, bv, rv, noise, floorRms, rmsBy.Name) is var worst && worst.Score > rmsRatio)
+            rmsScore = worst;
+        double score = Math.Max(rmsScore.Score, maxRatio);
         long extraNonFinite = Math.Max(0, err.NonFiniteMismatches - allowedNonFinite);
         if (extraNonFinite > 0 || double.IsNaN(score)) score = double.PositiveInfinity;
         return new OutputScore
@@ -58,11 +64,12 @@ public static class NoiseAwareRule
             Score = score,
             Equivalent = score <= Threshold,
             Rule = "noise-aware",
-            ErrorRms = err.Rms,
+            ErrorRms = rmsScore.ErrorRms,
             ErrorMax = err.Max,
-            FloorRms = floorRms,
+            FloorRms = rmsScore.FloorRms,
             FloorMax = floorMax,
-            FloorSetBy = (rmsRatio >= maxRatio ? rmsBy : maxBy).Name,
+            FloorSetBy = rmsScore.Score < maxRatio ? maxBy.Name : rmsScore.Channel >= 0 ? $"channel {rmsScore.Channel}: {rmsScore.FloorSetBy}" : rmsScore.FloorSetBy,
+            Channel = rmsScore.Score >= maxRatio && rmsScore.Channel >= 0 ? rmsScore.Channel : null,
             NonFiniteMismatches = extraNonFinite,
             NoiseSources = sources.ToDictionary(s => s.Name, s => new[] { s.Error.Rms, s.Error.Max }),
         };

@@ -1,4 +1,7 @@
 namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 
-/// <summary>One candidate for an output's noise floor: what produced it and the error it measured against R.</summary>
-public sealed record NoiseSource(string Name, ErrorNorm Error);
+/// <summary>
+/// One candidate for an output's noise floor: what produced it and the error it measured against R, over the whole
+/// tensor and (when the tensor is scored per channel, <see cref="ChannelSlices"/>) the RMS error of each channel.
+/// </summary>
+public sealed record NoiseSource(string Name, ErrorNorm Error, double[]? ChannelRms = null);

@@ -2,7 +2,8 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 
 /// <summary>
 /// The noise-aware verdict on one output: B's error against the float64 reference R, divided by the noise floor.
-/// Score = max(rms error / rms floor, max error / max floor); <see cref="FloorSetBy"/> names the floor that
+/// Score = max(rms error / rms floor, max error / (2 x max floor), worst channel's rms error / (2 x its floor));
+/// <see cref="FloorSetBy"/> names the floor that
 /// the deciding ratio divided by. Integer and bool outputs are compared exactly (score 0 or infinity).
 /// </summary>
 public sealed record OutputScore
@@ -21,7 +22,11 @@ public sealed record OutputScore
     public double FloorRms { get; init; }
     /// <summary>The largest-error noise floor.</summary>
     public double FloorMax { get; init; }
-    /// <summary>Which noise source set the floor the deciding ratio used (e.g. "A's own error on ort").</summary>
+    /// <summary>The channel (index on axis 1) whose own score decided, or null when the whole tensor's did. When a
+    /// channel decides, <see cref="ErrorRms"/> and <see cref="FloorRms"/> are that channel's, and the score is their
+    /// ratio divided by <see cref="ChannelScore.Allowance"/>.</summary>
+    public int? Channel { get; init; }
+    /// <summary>Which noise source set the floor the deciding ratio used (e.g. "A's own error on ort"; "channel 3: ..." when a channel decided).</summary>
     public string FloorSetBy { get; init; } = "";
     /// <summary>Elements where B and R disagree on NaN/infinity beyond what A's own run shows; any makes the score infinite.</summary>
     public long NonFiniteMismatches { get; init; }

@@ -61,10 +61,18 @@ public sealed class ReferenceRuns : IDisposable
     {
         var list = new List<NoiseSource>();
         if (!trusted.ElementType.IsFloatingPoint() || !r.ElementType.IsFloatingPoint() || !trusted.Shape.SequenceEqual(r.Shape)) return list;
-        list.Add(new NoiseSource(trustedLabel, ErrorNorm.Measure(trusted, r)));
+        var slices = ChannelSlices.Of(r.Shape);
+        var rv = r.ToDoubles();
+        list.Add(Measure(trustedLabel, trusted, rv, slices));
         if (declared is not null && declared.Shape.SequenceEqual(r.Shape))
-            list.Add(new NoiseSource("declared-type rounding", ErrorNorm.Measure(declared, r)));
+            list.Add(Measure("declared-type rounding", declared, rv, slices));
         return list;
+    }
+
+    private static NoiseSource Measure(string name, TensorValue x, double[] r, ChannelSlices? slices)
+    {
+        var xv = x.ToDoubles();
+        return new NoiseSource(name, ErrorNorm.Measure(xv, r), slices?.Rms(xv, r));
     }
 
     /// <summary>Disposes both engines.</summary>
