@@ -119,6 +119,6 @@ public class RewriteSessionTests
     {
         private int _asked;
         public RewriteProposal? Propose(Node node) =>
-            BatchNormRule.IsBatchNorm(node) && _asked++ < 2 ? BatchNormRule.Propose(node, BatchNormArithmetic.Inference, BatchNormRule.Directions.Backward) : null;
+            BatchNormMode.IsBatchNorm(node) && _asked++ < 2 ? BatchNormRule.Propose(node, BatchNormArithmetic.Inference, BatchNormRule.Directions.Backward) : null;
     }
 }

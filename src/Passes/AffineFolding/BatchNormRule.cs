@@ -38,9 +38,7 @@ internal static class BatchNormRule
 
     /// <summary>The rule for the driver: BatchNormalization nodes of the standard domain only.</summary>
     public static IRewriteRule For(BatchNormArithmetic arithmetic, Directions directions) =>
-        new RewriteRule(n => IsBatchNorm(n) ? Propose(n, arithmetic, directions) : null);
-
-    public static bool IsBatchNorm(Node n) => n is { OpType: "BatchNormalization", Domain: "" };
+        new RewriteRule(n => BatchNormMode.IsBatchNorm(n) ? Propose(n, arithmetic, directions) : null);
 
     /// <summary>
     /// The backward reason leads, with its code: the one `inspect` and the optimize report give (the BN

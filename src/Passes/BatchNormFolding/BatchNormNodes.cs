@@ -6,5 +6,5 @@ namespace OnnxNorm.Passes;
 public static class BatchNormNodes
 {
     /// <summary>Every BatchNormalization node of <paramref name="model"/>, subgraphs included, as a new list.</summary>
-    public static List<Node> In(Model model) => RewriteDriver.Walk(model).Where(BatchNormRule.IsBatchNorm).ToList();
+    public static List<Node> In(Model model) => RewriteDriver.Walk(model).Where(BatchNormMode.IsBatchNorm).ToList();
 }

@@ -20,7 +20,7 @@ public sealed class BatchNormToAffinePass(BatchNormArithmetic arithmetic = Batch
     /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session) =>
         RewriteDriver.Result(RewriteDriver.Sweep(model, session,
-            new RewriteRule(n => BatchNormRule.IsBatchNorm(n) ? Propose(n, arithmetic) : null)));
+            new RewriteRule(n => BatchNormMode.IsBatchNorm(n) ? Propose(n, arithmetic) : null)));
 
     /// <summary>The patch that replaces <paramref name="bn"/> by Mul + Add, or why it cannot.</summary>
     public static RewriteProposal Propose(Node bn, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)

@@ -33,7 +33,7 @@ public sealed class FreezeBatchNormPass : RewritePass
     public override PassResult Run(Model model, RewriteSession session)
     {
         _frozenParameters.Clear();
-        return RewriteDriver.Result(RewriteDriver.Sweep(model, session, new RewriteRule(n => BatchNormRule.IsBatchNorm(n) ? Propose(n) : null)));
+        return RewriteDriver.Result(RewriteDriver.Sweep(model, session, new RewriteRule(n => BatchNormMode.IsBatchNorm(n) ? Propose(n) : null)));
     }
 
     private RewriteProposal? Propose(Node bn)

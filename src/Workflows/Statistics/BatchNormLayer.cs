@@ -40,7 +40,7 @@ public sealed class BatchNormLayer
     public static IReadOnlyList<BatchNormLayer> InMainGraph(Model model, List<string> skipped)
     {
         var g = model.Graph;
-        var bnNodes = g.Nodes.Where(IsBatchNorm).ToList();
+        var bnNodes = g.Nodes.Where(BatchNormMode.IsBatchNorm).ToList();
         var ordinal = bnNodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
         // Level of the deepest BN upstream of each value, propagated in topological order.
         var depth = new Dictionary<Value, int>();
@@ -51,7 +51,7 @@ public sealed class BatchNormLayer
             foreach (var v in node.Inputs)
                 if (v is not null && depth.TryGetValue(v, out int d)) inDepth = Math.Max(inDepth, d);
             int outDepth = inDepth;
-            if (IsBatchNorm(node))
+            if (BatchNormMode.IsBatchNorm(node))
             {
                 var layer = TryCreate(node, ordinal[node], inDepth + 1, skipped);
                 if (layer is not null) { layers.Add(layer); outDepth = layer.Level; }
@@ -61,9 +61,6 @@ public sealed class BatchNormLayer
         }
         return layers.OrderBy(l => l.Ordinal).ToList();
     }
-
-    /// <summary>Whether <paramref name="n"/> is an ONNX BatchNormalization.</summary>
-    public static bool IsBatchNorm(Node n) => n.OpType == "BatchNormalization" && n.Domain == "";
 
     private static BatchNormLayer? TryCreate(Node bn, int ordinal, int level, List<string> skipped)
     {
@@ -97,7 +94,7 @@ public sealed class BatchNormLayer
     public void WriteStatistics(Model model, double[] mean, double[] variance)
     {
         var g = model.Graph;
-        var node = g.Nodes.Where(IsBatchNorm).ElementAt(Ordinal);
+        var node = g.Nodes.Where(BatchNormMode.IsBatchNorm).ElementAt(Ordinal);
         Replace(g, node, 3, mean, "running_mean");
         Replace(g, node, 4, variance, "running_var");
     }
