@@ -22,5 +22,5 @@ public class ConvBenchmarks
     public void Setup() => (_kernel, _x, _y) = ResNet18Layers.Instantiate(Layer.Geometry);
 
     [Benchmark]
-    public void Conv() => _kernel.Run(_x, _y, Threads);
+    public void Conv() => _kernel.Run(_x, _y, KernelTarget.Best(Threads));
 }

@@ -30,7 +30,7 @@ public class GemmBenchmarks
     public void Sgemm()
     {
         var (m, n, k, transB) = Dims;
-        Gemm.Sgemm(false, transB, m, n, k, 1f, _a, k, _b, transB ? k : n, 0f, _c, n, Threads);
+        Gemm.Sgemm(false, transB, m, n, k, 1f, _a, k, _b, transB ? k : n, 0f, _c, n, KernelTarget.Best(Threads));
     }
 }
 

@@ -72,13 +72,15 @@ public static class QuickTimer
     {
         bool Wanted(string name) => filters.Length == 0 || filters.Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
         if (filters.Contains("--best")) { ReportBest = true; filters = filters.Where(f => f != "--best").ToArray(); }
+        var isa = KernelSupport.Best;
         if (filters.Contains("--avx2"))
         {
             // The AVX2 (Vector256) micro-kernels only, as on CPUs without full-width AVX-512.
-            Kernels.WideGemmMicroKernel.DisableForTesting = true;
+            isa = KernelSupport.Limit(KernelIsa.Avx2);
             filters = filters.Where(f => f != "--avx2").ToArray();
             Console.WriteLine("AVX2 kernels only");
         }
+        KernelTarget oneThread = new(isa, 1), twoThreads = new(isa, 2);
         if (filters.Contains("--cpu")) { UseThreadCpuTime = true; filters = filters.Where(f => f != "--cpu").ToArray(); }
         Console.WriteLine((ReportBest ? "fastest run of each" : "median run of each")
             + (UseThreadCpuTime ? "; 1-thread column is thread CPU time (excludes time other processes held the core)" : ""));
@@ -94,24 +96,31 @@ public static class QuickTimer
             if (!Wanted(layer.Name) && !extraConvs.Contains(layer)) continue;
             var (kernel, x, y) = ResNet18Layers.Instantiate(layer.Geometry);
             double flops = 2.0 * layer.Geometry.MultiplyAdds;
-            double t1 = MedianSeconds(() => kernel.Run(x, y, 1), cpuTime: UseThreadCpuTime);
-            double t2 = MedianSeconds(() => kernel.Run(x, y, 2));
+            double t1 = MedianSeconds(() => kernel.Run(x, y, oneThread), cpuTime: UseThreadCpuTime);
+            double t2 = MedianSeconds(() => kernel.Run(x, y, twoThreads));
             total1 += t1 * layer.Count; total2 += t2 * layer.Count; totalFlops += flops * layer.Count;
             Console.WriteLine($"{layer.Name,-28} {flops / 1e9,7:F3} {layer.Count,2} {t1 * 1e3,9:F3} {flops / t1 / 1e9,8:F1} {t2 * 1e3,9:F3} {flops / t2 / 1e9,8:F1}");
         }
         if (totalFlops > 0)
             Console.WriteLine($"{"all convs (weighted)",-28} {totalFlops / 1e9,7:F3} {"",2} {total1 * 1e3,9:F3} {totalFlops / total1 / 1e9,8:F1} {total2 * 1e3,9:F3} {totalFlops / total2 / 1e9,8:F1}");
-        // "swish:N", "sigmoid:N", "erf:N" time an elementwise function over N floats (1 thread).
-        foreach (var f in filters.Where(f => f.StartsWith("swish:", StringComparison.Ordinal) || f.StartsWith("sigmoid:", StringComparison.Ordinal)
-                     || f.StartsWith("erf:", StringComparison.Ordinal)))
+        // "swish:N", "sigmoid:N", "relu:N", "clip:N", "hardswish:N", "erf:N" time an elementwise function over N floats (1 thread).
+        string[] elementwise = ["swish:", "sigmoid:", "relu:", "clip:", "hardswish:", "erf:"];
+        foreach (var f in filters.Where(f => elementwise.Any(e => f.StartsWith(e, StringComparison.Ordinal))))
         {
             string kind = f[..f.IndexOf(':')];
             int count = int.Parse(f[(kind.Length + 1)..]);
             var rng = new Random(3);
             var values = Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 8 - 4)).ToArray();
             var output = new float[count];
-            var act = new Activation(kind == "swish" ? FusedActivation.Swish : FusedActivation.Sigmoid);
-            double t = MedianSeconds(kind == "erf" ? () => ErfMath.Apply(values, output) : () => ActivationMath.Apply(values, output, act), cpuTime: UseThreadCpuTime);
+            var act = kind switch
+            {
+                "swish" => new Activation(FusedActivation.Swish),
+                "relu" => Activation.Relu,
+                "clip" => new Activation(FusedActivation.Clip, Min: 0, Max: 6),
+                "hardswish" => new Activation(FusedActivation.HardSwish),
+                _ => new Activation(FusedActivation.Sigmoid),
+            };
+            double t = MedianSeconds(kind == "erf" ? () => ErfMath.Apply(values, output) : () => ActivationMath.Apply(values, output, act, isa), cpuTime: UseThreadCpuTime);
             Console.WriteLine($"{f,-28} {t * 1e3,9:F3} ms  {t * 1e9 / count,6:F2} ns/value");
         }
         // "gemm:MxNxK[T]" filters time extra GEMM shapes.
@@ -125,8 +134,8 @@ public static class QuickTimer
             var b = Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble()).ToArray();
             var c = new float[m * n];
             double flops = 2.0 * m * n * k;
-            double t1 = MedianSeconds(() => Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, 1), cpuTime: UseThreadCpuTime);
-            double t2 = MedianSeconds(() => Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, 2));
+            double t1 = MedianSeconds(() => Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, oneThread), cpuTime: UseThreadCpuTime);
+            double t2 = MedianSeconds(() => Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, twoThreads));
             Console.WriteLine($"{"gemm " + shape,-28} {flops / 1e9,7:F3} {"",2} {t1 * 1e3,9:F3} {flops / t1 / 1e9,8:F1} {t2 * 1e3,9:F3} {flops / t2 / 1e9,8:F1}");
         }
     }

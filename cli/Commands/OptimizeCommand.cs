@@ -9,7 +9,7 @@ using OnnxNorm.Workflows.Optimize;
 
 namespace OnnxNorm.Cli.Commands;
 
-/// <summary>`onnxnorm optimize IN -o OUT [--passes a,b,c] [--verify] [--report FILE.json] [--force]`: run the pass pipeline.</summary>
+/// <summary>`onnxnorm optimize IN -o OUT [--passes a,b,c] [--verify] [--stop-after N] [--report FILE.json] [--force]`: run the pass pipeline.</summary>
 public static class OptimizeCommand
 {
     public static Command Create()
@@ -29,15 +29,20 @@ public static class OptimizeCommand
                           "for the unfolded BN, so the folded model stays closest to it) or 'exact' (γ/√(σ²+ε) in double, closest to a float64 evaluation).",
             DefaultValueFactory = _ => "inference",
         };
+        var stopAfter = new Option<int?>("--stop-after")
+        {
+            Description = "Apply only the first N patches (each fold or clean-up edit is one), then stop and say which patch was last. " +
+                          "Bisect N with --verify to find the rewrite that breaks a model.",
+        };
         var force = CommonOptions.Force();
         // --verify feeds both models the same seeded inputs; symbolic dims past the batch need --shape.
         var inputs = new InputOptions();
         var cmd = new Command("optimize", "Fold BatchNormalization into its neighbours and clean up the graph.")
-            { input, output, passes, verify, report, fixedPoint, arithmetic, force, inputs.Seed, inputs.Shape };
+            { input, output, passes, verify, report, fixedPoint, arithmetic, stopAfter, force, inputs.Seed, inputs.Shape };
         cmd.SetAction(pr => CliRunner.Run(() => Execute(
             pr.GetValue(input)!, pr.GetValue(output)!, pr.GetValue(passes), pr.GetValue(verify), pr.GetValue(report),
             pr.GetValue(fixedPoint), pr.GetValue(force), EquivalenceChecks.Default(pr.GetValue(inputs.Seed), inputs.Shapes(pr)),
-            ParseArithmetic(pr.GetValue(arithmetic)!))));
+            ParseArithmetic(pr.GetValue(arithmetic)!), pr.GetValue(stopAfter))));
         return cmd;
     }
 
@@ -49,13 +54,16 @@ public static class OptimizeCommand
     };
 
     internal static int Execute(string inputPath, string outputPath, string? passList, bool verify, string? reportPath,
-        bool fixedPoint, bool force, IEquivalenceCheck? equivalence, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
+        bool fixedPoint, bool force, IEquivalenceCheck? equivalence, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference,
+        int? stopAfter = null)
     {
+        if (stopAfter < 0) throw new BadInputException($"--stop-after: {stopAfter} is negative; give the number of patches to apply (0 or more)");
         var names = passList is null
             ? PassRegistry.DefaultPipeline.ToList()
             : passList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         if (names.Count == 0) throw new BadInputException("--passes: no pass named");
-        var options = new OptimizeOptions { Passes = names, FixedPoint = fixedPoint, Arithmetic = arithmetic, Verify = verify, Equivalence = equivalence };
+        var options = new OptimizeOptions { Passes = names, FixedPoint = fixedPoint, Arithmetic = arithmetic, Verify = verify, Equivalence = equivalence,
+            StopAfterPatches = stopAfter };
 
         using var model = ModelLoader.Load(inputPath);
         // Every output is checked before any work, and again (all of them) before the first byte is written.
@@ -90,11 +98,13 @@ public static class OptimizeCommand
             foreach (var (code, n) in s.AffineFolded) o.WriteLine($"  {code,-28} {n,5}");
             foreach (var l in s.AffineLeft) o.WriteLine($"  left {l.Node}: {l.ReasonCode}: {l.Reason}");
         }
+        if (s.Patches.Stopped)
+            o.WriteLine($"stopped     after {s.Patches.Applied} patch(es) (--stop-after); last applied: {s.Patches.Last ?? "none"}");
         o.WriteLine($"nodes       {s.Nodes.Before:N0} -> {s.Nodes.After:N0}");
         o.WriteLine($"parameters  {s.Parameters.Before:N0} -> {s.Parameters.After:N0}");
         if (verify)
         {
-            o.WriteLine("verify      graph invariants held after every pass");
+            o.WriteLine("verify      graph invariants held after every patch and every pass");
             if (s.Verify?.Equivalence is { } e)
                 o.WriteLine($"verify      {(e.Equivalent ? "equivalent" : "NOT EQUIVALENT")} under {s.Verify.Checker}: {e.Summary}");
             else if (!hasOrt)

@@ -10,6 +10,9 @@ namespace OnnxNorm.Ir;
 /// </summary>
 public sealed record BatchNormMode(bool IsTraining, string Reason)
 {
+    /// <summary>Whether a node is an ONNX BatchNormalization (default domain); the one test every layer uses.</summary>
+    public static bool IsBatchNorm(Node n) => n is { OpType: "BatchNormalization", Domain: "" };
+
     public static BatchNormMode Of(Node bn)
     {
         long opset = bn.Opset;

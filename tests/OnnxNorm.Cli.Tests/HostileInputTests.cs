@@ -191,6 +191,8 @@ public class HostileInputTests
         CliAssert.BadInput(r, "claims1g.npy: the data is shorter");
     }
 
+    // Large files and many CLI processes: 15-20 s under load, so the fast loop (./test.sh --fast) leaves it to the full suite.
+    [Trait("Category", "Slow")]
     [Fact]
     public void An_ort_output_over_2_gib_is_bad_input()
     {

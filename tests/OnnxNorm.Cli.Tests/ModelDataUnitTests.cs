@@ -20,6 +20,8 @@ public class ModelDataUnitTests
         return NpyFile.Read(Path.Combine(outDir, "y.npy")).AsSpan<float>()[0];
     }
 
+    // Large files and many CLI processes: 15-20 s under load, so the fast loop (./test.sh --fast) leaves it to the full suite.
+    [Trait("Category", "Slow")]
     [Fact]
     public void A_kill_after_any_step_of_the_save_never_pairs_a_model_with_another_saves_data()
     {
@@ -55,6 +57,8 @@ public class ModelDataUnitTests
         Assert.True(refused >= 1, "the step between the two renames must leave a pair that loading refuses");
     }
 
+    // Large files and many CLI processes: 15-20 s under load, so the fast loop (./test.sh --fast) leaves it to the full suite.
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Of_two_concurrent_saves_to_the_same_new_data_file_without_force_exactly_one_succeeds()
     {

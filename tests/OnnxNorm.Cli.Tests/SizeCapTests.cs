@@ -51,6 +51,8 @@ public class SizeCapTests
         CliAssert.BadInput(r, "zip bomb");
     }
 
+    // Large files and many CLI processes: 15-20 s under load, so the fast loop (./test.sh --fast) leaves it to the full suite.
+    [Trait("Category", "Slow")]
     [Fact]
     public void A_large_external_tensor_is_not_held_twice_by_run_on_the_native_engine()
     {

@@ -80,7 +80,6 @@ public class ActivationMathTests
     public void FusedReluKeepsNaNLikeTheStandaloneRelu()
     {
         Assert.True(float.IsNaN(ActivationMath.Scalar(float.NaN, Activation.Relu)));
-        Assert.True(float.IsNaN(ReferenceConv.Apply(float.NaN, Activation.Relu)));
         Assert.Equal(0f, ActivationMath.Scalar(-0f, Activation.Relu));
         Assert.False(float.IsNegative(ActivationMath.Scalar(-0f, Activation.Relu)));
         Assert.Equal(0f, ActivationMath.Scalar(-2f, Activation.Relu));
@@ -101,7 +100,7 @@ public class ActivationMathTests
             var x = all.AsSpan(n * 7, n).ToArray();
             var y = new float[n + 1];
             y[n] = 123f;
-            ActivationMath.Apply(x, y.AsSpan(0, n), act);
+            ActivationMath.Apply(x, y.AsSpan(0, n), act, KernelSupport.Best);
             Assert.Equal(123f, y[n]);
             for (int i = 0; i < n; i++)
                 Assert.True(y[i].Equals(ActivationMath.Scalar(x[i], act)), $"{act.Kind} run of {n}: element {i} ({x[i]}) gives {y[i]}, alone {ActivationMath.Scalar(x[i], act)}");

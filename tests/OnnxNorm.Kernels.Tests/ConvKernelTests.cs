@@ -14,27 +14,42 @@ public class ConvKernelTests
         return new ConvGeometry(batch, inChannels, outChannels, group, input, output, kernel, strides, dilations, padsBegin, padsEnd);
     }
 
-    /// <summary>Runs the kernel and the oracle and compares them; returns nothing, fails with the geometry.</summary>
-    private static void Check(ConvGeometry g, Random rng, Activation act, int threads, bool withBias, string label)
+    /// <summary>One convolution's data and its oracle result before the activation (a plain loop in double).</summary>
+    private sealed record Problem(ConvGeometry G, float[] X, float[] W, float[] B, float[] Plain, float[] Magnitude);
+
+    private static Problem MakeProblem(ConvGeometry g, Random rng, bool withBias)
     {
         var x = TestTensors.Random(rng, g.Batch * g.InChannels * g.InputSize);
         var w = TestTensors.Random(rng, g.OutChannels * g.InChannelsPerGroup * g.KernelSize);
         var b = withBias ? TestTensors.Random(rng, g.OutChannels) : Array.Empty<float>();
         int outLength = g.Batch * g.OutChannels * g.OutputSize;
-        var expected = new float[outLength];
-        ReferenceConv.Run(g, x, w, b, expected, act);
+        var plain = new float[outLength];
+        ReferenceConv.Run(g, x, w, b, plain, Activation.None);
         // The sum of |terms| bounds the rounding error of any summation order.
         var magnitude = new float[outLength];
         ReferenceConv.Run(g, TestTensors.Abs(x), TestTensors.Abs(w), TestTensors.Abs(b), magnitude, Activation.None);
-        var kernel = new ConvKernel(g, w, b, act);
+        return new Problem(g, x, w, b, plain, magnitude);
+    }
+
+    /// <summary>Runs the kernel and the oracle and compares them; returns nothing, fails with the geometry.</summary>
+    private static void Check(ConvGeometry g, Random rng, Activation act, int threads, bool withBias, string label, KernelIsa? isa = null) =>
+        Check(MakeProblem(g, rng, withBias), act, threads, label, isa);
+
+    /// <summary>
+    /// The kernel with activation <paramref name="act"/> against the oracle's pre-activation result with the activation
+    /// applied (what the oracle computes with it), so one oracle run serves every activation and thread count.
+    /// </summary>
+    private static void Check(Problem p, Activation act, int threads, string label, KernelIsa? isa = null)
+    {
+        int outLength = p.Plain.Length;
+        var expected = p.Plain.Select(v => ActivationMath.Scalar(v, act)).ToArray();
+        var kernel = new ConvKernel(p.G, p.W, p.B, act);
         var actual = new float[outLength + 3];
         Array.Fill(actual, float.NaN);
         // Small test shapes would stay on one thread; splitting them anyway tests the multi-threaded tilings.
-        ParallelWork.SplitAllWorkForTesting = threads > 1;
-        try { kernel.Run(x, actual, threads); }
-        finally { ParallelWork.SplitAllWorkForTesting = false; }
+        kernel.Run(p.X, actual, new KernelTarget(isa ?? KernelSupport.Best, threads, SplitAllWork: threads > 1));
         Assert.All(actual[outLength..], v => Assert.True(float.IsNaN(v), $"{label}: wrote past the output"));
-        TestTensors.AssertClose(expected, actual.AsSpan(0, outLength), magnitude, label);
+        TestTensors.AssertClose(expected, actual.AsSpan(0, outLength), p.Magnitude, label);
     }
 
     private static string Describe(ConvGeometry g, Activation act, int threads) =>
@@ -71,11 +86,13 @@ public class ConvKernelTests
             c.Axes.Select(a => a.PadBegin).ToArray(), c.Axes.Select(a => a.PadEnd).ToArray());
     }
 
-    private static void Check(ConvCase c)
+    private static void Check(ConvCase c) => Check(c, KernelSupport.Best);
+
+    private static void Check(ConvCase c, KernelIsa isa)
     {
         var g = GeometryOf(c);
         var act = TestTensors.RandomActivation(new Random(c.ActivationSeed));
-        Check(g, new Random(c.DataSeed), act, c.Threads, c.Bias, Describe(g, act, c.Threads));
+        Check(g, new Random(c.DataSeed), act, c.Threads, c.Bias, Describe(g, act, c.Threads) + $" isa={isa}", isa);
     }
 
     /// <summary>
@@ -109,9 +126,10 @@ public class ConvKernelTests
     {
         var rng = new Random(c * 31 + h * 7 + w);
         var g = Geometry(2, c, c, c, [h, w], [kernel, kernel], [stride, stride], [dilation, dilation], [top, left], [bottom, right]);
+        var problem = MakeProblem(g, rng, true);
         foreach (int threads in new[] { 1, 2 })
             foreach (var act in new[] { Activation.None, new Activation(FusedActivation.Clip, Min: 0, Max: 6), new Activation(FusedActivation.HardSwish) })
-                Check(g, rng, act, threads, true, Describe(g, act, threads));
+                Check(problem, act, threads, Describe(g, act, threads));
     }
 
     public static TheoryData<int, int, int, int, int, int, int> ResNetShapes => new()
@@ -135,10 +153,11 @@ public class ConvKernelTests
     {
         var rng = new Random(c * 131 + m * 7 + size);
         var g = Geometry(1, c, m, group, [size, size], [kernel, kernel], [stride, stride], [1, 1], [pad, pad], [pad, pad]);
+        var problem = MakeProblem(g, rng, true);
         foreach (int threads in new[] { 1, 2 })
             foreach (var act in new[] { Activation.None, Activation.Relu, new Activation(FusedActivation.Clip, Min: 0, Max: 6), new Activation(FusedActivation.LeakyRelu, Alpha: 0.01f),
                          new Activation(FusedActivation.Swish), new Activation(FusedActivation.HardSwish), Activation.HardSigmoid(1f / 6, 0.5f) })
-                Check(g, rng, act, threads, true, Describe(g, act, threads));
+                Check(problem, act, threads, Describe(g, act, threads));
     }
 
     [Fact]
@@ -153,21 +172,14 @@ public class ConvKernelTests
     [Fact]
     public void ScalarMicroKernelMatchesTheReference()
     {
-        GemmMicroKernel.ForceScalar = true;
-        try { Cases(2, false).Sample(Check, iter: 10); }
-        finally { GemmMicroKernel.ForceScalar = false; }
+        Cases(2, false).Sample(c => Check(c, KernelIsa.Scalar), iter: 10);
     }
 
     [Fact]
     public void Avx2MicroKernelMatchesTheReference()
     {
-        WideGemmMicroKernel.DisableForTesting = true;
-        try
-        {
-            Cases(2, false).Sample(Check, iter: 20);
-            Check(Geometry(1, 64, 64, 1, [14, 14], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]), new Random(6), Activation.Relu, 1, true, "avx2 64->64 @14");
-        }
-        finally { WideGemmMicroKernel.DisableForTesting = false; }
+        Cases(2, false).Sample(c => Check(c, KernelIsa.Avx2), iter: 20);
+        Check(Geometry(1, 64, 64, 1, [14, 14], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]), new Random(6), Activation.Relu, 1, true, "avx2 64->64 @14", KernelIsa.Avx2);
     }
 
     [Fact]
@@ -181,17 +193,13 @@ public class ConvKernelTests
         // Same thread count, same tiling, same summation order: concurrent runs must agree bit for bit.
         // (Different thread counts may tile differently and round differently.)
         var first = new float[g.OutChannels * g.OutputSize];
-        ParallelWork.SplitAllWorkForTesting = true;
-        try
+        var split = KernelTarget.Best(2) with { SplitAllWork = true };
+        kernel.Run(x, first, split);
+        Parallel.For(0, 8, _ =>
         {
-            kernel.Run(x, first, 2);
-            Parallel.For(0, 8, _ =>
-            {
-                var y = new float[first.Length];
-                kernel.Run(x, y, 2);
-                Assert.Equal(first, y);
-            });
-        }
-        finally { ParallelWork.SplitAllWorkForTesting = false; }
+            var y = new float[first.Length];
+            kernel.Run(x, y, split);
+            Assert.Equal(first, y);
+        });
     }
 }

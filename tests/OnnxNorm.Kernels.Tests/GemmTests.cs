@@ -25,7 +25,7 @@ public class GemmTests
             if (beta != 0) { v += beta * c[i * ldc + j]; vm += Math.Abs(beta * c[i * ldc + j]); }
             if (rowBias is not null) { v += rowBias[i]; vm += Math.Abs(rowBias[i]); }
             if (columnBias is not null) { v += columnBias[j]; vm += Math.Abs(columnBias[j]); }
-            c[i * ldc + j] = ReferenceConv.Apply((float)v, act);
+            c[i * ldc + j] = ActivationMath.Scalar((float)v, act);
             magnitude[i * ldc + j] = (float)vm;
         }
         return (c, magnitude);
@@ -46,7 +46,7 @@ public class GemmTests
         (shape, depth, coefficients, extras) => new GemmCase(shape.transA, shape.transB, shape.m, shape.n, depth.k, depth.padA, depth.padB,
             depth.padC, coefficients.alpha, coefficients.beta, extras.row, extras.column, extras.threads, extras.seed));
 
-    private static void Check(GemmCase g)
+    private static void Check(GemmCase g, KernelIsa isa)
     {
         var rng = new Random(g.DataSeed);
         int m = g.M, n = g.N, k = g.K;
@@ -61,39 +61,28 @@ public class GemmTests
 
         var cNaN = g.Beta == 0 ? c.Select(_ => 0f).ToArray() : c;
         var (expected, magnitude) = Naive(g.TransA, g.TransB, m, n, k, g.Alpha, a, lda, b, ldb, g.Beta, cNaN, ldc, rowBias, columnBias, act);
-        ParallelWork.SplitAllWorkForTesting = g.Threads > 1;
-        try { Gemm.Sgemm(g.TransA, g.TransB, m, n, k, g.Alpha, a, lda, b, ldb, g.Beta, c, ldc, rowBias, columnBias, act, g.Threads); }
-        finally { ParallelWork.SplitAllWorkForTesting = false; }
+        Gemm.Sgemm(g.TransA, g.TransB, m, n, k, g.Alpha, a, lda, b, ldb, g.Beta, c, ldc, rowBias, columnBias, act,
+            new KernelTarget(isa, g.Threads, SplitAllWork: g.Threads > 1));
         // Only the m x n window belongs to C; the padding columns past n are left as they were.
         for (int i = 0; i < m; i++)
             for (int j = n; j < ldc; j++) { c[i * ldc + j] = expected[i * ldc + j]; }
-        TestTensors.AssertClose(expected, c, magnitude, $"{g} act={act.Kind}");
+        TestTensors.AssertClose(expected, c, magnitude, $"{g} act={act.Kind} isa={isa}");
     }
 
     /// <summary>
     /// CsCheck runs <paramref name="iterations"/> random cases (a failure is shrunk to the smallest failing shape and
-    /// reported with the seed that replays it: CsCheck_Seed=...), with the kernel toggles set for the whole run.
+    /// reported with the seed that replays it: CsCheck_Seed=...) on the instruction set given.
     /// </summary>
-    private static void SampleCases(long iterations, bool forceScalar = false, bool avx2Only = false)
-    {
-        GemmMicroKernel.ForceScalar = forceScalar;
-        WideGemmMicroKernel.DisableForTesting = avx2Only;
-        try { Cases.Sample(Check, iter: iterations); }
-        finally
-        {
-            GemmMicroKernel.ForceScalar = false;
-            WideGemmMicroKernel.DisableForTesting = false;
-        }
-    }
+    private static void SampleCases(long iterations, KernelIsa isa) => Cases.Sample(g => Check(g, isa), iter: iterations);
 
     [Fact]
-    public void RandomShapesMatchTheNaiveLoop() => SampleCases(300);
+    public void RandomShapesMatchTheNaiveLoop() => SampleCases(300, KernelSupport.Best);
 
     [Fact]
-    public void ScalarFallbackMatchesTheNaiveLoop() => SampleCases(40, forceScalar: true);
+    public void ScalarFallbackMatchesTheNaiveLoop() => SampleCases(40, KernelIsa.Scalar);
 
     [Fact]
-    public void Avx2KernelMatchesTheNaiveLoop() => SampleCases(60, avx2Only: true);
+    public void Avx2KernelMatchesTheNaiveLoop() => SampleCases(60, KernelIsa.Avx2);
 
     [Theory]
     [InlineData(1, 1000, 512, true)]   // FC layer at batch 1, ONNX's transB layout
@@ -109,7 +98,7 @@ public class GemmTests
         foreach (int threads in new[] { 1, 2 })
         {
             var c = new float[m * n];
-            Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, default, bias, Activation.Relu, threads);
+            Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, default, bias, Activation.Relu, KernelTarget.Best(threads));
             var (expected, magnitude) = Naive(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, new float[m * n], n, null, bias, Activation.Relu);
             TestTensors.AssertClose(expected, c, magnitude, $"{m}x{n}x{k} threads={threads}");
         }

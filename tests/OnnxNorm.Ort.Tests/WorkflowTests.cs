@@ -57,4 +57,17 @@ public class WorkflowTests
         Assert.Equal(4, summary.Folded.Values.Sum());
         Assert.True(summary.Parameters.After < summary.Parameters.Before);
     }
+
+    [Fact]
+    public void The_optimizer_stopped_after_two_patches_folds_two_bns_verifies_equivalent_and_says_where_it_stopped()
+    {
+        using var model = ModelLoader.Load(ConvBnSmall);
+        var report = ModelOptimizer.Optimize(model, new OptimizeOptions { StopAfterPatches = 2, Verify = true });
+        Assert.Equal(new PatchReport(2, true, report.Patches.Last), report.Patches);
+        Assert.StartsWith("fold-affine: BatchNormalization node 'down.bn'", report.Patches.Last);
+        Assert.Equal(2, report.BatchNormRemoved);
+        Assert.Equal(new[] { OptimizeSummary.StoppedBeforeReached }, report.Left.Select(l => l.ReasonCode).Distinct());
+        Assert.True(report.Verify?.Equivalence?.Equivalent);
+        Assert.Equal(2, model.Graph.Nodes.Count(n => n.OpType == "BatchNormalization"));
+    }
 }

@@ -13,10 +13,11 @@ namespace OnnxNorm.Runtime.Tests;
 /// </summary>
 public sealed class DeterminismTests
 {
+    // Small kernels would stay on one thread; SplitAllWork splits them anyway, so every tiling is compared.
     private static byte[][] Run(string path, long[] shape, int threads, ulong seed)
     {
         using var model = ModelLoader.Load(path);
-        var session = NativeSession.Create(model, new SessionOptions { Threads = threads });
+        var session = NativeSession.Create(model, new SessionOptions { Threads = threads, SplitAllWork = threads > 1 });
         var rng = new DeterministicRandom(seed);
         var x = TensorValue.FromFloats(shape, rng.Uniforms(TensorValue.ElementCount(shape), -1, 1).Select(v => (float)v).ToArray());
         var outputs = session.Run(new Dictionary<string, TensorValue> { [session.RequiredInputs.Single().Name] = x });
@@ -37,7 +38,6 @@ public sealed class DeterminismTests
     {
         string path = file == "resnet18like" ? TestData.ResNet18Like : TestData.Paddle(file);
         var one = Run(path, shape, 1, 11);
-        using var split = new SplitAllWork();
         foreach (int threads in new[] { 2, 4 })
         {
             var many = Run(path, shape, threads, 11);
@@ -78,25 +78,15 @@ public sealed class DeterminismTests
         var rng = new DeterministicRandom(5);
         var a = rng.Uniforms(m * k, -1, 1).Select(v => (float)v).ToArray();
         var b = rng.Uniforms(k * n, -1, 1).Select(v => (float)v).ToArray();
+        // Small shapes would stay on one thread; splitting them anyway compares every tiling.
         float[] C(int threads)
         {
             var c = new float[m * n];
-            Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, threads);
+            Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, KernelTarget.Best(threads) with { SplitAllWork = true });
             return c;
         }
         var one = C(1);
-        using var split = new SplitAllWork();
         foreach (int threads in new[] { 2, 3, 4 })
             Assert.True(MemoryMarshal.AsBytes(one.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(C(threads).AsSpan())), $"{threads} threads differ from one");
-    }
-
-    /// <summary>
-    /// Splits even small kernels across the threads (they would otherwise stay on one), so the comparison covers
-    /// every tiling. Other tests running meanwhile only change speed: splitting never changes a result.
-    /// </summary>
-    private sealed class SplitAllWork : IDisposable
-    {
-        public SplitAllWork() => ParallelWork.SplitAllWorkForTesting = true;
-        public void Dispose() => ParallelWork.SplitAllWorkForTesting = false;
     }
 }

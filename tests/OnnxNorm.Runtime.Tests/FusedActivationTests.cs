@@ -5,8 +5,9 @@ using OnnxNorm.TestModels;
 namespace OnnxNorm.Runtime.Tests;
 
 /// <summary>
-/// Sigmoid, SiLU (Sigmoid + Mul), HardSigmoid and HardSwish fused into the Conv that feeds them give the unfused
-/// graph's result bit for bit (NaN included), and the fusion happens (the activation runs under the Conv).
+/// Sigmoid, SiLU (Sigmoid + Mul), HardSigmoid, HardSwish, Relu, Clip and LeakyRelu fused into the Conv that feeds
+/// them give the unfused graph's result bit for bit (NaN included), and the fusion happens (the activation runs under
+/// the Conv).
 /// </summary>
 public class FusedActivationTests
 {
@@ -29,6 +30,14 @@ public class FusedActivationTests
             case "HardSigmoid":
                 b.Node("HardSigmoid", new[] { "c" }, new[] { "y" }, "act", ("alpha", 0.3f), ("beta", 0.4f));
                 break;
+            case "Clip":
+                b.Initializer("lo", new[] { -0.5f });
+                b.Initializer("hi", new[] { 0.75f });
+                b.Node("Clip", new[] { "c", "lo", "hi" }, new[] { "y" }, "act");
+                break;
+            case "LeakyRelu":
+                b.Node("LeakyRelu", new[] { "c" }, new[] { "y" }, "act", ("alpha", 0.1f));
+                break;
             default:
                 b.Node(activation, new[] { "c" }, new[] { "y" }, "act");
                 break;
@@ -43,6 +52,8 @@ public class FusedActivationTests
     [InlineData("HardSigmoid")]
     [InlineData("HardSwish")]
     [InlineData("Relu")]
+    [InlineData("Clip")]
+    [InlineData("LeakyRelu")]
     public void FusedIntoTheConvGivesTheUnfusedResultBitForBit(string activation)
     {
         var (model, output) = ConvThen(activation);

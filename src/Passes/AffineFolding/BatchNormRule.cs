@@ -13,21 +13,15 @@ public static class BatchNormRule
     [Flags]
     public enum Directions { Backward = 1, Forward = 2, Both = Backward | Forward }
 
-    /// <summary>Folds <paramref name="bn"/> if a direction allows it; the diagnostic says where, or why not.</summary>
-    public static Diagnostic Apply(Node bn, BatchNormArithmetic arithmetic, Directions directions, out bool folded)
+    /// <summary>The patch that folds <paramref name="bn"/> in the first direction that allows it, or why neither does.</summary>
+    public static RewriteProposal Propose(Node bn, BatchNormArithmetic arithmetic, Directions directions)
     {
-        folded = false;
         FoldRefusal? back = null, forward = null;
         if (directions.HasFlag(Directions.Backward))
         {
             var plan = BatchNormFold.TryPlan(bn, out back, arithmetic);
             if (plan is not null)
-            {
-                string message = plan.Describe();
-                plan.Apply();
-                folded = true;
-                return new Diagnostic(DiagnosticSeverity.Info, FoldCodes.FoldedInto(plan.TargetKind), bn.Name, message);
-            }
+                return RewritePatch.Reporting(bn, new Diagnostic(DiagnosticSeverity.Info, FoldCodes.FoldedInto(plan.TargetKind), bn.Name, plan.Describe()), plan.Apply);
         }
         if (directions.HasFlag(Directions.Forward))
         {
@@ -35,13 +29,16 @@ public static class BatchNormRule
             if (plan is not null)
             {
                 string into = string.Join(", ", plan.Consumers.Select(c => c.Conv.Describe()));
-                FoldBatchNormForward.Apply(plan);
-                folded = true;
-                return new Diagnostic(DiagnosticSeverity.Info, FoldCodes.FoldedForwardIntoConv, bn.Name, $"folded forward into {into}");
+                return RewritePatch.Reporting(bn, new Diagnostic(DiagnosticSeverity.Info, FoldCodes.FoldedForwardIntoConv, bn.Name, $"folded forward into {into}"),
+                    () => FoldBatchNormForward.Apply(plan));
             }
         }
-        return Combine(back, forward).ToDiagnostic(bn.Name);
+        return RewriteProposal.Refuse(Combine(back, forward).ToDiagnostic(bn.Name));
     }
+
+    /// <summary>The rule for the driver: BatchNormalization nodes of the standard domain only.</summary>
+    public static IRewriteRule For(BatchNormArithmetic arithmetic, Directions directions) =>
+        new RewriteRule(n => BatchNormMode.IsBatchNorm(n) ? Propose(n, arithmetic, directions) : null);
 
     /// <summary>
     /// The backward reason leads, with its code: the one `inspect` and the optimize report give (the BN

@@ -12,121 +12,69 @@ namespace OnnxNorm.Passes;
 /// scale and B move forward the same way into Convs, LayerNormalization's into MatMuls (<see cref="LayerNormAffineFold"/>). A MatMul's own bias Add on N-D input is already its canonical form
 /// and is left alone. Each one left gets a coded reason.
 /// </summary>
-public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
+public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : RewritePass
 {
     public const string PassName = "fold-affine";
 
-    public string Name => PassName;
-    public string Description => "The per-channel affine engine: fold inference BatchNormalization and per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them (or the Conv/ConvTranspose/Gemm/MatMul after them), and the scale and B of InstanceNormalization and LayerNormalization into the ops after them.";
-    public bool IsAnalysis => false;
+    public override string Name => PassName;
+    public override string Description => "The per-channel affine engine: fold inference BatchNormalization and per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them (or the Conv/ConvTranspose/Gemm/MatMul after them), and the scale and B of InstanceNormalization and LayerNormalization into the ops after them.";
 
-    public PassResult Run(Model model)
-    {
-        var folds = new List<Diagnostic>();
-        List<Diagnostic> refusals;
-        bool modified = false, changed;
-        int round = 0;
-        // A fold can open another (GroupNorm's Mul can move into the Conv only once the Add after it has), so
-        // sweep until nothing changes; the refusals of the last sweep are the ones that stand.
-        do
-        {
-            refusals = new List<Diagnostic>();
-            changed = Sweep(model, folds, refusals);
-            modified |= changed;
-        } while (changed && ++round < MaxSweeps);
-        folds.AddRange(refusals);
-        return new PassResult(modified, folds);
-    }
-
+    // A fold can open another (GroupNorm's Mul can move into the Conv only once the Add after it has), so
+    // the driver sweeps until nothing changes; the refusals of the last sweep are the ones that stand.
     private const int MaxSweeps = 8;
 
-    private bool Sweep(Model model, List<Diagnostic> folds, List<Diagnostic> refusals)
+    public override PassResult Run(Model model, RewriteSession session) =>
+        RewriteDriver.Result(RewriteDriver.SweepUntilSettled(model, session, Rules(arithmetic), MaxSweeps));
+
+    /// <summary>The engine's rules, in the order they are asked.</summary>
+    public static IReadOnlyList<IRewriteRule> Rules(BatchNormArithmetic arithmetic) => new IRewriteRule[]
     {
-        bool changed = false;
-        var removed = new HashSet<Node>();
-        foreach (var g in model.Graph.AllGraphs().ToList())
-        {
-            foreach (var node in g.Nodes.ToList())
-            {
-                if (removed.Contains(node)) continue;
-                if (node is { OpType: "BatchNormalization", Domain: "" })
-                {
-                    var said = BatchNormRule.Apply(node, arithmetic, BatchNormRule.Directions.Both, out bool folded);
-                    if (!folded) { refusals.Add(said); continue; }
-                    removed.Add(node);
-                    changed = true;
-                    folds.Add(said);
-                    continue;
-                }
-                if (node is { OpType: "InstanceNormalization", Domain: "" })
-                {
-                    var np = AffineForwardFold.TryPlanNormAffine(node, out var normWhy);
-                    if (np is null)
-                    {
-                        if (normWhy is not null) refusals.Add(normWhy.ToDiagnostic(NameOf(node)));
-                        continue;
-                    }
-                    AffineForwardFold.ApplyNormAffine(np, node);
-                    changed = true;
-                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node),
-                        $"its scale and B folded forward into {string.Join(", ", np.Consumers.Select(c => c.Conv.Describe()))}"));
-                    continue;
-                }
-                if (node is { OpType: "LayerNormalization", Domain: "" })
-                {
-                    var lp = LayerNormAffineFold.TryPlan(node, out var lnWhy);
-                    if (lp is null)
-                    {
-                        if (lnWhy is not null) refusals.Add(lnWhy.ToDiagnostic(NameOf(node)));
-                        continue;
-                    }
-                    LayerNormAffineFold.Apply(lp);
-                    changed = true;
-                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, lp.Linear is null ? FoldCodes.AffineFoldedForwardIntoMatMul : FoldCodes.AffineFoldedForwardIntoConv, NameOf(node),
-                        $"its scale and B folded forward into {lp.Targets}"));
-                    continue;
-                }
-                if (!ElementwiseAffine.IsCandidate(node)) continue;
-                var d = AffineDecision.Of(node, out var notAffine);
-                if (d is null)
-                {
-                    if (notAffine is not null) refusals.Add(notAffine.ToDiagnostic(NameOf(node)));
-                    continue;
-                }
-                if (d.Backward is { } plan)
-                {
-                    string message = plan.Describe();
-                    plan.Apply();
-                    removed.Add(node);
-                    foreach (var (n, _) in plan.Absorbed) removed.Add(n);
-                    changed = true;
-                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedInto(plan.TargetKind), NameOf(node), message));
-                }
-                else if (d.Forward is { } forward)
-                {
-                    string message = $"folded {d.FoldInto}";
-                    AffineForwardFold.Apply(forward, d.Affine);
-                    removed.Add(node);
-                    changed = true;
-                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node), message));
-                }
-                else if (d.ForwardMatMuls is { } matMuls)
-                {
-                    string message = $"folded {d.FoldInto}";
-                    LayerNormAffineFold.ApplyToMatMuls(matMuls);
-                    AffineFoldPlan.Bypass(node, d.Affine.DataIndex);
-                    removed.Add(node);
-                    changed = true;
-                    folds.Add(new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoMatMul, NameOf(node), message));
-                }
-                else
-                {
-                    refusals.Add(d.Refusal!.ToDiagnostic(NameOf(node)));
-                }
-            }
-        }
-        return changed;
+        BatchNormRule.For(arithmetic, BatchNormRule.Directions.Both),
+        new RewriteRule(ProposeInstanceNorm),
+        new RewriteRule(ProposeLayerNorm),
+        new RewriteRule(ProposeElementwise),
+    };
+
+    private static RewriteProposal? ProposeInstanceNorm(Node node)
+    {
+        if (node is not { OpType: "InstanceNormalization", Domain: "" }) return null;
+        var np = AffineForwardFold.TryPlanNormAffine(node, out var why);
+        if (np is null) return why is null ? null : RewriteProposal.Refuse(why.ToDiagnostic(NameOf(node)));
+        return RewritePatch.Reporting(node, new Diagnostic(DiagnosticSeverity.Info, FoldCodes.AffineFoldedForwardIntoConv, NameOf(node),
+            $"its scale and B folded forward into {string.Join(", ", np.Consumers.Select(c => c.Conv.Describe()))}"),
+            () => AffineForwardFold.ApplyNormAffine(np, node));
     }
+
+    private static RewriteProposal? ProposeLayerNorm(Node node)
+    {
+        if (node is not { OpType: "LayerNormalization", Domain: "" }) return null;
+        var lp = LayerNormAffineFold.TryPlan(node, out var why);
+        if (lp is null) return why is null ? null : RewriteProposal.Refuse(why.ToDiagnostic(NameOf(node)));
+        return RewritePatch.Reporting(node, new Diagnostic(DiagnosticSeverity.Info,
+            lp.Linear is null ? FoldCodes.AffineFoldedForwardIntoMatMul : FoldCodes.AffineFoldedForwardIntoConv, NameOf(node),
+            $"its scale and B folded forward into {lp.Targets}"), () => LayerNormAffineFold.Apply(lp));
+    }
+
+    private static RewriteProposal? ProposeElementwise(Node node)
+    {
+        if (!ElementwiseAffine.IsCandidate(node)) return null;
+        var d = AffineDecision.Of(node, out var notAffine);
+        if (d is null) return notAffine is null ? null : RewriteProposal.Refuse(notAffine.ToDiagnostic(NameOf(node)));
+        if (d.Backward is { } plan)
+            return Folded(node, FoldCodes.AffineFoldedInto(plan.TargetKind), plan.Describe(), plan.Apply);
+        if (d.Forward is { } forward)
+            return Folded(node, FoldCodes.AffineFoldedForwardIntoConv, $"folded {d.FoldInto}", () => AffineForwardFold.Apply(forward, d.Affine));
+        if (d.ForwardMatMuls is { } matMuls)
+            return Folded(node, FoldCodes.AffineFoldedForwardIntoMatMul, $"folded {d.FoldInto}", () =>
+            {
+                LayerNormAffineFold.ApplyToMatMuls(matMuls);
+                AffineFoldPlan.Bypass(node, d.Affine.DataIndex);
+            });
+        return RewriteProposal.Refuse(d.Refusal!.ToDiagnostic(NameOf(node)));
+    }
+
+    private static RewritePatch Folded(Node node, string code, string message, Action edits) =>
+        RewritePatch.Reporting(node, new Diagnostic(DiagnosticSeverity.Info, code, NameOf(node), message), edits);
 
     private static string NameOf(Node n) => n.Name.Length > 0 ? n.Name : n.Output(0)?.Name ?? n.OpType;
 }

@@ -5,8 +5,5 @@ namespace OnnxNorm.Passes;
 /// <summary>Finds the BatchNormalization nodes of a model, subgraphs included, as a snapshot safe to rewrite while iterating.</summary>
 public static class BatchNormNodes
 {
-    public static List<Node> In(Model model) =>
-        model.Graph.AllGraphs().ToList()
-            .SelectMany(g => g.Nodes.Where(n => n.OpType == "BatchNormalization" && n.Domain == "").ToList())
-            .ToList();
+    public static List<Node> In(Model model) => RewriteDriver.Walk(model).Where(BatchNormMode.IsBatchNorm).ToList();
 }

@@ -7,58 +7,49 @@ namespace OnnxNorm.Passes;
 /// [C, 1, ...] so they broadcast over the spatial dims. Off by default: it only pays when the runtime
 /// fuses Mul/Add better than BN, or as a step before other channel-wise rewrites.
 /// </summary>
-public sealed class BatchNormToAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
+public sealed class BatchNormToAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : RewritePass
 {
     public const string PassName = "bn-to-affine";
 
-    public string Name => PassName;
-    public string Description => "Turn each remaining inference BatchNormalization into per-channel Mul + Add.";
-    public bool IsAnalysis => false;
+    public override string Name => PassName;
+    public override string Description => "Turn each remaining inference BatchNormalization into per-channel Mul + Add.";
 
-    public PassResult Run(Model model)
-    {
-        var diagnostics = new List<Diagnostic>();
-        bool modified = false;
-        foreach (var bn in BatchNormNodes.In(model))
-        {
-            if (TryConvert(bn, out var refusal, arithmetic)) { modified = true; diagnostics.Add(new(DiagnosticSeverity.Info, FoldCodes.ConvertedToAffine, bn.Name, "replaced by Mul + Add")); }
-            else diagnostics.Add(refusal!.ToDiagnostic(bn.Name));
-        }
-        return new PassResult(modified, diagnostics);
-    }
+    public override PassResult Run(Model model, RewriteSession session) =>
+        RewriteDriver.Result(RewriteDriver.Sweep(model, session,
+            new RewriteRule(n => BatchNormMode.IsBatchNorm(n) ? Propose(n, arithmetic) : null)));
 
-    public static bool TryConvert(Node bn, out FoldRefusal? refusal, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
+    /// <summary>The patch that replaces <paramref name="bn"/> by Mul + Add, or why it cannot.</summary>
+    public static RewriteProposal Propose(Node bn, BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference)
     {
-        var st = BatchNormStatistics.TryRead(bn, out refusal, arithmetic);
-        if (st is null) return false;
+        var st = BatchNormStatistics.TryRead(bn, out var refusal, arithmetic);
+        if (st is null) return RewriteProposal.Refuse(refusal!.ToDiagnostic(bn.Name));
         var x = bn.Input(0)!;
         int? rank = ValueRank.Of(x);
         if (rank is null or < 2)
-        {
-            refusal = new(FoldRefusalCodes.UnknownRank, DiagnosticSeverity.Info, $"the rank of its input '{x.Name}' is {(rank is null ? "unknown" : rank.ToString())}");
-            return false;
-        }
+            return Refuse(bn, FoldRefusalCodes.UnknownRank, $"the rank of its input '{x.Name}' is {(rank is null ? "unknown" : rank.ToString())}");
         // The output has the input's type; before BN-15 the parameters share it, so they can stand in.
         var known = ValueElementType.Of(x);
         var type = known.IsFloatingPoint() ? known : bn.Opset < 15 ? st.ScaleType : ElementType.Undefined;
         if (!type.IsFloatingPoint())
-        {
-            refusal = new(FoldRefusalCodes.UnsupportedDtype, DiagnosticSeverity.Info, $"the element type of its input '{x.Name}' is unknown");
-            return false;
-        }
+            return Refuse(bn, FoldRefusalCodes.UnsupportedDtype, $"the element type of its input '{x.Name}' is unknown");
         var dims = new long[rank.Value - 1];
         Array.Fill(dims, 1L);
         dims[0] = st.Channels;
         var scale = FoldedTensor.TryCreate("", type, dims, st.Scale, "scale", out refusal);
         var shift = scale is null ? null : FoldedTensor.TryCreate("", type, dims, st.Shift, "shift", out refusal);
-        if (scale is null || shift is null) return false;
+        if (scale is null || shift is null) return RewriteProposal.Refuse(refusal!.ToDiagnostic(bn.Name));
 
-        var g = bn.Owner;
-        int at = g.Nodes.IndexOf(bn);
-        string name = bn.Name.Length > 0 ? bn.Name : "bn";
-        var mul = g.AddNode("Mul", new[] { x, GraphConstants.Add(g, $"{name}.affine_scale", scale) }, 1, $"{name}.mul", position: at);
-        var add = g.AddNode("Add", new[] { mul.Output(0), GraphConstants.Add(g, $"{name}.affine_shift", shift) }, 1, $"{name}.add", position: at + 1);
-        FoldBatchNorm.RemoveBatchNorm(bn, add.Output(0)!);
-        return true;
+        return RewritePatch.Reporting(bn, new Diagnostic(DiagnosticSeverity.Info, FoldCodes.ConvertedToAffine, bn.Name, "replaced by Mul + Add"), () =>
+        {
+            var g = bn.Owner;
+            int at = g.Nodes.IndexOf(bn);
+            string name = bn.Name.Length > 0 ? bn.Name : "bn";
+            var mul = g.AddNode("Mul", new[] { x, GraphConstants.Add(g, $"{name}.affine_scale", scale) }, 1, $"{name}.mul", position: at);
+            var add = g.AddNode("Add", new[] { mul.Output(0), GraphConstants.Add(g, $"{name}.affine_shift", shift) }, 1, $"{name}.add", position: at + 1);
+            FoldBatchNorm.RemoveBatchNorm(bn, add.Output(0)!);
+        });
     }
+
+    private static RewriteProposal Refuse(Node bn, string code, string message) =>
+        RewriteProposal.Refuse(new Diagnostic(DiagnosticSeverity.Info, code, bn.Name, message));
 }

@@ -1,3 +1,5 @@
+using OnnxNorm.Ir;
+
 namespace OnnxNorm.Passes;
 
 /// <summary>
@@ -5,13 +7,13 @@ namespace OnnxNorm.Passes;
 /// <see cref="FoldBatchNormForward"/>): a BN moves into the Convs, ConvTransposes or Gemms that read it, where
 /// that is exact. The default pipeline runs the whole engine (`fold-affine`) instead.
 /// </summary>
-public sealed class FoldBatchNormForwardPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
+public sealed class FoldBatchNormForwardPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : RewritePass
 {
     public const string PassName = "fold-bn-forward";
 
-    public string Name => PassName;
-    public string Description => "Fold a BatchNormalization into the Conv/ConvTranspose/Gemm after it, where that is exact (fold-affine's BN rule, forward only).";
-    public bool IsAnalysis => false;
+    public override string Name => PassName;
+    public override string Description => "Fold a BatchNormalization into the Conv/ConvTranspose/Gemm after it, where that is exact (fold-affine's BN rule, forward only).";
 
-    public PassResult Run(OnnxNorm.Ir.Model model) => FoldBatchNormPass.RunRule(model, arithmetic, BatchNormRule.Directions.Forward);
+    public override PassResult Run(Model model, RewriteSession session) =>
+        RewriteDriver.Result(RewriteDriver.Sweep(model, session, BatchNormRule.For(arithmetic, BatchNormRule.Directions.Forward)));
 }

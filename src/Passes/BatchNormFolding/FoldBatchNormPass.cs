@@ -8,25 +8,13 @@ namespace OnnxNorm.Passes;
 /// graph and in every If/Loop/Scan body. Each BN left alone gets a diagnostic with the reason. The default
 /// pipeline runs the whole engine (`fold-affine`) instead.
 /// </summary>
-public sealed class FoldBatchNormPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : IPass
+public sealed class FoldBatchNormPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : RewritePass
 {
     public const string PassName = "fold-bn";
 
-    public string Name => PassName;
-    public string Description => "Fold BatchNormalization into the Conv/ConvTranspose/Gemm/MatMul before it (fold-affine's BN rule, backward only).";
-    public bool IsAnalysis => false;
+    public override string Name => PassName;
+    public override string Description => "Fold BatchNormalization into the Conv/ConvTranspose/Gemm/MatMul before it (fold-affine's BN rule, backward only).";
 
-    public PassResult Run(Model model) => RunRule(model, arithmetic, BatchNormRule.Directions.Backward);
-
-    internal static PassResult RunRule(Model model, BatchNormArithmetic arithmetic, BatchNormRule.Directions directions)
-    {
-        var diagnostics = new List<Diagnostic>();
-        bool modified = false;
-        foreach (var bn in BatchNormNodes.In(model))
-        {
-            diagnostics.Add(BatchNormRule.Apply(bn, arithmetic, directions, out bool folded));
-            modified |= folded;
-        }
-        return new PassResult(modified, diagnostics);
-    }
+    public override PassResult Run(Model model, RewriteSession session) =>
+        RewriteDriver.Result(RewriteDriver.Sweep(model, session, BatchNormRule.For(arithmetic, BatchNormRule.Directions.Backward)));
 }

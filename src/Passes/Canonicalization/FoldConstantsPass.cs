@@ -10,7 +10,7 @@ namespace OnnxNorm.Passes;
 /// static folds too. The values are computed by an <see cref="IConstantEvaluator"/> (the CLI gives it the
 /// native executor); without one only Identity and Shape fold. Overridable initializers are not constants.
 /// </summary>
-public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : IPass
+public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : RewritePass
 {
     public const string PassName = "fold-constants";
     public const string FoldedCode = "constants-folded";
@@ -30,31 +30,27 @@ public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : IPass
         "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "Trilu", "EyeLike",
     };
 
-    public string Name => PassName;
-    public string Description => "Compute every constant-only node (Identity, Transpose, Reshape, Cast, arithmetic...) once, as an initializer.";
-    public bool IsAnalysis => false;
+    public override string Name => PassName;
+    public override string Description => "Compute every constant-only node (Identity, Transpose, Reshape, Cast, arithmetic...) once, as an initializer.";
 
-    public PassResult Run(Model model)
+    public override PassResult Run(Model model, RewriteSession session)
     {
-        int folded = 0, needEvaluator = 0;
-        var ops = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var g in model.Graph.AllGraphs().ToList())
+        int needEvaluator = 0;
+        var events = RewriteDriver.Sweep(model, session, new RewriteRule(node =>
         {
-            foreach (var node in g.Nodes.ToList())
+            if (node.Domain != "" || !Foldable.Contains(node.OpType) || node.Subgraphs.Count > 0) return null;
+            if (node.Outputs.Count == 0 || node.Outputs.Any(o => o is not null && o.IsGraphOutput)) return null;
+            var results = Evaluate(node, out bool wanted);
+            if (results is null)
             {
-                if (node.Domain != "" || !Foldable.Contains(node.OpType) || node.Subgraphs.Count > 0) continue;
-                if (node.Outputs.Count == 0 || node.Outputs.Any(o => o is not null && o.IsGraphOutput)) continue;
-                var results = Evaluate(node, out bool wanted);
-                if (results is null)
-                {
-                    if (wanted && evaluator is null) needEvaluator++;
-                    continue;
-                }
-                Replace(g, node, results);
-                folded++;
-                ops[node.OpType] = ops.GetValueOrDefault(node.OpType) + 1;
+                if (wanted && evaluator is null) needEvaluator++;
+                return null;
             }
-        }
+            return new RewritePatch(node, $"{node.Describe()} computed ahead of time", () => Replace(node.Owner, node, results));
+        }));
+        int folded = events.Count(e => e.Applied);
+        var ops = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in events) ops[e.Patch!.Node!.OpType] = ops.GetValueOrDefault(e.Patch.Node.OpType) + 1;
         var diagnostics = new List<Diagnostic>();
         if (folded > 0)
             diagnostics.Add(new Diagnostic(DiagnosticSeverity.Info, FoldedCode, null,

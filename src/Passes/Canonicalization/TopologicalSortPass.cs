@@ -7,29 +7,28 @@ namespace OnnxNorm.Passes;
 /// wherever it already is one. PyTorch can export graphs out of order; ONNX Runtime runs them, but
 /// `onnx.checker` and every pass that walks nodes in order need them sorted. A cycle is bad input.
 /// </summary>
-public sealed class TopologicalSortPass : IPass
+public sealed class TopologicalSortPass : RewritePass
 {
     public const string PassName = "sort";
     public const string SortedCode = "nodes-sorted";
 
-    public string Name => PassName;
-    public string Description => "Sort the nodes of every graph topologically (stable: a sorted graph is unchanged).";
-    public bool IsAnalysis => false;
+    public override string Name => PassName;
+    public override string Description => "Sort the nodes of every graph topologically (stable: a sorted graph is unchanged).";
 
-    public PassResult Run(Model model)
+    /// <summary>One graph-level patch per graph out of order.</summary>
+    public override PassResult Run(Model model, RewriteSession session)
     {
         var diagnostics = new List<Diagnostic>();
-        foreach (var g in model.Graph.AllGraphs().ToList())
+        RewriteDriver.ApplyPerGraph(model, session, g =>
         {
             var order = g.TopologicalOrder();
             int moved = 0;
             for (int i = 0; i < order.Count; i++) if (!ReferenceEquals(order[i], g.Nodes[i])) moved++;
-            if (moved == 0) continue;
-            g.ReorderNodes(order);
+            if (moved == 0) return Array.Empty<RewritePatch>();
             string where = g.OwnerNode is { } owner ? $" in the subgraph of {owner.Describe()}" : "";
-            diagnostics.Add(new Diagnostic(DiagnosticSeverity.Info, SortedCode, null,
-                $"the nodes{where} were not in topological order; {moved} of {order.Count} moved"));
-        }
+            var said = new Diagnostic(DiagnosticSeverity.Info, SortedCode, null, $"the nodes{where} were not in topological order; {moved} of {order.Count} moved");
+            return new[] { new RewritePatch(null, $"nodes{where} sorted", () => { g.ReorderNodes(order); diagnostics.Add(said); }, new[] { said }) };
+        });
         return diagnostics.Count == 0 ? PassResult.Unchanged : new PassResult(true, diagnostics);
     }
 }

@@ -8,34 +8,35 @@ namespace OnnxNorm.Passes;
 /// Left alone: Constants whose output is a graph output (an output must be computed by a node), and the
 /// forms the IR does not read as tensors (sparse, strings).
 /// </summary>
-public sealed class LiftConstantsPass : IPass
+public sealed class LiftConstantsPass : RewritePass
 {
     public const string PassName = "lift-constants";
 
-    public string Name => PassName;
-    public string Description => "Turn Constant nodes into initializers.";
-    public bool IsAnalysis => false;
+    public override string Name => PassName;
+    public override string Description => "Turn Constant nodes into initializers.";
 
-    public PassResult Run(Model model)
+    public override PassResult Run(Model model, RewriteSession session)
     {
-        int lifted = 0;
-        foreach (var g in model.Graph.AllGraphs().ToList())
-        {
-            foreach (var node in g.Nodes.Where(n => n.OpType == "Constant" && n.Domain == "").ToList())
-            {
-                var output = node.Output(0);
-                if (output is null || node.Outputs.Count != 1 || output.IsGraphOutput) continue;
-                var tensor = node.ConstantValue();
-                if (tensor is null || tensor.ElementType == ElementType.String) continue;
-                string name = output.Name;
-                var init = GraphConstants.Add(g, name + ".lifted", tensor);
-                g.ReplaceAllUses(output, init);
-                g.RemoveNode(node);
-                g.Rename(init, name);
-                lifted++;
-            }
-        }
+        int lifted = RewriteDriver.Sweep(model, session, new RewriteRule(Propose)).Count(e => e.Applied);
         return lifted == 0 ? PassResult.Unchanged
             : new PassResult(true, new[] { new Diagnostic(DiagnosticSeverity.Info, "constants-lifted", null, $"turned {lifted} Constant node(s) into initializers") });
+    }
+
+    private static RewriteProposal? Propose(Node node)
+    {
+        if (node is not { OpType: "Constant", Domain: "" }) return null;
+        var output = node.Output(0);
+        if (output is null || node.Outputs.Count != 1 || output.IsGraphOutput) return null;
+        var tensor = node.ConstantValue();
+        if (tensor is null || tensor.ElementType == ElementType.String) return null;
+        return new RewritePatch(node, $"{node.Describe()} lifted to initializer '{output.Name}'", () =>
+        {
+            var g = node.Owner;
+            string name = output.Name;
+            var init = GraphConstants.Add(g, name + ".lifted", tensor);
+            g.ReplaceAllUses(output, init);
+            g.RemoveNode(node);
+            g.Rename(init, name);
+        });
     }
 }

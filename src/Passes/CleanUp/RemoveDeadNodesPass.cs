@@ -8,38 +8,34 @@ namespace OnnxNorm.Passes;
 /// cannot see. Graph inputs are never removed (they are the model's interface), except the initializer
 /// inputs IR 3 requires.
 /// </summary>
-public sealed class RemoveDeadNodesPass : IPass
+public sealed class RemoveDeadNodesPass : RewritePass
 {
     public const string PassName = "remove-dead";
 
-    public string Name => PassName;
-    public string Description => "Remove nodes and initializers whose results nothing uses.";
-    public bool IsAnalysis => false;
+    public override string Name => PassName;
+    public override string Description => "Remove nodes and initializers whose results nothing uses.";
 
-    public PassResult Run(Model model)
+    public override PassResult Run(Model model, RewriteSession session)
     {
-        int nodes = 0, initializers = 0;
-        bool changed = true;
-        while (changed)
+        int nodes = 0, initializers = 0, removed;
+        // Last node first, so a whole dead chain goes in one sweep; a subgraph's last use of an outer value
+        // can free an outer node, hence the repeat.
+        do
         {
-            changed = false;
-            foreach (var g in model.Graph.AllGraphs().ToList())
-            {
-                for (int i = g.Nodes.Count - 1; i >= 0; i--)
-                {
-                    var n = g.Nodes[i];
-                    if (n.Domain is not ("" or "ai.onnx.ml")) continue;
-                    if (n.Outputs.Any(o => o is not null && (o.Uses.Count > 0 || o.IsGraphOutput))) continue;
-                    g.RemoveNode(n);
-                    nodes++;
-                    changed = true;
-                }
-            }
-        }
-        foreach (var g in model.Graph.AllGraphs().ToList())
-            foreach (var v in g.Initializers.ToList())
-                if (v.Uses.Count == 0 && GraphConstants.ReleaseIfUnused(v)) initializers++;
+            removed = RewriteDriver.Sweep(model, session, new RewriteRule(Propose), reverse: true).Count(e => e.Applied);
+            nodes += removed;
+        } while (removed > 0 && !session.Stopped);
+        if (!session.Stopped)
+            initializers = RewriteDriver.ApplyPerGraph(model, session, g => g.Initializers.Where(GraphConstants.CanRelease).ToList()
+                .Select(v => new RewritePatch(null, $"unused initializer '{v.Name}' released", () => GraphConstants.ReleaseIfUnused(v))));
         return nodes + initializers == 0 ? PassResult.Unchanged
             : new PassResult(true, new[] { new Diagnostic(DiagnosticSeverity.Info, "dead-removed", null, $"removed {nodes} dead node(s) and {initializers} unused initializer(s)") });
+    }
+
+    private static RewriteProposal? Propose(Node n)
+    {
+        if (n.Domain is not ("" or "ai.onnx.ml")) return null;
+        if (n.Outputs.Any(o => o is not null && (o.Uses.Count > 0 || o.IsGraphOutput))) return null;
+        return new RewritePatch(n, $"dead {n.Describe()} removed", () => n.Owner.RemoveNode(n));
     }
 }

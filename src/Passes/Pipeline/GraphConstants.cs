@@ -30,24 +30,23 @@ public static class GraphConstants
     /// </summary>
     public static bool ReleaseIfUnused(Value? v)
     {
-        if (v is null || v.Uses.Count > 0 || v.IsGraphOutput) return false;
-        if (v.IsInitializer)
+        if (!CanRelease(v)) return false;
+        if (v!.IsInitializer)
         {
-            if (v.IsGraphInput)
-            {
-                // Before IR 4 main-graph initializers are listed as inputs by necessity; then the input can
-                // go too. Subgraph inputs are positional and never removed.
-                if (v.Owner.Model.IrVersion >= 4 || v.Owner.Parent is not null) return false;
-                v.Owner.RemoveInput(v);
-            }
+            if (v.IsGraphInput) v.Owner.RemoveInput(v);
             v.Owner.RemoveInitializer(v);
-            return true;
         }
-        if (v.Producer is { OpType: "Constant", Domain: "" } p && p.Outputs.Count == 1)
-        {
-            p.Owner.RemoveNode(p);
-            return true;
-        }
-        return false;
+        else v.Producer!.Owner.RemoveNode(v.Producer);
+        return true;
+    }
+
+    /// <summary>True when <see cref="ReleaseIfUnused"/> would remove <paramref name="v"/>.</summary>
+    public static bool CanRelease(Value? v)
+    {
+        if (v is null || v.Uses.Count > 0 || v.IsGraphOutput) return false;
+        // Before IR 4 main-graph initializers are listed as inputs by necessity; then the input can go too.
+        // Subgraph inputs are positional and never removed.
+        if (v.IsInitializer) return !v.IsGraphInput || v.Owner.Model.IrVersion < 4 && v.Owner.Parent is null;
+        return v.Producer is { OpType: "Constant", Domain: "" } p && p.Outputs.Count == 1;
     }
 }

@@ -28,6 +28,8 @@ public static class GraphInvariants
         foreach (var g in model.Graph.AllGraphs())
         {
             string where = Where(g);
+            // Sets, not list searches: verify runs this after every patch, so it must stay linear.
+            var initializers = new HashSet<Value>(g.Initializers);
             foreach (var n in g.Nodes)
             {
                 if (n.Owner != g) return $"{n.Describe()} sits in a graph that is not its owner{where}";
@@ -54,8 +56,8 @@ public static class GraphInvariants
                     + (v.IsGraphInput && !v.IsInitializer ? 1 : 0);
                 if (definitions == 0) return $"'{v.Name}' is registered but nothing defines it{where}";
                 if (definitions > 1) return $"'{v.Name}' is defined more than once (SSA){where}";
-                if (v.Producer is { } p && !g.Nodes.Contains(p)) return $"'{v.Name}' is produced by {p.Describe()}, which is not in its graph{where}";
-                if (v.IsInitializer && !g.Initializers.Contains(v)) return $"'{v.Name}' holds a tensor but is not in the initializer list{where}";
+                if (v.Producer is { } p && (p.Owner != g || !allNodes.Contains(p))) return $"'{v.Name}' is produced by {p.Describe()}, which is not in its graph{where}";
+                if (v.IsInitializer && !initializers.Contains(v)) return $"'{v.Name}' holds a tensor but is not in the initializer list{where}";
                 foreach (var use in v.Uses)
                 {
                     if (!allNodes.Contains(use.Node)) return $"'{v.Name}' is used by {use.Node.Describe()}, which is not in the model";

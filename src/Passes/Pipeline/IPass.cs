@@ -18,4 +18,10 @@ public interface IPass
     bool IsAnalysis { get; }
 
     PassResult Run(Model model);
+
+    /// <summary>
+    /// Runs with the pipeline's <paramref name="session"/>, which applies (counts, checks, can withhold) every
+    /// patch. A pass that does not edit through patches ignores it.
+    /// </summary>
+    PassResult Run(Model model, RewriteSession session) => Run(model);
 }

@@ -3,12 +3,17 @@ namespace OnnxNorm.Passes;
 /// <summary>A pass left the graph broken. This is a bug in the pass, never bad user input.</summary>
 public sealed class InvariantViolationException : Exception
 {
-    public InvariantViolationException(string? pass, string problem)
-        : base(pass is null ? $"graph invariant broken: {problem}" : $"pass '{pass}' broke a graph invariant: {problem}")
+    public InvariantViolationException(string? pass, string problem, string? patch = null)
+        : base((pass is null ? "graph invariant broken" : $"pass '{pass}' broke a graph invariant")
+            + (patch is null ? "" : $" at {patch}") + $": {problem}")
     {
         Pass = pass;
         Problem = problem;
+        Patch = patch;
     }
+
+    /// <summary>The patch after which the invariant was found broken (verify checks after every patch); null when found after a pass.</summary>
+    public string? Patch { get; }
 
     public string? Pass { get; }
     public string Problem { get; }

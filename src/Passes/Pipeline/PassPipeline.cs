@@ -4,9 +4,11 @@ using OnnxNorm.Ir;
 namespace OnnxNorm.Passes;
 
 /// <summary>
-/// Runs passes in order, optionally repeating the whole list until nothing changes. With
-/// <see cref="PipelineOptions.Verify"/> it checks <see cref="GraphInvariants"/> after every pass and that
-/// analysis passes left the model byte-identical, so a broken pass is named the moment it breaks something.
+/// Runs passes in order, optionally repeating the whole list until nothing changes. The passes edit through
+/// patches applied by one <see cref="RewriteSession"/> for the whole run, which can stop after
+/// <see cref="PipelineOptions.StopAfterPatches"/>. With <see cref="PipelineOptions.Verify"/> it checks
+/// <see cref="GraphInvariants"/> after every patch and every pass and that analysis passes left the model
+/// byte-identical, so a broken rewrite is named the moment it breaks something.
 /// </summary>
 public sealed class PassPipeline
 {
@@ -18,6 +20,7 @@ public sealed class PassPipeline
         _passes = passes.ToList();
         _options = options ?? new PipelineOptions();
         if (_options.MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxIterations must be at least 1");
+        if (_options.StopAfterPatches < 0) throw new ArgumentOutOfRangeException(nameof(options), "StopAfterPatches cannot be negative");
     }
 
     /// <summary>A pipeline of registered passes by name; unknown names are bad input.</summary>
@@ -35,13 +38,15 @@ public sealed class PassPipeline
         var runs = new List<PassRun>();
         var total = Stopwatch.StartNew();
         // Every pass expects sorted nodes and every output must be sorted, so an exporter's out-of-order
-        // graph is put in order before anything else (a no-op on a sorted one).
+        // graph is put in order before anything else (a no-op on a sorted one). Its patches are not counted
+        // against StopAfterPatches: stopping after 0 patches still gives a sorted model.
         var sortClock = Stopwatch.StartNew();
         var sorted = new TopologicalSortPass().Run(model);
         if (sorted.Modified)
             runs.Add(new PassRun(TopologicalSortPass.PassName, 0, true, sortClock.Elapsed,
                 sorted.Diagnostics.Select(d => d with { Pass = TopologicalSortPass.PassName }).ToList()));
         if (_options.Verify) GraphInvariants.Check(model);
+        var session = new RewriteSession(_options.StopAfterPatches, _options.Verify);
         int iteration = 0;
         bool changed;
         do
@@ -52,7 +57,8 @@ public sealed class PassPipeline
             {
                 byte[]? before = _options.Verify && pass.IsAnalysis ? ModelSaver.ToBytes(model) : null;
                 var sw = Stopwatch.StartNew();
-                var result = pass.Run(model);
+                session.CurrentPass = pass.Name;
+                var result = pass.Run(model, session);
                 sw.Stop();
                 if (_options.Verify)
                 {
@@ -63,8 +69,15 @@ public sealed class PassPipeline
                 var diagnostics = result.Diagnostics.Select(d => d with { Pass = pass.Name }).ToList();
                 runs.Add(new PassRun(pass.Name, iteration, result.Modified, sw.Elapsed, diagnostics));
                 changed |= result.Modified;
+                // The patch limit is for the whole run: nothing after the withheld patch runs.
+                if (session.Stopped) break;
             }
-        } while (_options.FixedPoint && changed && iteration < _options.MaxIterations);
-        return new PipelineResult(runs, iteration, total.Elapsed, ReachedFixedPoint: !changed);
+        } while (_options.FixedPoint && changed && !session.Stopped && iteration < _options.MaxIterations);
+        return new PipelineResult(runs, iteration, total.Elapsed, ReachedFixedPoint: !changed)
+        {
+            PatchesApplied = session.Applied,
+            Stopped = session.Stopped,
+            LastPatch = session.LastApplied is { } last ? $"{last.Pass}: {last.Patch.Description}" : null,
+        };
     }
 }

@@ -5,4 +5,13 @@ public sealed record PipelineResult(IReadOnlyList<PassRun> Runs, int Iterations,
 {
     public bool Modified => Runs.Any(r => r.Modified);
     public IEnumerable<Diagnostic> Diagnostics => Runs.SelectMany(r => r.Diagnostics);
+
+    /// <summary>Patches applied over the whole run.</summary>
+    public int PatchesApplied { get; init; }
+
+    /// <summary>True when <see cref="PipelineOptions.StopAfterPatches"/> withheld a patch and the run stopped there.</summary>
+    public bool Stopped { get; init; }
+
+    /// <summary>The last patch applied ("fold-affine: BatchNormalization node 'bn1': ..."), null when none was.</summary>
+    public string? LastPatch { get; init; }
 }

@@ -3,19 +3,16 @@ using OnnxNorm.Ir;
 namespace OnnxNorm.Passes;
 
 /// <summary>A pass made of other passes run in order, each seeing what the previous one left (clean-up, canonicalize).</summary>
-public abstract class SequencePass(params IPass[] steps) : IPass
+public abstract class SequencePass(params IPass[] steps) : RewritePass
 {
-    public abstract string Name { get; }
-    public abstract string Description { get; }
-    public bool IsAnalysis => false;
-
-    public PassResult Run(Model model)
+    public override PassResult Run(Model model, RewriteSession session)
     {
         bool modified = false;
         var diagnostics = new List<Diagnostic>();
         foreach (var step in steps)
         {
-            var r = step.Run(model);
+            if (session.Stopped) break;
+            var r = step.Run(model, session);
             modified |= r.Modified;
             diagnostics.AddRange(r.Diagnostics);
         }

@@ -20,7 +20,7 @@ internal static class ConvBatchNormFolding
         if (observer is not null && observer.Wants(conv, 0)) return false;
         var use = y.Uses[0];
         var n = use.Node;
-        if (use.Index != 0 || n.OpType != "BatchNormalization" || n.Domain != "" || n.Owner != conv.Owner) return false;
+        if (use.Index != 0 || !BatchNormMode.IsBatchNorm(n) || n.Owner != conv.Owner) return false;
         if (!IsInference(n) || n.GetInt("spatial", 1) != 1) return false;
         float eps = n.GetFloat("epsilon", 1e-5f);
         if (!(eps >= 0)) return false;

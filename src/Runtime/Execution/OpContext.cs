@@ -1,4 +1,5 @@
 using OnnxNorm.Ir;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Execution;
 
@@ -16,12 +17,16 @@ public sealed class OpContext
         _pool = pool;
         Options = options;
         Threads = Math.Max(1, options.Threads);
+        Kernels = new KernelTarget(options.Isa ?? KernelSupport.Best, Threads, options.SplitAllWork);
     }
 
     internal SessionOptions Options { get; }
     internal BufferPool Pool => _pool;
 
     public int Threads { get; }
+
+    /// <summary>The session's instruction set and thread budget, as the kernels take them.</summary>
+    public KernelTarget Kernels { get; }
 
     /// <summary>The node being run (for error messages).</summary>
     public Node Node { get; private set; } = null!;

@@ -84,134 +84,130 @@ internal sealed class PlanBuilder
 
     public ExecutionPlan Build(Graph graph)
     {
-        var slotOf = new Dictionary<Value, int>();
-        var constants = new List<TensorValue?>();
-        var notOwned = new HashSet<int>();
-        var captured = new List<(Value, int)>();
-
-        int NewSlot(Value v)
-        {
-            int s = constants.Count;
-            constants.Add(null);
-            slotOf[v] = s;
-            return s;
-        }
-
-        int SlotFor(Value v)
-        {
-            if (slotOf.TryGetValue(v, out int s)) return s;
-            // Not produced in this graph: a constant, a feed, or a value of an enclosing scope.
-            s = NewSlot(v);
-            notOwned.Add(s);
-            if (ConstantOf(v) is { } c) constants[s] = c;
-            else if (v.Owner != graph) captured.Add((v, s));
-            else if (v.Producer is null && !v.IsGraphInput)
-                throw new BadInputException($"value '{v.Name}' is read but never produced{graph.ScopeSuffix}");
-            return s;
-        }
-
+        var slots = new PlanSlots(graph, ConstantOf);
         var inputs = new List<(Value, int)>();
         foreach (var v in graph.Inputs)
         {
             if (v.IsInitializer && !v.IsOverridableInitializer) continue;
-            int s = NewSlot(v);
-            notOwned.Add(s);
-            if (v.Initializer is { } t) constants[s] = Widen(TensorValue.FromTensor(t));
-            inputs.Add((v, s));
+            inputs.Add((v, slots.NewConstant(v, v.Initializer is { } t ? Widen(TensorValue.FromTensor(t)) : null)));
         }
 
-        var order = graph.TopologicalOrder();
-        var fusedInto = new Dictionary<Node, Node>(); // activation node -> the Conv that runs it
+        var fusedInto = new HashSet<Node>(); // nodes a Conv step runs (its BN, its activation)
         var steps = new List<PlanStep>();
-        var observer = _options.Observer;
-
-        foreach (var node in order)
+        foreach (var node in graph.TopologicalOrder())
         {
-            if (fusedInto.ContainsKey(node)) continue;
-            if (node.OpType == "Constant" && node.Domain == "" && node.Output(0) is { } cv && ConstantOf(cv) is { } cval)
+            if (fusedInto.Contains(node)) continue;
+            if (TryHoldConstant(node, slots, out var observedConstant))
             {
-                int cs = NewSlot(cv);
-                constants[cs] = cval;
-                notOwned.Add(cs);
-                if (observer is not null && observer.Wants(node, 0))
-                    steps.Add(new PlanStep { Node = node, Operator = Operators.NoOp.Instance, Inputs = Array.Empty<int>(), Outputs = new[] { cs }, Observed = new[] { (cs, node, 0) } });
+                if (observedConstant is not null) steps.Add(observedConstant);
                 continue;
             }
-            var reg = _registry.Find(node.Domain, node.OpType, node.Opset)
-                ?? throw new BadInputException(_registry.All.Any(r => r.Domain == node.Domain && r.OpType == node.OpType)
-                    ? $"{node.Describe()}: {node.OpType} of opset {node.Opset} is not supported by the native executor"
-                    : $"{node.Describe()}: operator {(node.Domain.Length > 0 ? node.Domain + "." : "")}{node.OpType} is not supported by the native executor");
-
-            bool isConv = node.OpType == "Conv" && node.Domain == "";
-            Node? foldedBn = null;
-            Dictionary<int, TensorValue>? foldedConstants = null;
-            if (_options.FoldBatchNorm && !Reference && isConv && ConvBatchNormFolding.TryFold(node, observer, out var bn, out var folded))
-            {
-                foldedBn = bn;
-                foldedConstants = folded;
-                fusedInto[bn] = node;
-            }
-            var activation = Activation.None;
-            Node? fused = null;
-            if (_options.FuseActivations && !Reference && isConv && TryFuse(foldedBn ?? node, IsFloatConv(node), out var act, out var actNode, out var swishSigmoid))
-            {
-                activation = act;
-                fused = actNode;
-                fusedInto[actNode] = node;
-                if (swishSigmoid is not null) fusedInto[swishSigmoid] = node;
-            }
-
-            var inSlots = new List<int>();
-            for (int i = 0; i < node.Inputs.Count; i++)
-            {
-                var v = node.Inputs[i];
-                // A folded Conv's weight and bias are its own constants, not slots of the graph's.
-                inSlots.Add(v is null || v.Name.Length == 0 || foldedConstants?.ContainsKey(i) == true ? -1 : SlotFor(v));
-            }
-            // Values a subgraph reads from this scope or above are extra inputs of the node.
-            var extra = CapturedBySubgraphs(node);
-            foreach (var v in extra) inSlots.Add(SlotFor(v));
-
-            var outNode = fused ?? foldedBn ?? node;
-            var outSlots = new int[outNode.Outputs.Count];
-            var observed = new List<(int, Node, int)>();
-            for (int i = 0; i < outSlots.Length; i++)
-            {
-                var o = outNode.Outputs[i];
-                outSlots[i] = o is null || o.Name.Length == 0 ? -1 : NewSlot(o);
-                if (outSlots[i] >= 0 && observer is not null && observer.Wants(outNode, i)) observed.Add((outSlots[i], outNode, i));
-            }
-
-            var info = new NodeInfo(node, ConstantOf, this, activation)
-            {
-                CapturedValues = extra,
-                ConstantOverrides = foldedConstants ?? (IReadOnlyDictionary<int, TensorValue>)new Dictionary<int, TensorValue>(),
-            };
-            IOperator op;
-            try { op = reg.Factory(info); }
-            catch (BadInputException) { throw; }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException or IndexOutOfRangeException)
-            {
-                throw new BadInputException($"{node.Describe()}: {e.Message}", e);
-            }
-            if (Reference) op = new ReferencePrecisionStep(op, node, _options.Precision, DeclareOutputs(node));
-            steps.Add(new PlanStep { Node = node, Operator = op, ProfileKey = Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput });
+            steps.Add(Step(node, slots, fusedInto));
         }
 
-        var outputs = graph.Outputs.Select(v => (v, SlotFor(v))).ToArray();
-        int slotCount = constants.Count;
-        var ownedOut = ComputeReleases(steps, slotCount, notOwned, outputs.Select(o => o.Item2).ToHashSet(), outputs);
+        var outputs = graph.Outputs.Select(v => (v, slots.For(v))).ToArray();
         return new ExecutionPlan
         {
             Graph = graph,
-            SlotCount = slotCount,
+            SlotCount = slots.Count,
             Steps = steps.ToArray(),
-            Constants = constants.ToArray(),
+            Constants = slots.Constants,
             Inputs = inputs.ToArray(),
             Outputs = outputs,
-            Captured = captured.ToArray(),
-            OutputOwned = ownedOut,
+            Captured = slots.Captured.ToArray(),
+            OutputOwned = ComputeReleases(steps, slots.Count, slots.NotOwned, outputs.Select(o => o.Item2).ToHashSet(), outputs),
         };
+    }
+
+    // A Constant node is a slot filled at plan time, not a step; an observed one gets a no-op step so the observer
+    // still sees its value. False when the node is not a constant the plan can hold.
+    private bool TryHoldConstant(Node node, PlanSlots slots, out PlanStep? observedStep)
+    {
+        observedStep = null;
+        if (node.OpType != "Constant" || node.Domain != "" || node.Output(0) is not { } cv || ConstantOf(cv) is not { } value) return false;
+        int slot = slots.NewConstant(cv, value);
+        if (_options.Observer is { } observer && observer.Wants(node, 0))
+            observedStep = new PlanStep { Node = node, Operator = Operators.NoOp.Instance, Inputs = Array.Empty<int>(), Outputs = new[] { slot }, Observed = new[] { (slot, node, 0) } };
+        return true;
+    }
+
+    private PlanStep Step(Node node, PlanSlots slots, HashSet<Node> fusedInto)
+    {
+        var reg = FindOperator(node);
+        var fusion = PlanFusion(node);
+        foreach (var n in fusion.Absorbed) fusedInto.Add(n);
+
+        var inSlots = new List<int>();
+        for (int i = 0; i < node.Inputs.Count; i++)
+        {
+            var v = node.Inputs[i];
+            // A folded Conv's weight and bias are its own constants, not slots of the graph's.
+            inSlots.Add(v is null || v.Name.Length == 0 || fusion.FoldedConstants?.ContainsKey(i) == true ? -1 : slots.For(v));
+        }
+        // Values a subgraph reads from this scope or above are extra inputs of the node.
+        var extra = CapturedBySubgraphs(node);
+        foreach (var v in extra) inSlots.Add(slots.For(v));
+
+        // A fused step's outputs are those of the last node it absorbed.
+        var outNode = fusion.Activation ?? fusion.BatchNorm ?? node;
+        var outSlots = new int[outNode.Outputs.Count];
+        var observed = new List<(int, Node, int)>();
+        for (int i = 0; i < outSlots.Length; i++)
+        {
+            var o = outNode.Outputs[i];
+            outSlots[i] = o is null || o.Name.Length == 0 ? -1 : slots.New(o);
+            if (outSlots[i] >= 0 && _options.Observer is { } observer && observer.Wants(outNode, i)) observed.Add((outSlots[i], outNode, i));
+        }
+
+        var info = new NodeInfo(node, ConstantOf, this, fusion.FusedActivation)
+        {
+            CapturedValues = extra,
+            ConstantOverrides = fusion.FoldedConstants ?? (IReadOnlyDictionary<int, TensorValue>)new Dictionary<int, TensorValue>(),
+        };
+        var op = CreateOperator(reg, info, node);
+        if (Reference) op = new ReferencePrecisionStep(op, node, _options.Precision, DeclareOutputs(node));
+        return new PlanStep { Node = node, Operator = op, ProfileKey = Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput };
+    }
+
+    private KernelRegistration FindOperator(Node node) =>
+        _registry.Find(node.Domain, node.OpType, node.Opset)
+        ?? throw new BadInputException(_registry.All.Any(r => r.Domain == node.Domain && r.OpType == node.OpType)
+            ? $"{node.Describe()}: {node.OpType} of opset {node.Opset} is not supported by the native executor"
+            : $"{node.Describe()}: operator {(node.Domain.Length > 0 ? node.Domain + "." : "")}{node.OpType} is not supported by the native executor");
+
+    /// <summary>What a Conv step absorbs: the BN after it (folded into its constants) and the activation after that.</summary>
+    private sealed record ConvFusion(Node? BatchNorm, Dictionary<int, TensorValue>? FoldedConstants, Node? Activation, Activation FusedActivation, Node[] Absorbed);
+
+    private static readonly ConvFusion NoFusion = new(null, null, null, Kernels.Activation.None, Array.Empty<Node>());
+
+    private ConvFusion PlanFusion(Node node)
+    {
+        if (Reference || node.OpType != "Conv" || node.Domain != "") return NoFusion;
+        var absorbed = new List<Node>();
+        Node? foldedBn = null;
+        Dictionary<int, TensorValue>? folded = null;
+        if (_options.FoldBatchNorm && ConvBatchNormFolding.TryFold(node, _options.Observer, out var bn, out var constants))
+        {
+            foldedBn = bn;
+            folded = constants;
+            absorbed.Add(bn);
+        }
+        if (!_options.FuseActivations || !TryFuse(foldedBn ?? node, IsFloatConv(node), out var act, out var actNode, out var swishSigmoid))
+            return new ConvFusion(foldedBn, folded, null, Kernels.Activation.None, absorbed.ToArray());
+        absorbed.Add(actNode);
+        if (swishSigmoid is not null) absorbed.Add(swishSigmoid);
+        return new ConvFusion(foldedBn, folded, actNode, act, absorbed.ToArray());
+    }
+
+    // Operator factories validate attributes; their argument errors are bad input naming the node.
+    private static IOperator CreateOperator(KernelRegistration reg, NodeInfo info, Node node)
+    {
+        try { return reg.Factory(info); }
+        catch (BadInputException) { throw; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException or IndexOutOfRangeException)
+        {
+            throw new BadInputException($"{node.Describe()}: {e.Message}", e);
+        }
     }
 
     private static List<Value> CapturedBySubgraphs(Node node)

@@ -6,6 +6,18 @@ public sealed record SessionOptions
     /// <summary>Upper bound on the threads one node may use (Conv/GEMM kernels).</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// The instruction set the kernels use (null: the CPU's best), lowered to what the CPU has. Results are the same at
+    /// every level for the activations; the GEMM's sums may round differently between levels (FMA or not).
+    /// </summary>
+    public OnnxNorm.Runtime.Kernels.KernelIsa? Isa { get; init; }
+
+    /// <summary>
+    /// Split even kernels too small to be worth a hand-off across <see cref="Threads"/>: for tests that compare every
+    /// multi-threaded tiling on small models (results never depend on it).
+    /// </summary>
+    internal bool SplitAllWork { get; init; }
+
     /// <summary>The largest single tensor a node may produce (default 2 GiB).</summary>
     public long MaxTensorBytes { get; init; } = 2L << 30;
 

@@ -4,11 +4,10 @@ using System.Runtime.Intrinsics;
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
-/// The activations, as the one definition every kernel uses: fused into a Conv/GEMM store (eight or sixteen
-/// lanes at a time), in the standalone Relu/Sigmoid/HardSigmoid/HardSwish operators (<see cref="Apply(ReadOnlySpan{float}, Span{float}, in Activation)"/>),
-/// and one value at a time (<see cref="Scalar"/>, which runs the vector code on one lane so that a kernel's
-/// ragged edge and its vector body agree bit for bit). Sigmoid uses the runtime's vector Exp (1 ulp); NaN
-/// propagates through every kind except Clip, whose NaN handling is not part of the contract.
+/// An <see cref="Activation"/> (the kind and parameters a plan fused or an operator carries) mapped to its operator
+/// struct (<see cref="ReluOperator"/>, <see cref="ClipOperator"/>, ...), where each rule is written once with its
+/// scalar and vector forms. Used in a Conv/GEMM store, by the standalone Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid/
+/// HardSwish operators and one value at a time, with the same bits every way.
 /// </summary>
 internal static class ActivationMath
 {
@@ -20,103 +19,20 @@ internal static class ActivationMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ApplyInStore(Vector256<float> v, in Activation act) => act.Kind switch
     {
-        FusedActivation.Relu => Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v),
-        FusedActivation.Clip => Vector256.MinNative(Vector256.MaxNative(v, Vector256.Create(act.Min)), Vector256.Create(act.Max)),
-        FusedActivation.LeakyRelu => Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), v, v * Vector256.Create(act.Alpha)),
+        FusedActivation.Relu => default(ReluOperator).Invoke(v),
+        FusedActivation.Clip => new ClipOperator(act.Min, act.Max).Invoke(v),
+        FusedActivation.LeakyRelu => new LeakyReluOperator(act.Alpha).Invoke(v),
         _ => v,
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ApplyInStore(Vector512<float> v, in Activation act) => act.Kind switch
     {
-        FusedActivation.Relu => Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v),
-        FusedActivation.Clip => Vector512.MinNative(Vector512.MaxNative(v, Vector512.Create(act.Min)), Vector512.Create(act.Max)),
-        FusedActivation.LeakyRelu => Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(v, Vector512<float>.Zero), v, v * Vector512.Create(act.Alpha)),
+        FusedActivation.Relu => default(ReluOperator).Invoke(v),
+        FusedActivation.Clip => new ClipOperator(act.Min, act.Max).Invoke(v),
+        FusedActivation.LeakyRelu => new LeakyReluOperator(act.Alpha).Invoke(v),
         _ => v,
     };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Apply(Vector256<float> v, in Activation act)
-    {
-        switch (act.Kind)
-        {
-            case FusedActivation.Relu:
-                // v <= 0 ? 0 : v keeps NaN (as the standalone Relu does) and maps -0 to 0.
-                return Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v);
-            case FusedActivation.Clip:
-                // The Native forms compile to one vmaxps/vminps.
-                return Vector256.MinNative(Vector256.MaxNative(v, Vector256.Create(act.Min)), Vector256.Create(act.Max));
-            case FusedActivation.LeakyRelu:
-                return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(v, Vector256<float>.Zero), v, v * Vector256.Create(act.Alpha));
-            case FusedActivation.None:
-                return v;
-            default:
-                return Elaborate(v, act);
-        }
-    }
-
-    // The exp-based and clamped kinds stay out of line (the depthwise kernel's loop calls this per vector).
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> Elaborate(Vector256<float> v, Activation act) => act.Kind switch
-    {
-        FusedActivation.Sigmoid => Sigmoid(v),
-        FusedActivation.Swish => v * Sigmoid(v),
-        FusedActivation.HardSigmoid => Unit(v * Vector256.Create(act.Alpha) + Vector256.Create(act.Beta)),
-        FusedActivation.HardSwish => v * Unit(v / Vector256.Create(6f) + Vector256.Create(0.5f)),
-        _ => v,
-    };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Apply(Vector512<float> v, in Activation act)
-    {
-        switch (act.Kind)
-        {
-            case FusedActivation.Relu:
-                return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
-            case FusedActivation.Clip:
-                return Vector512.MinNative(Vector512.MaxNative(v, Vector512.Create(act.Min)), Vector512.Create(act.Max));
-            case FusedActivation.LeakyRelu:
-                return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(v, Vector512<float>.Zero), v, v * Vector512.Create(act.Alpha));
-            case FusedActivation.None:
-                return v;
-            default:
-                return Elaborate(v, act);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector512<float> Elaborate(Vector512<float> v, Activation act) => act.Kind switch
-    {
-        FusedActivation.Sigmoid => Sigmoid(v),
-        FusedActivation.Swish => v * Sigmoid(v),
-        FusedActivation.HardSigmoid => Unit(v * Vector512.Create(act.Alpha) + Vector512.Create(act.Beta)),
-        FusedActivation.HardSwish => v * Unit(v / Vector512.Create(6f) + Vector512.Create(0.5f)),
-        _ => v,
-    };
-
-    // 1 / (1 + e^-x): e^-x overflows to +inf below about -88, giving 0; NaN stays NaN.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Sigmoid(Vector256<float> v) =>
-        Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-v));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Sigmoid(Vector512<float> v) =>
-        Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-v));
-
-    // Clamp to [0, 1] by compares, as Math.Clamp does: NaN passes through.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Unit(Vector256<float> t)
-    {
-        t = Vector256.ConditionalSelect(Vector256.LessThan(t, Vector256<float>.Zero), Vector256<float>.Zero, t);
-        return Vector256.ConditionalSelect(Vector256.GreaterThan(t, Vector256<float>.One), Vector256<float>.One, t);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Unit(Vector512<float> t)
-    {
-        t = Vector512.ConditionalSelect(Vector512.LessThan(t, Vector512<float>.Zero), Vector512<float>.Zero, t);
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(t, Vector512<float>.One), Vector512<float>.One, t);
-    }
 
     /// <summary>
     /// Whether a GEMM micro-kernel applies this activation in its store (<see cref="ApplyInStore(Vector512{float}, in Activation)"/>).
@@ -125,33 +41,79 @@ internal static class ActivationMath
     public static bool InKernelStore(in Activation act) =>
         act.Kind is FusedActivation.None or FusedActivation.Relu or FusedActivation.Clip or FusedActivation.LeakyRelu;
 
-    /// <summary>One value, through the same vector arithmetic (a lane's result does not depend on the others).</summary>
-    public static float Scalar(float v, in Activation act) =>
-        act.Kind == FusedActivation.None ? v : Apply(Vector256.Create(v), act).ToScalar();
+    /// <summary>One value, by the operator's scalar form.</summary>
+    public static float Scalar(float v, in Activation act) => With<ScalarForm, float>(act, new ScalarForm(v));
 
-    /// <summary>Applies the activation in place to a contiguous run (used by kernels without a GEMM epilogue).</summary>
-    public static void ApplyInPlace(Span<float> values, in Activation act) => Apply(values, values, act);
+    /// <summary>Eight values, by the operator's 256-bit form.</summary>
+    public static Vector256<float> Apply(Vector256<float> v, in Activation act) => With<Vector256Form, Vector256<float>>(act, new Vector256Form(v));
 
-    /// <summary>y = act(x) over a run; x and y may be the same memory.</summary>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> y, in Activation act)
+    /// <summary>Sixteen values, by the operator's 512-bit form.</summary>
+    public static Vector512<float> Apply(Vector512<float> v, in Activation act) => With<Vector512Form, Vector512<float>>(act, new Vector512Form(v));
+
+    /// <summary>Applies the activation in place to a contiguous run (kernels without a GEMM epilogue).</summary>
+    public static void ApplyInPlace(Span<float> values, in Activation act, KernelIsa isa) => Apply(values, values, act, isa);
+
+    /// <summary>y[..n] = act(x[..n]), large tensors split across the target's threads (a standalone activation operator).</summary>
+    public static void Apply(float[] x, float[] y, int n, Activation act, KernelTarget target) =>
+        Operators.FloatKernels.Chunks(n, target.Threads, (s, l) => Apply(x.AsSpan(s, l), y.AsSpan(s, l), act, target.Isa));
+
+    /// <summary>y = act(x) over a run on <see cref="ActivationLoop"/>; x and y may be the same memory.</summary>
+    public static void Apply(ReadOnlySpan<float> x, Span<float> y, in Activation act, KernelIsa isa)
     {
-        if (act.Kind == FusedActivation.None)
+        if (act.Kind == FusedActivation.None) x.CopyTo(y);
+        else With<RunForm, bool>(act, new RunForm(x, y, isa));
+    }
+
+    /// <summary>Something done with an operator, whichever it is (the one place a kind becomes its operator struct).</summary>
+    private interface IOperatorUse<TResult>
+    {
+        TResult With<TOperator>(TOperator op) where TOperator : struct, IActivationOperator;
+    }
+
+    private static TResult With<TUse, TResult>(in Activation act, TUse use) where TUse : IOperatorUse<TResult>, allows ref struct =>
+        act.Kind switch
         {
-            x.CopyTo(y);
-            return;
+            FusedActivation.Relu => use.With(default(ReluOperator)),
+            FusedActivation.Clip => use.With(new ClipOperator(act.Min, act.Max)),
+            FusedActivation.LeakyRelu => use.With(new LeakyReluOperator(act.Alpha)),
+            FusedActivation.Sigmoid => use.With(default(SigmoidOperator)),
+            FusedActivation.Swish => use.With(default(SwishOperator)),
+            FusedActivation.HardSigmoid => use.With(new HardSigmoidOperator(act.Alpha, act.Beta)),
+            FusedActivation.HardSwish => use.With(default(HardSwishOperator)),
+            _ => use.With(default(IdentityOperator)),
+        };
+
+    private readonly struct ScalarForm(float v) : IOperatorUse<float>
+    {
+        public float With<TOperator>(TOperator op) where TOperator : struct, IActivationOperator => op.Invoke(v);
+    }
+
+    private readonly struct Vector256Form(Vector256<float> v) : IOperatorUse<Vector256<float>>
+    {
+        public Vector256<float> With<TOperator>(TOperator op) where TOperator : struct, IActivationOperator => op.Invoke(v);
+    }
+
+    private readonly struct Vector512Form(Vector512<float> v) : IOperatorUse<Vector512<float>>
+    {
+        public Vector512<float> With<TOperator>(TOperator op) where TOperator : struct, IActivationOperator => op.Invoke(v);
+    }
+
+    private readonly ref struct RunForm(ReadOnlySpan<float> x, Span<float> y, KernelIsa isa) : IOperatorUse<bool>
+    {
+        private readonly ReadOnlySpan<float> _x = x;
+        private readonly Span<float> _y = y;
+
+        public bool With<TOperator>(TOperator op) where TOperator : struct, IActivationOperator
+        {
+            ActivationLoop.Run(_x, _y, op, isa);
+            return true;
         }
-        int i = 0, n = x.Length;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + 16 <= n; i += 16)
-                Apply(Vector512.Create(x.Slice(i, 16)), act).CopyTo(y.Slice(i, 16));
-        for (; i + 8 <= n; i += 8)
-            Apply(Vector256.Create(x.Slice(i, 8)), act).CopyTo(y.Slice(i, 8));
-        if (i == n) return;
-        // The ragged end through one more vector, so it gets the vector body's exact arithmetic.
-        Span<float> tail = stackalloc float[8];
-        tail.Clear();
-        x[i..].CopyTo(tail);
-        Apply(Vector256.Create<float>(tail), act).CopyTo(tail);
-        tail[..(n - i)].CopyTo(y[i..]);
+    }
+
+    private readonly struct IdentityOperator : IActivationOperator
+    {
+        public float Invoke(float x) => x;
+        public Vector256<float> Invoke(Vector256<float> x) => x;
+        public Vector512<float> Invoke(Vector512<float> x) => x;
     }
 }

@@ -57,9 +57,13 @@ public sealed unsafe class ConvKernel
     public ConvGeometry Geometry { get; }
     public Activation Activation { get; }
 
-    /// <summary>y = act(conv(x, W) + b). <paramref name="threads"/> is an upper bound on parallelism.</summary>
-    public void Run(ReadOnlySpan<float> x, Span<float> y, int threads = 1)
+    /// <summary>
+    /// y = act(conv(x, W) + b) with the instruction set and threads of <paramref name="target"/> (null: the CPU's best,
+    /// one thread); threads are an upper bound on parallelism.
+    /// </summary>
+    public void Run(ReadOnlySpan<float> x, Span<float> y, KernelTarget? target = null)
     {
+        var kernels = target ?? KernelTarget.Best();
         var g = Geometry;
         long xNeeded = (long)g.Batch * g.InChannels * g.InputSize, yNeeded = (long)g.Batch * g.OutChannels * g.OutputSize;
         if (x.Length < xNeeded) throw new ArgumentException($"input holds {x.Length} values, the convolution reads {xNeeded}", nameof(x));
@@ -70,10 +74,10 @@ public sealed unsafe class ConvKernel
         {
             if (_depthwise is not null)
             {
-                _depthwise.Run(xp, yp, threads);
+                _depthwise.Run(xp, yp, kernels);
                 return;
             }
-            PackedGemm.Run(new ConvProblem(this, xp, yp), threads);
+            PackedGemm.Run(new ConvProblem(this, xp, yp), kernels);
         }
     }
 

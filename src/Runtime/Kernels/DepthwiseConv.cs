@@ -96,21 +96,23 @@ internal sealed unsafe class DepthwiseConv
         return (start, end);
     }
 
-    public void Run(float* x, float* y, int threads)
+    public void Run(float* x, float* y, in KernelTarget target)
     {
         int tasks = _batch * _blocks;
-        if (ParallelWork.Threads(_multiplyAdds * ParallelWork.DepthwiseCost, threads, tasks) == 1)
+        var isa = target.Isa;
+        int threads = ParallelWork.Threads(_multiplyAdds * ParallelWork.DepthwiseCost, target, tasks);
+        if (threads == 1)
         {
-            for (int i = 0; i < tasks; i++) RunBlock(x, y, i);
+            for (int i = 0; i < tasks; i++) RunBlock(x, y, i, isa);
             return;
         }
         nint xs = (nint)x, ys = (nint)y;
         Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            i => RunBlock((float*)xs, (float*)ys, i));
+            i => RunBlock((float*)xs, (float*)ys, i, isa));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunBlock(float* x, float* y, int task)
+    private void RunBlock(float* x, float* y, int task, KernelIsa isa)
     {
         int batch = task / _blocks, block = task % _blocks;
         int channel = block * Lanes, channels = Math.Min(Lanes, _channels - channel);
@@ -133,7 +135,7 @@ internal sealed unsafe class DepthwiseConv
                 int positions = (row1 - row0) * _ow;
                 // Lanes past the last channel hold garbage after this but are never scattered.
                 if (_activation.Kind != FusedActivation.None)
-                    ActivationMath.ApplyInPlace(new Span<float>(band, positions * Lanes), _activation);
+                    ActivationMath.ApplyInPlace(new Span<float>(band, positions * Lanes), _activation, isa);
                 ChannelBlockLayout.Scatter(band, channels, positions, outFirst + (long)row0 * _ow, outPlane);
             }
         }

@@ -12,17 +12,19 @@ namespace OnnxNorm.Runtime.Kernels;
 public static unsafe class Gemm
 {
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int threads = 1) =>
-        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, default, Activation.None, threads);
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, KernelTarget? target = null) =>
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, default, Activation.None, target);
 
     /// <summary>
     /// C = act(alpha·op(A)·op(B) + beta·C + rowBias[i] + columnBias[j]), the fused form of ONNX Gemm (+ Relu/Clip/LeakyRelu).
-    /// Either bias may be empty; otherwise rowBias holds m values and columnBias n values.
+    /// Either bias may be empty; otherwise rowBias holds m values and columnBias n values. <paramref name="target"/>:
+    /// the instruction set and threads (null: the CPU's best, one thread).
     /// </summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
-        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, Activation activation, int threads = 1)
+        ReadOnlySpan<float> rowBias, ReadOnlySpan<float> columnBias, Activation activation, KernelTarget? target = null)
     {
+        var kernels = target ?? KernelTarget.Best();
         if (m <= 0 || n <= 0) return;
         if (!rowBias.IsEmpty && rowBias.Length < m) throw new ArgumentException($"row bias holds {rowBias.Length} values, needs {m}", nameof(rowBias));
         if (!columnBias.IsEmpty && columnBias.Length < n) throw new ArgumentException($"column bias holds {columnBias.Length} values, needs {n}", nameof(columnBias));
@@ -43,8 +45,8 @@ public static unsafe class Gemm
             var args = new GemmArguments(transA, transB, m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc,
                 rowBias.IsEmpty ? null : rb, columnBias.IsEmpty ? null : cb, activation);
             if (k == 0) ScaleOnly(args);
-            else if (m < GemmMicroKernel.Rows) SkinnyGemm.Run(args, threads);
-            else RunPacked(args, threads);
+            else if (m < GemmMicroKernel.Rows) SkinnyGemm.Run(args, kernels);
+            else RunPacked(args, kernels);
         }
     }
 
@@ -65,11 +67,11 @@ public static unsafe class Gemm
                 float v = g.Beta == 0 ? 0 : g.Beta * *cij;
                 if (g.RowBias != null) v += g.RowBias[i];
                 if (g.ColumnBias != null) v += g.ColumnBias[j];
-                *cij = ReferenceConv.Apply(v, g.Activation);
+                *cij = ActivationMath.Scalar(v, g.Activation);
             }
     }
 
-    private static void RunPacked(in GemmArguments g, int threads)
+    private static void RunPacked(in GemmArguments g, in KernelTarget target)
     {
         if (g.Beta != 0 && g.Beta != 1)
             for (int i = 0; i < g.M; i++)
@@ -94,7 +96,7 @@ public static unsafe class Gemm
                     new ReadOnlySpan<float>(g.RowBias, g.M).CopyTo(new Span<float>(prb, g.M));
                 }
                 var problem = new MatrixProblem(g, pa, prb) { Activation = g.Activation, AccumulateIntoC = g.Beta != 0 };
-                PackedGemm.Run(problem, threads);
+                PackedGemm.Run(problem, target);
             }
         }
         finally

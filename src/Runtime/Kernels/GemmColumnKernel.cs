@@ -48,7 +48,7 @@ internal static unsafe class GemmColumnKernel
                 {
                     if (rowBias != null) v += rowBias[r];
                     if (columnBias != null) v += columnBias[j];
-                    v = ReferenceConv.Apply(v, activation);
+                    v = ActivationMath.Scalar(v, activation);
                 }
                 cRow[j] = v;
             }

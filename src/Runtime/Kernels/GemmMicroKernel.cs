@@ -15,20 +15,16 @@ internal static unsafe class GemmMicroKernel
     public const int Rows = 6;
     public const int Columns = 16;
 
-    public static bool IsAccelerated => Fma.IsSupported && Avx.IsSupported && !ForceScalar;
-
-    /// <summary>Lets tests exercise the scalar fallback on machines that have AVX2/FMA.</summary>
-    internal static bool ForceScalar { get; set; }
-
     /// <summary>
     /// C[0..6, 0..16] (leading dimension <paramref name="ldc"/>) = (accumulate ? C : 0) + A·B, then, when
     /// <paramref name="finish"/>, + rowBias[r] + columnBias[j] and the activation. The bias pointers may be
-    /// null; when not null they must hold 6 (row) / 16 (column) readable values.
+    /// null; when not null they must hold 6 (row) / 16 (column) readable values. <paramref name="fma"/> picks
+    /// the AVX2/FMA kernel (the caller's instruction set, already limited to the CPU's), else the scalar one.
     /// </summary>
     public static void Run(int kc, float* a, float* b, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation)
+        float* rowBias, float* columnBias, in Activation activation, bool fma)
     {
-        if (IsAccelerated) RunFma(kc, a, b, c, ldc, accumulate, finish, rowBias, columnBias, activation);
+        if (fma) RunFma(kc, a, b, c, ldc, accumulate, finish, rowBias, columnBias, activation);
         else RunScalar(kc, a, b, c, ldc, accumulate, finish, rowBias, columnBias, activation, Columns);
     }
 
@@ -38,9 +34,9 @@ internal static unsafe class GemmMicroKernel
     /// of the ragged edge in half.
     /// </summary>
     public static void RunNarrow(int kc, float* a, float* b, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation)
+        float* rowBias, float* columnBias, in Activation activation, bool fma)
     {
-        if (IsAccelerated) RunNarrowFma(kc, a, b, c, ldc, accumulate, finish, rowBias, columnBias, activation);
+        if (fma) RunNarrowFma(kc, a, b, c, ldc, accumulate, finish, rowBias, columnBias, activation);
         else RunScalar(kc, a, b, c, ldc, accumulate, finish, rowBias, columnBias, activation, NarrowColumns);
     }
 
@@ -224,7 +220,7 @@ internal static unsafe class GemmMicroKernel
                 {
                     if (rowBias != null) v += rowBias[r];
                     if (columnBias != null) v += columnBias[j];
-                    v = ReferenceConv.Apply(v, activation);
+                    v = ActivationMath.Scalar(v, activation);
                 }
                 c[r * ldc + j] = v;
             }

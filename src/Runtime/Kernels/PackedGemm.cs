@@ -71,12 +71,13 @@ internal static unsafe class PackedGemm
 
     private const int MinColumnsPerThread = 128;
 
-    public static void Run(PackedGemmProblem problem, int threads)
+    public static void Run(PackedGemmProblem problem, in KernelTarget target)
     {
         int m = problem.M, n = problem.N;
         if (m == 0 || n == 0) return;
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        threads = ParallelWork.Threads((long)m * n * problem.K * problem.Count, threads, long.MaxValue);
+        int threads = ParallelWork.Threads((long)m * n * problem.K * problem.Count, target, long.MaxValue);
+        var isa = target.RunnableIsa;
 
         // Choose the tiling of the output into tasks. Column ranges of at most ColumnBlock, as many as a
         // multiple of the thread count so the threads finish together. When a thread's share of columns would
@@ -113,7 +114,7 @@ internal static unsafe class PackedGemm
         {
             int index = task / perProblemTasks, rest = task % perProblemTasks;
             int j0 = rest / rowTasks * columnsPerTask, i0 = rest % rowTasks * rowsPerTask;
-            RunTile(problem, index, i0, Math.Min(m, i0 + rowsPerTask), j0, Math.Min(n, j0 + columnsPerTask));
+            RunTile(problem, index, i0, Math.Min(m, i0 + rowsPerTask), j0, Math.Min(n, j0 + columnsPerTask), isa);
         }
 
         if (threads == 1 || totalTasks == 1)
@@ -127,7 +128,7 @@ internal static unsafe class PackedGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunTile(PackedGemmProblem problem, int index, int rowStart, int rowEnd, int columnStart, int columnEnd)
+    private static void RunTile(PackedGemmProblem problem, int index, int rowStart, int rowEnd, int columnStart, int columnEnd, KernelIsa isa)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         int k = problem.K, ldc = problem.Ldc;
@@ -143,7 +144,6 @@ internal static unsafe class PackedGemm
         float* packedB = ThreadScratch.Get(DepthBlock * RoundUp(ColumnBlock, nr));
         float* edgeTile = stackalloc float[mr * nr];
         float* edgeColumnBias = stackalloc float[nr];
-        bool wide = WideGemmMicroKernel.IsAccelerated;
 
         for (int jc = columnStart; jc < columnEnd; jc += ColumnBlock)
         {
@@ -154,23 +154,24 @@ internal static unsafe class PackedGemm
                 ZeroDepthTile(problem, c, ldc, rowBias, columnBias, rowStart, rowEnd, jc, nc);
                 continue;
             }
-            RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, depthStep, packedB, edgeTile, edgeColumnBias, wide, rowStart, rowEnd, jc, nc);
+            RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, depthStep, packedB, edgeTile, edgeColumnBias, isa, rowStart, rowEnd, jc, nc);
             if (late.Kind == FusedActivation.None) continue;
             // A block spanning whole rows (7x7 and 14x14 maps) is one contiguous run: one call instead of one per
             // 49-value row, whose call and ragged-end costs doubled a 160->960 @7 conv's time. Elementwise, so the
             // bits do not depend on how the run is cut.
-            if (nc == ldc) ActivationMath.ApplyInPlace(new Span<float>(c + (long)rowStart * ldc, (rowEnd - rowStart) * nc), late);
+            if (nc == ldc) ActivationMath.ApplyInPlace(new Span<float>(c + (long)rowStart * ldc, (rowEnd - rowStart) * nc), late, isa);
             else
-                for (int i = rowStart; i < rowEnd; i++) ActivationMath.ApplyInPlace(new Span<float>(c + (long)i * ldc + jc, nc), late);
+                for (int i = rowStart; i < rowEnd; i++) ActivationMath.ApplyInPlace(new Span<float>(c + (long)i * ldc + jc, nc), late, isa);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunBlock(PackedGemmProblem problem, int index, int k, int ldc, int mPadded, float* packedA, float* c,
         float* rowBias, float* columnBias, Activation activation, int depthStep, float* packedB, float* edgeTile, float* edgeColumnBias,
-        bool wide, int rowStart, int rowEnd, int jc, int nc)
+        KernelIsa isa, int rowStart, int rowEnd, int jc, int nc)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
+        bool wide = isa == KernelIsa.Avx512;
         {
             for (int pc = 0; pc < k; pc += depthStep)
             {
@@ -211,7 +212,7 @@ internal static unsafe class PackedGemm
                             jr += width;
                         }
                     }
-                    RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias, activation);
+                    RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias, activation, isa >= KernelIsa.Avx2);
                 }
             }
         }
@@ -224,7 +225,7 @@ internal static unsafe class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunPanels(PackedGemmProblem problem, float* aBlock, float* packedB, int kc, float* c, int ldc,
         int ic, int icEnd, int jc, int jrStart, int jrEnd, int nc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, float* edgeTile, float* edgeColumnBias, Activation activation)
+        float* rowBias, float* columnBias, float* edgeTile, float* edgeColumnBias, Activation activation, bool fma)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         for (int jr = jrStart; jr < jrEnd; jr += nr)
@@ -250,16 +251,16 @@ internal static unsafe class PackedGemm
                 bool narrow = width <= GemmMicroKernel.NarrowColumns;
                 if (height == mr && (width == nr || width == GemmMicroKernel.NarrowColumns))
                 {
-                    if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
-                    else GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation);
+                    if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation, fma);
+                    else GemmMicroKernel.Run(kc, aPanel, bPanel, cTile, ldc, accumulate, finish, rb, colBias, activation, fma);
                     continue;
                 }
                 // Edge tile: run the kernel on a scratch tile, copy back only the valid part.
                 if (accumulate)
                     for (int r = 0; r < height; r++)
                         for (int j = 0; j < width; j++) edgeTile[r * nr + j] = cTile[(long)r * ldc + j];
-                if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
-                else GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation);
+                if (narrow) GemmMicroKernel.RunNarrow(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation, fma);
+                else GemmMicroKernel.Run(kc, aPanel, bPanel, edgeTile, nr, accumulate, finish, rb, colBias, activation, fma);
                 for (int r = 0; r < height; r++)
                     for (int j = 0; j < width; j++) cTile[(long)r * ldc + j] = edgeTile[r * nr + j];
             }
@@ -275,7 +276,7 @@ internal static unsafe class PackedGemm
                 float v = problem.AccumulateIntoC ? c[(long)i * ldc + j] : 0;
                 if (rowBias != null) v += rowBias[i];
                 if (columnBias != null) v += columnBias[j];
-                c[(long)i * ldc + j] = ReferenceConv.Apply(v, problem.Activation);
+                c[(long)i * ldc + j] = ActivationMath.Scalar(v, problem.Activation);
             }
     }
 

@@ -19,10 +19,10 @@ internal static class ParallelWork
     /// </summary>
     public const int DepthwiseCost = 5;
 
-    /// <summary>Tests set this to split even tiny work, so the multi-threaded tilings are exercised on small shapes.</summary>
-    internal static bool SplitAllWorkForTesting { get; set; }
-
-    /// <summary>The threads to use for work worth <paramref name="gemmMultiplyAdds"/> split into <paramref name="tasks"/> tasks.</summary>
-    public static int Threads(long gemmMultiplyAdds, int threads, long tasks) =>
-        threads <= 1 || tasks <= 1 || (gemmMultiplyAdds < MinGemmMultiplyAdds && !SplitAllWorkForTesting) ? 1 : (int)Math.Min(threads, tasks);
+    /// <summary>
+    /// The threads to use for work worth <paramref name="gemmMultiplyAdds"/> split into <paramref name="tasks"/> tasks
+    /// (<see cref="KernelTarget.SplitAllWork"/> splits even tiny work).
+    /// </summary>
+    public static int Threads(long gemmMultiplyAdds, in KernelTarget target, long tasks) =>
+        target.Threads <= 1 || tasks <= 1 || (gemmMultiplyAdds < MinGemmMultiplyAdds && !target.SplitAllWork) ? 1 : (int)Math.Min(target.Threads, tasks);
 }

@@ -36,20 +36,10 @@ public static class ReferenceConv
                         acc += (double)x[(n * g.InChannels + ic) * inSize + inOffset] * w[(m * cinG + c) * kSize + k];
                     }
                 }
-                y[(n * g.OutChannels + m) * outSize + o] = Apply((float)acc, act);
+                y[(n * g.OutChannels + m) * outSize + o] = ActivationMath.Scalar((float)acc, act);
             }
         }
     }
-
-    public static float Apply(float v, Activation act) => act.Kind switch
-    {
-        FusedActivation.Relu => v <= 0 ? 0 : v,
-        FusedActivation.Clip => Math.Clamp(v, act.Min, act.Max),
-        FusedActivation.LeakyRelu => v >= 0 ? v : v * act.Alpha,
-        FusedActivation.None => v,
-        // Exp-based and clamped kinds: one definition, the vector one (see ActivationMath).
-        _ => ActivationMath.Scalar(v, act),
-    };
 
     private static void Unravel(int index, int[] dims, int[] result)
     {

@@ -13,10 +13,10 @@ internal static unsafe class SkinnyGemm
 {
     private const int ColumnsPerTask = 64;
 
-    public static void Run(GemmArguments g, int threads)
+    public static void Run(GemmArguments g, in KernelTarget target)
     {
         int tasks = PackedGemm.CeilDiv(g.N, ColumnsPerTask);
-        if ((long)g.M * g.N * g.K < 250_000) threads = 1;
+        int threads = (long)g.M * g.N * g.K < 250_000 && !target.SplitAllWork ? 1 : target.Threads;
         if (threads <= 1 || tasks == 1)
         {
             RunColumns(g, 0, g.N);
@@ -45,7 +45,7 @@ internal static unsafe class SkinnyGemm
                 if (g.Beta != 0) v += g.Beta * cRow[j];
                 if (g.RowBias != null) v += g.RowBias[i];
                 if (g.ColumnBias != null) v += g.ColumnBias[j0 + j];
-                cRow[j] = ReferenceConv.Apply(v, g.Activation);
+                cRow[j] = ActivationMath.Scalar(v, g.Activation);
             }
         }
     }

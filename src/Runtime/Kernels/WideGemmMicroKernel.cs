@@ -15,11 +15,6 @@ internal static unsafe class WideGemmMicroKernel
 {
     public const int Columns = 2 * GemmMicroKernel.Columns;
 
-    public static bool IsAccelerated => Avx512F.IsSupported && !DisableForTesting && GemmMicroKernel.IsAccelerated;
-
-    /// <summary>Lets tests exercise the AVX2 kernel on machines that have AVX-512.</summary>
-    internal static bool DisableForTesting { get; set; }
-
     /// <summary>
     /// C[0..rows, 0..32] = (accumulate ? C : 0) + A·[B0 B1], then on <paramref name="finish"/> the row/column bias
     /// and activation (columnBias, when not null, holds 32 values). All 6 rows are computed (padding rows of A

@@ -1,5 +1,6 @@
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -25,7 +26,7 @@ internal sealed class Clip : IOperator
             {
                 float lo = min is null ? float.NegativeInfinity : ((float[])min.Buffer)[0];
                 float hi = max is null ? float.PositiveInfinity : ((float[])max.Buffer)[0];
-                FloatKernels.Clip(a, (float[])y.Buffer, n, lo, hi, ctx.Threads);
+                ActivationMath.Apply(a, (float[])y.Buffer, n, new Activation(FusedActivation.Clip, Min: lo, Max: hi), ctx.Kernels);
                 break;
             }
             case double[] a:
@@ -33,7 +34,7 @@ internal sealed class Clip : IOperator
                 double lo = min is null ? double.NegativeInfinity : ((double[])min.Buffer)[0];
                 double hi = max is null ? double.PositiveInfinity : ((double[])max.Buffer)[0];
                 var b = (double[])y.Buffer;
-                for (int i = 0; i < n; i++) { double v = a[i] < lo ? lo : a[i]; b[i] = v > hi ? hi : v; }
+                for (int i = 0; i < n; i++) b[i] = ClipOperator.Of(a[i], lo, hi);
                 break;
             }
             default:

@@ -6,8 +6,9 @@ namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// Conv (opset 1-…): 1-D/2-D/3-D, groups, dilations, pads, auto_pad. float32 runs through
-/// <see cref="ConvKernel"/>, built once (weights packed) when W and B are constants and rebuilt only when the
-/// input's shape changes. A Relu/Clip/LeakyRelu the plan fused in is applied by the kernel.
+/// <see cref="ConvKernel"/>, built once (geometry computed, weights packed) when W and B are constants: when the plan
+/// is built if the input's declared shape is fully known, else on the first run, and again only when the input's
+/// shape changes. A Relu/Clip/LeakyRelu the plan fused in is applied by the kernel.
 /// float16 is computed in float32; double in double (<see cref="Float64.DoubleConv"/>).
 /// </summary>
 internal sealed class Conv : IOperator
@@ -16,8 +17,9 @@ internal sealed class Conv : IOperator
     private readonly Activation _activation;
     private readonly TensorValue? _constW;
     private readonly TensorValue? _constB;
-    private ConvKernel? _kernel;
-    private long[]? _kernelInputShape;
+    // The kernel for one input shape, swapped as a whole so concurrent runs never pair a kernel with another shape.
+    private sealed record PreparedKernel(long[] InputShape, ConvKernel Kernel);
+    private PreparedKernel? _prepared;
 
     private Conv(ConvAttributes attrs, Activation activation, TensorValue? w, TensorValue? b)
     {
@@ -35,8 +37,33 @@ internal sealed class Conv : IOperator
         var conv = new Conv(ConvAttributes.Read(n), n.FusedActivation, w is { ElementType: ElementType.Float } ? w : null,
             b is { ElementType: ElementType.Float } ? b : null);
         if (w is not null) conv.CheckWeights(w.Shape, null);
+        if (conv._constW is not null && (b is null || conv._constB is not null) && DeclaredShape(n.Node.Input(0)) is { } x)
+            conv.Prepare(x);
         return conv;
     }, includeDouble: false);
+
+    /// <summary>The input's declared shape when every dim is a number, else null.</summary>
+    private static long[]? DeclaredShape(Value? x) =>
+        x?.ElementType == ElementType.Float && x.Shape is { Length: >= 3 } dims && dims.All(d => d.Value is > 0)
+            ? dims.Select(d => d.Value!.Value).ToArray() : null;
+
+    /// <summary>
+    /// Builds the kernel for a declared input shape at plan time. A declaration that does not fit the weights is
+    /// left for Run to report against the actual input (declared intermediate shapes are hints, feeds are facts).
+    /// </summary>
+    private void Prepare(long[] x)
+    {
+        try
+        {
+            CheckWeights(_constW!.Shape, x);
+            _prepared = new PreparedKernel(x, new ConvKernel(Geometry(x, _constW.Shape), _constW.AsSpan<float>(),
+                _constB is null ? default : _constB.AsSpan<float>(), _activation));
+        }
+        catch (Exception e) when (e is BadInputException or ArgumentException or OverflowException)
+        {
+            _prepared = null;
+        }
+    }
 
     private void CheckWeights(long[] w, long[]? x)
     {
@@ -75,19 +102,18 @@ internal sealed class Conv : IOperator
             return;
         }
 
-        var kernel = _kernel;
-        if (kernel is null || !x.Shape.AsSpan().SequenceEqual(_kernelInputShape) || _constW is null)
+        var prepared = _prepared;
+        ConvKernel kernel;
+        if (prepared is not null && _constW is not null && x.Shape.AsSpan().SequenceEqual(prepared.InputShape)) kernel = prepared.Kernel;
+        else
         {
             kernel = new ConvKernel(Geometry(x.Shape, w.Shape), w.AsSpan<float>(), b is null ? default : b.AsSpan<float>(), _activation);
             if (_constW is not null && (b is null || _constB is not null))
-            {
-                _kernel = kernel;
-                _kernelInputShape = (long[])x.Shape.Clone();
-            }
+                _prepared = new PreparedKernel((long[])x.Shape.Clone(), kernel);
         }
         var y = ctx.Output(0, ElementType.Float, OutputShape(kernel.Geometry, x.Rank));
         if (y.Length == 0) return;
-        kernel.Run(x.AsSpan<float>(), y.AsSpan<float>(), ctx.Threads);
+        kernel.Run(x.AsSpan<float>(), y.AsSpan<float>(), ctx.Kernels);
     }
 
     private static long[] OutputShape(ConvGeometry g, int rank)

@@ -105,7 +105,7 @@ internal sealed class ConvTranspose : IOperator
             // W_g is [cinG, coutG*kSize]; columns[coutG*kSize, inSize] = W_gᵀ · X_g.
             Gemm.Sgemm(true, false, coutG * kSize, inSize, cinG, 1f,
                 ws.Slice(g * cinG * coutG * kSize), coutG * kSize,
-                xs.Slice((img * c + g * cinG) * inSize), inSize, 0f, col, inSize, ctx.Threads);
+                xs.Slice((img * c + g * cinG) * inSize), inSize, 0f, col, inSize, ctx.Kernels);
             for (int oc = 0; oc < coutG; oc++)
             {
                 var yo = ys.Slice((img * cout + g * coutG + oc) * outSize, outSize);

@@ -2,13 +2,14 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using OnnxNorm.Runtime.Operators.Arithmetic;
 
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// SIMD (Vector&lt;float&gt;) loops for the float32 elementwise hot paths of CNNs: Add/Sub/Mul/Div with
-/// numpy broadcasting (rows whose inner operand is contiguous or a repeated scalar) and Clip. NaN propagates
-/// as in the scalar loops.
+/// numpy broadcasting (rows whose inner operand is contiguous or a repeated scalar). NaN propagates as in the
+/// scalar loops. (The activations, Clip included, run on <see cref="Kernels.ActivationLoop"/>.)
 /// </summary>
 internal static class FloatKernels
 {
@@ -33,12 +34,24 @@ internal static class FloatKernels
 
     public static void Binary(Op op, float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, int threads = 1)
     {
+        switch (op)
+        {
+            case Op.Add: Binary<AddOperator>(a, aShape, b, bShape, y, yShape, threads); break;
+            case Op.Sub: Binary<SubtractOperator>(a, aShape, b, bShape, y, yShape, threads); break;
+            case Op.Mul: Binary<MultiplyOperator>(a, aShape, b, bShape, y, yShape, threads); break;
+            default: Binary<DivideOperator>(a, aShape, b, bShape, y, yShape, threads); break;
+        }
+    }
+
+    private static void Binary<TOp>(float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, int threads)
+        where TOp : struct, IBinaryArithmetic
+    {
         int n = checked((int)Shapes.Size(yShape));
         if (n == 0) return;
         long na = Shapes.Size(aShape), nb = Shapes.Size(bShape);
-        if (na == n && nb == n) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(s, l), b.AsSpan(s, l), 1, 1, y.AsSpan(s, l))); return; }
-        if (na == n && nb == 1) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(s, l), b.AsSpan(0, 1), 1, 0, y.AsSpan(s, l))); return; }
-        if (na == 1 && nb == n) { Chunks(n, threads, (s, l) => Row(op, a.AsSpan(0, 1), b.AsSpan(s, l), 0, 1, y.AsSpan(s, l))); return; }
+        if (na == n && nb == n) { Chunks(n, threads, (s, l) => Row<TOp>(a.AsSpan(s, l), b.AsSpan(s, l), 1, 1, y.AsSpan(s, l))); return; }
+        if (na == n && nb == 1) { Chunks(n, threads, (s, l) => Row<TOp>(a.AsSpan(s, l), b.AsSpan(0, 1), 1, 0, y.AsSpan(s, l))); return; }
+        if (na == 1 && nb == n) { Chunks(n, threads, (s, l) => Row<TOp>(a.AsSpan(0, 1), b.AsSpan(s, l), 0, 1, y.AsSpan(s, l))); return; }
         // Collapse trailing dims where both operands are either contiguous or broadcast, so rows are long.
         int rank = yShape.Length;
         var sa = Shapes.BroadcastStrides(aShape, yShape);
@@ -63,7 +76,7 @@ internal static class FloatKernels
         {
             long offA = 0, offB = 0;
             for (int d = 0; d < split; d++) { offA += idx[d] * sa[d]; offB += idx[d] * sb[d]; }
-            Row(op, a.AsSpan((int)offA, ia == 1 ? len : 1), b.AsSpan((int)offB, ib == 1 ? len : 1), ia, ib, y.AsSpan(r * len, len));
+            Row<TOp>(a.AsSpan((int)offA, ia == 1 ? len : 1), b.AsSpan((int)offB, ib == 1 ? len : 1), ia, ib, y.AsSpan(r * len, len));
             for (int d = split - 1; d >= 0; d--)
             {
                 if (++idx[d] < yShape[d]) break;
@@ -73,9 +86,12 @@ internal static class FloatKernels
     }
 
     // y[i] = a[i*ia] op b[i*ib], ia/ib ∈ {0, 1}.
-    private static void Row(Op op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int ia, int ib, Span<float> y)
+    private static void Row<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int ia, int ib, Span<float> y)
+        where TOp : struct, IBinaryArithmetic
     {
+        var op = default(TOp);
         int n = y.Length, i = 0, w = Vector<float>.Count;
+        if (ia == 0 && ib == 0) { y.Fill(op.Invoke(a[0], b[0])); return; }
         if (Vector.IsHardwareAccelerated && n >= w)
         {
             var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
@@ -84,79 +100,23 @@ internal static class FloatKernels
             {
                 var va = MemoryMarshal.Cast<float, Vector<float>>(a);
                 var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
-                switch (op)
-                {
-                    case Op.Add: for (int k = 0; k < nv; k++) vy[k] = va[k] + vb[k]; break;
-                    case Op.Sub: for (int k = 0; k < nv; k++) vy[k] = va[k] - vb[k]; break;
-                    case Op.Mul: for (int k = 0; k < nv; k++) vy[k] = va[k] * vb[k]; break;
-                    case Op.Div: for (int k = 0; k < nv; k++) vy[k] = va[k] / vb[k]; break;
-                }
+                for (int k = 0; k < nv; k++) vy[k] = op.Invoke(va[k], vb[k]);
             }
             else if (ia == 1)
             {
                 var va = MemoryMarshal.Cast<float, Vector<float>>(a);
                 var s = new Vector<float>(b[0]);
-                switch (op)
-                {
-                    case Op.Add: for (int k = 0; k < nv; k++) vy[k] = va[k] + s; break;
-                    case Op.Sub: for (int k = 0; k < nv; k++) vy[k] = va[k] - s; break;
-                    case Op.Mul: for (int k = 0; k < nv; k++) vy[k] = va[k] * s; break;
-                    case Op.Div: for (int k = 0; k < nv; k++) vy[k] = va[k] / s; break;
-                }
-            }
-            else if (ib == 1)
-            {
-                var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
-                var s = new Vector<float>(a[0]);
-                switch (op)
-                {
-                    case Op.Add: for (int k = 0; k < nv; k++) vy[k] = s + vb[k]; break;
-                    case Op.Sub: for (int k = 0; k < nv; k++) vy[k] = s - vb[k]; break;
-                    case Op.Mul: for (int k = 0; k < nv; k++) vy[k] = s * vb[k]; break;
-                    case Op.Div: for (int k = 0; k < nv; k++) vy[k] = s / vb[k]; break;
-                }
+                for (int k = 0; k < nv; k++) vy[k] = op.Invoke(va[k], s);
             }
             else
             {
-                float v = Scalar(op, a[0], b[0]);
-                y.Fill(v);
-                return;
+                var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+                var s = new Vector<float>(a[0]);
+                for (int k = 0; k < nv; k++) vy[k] = op.Invoke(s, vb[k]);
             }
             i = nv * w;
         }
-        for (; i < n; i++) y[i] = Scalar(op, a[i * ia], b[i * ib]);
-    }
-
-    private static float Scalar(Op op, float a, float b) => op switch
-    {
-        Op.Add => a + b,
-        Op.Sub => a - b,
-        Op.Mul => a * b,
-        _ => a / b,
-    };
-
-    /// <summary>y = min(max(x, lo), hi) with NaN kept (Clip).</summary>
-    public static void Clip(float[] x, float[] y, int n, float lo, float hi, int threads) =>
-        Chunks(n, threads, (s, l) => Clip(x.AsSpan(s, l), y.AsSpan(s, l), lo, hi));
-
-    public static void Clip(ReadOnlySpan<float> x, Span<float> y, float lo, float hi)
-    {
-        int i = 0, w = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated && x.Length >= w && !float.IsNaN(lo) && !float.IsNaN(hi))
-        {
-            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
-            var vlo = new Vector<float>(lo);
-            var vhi = new Vector<float>(hi);
-            for (int k = 0; k < vx.Length; k++)
-            {
-                var v = vx[k];
-                var c = Vector.Min(Vector.Max(v, vlo), vhi);
-                vy[k] = Vector.ConditionalSelect(Vector.Equals(v, v), c, v);
-            }
-            i = vx.Length * w;
-        }
-        for (; i < x.Length; i++) { float v = x[i] < lo ? lo : x[i]; y[i] = v > hi ? hi : v; }
+        for (; i < n; i++) y[i] = op.Invoke(a[i * ia], b[i * ib]);
     }
 
     /// <summary>y = x·a + b (BatchNormalization per channel plane).</summary>

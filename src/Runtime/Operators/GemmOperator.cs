@@ -67,6 +67,6 @@ internal sealed class GemmOperator : IOperator
             Broadcasting.ForEach(yShape, new[] { c.Shape }, (i, off) => ys[i] = cs[off[0]]);
             beta = _beta;
         }
-        Gemm.Sgemm(_transA, _transB, m, n, k, _alpha, a.AsSpan<float>(), (int)a.Shape[1], b.AsSpan<float>(), (int)b.Shape[1], beta, ys.AsSpan(0, m * n), n, ctx.Threads);
+        Gemm.Sgemm(_transA, _transB, m, n, k, _alpha, a.AsSpan<float>(), (int)a.Shape[1], b.AsSpan<float>(), (int)b.Shape[1], beta, ys.AsSpan(0, m * n), n, ctx.Kernels);
     }
 }

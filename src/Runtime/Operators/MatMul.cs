@@ -51,12 +51,12 @@ internal sealed class MatMul : IOperator
                 {
                     // B is one matrix for every batch (a Linear layer on [N, H, W, C]): the batch rows of A are
                     // contiguous, so this is one product with batches·M rows, B packed once instead of per batch.
-                    Gemm.Sgemm(false, false, batches * mi, ni, ki, 1f, fa, ki, fb, ni, 0f, fy, ni, ctx.Threads);
+                    Gemm.Sgemm(false, false, batches * mi, ni, ki, 1f, fa, ki, fb, ni, 0f, fy, ni, ctx.Kernels);
                     break;
                 }
                 for (int i = 0; i < batches; i++)
                     Gemm.Sgemm(false, false, mi, ni, ki, 1f, fa.AsSpan((int)offA[i]), ki, fb.AsSpan((int)offB[i]), ni, 0f,
-                        fy.AsSpan(i * mi * ni, mi * ni), ni, ctx.Threads);
+                        fy.AsSpan(i * mi * ni, mi * ni), ni, ctx.Kernels);
                 break;
             }
             case double[] x: Naive(x, (double[])b.Buffer, (double[])y.Buffer, offA, offB, mi, ni, ki); break;

@@ -19,21 +19,10 @@ internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
         int n = x.Length;
         switch (x.Buffer)
         {
-            // Clip and Relu, the CNN activations, take the SIMD loop (typeof checks fold away per TF).
-            case float[] a when typeof(TF) == typeof(ClipF):
-                var clip = (ClipF)(object)_f;
-                FloatKernels.Clip(a, (float[])y.Buffer, n, clip.Min, clip.Max, ctx.Threads);
-                break;
-            case float[] a when typeof(TF) == typeof(ReluF):
-                FloatKernels.Clip(a, (float[])y.Buffer, n, 0f, float.PositiveInfinity, ctx.Threads);
-                break;
+            // The activations (Relu, Clip, LeakyRelu, Sigmoid, ...) run on their operator struct's SIMD loop.
             case float[] a when _f.FloatActivation.Kind != FusedActivation.None:
-            {
-                var b = (float[])y.Buffer;
-                var act = _f.FloatActivation;
-                FloatKernels.Chunks(n, ctx.Threads, (s, l) => ActivationMath.Apply(a.AsSpan(s, l), b.AsSpan(s, l), act));
+                ActivationMath.Apply(a, (float[])y.Buffer, n, _f.FloatActivation, ctx.Kernels);
                 break;
-            }
             case float[] a when _f.HasFloatRun:
             {
                 var b = (float[])y.Buffer;

@@ -23,14 +23,16 @@ internal interface IUnaryFunction
 
 internal readonly struct ReluF : IUnaryFunction
 {
-    public float Apply(float x) => x > 0 ? x : (float.IsNaN(x) ? x : 0);
-    public double Apply(double x) => x > 0 ? x : (double.IsNaN(x) ? x : 0);
+    public Activation FloatActivation => Activation.Relu;
+    public float Apply(float x) => ReluOperator.Of(x);
+    public double Apply(double x) => ReluOperator.Of(x);
 }
 
 internal readonly struct LeakyReluF(float alpha) : IUnaryFunction
 {
-    public float Apply(float x) => x >= 0 ? x : x * alpha;
-    public double Apply(double x) => x >= 0 ? x : x * alpha;
+    public Activation FloatActivation => new(FusedActivation.LeakyRelu, Alpha: alpha);
+    public float Apply(float x) => LeakyReluOperator.Of(x, alpha);
+    public double Apply(double x) => LeakyReluOperator.Of(x, (double)alpha);
 }
 
 internal readonly struct EluF(float alpha) : IUnaryFunction
@@ -48,22 +50,22 @@ internal readonly struct SeluF(float alpha, float gamma) : IUnaryFunction
 internal readonly struct SigmoidF : IUnaryFunction
 {
     public Activation FloatActivation => new(FusedActivation.Sigmoid);
-    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
+    public float Apply(float x) => default(SigmoidOperator).Invoke(x);
     public double Apply(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 }
 
 internal readonly struct HardSigmoidF(float alpha, float beta) : IUnaryFunction
 {
     public Activation FloatActivation => Activation.HardSigmoid(alpha, beta);
-    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
-    public double Apply(double x) => double.IsNaN(x) ? x : Math.Clamp(alpha * x + beta, 0d, 1d);
+    public float Apply(float x) => new HardSigmoidOperator(alpha, beta).Invoke(x);
+    public double Apply(double x) => HardSigmoidOperator.Of(x, (double)alpha, (double)beta);
 }
 
 internal readonly struct HardSwishF : IUnaryFunction
 {
     public Activation FloatActivation => new(FusedActivation.HardSwish);
-    public float Apply(float x) => ActivationMath.Scalar(x, FloatActivation);
-    public double Apply(double x) => double.IsNaN(x) ? x : x * Math.Clamp(x / 6 + 0.5, 0d, 1d);
+    public float Apply(float x) => HardSwishOperator.Of(x);
+    public double Apply(double x) => HardSwishOperator.Of(x);
 }
 
 internal readonly struct TanhF : IUnaryFunction
@@ -198,14 +200,12 @@ internal readonly struct CosF : IUnaryFunction
     public double Apply(double x) => Math.Cos(x);
 }
 
-/// <summary>Clip with bounds from attributes (opset 1-10). NaN passes through.</summary>
+/// <summary>Clip with bounds from attributes (opset 1-10), by <see cref="ClipOperator"/>'s rule. NaN passes through.</summary>
 internal readonly struct ClipF(float min, float max) : IUnaryFunction
 {
-    public float Min => min;
-    public float Max => max;
-
-    public float Apply(float x) { float v = x < min ? min : x; return v > max ? max : v; }
-    public double Apply(double x) { double v = x < min ? min : x; return v > max ? max : v; }
+    public Activation FloatActivation => new(FusedActivation.Clip, Min: min, Max: max);
+    public float Apply(float x) => ClipOperator.Of(x, min, max);
+    public double Apply(double x) => ClipOperator.Of(x, (double)min, (double)max);
 }
 
 internal readonly struct TanF : IUnaryFunction { public float Apply(float x) => MathF.Tan(x); public double Apply(double x) => Math.Tan(x); }

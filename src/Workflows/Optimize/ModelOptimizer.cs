@@ -23,7 +23,7 @@ public static class ModelOptimizer
         var clock = Stopwatch.StartNew();
         var names = (options.Passes ?? PassRegistry.DefaultPipeline).ToList();
         if (names.Count == 0) throw new BadInputException("no pass named");
-        var pipeline = PassPipeline.FromNames(names, new PipelineOptions { Verify = options.Verify, FixedPoint = options.FixedPoint },
+        var pipeline = PassPipeline.FromNames(names, new PipelineOptions { Verify = options.Verify, FixedPoint = options.FixedPoint, StopAfterPatches = options.StopAfterPatches },
             settings: new PassSettings { BatchNormArithmetic = options.Arithmetic, ConstantEvaluator = NativeConstantEvaluator.Instance });
         var equivalence = options.Verify ? options.Equivalence ?? EquivalenceChecks.Default(0, ShapeOverrides.Empty) : null;
 

@@ -13,6 +13,9 @@ public sealed record OptimizeOptions
 
     public BatchNormArithmetic Arithmetic { get; init; } = BatchNormArithmetic.Inference;
 
+    /// <summary>Apply only the first N patches of the run (`optimize --stop-after N`), to bisect a bad rewrite; null: all.</summary>
+    public int? StopAfterPatches { get; init; }
+
     /// <summary>
     /// Check the graph invariants after every pass and compare the result with the original through
     /// <see cref="Equivalence"/>, as `optimize --verify` does.

@@ -17,7 +17,13 @@ public sealed record OptimizeReport(
 
     /// <summary>Every BN and per-channel affine op the run folded or left, one entry each: the typed form of the summary.</summary>
     public IReadOnlyList<OpOutcome> Outcomes { get; init; } = Array.Empty<OpOutcome>();
+
+    /// <summary>How many patches the run applied, and where it stopped when --stop-after held one back.</summary>
+    public PatchReport Patches { get; init; } = new(0, false, null);
 }
+
+/// <summary>The patches of a run: how many applied, whether --stop-after stopped the run, and the last one applied.</summary>
+public sealed record PatchReport(int Applied, bool Stopped, string? Last);
 
 /// <summary>A per-channel Mul/Add/Sub/Div that fold-affine left, and why.</summary>
 public sealed record AffineLeftInPlace(string Node, string ReasonCode, string Reason);

@@ -9,6 +9,9 @@ namespace OnnxNorm.Workflows.Optimize;
 /// </summary>
 public static class OptimizeSummary
 {
+    /// <summary>The reason of a foldable BN that a run stopped by <see cref="OptimizeOptions.StopAfterPatches"/> never reached.</summary>
+    public const string StoppedBeforeReached = "stopped-before-reached";
+
     /// <summary>The report of one pipeline run over <paramref name="model"/> (already rewritten).</summary>
     public static OptimizeReport Build(Model model, PipelineResult result, string inputPath, string outputPath,
         IReadOnlyList<string> passes, int bnBefore, ModelSummary before, ModelSummary after, double elapsedMs, VerifyReport? verify)
@@ -24,7 +27,10 @@ public static class OptimizeSummary
                     lastSaid.TryGetValue(r.Node, out var said) && said.Code == code ? said.Message : r.RefusalReason!)
                 : lastSaid.TryGetValue(r.Node, out var d)
                     ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, d.Code, $"{d.Pass}: {d.Message}")
-                    : new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
+                    : result.Stopped
+                        ? new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, StoppedBeforeReached,
+                            $"--stop-after stopped the run after {result.PatchesApplied} patch(es), before it was reached; fold-bn would fold it into its {r.FoldInto}")
+                        : new BatchNormLeftInPlace(r.Node, r.Producer, r.Mode, "fold-bn-not-run", $"fold-bn would fold it into its {r.FoldInto}, but fold-bn was not run"))
             .ToList();
         var affineFolded = result.Diagnostics.Where(d => FoldCodes.IsAffineFold(d.Code))
             .GroupBy(d => d.Code).OrderBy(g => g.Key, StringComparer.Ordinal)
@@ -53,6 +59,7 @@ public static class OptimizeSummary
             AffineFolded = affineFolded,
             AffineLeft = affineLeft,
             Outcomes = outcomes,
+            Patches = new PatchReport(result.PatchesApplied, result.Stopped, result.LastPatch),
         };
     }
 }

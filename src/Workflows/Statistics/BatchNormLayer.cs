@@ -32,7 +32,7 @@ public sealed class BatchNormLayer
     public static IReadOnlyList<BatchNormLayer> InMainGraph(Model model, List<string> skipped)
     {
         var g = model.Graph;
-        var bnNodes = g.Nodes.Where(IsBatchNorm).ToList();
+        var bnNodes = g.Nodes.Where(BatchNormMode.IsBatchNorm).ToList();
         var ordinal = bnNodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
         // Level of the deepest BN upstream of each value, propagated in topological order.
         var depth = new Dictionary<Value, int>();
@@ -43,7 +43,7 @@ public sealed class BatchNormLayer
             foreach (var v in node.Inputs)
                 if (v is not null && depth.TryGetValue(v, out int d)) inDepth = Math.Max(inDepth, d);
             int outDepth = inDepth;
-            if (IsBatchNorm(node))
+            if (BatchNormMode.IsBatchNorm(node))
             {
                 var layer = TryCreate(node, ordinal[node], inDepth + 1, skipped);
                 if (layer is not null) { layers.Add(layer); outDepth = layer.Level; }
@@ -53,8 +53,6 @@ public sealed class BatchNormLayer
         }
         return layers.OrderBy(l => l.Ordinal).ToList();
     }
-
-    public static bool IsBatchNorm(Node n) => n.OpType == "BatchNormalization" && n.Domain == "";
 
     private static BatchNormLayer? TryCreate(Node bn, int ordinal, int level, List<string> skipped)
     {
@@ -88,7 +86,7 @@ public sealed class BatchNormLayer
     public void WriteStatistics(Model model, double[] mean, double[] variance)
     {
         var g = model.Graph;
-        var node = g.Nodes.Where(IsBatchNorm).ElementAt(Ordinal);
+        var node = g.Nodes.Where(BatchNormMode.IsBatchNorm).ElementAt(Ordinal);
         Replace(g, node, 3, mean, "running_mean");
         Replace(g, node, 4, variance, "running_var");
     }

@@ -102,9 +102,10 @@ internal static class DoubleConv
     {
         switch (act.Kind)
         {
-            case FusedActivation.Relu: for (int i = 0; i < v.Length; i++) v[i] = v[i] > 0 ? v[i] : v[i] < 0 ? 0 : v[i]; break;
-            case FusedActivation.Clip: for (int i = 0; i < v.Length; i++) v[i] = double.IsNaN(v[i]) ? v[i] : Math.Clamp(v[i], act.Min, act.Max); break;
-            case FusedActivation.LeakyRelu: for (int i = 0; i < v.Length; i++) v[i] = v[i] >= 0 ? v[i] : v[i] * act.Alpha; break;
+            // The float32 operators' rules, in double.
+            case FusedActivation.Relu: for (int i = 0; i < v.Length; i++) v[i] = ReluOperator.Of(v[i]); break;
+            case FusedActivation.Clip: for (int i = 0; i < v.Length; i++) v[i] = ClipOperator.Of(v[i], (double)act.Min, act.Max); break;
+            case FusedActivation.LeakyRelu: for (int i = 0; i < v.Length; i++) v[i] = LeakyReluOperator.Of(v[i], (double)act.Alpha); break;
         }
     }
 
