@@ -119,11 +119,10 @@ internal static class FloatKernels
         for (; i < n; i++) y[i] = op.Invoke(a[i * ia], b[i * ib]);
     }
 
-    /// <summary>y = x·a + b (BatchNormalization per channel plane).</summary>
     /// <summary>
-    /// y = x·a + b computed in double and rounded once, so the error is plain rounding with no sign of its own (a and
-    /// b rounded to float would err the same way at every element). Costs about 1.25x the float form
-    /// (cache-resident planes, AVX-512, measured 2026-11-30).
+    /// y = x·a + b (BatchNormalization, one channel plane) computed in double and rounded once, so the error is plain
+    /// rounding with no sign of its own (a and b rounded to float would err the same way at every element). Costs
+    /// about 1.25x the float form (cache-resident planes, AVX-512, measured 2026-11-30).
     /// </summary>
     public static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, double a, double b)
     {
