@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
-using OnnxNorm.Runtime.Kernels;
+using OnnxNorm.Runtime.Execution;
 using OnnxNorm.Ort;
 
 namespace OnnxNorm.Cli;
@@ -21,7 +21,7 @@ public sealed class VersionAction : SynchronousCommandLineAction
         string runtime = $"onnxruntime {OrtSession.RuntimeVersion}";
         if (OrtLibraryResolver.OverridePath is { } path) runtime += $" ({OrtLibraryResolver.EnvironmentVariable}={path})";
         Console.WriteLine(runtime);
-        Console.WriteLine($"kernels {KernelSupport.GemmKernel}");
+        Console.WriteLine($"kernels {NativeSession.GemmKernel}");
         return CliRunner.Ok;
     });
 }

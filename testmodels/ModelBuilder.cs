@@ -18,10 +18,10 @@ public sealed class ModelBuilder
         Model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
     }
 
-    public ModelProto Model { get; }
-    public GraphProto Graph => Model.Graph;
+    internal ModelProto Model { get; }
+    internal GraphProto Graph => Model.Graph;
 
-    public static TypeProto TensorType(ElementType type, params object[] dims)
+    internal static TypeProto TensorType(ElementType type, params object[] dims)
     {
         var shape = new TensorShapeProto();
         foreach (var d in dims)
@@ -48,7 +48,7 @@ public sealed class ModelBuilder
         return name;
     }
 
-    public static TensorProto MakeTensor(string name, ElementType type, long[] dims, ReadOnlySpan<double> values)
+    internal static TensorProto MakeTensor(string name, ElementType type, long[] dims, ReadOnlySpan<double> values)
     {
         var t = Tensor.FromDoubles(name, type, dims, values);
         var p = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(t.Bytes.Span) };
@@ -56,7 +56,7 @@ public sealed class ModelBuilder
         return p;
     }
 
-    public static TensorProto MakeInt64Tensor(string name, long[] dims, long[] values)
+    internal static TensorProto MakeInt64Tensor(string name, long[] dims, long[] values)
     {
         var p = new TensorProto { Name = name, DataType = (int)ElementType.Int64 };
         p.Dims.AddRange(dims);
@@ -93,7 +93,7 @@ public sealed class ModelBuilder
         return name;
     }
 
-    public NodeProto Node(string op, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
+    internal NodeProto Node(string op, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
     {
         var node = new NodeProto { OpType = op, Name = name ?? $"{op.ToLowerInvariant()}_{_nodeCounter++}" };
         node.Input.AddRange(inputs);
@@ -110,7 +110,7 @@ public sealed class ModelBuilder
         return output;
     }
 
-    public static AttributeProto Attribute(string name, object value) => value switch
+    internal static AttributeProto Attribute(string name, object value) => value switch
     {
         int i => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = i },
         long l => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = l },

@@ -5,8 +5,13 @@ namespace OnnxNorm.Runtime.Benchmarks;
 /// <summary>The distinct convolutions of ResNet-18 at 1x3x224x224, with how often each occurs.</summary>
 public static class ResNet18Layers
 {
-    public sealed record Layer(string Name, ConvGeometry Geometry, int Count)
+    /// <summary>A BenchmarkDotNet parameter, so public; its geometry is the executor's internal type.</summary>
+    public sealed class Layer
     {
+        internal Layer(string name, ConvGeometry geometry, int count) => (Name, Geometry, Count) = (name, geometry, count);
+        public string Name { get; }
+        internal ConvGeometry Geometry { get; }
+        public int Count { get; }
         public override string ToString() => Name;
     }
 
@@ -25,13 +30,13 @@ public static class ResNet18Layers
         Make("l4 3x3 512->512 @7", 512, 512, 7, 3, 1, 1, 3),
     ];
 
-    public static Layer Make(string name, int c, int m, int size, int k, int s, int p, int count, int group = 1)
+    internal static Layer Make(string name, int c, int m, int size, int k, int s, int p, int count, int group = 1)
     {
         int o = (size + 2 * p - k) / s + 1;
         return new Layer(name, new ConvGeometry(1, c, m, group, [size, size], [o, o], [k, k], [s, s], [1, 1], [p, p], [p, p]), count);
     }
 
-    public static (ConvKernel Kernel, float[] X, float[] Y) Instantiate(ConvGeometry g)
+    internal static (ConvKernel Kernel, float[] X, float[] Y) Instantiate(ConvGeometry g)
     {
         var rng = new Random(1);
         float[] Fill(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();

@@ -6,6 +6,8 @@ namespace OnnxNorm.Ir;
 /// </summary>
 public class BadInputException : Exception
 {
+    /// <summary>A bad-input error: <paramref name="message"/> is one line naming the file, node or tensor.</summary>
     public BadInputException(string message) : base(message) { }
+    /// <summary>The same, keeping the exception that revealed the problem.</summary>
     public BadInputException(string message, Exception inner) : base(message, inner) { }
 }

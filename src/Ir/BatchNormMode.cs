@@ -13,6 +13,7 @@ public sealed record BatchNormMode(bool IsTraining, string Reason)
     /// <summary>Whether a node is an ONNX BatchNormalization (default domain); the one test every layer uses.</summary>
     public static bool IsBatchNorm(Node n) => n is { OpType: "BatchNormalization", Domain: "" };
 
+    /// <summary>The mode of the BatchNormalization <paramref name="bn"/>, by its opset, attributes and outputs.</summary>
     public static BatchNormMode Of(Node bn)
     {
         long opset = bn.Opset;

@@ -8,7 +8,7 @@ internal static class ConstantNodeValue
     public static Tensor? Read(Node node)
     {
         string name = node.Output(0)?.Name ?? node.Name;
-        foreach (var a in node.Attributes)
+        foreach (var a in node.Proto.Attribute)
         {
             switch (a.Name)
             {

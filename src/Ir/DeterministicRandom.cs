@@ -9,8 +9,10 @@ public sealed class DeterministicRandom
 {
     private ulong _state;
 
+    /// <summary>A generator whose sequence depends only on <paramref name="seed"/>.</summary>
     public DeterministicRandom(ulong seed) => _state = seed;
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         ulong z = _state += 0x9E3779B97F4A7C15UL;

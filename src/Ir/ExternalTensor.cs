@@ -19,8 +19,11 @@ public sealed class ExternalTensor
 
     /// <summary>The location as written in the model, relative to the model's folder.</summary>
     public string Location { get; }
+    /// <summary>The absolute path of the external data file.</summary>
     public string FullPath { get; }
+    /// <summary>The tensor's first byte in that file.</summary>
     public long Offset { get; }
+    /// <summary>The tensor's length in bytes.</summary>
     public long Length { get; }
 
     internal ReadOnlyMemory<byte> Map() => _store.Map(this);

@@ -3,6 +3,7 @@ namespace OnnxNorm.Ir;
 /// <summary>Conversions for the 16-bit float formats. Half is .NET's; bfloat16 is the top half of a float32.</summary>
 public static class FloatBits
 {
+    /// <summary>The float a bfloat16 bit pattern stands for (exact).</summary>
     public static float BFloat16ToSingle(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
 
     /// <summary>Round to nearest even, as ONNX and PyTorch do; NaN stays a quiet NaN.</summary>
@@ -14,6 +15,7 @@ public static class FloatBits
         return (ushort)((bits + rounding) >> 16);
     }
 
+    /// <summary>The float an IEEE half bit pattern stands for (exact).</summary>
     public static float HalfToSingle(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
 
     /// <summary>One rounding from double to half; going through float first would round twice.</summary>

@@ -29,7 +29,9 @@ public sealed class Graph
         Initializers = _initializers.AsReadOnly();
     }
 
+    /// <summary>The model this graph belongs to.</summary>
     public Model Model { get; }
+    /// <summary>The graph of the node whose attribute holds this one; null for the main graph.</summary>
     public Graph? Parent { get; }
     /// <summary>The node whose attribute holds this subgraph; null for the main graph.</summary>
     public Node? OwnerNode { get; }
@@ -37,17 +39,21 @@ public sealed class Graph
     /// <summary>The GraphProto fields the IR does not model (name, doc string, annotations, unknown fields).</summary>
     internal GraphProto Shell { get; }
 
+    /// <summary>The graph's name as written in the model.</summary>
     public string Name => Shell.Name;
 
     /// <summary>Nodes in execution order (topological after canonicalization).</summary>
     public ReadOnlyCollection<Node> Nodes { get; }
+    /// <summary>The graph inputs in order (change them with <see cref="AddInput"/> and <see cref="RemoveInput"/>).</summary>
     public ReadOnlyCollection<Value> Inputs { get; }
+    /// <summary>The graph outputs in order (add one with <see cref="AddOutput"/>).</summary>
     public ReadOnlyCollection<Value> Outputs { get; }
     /// <summary>Initializers in file order.</summary>
     public ReadOnlyCollection<Value> Initializers { get; }
     /// <summary>value_info entries for values that are neither inputs nor outputs, in file order.</summary>
     internal List<ValueInfoProto> ValueInfo { get; } = new();
 
+    /// <summary>How deeply this graph is nested: 0 for the main graph.</summary>
     public int Depth => Parent is null ? 0 : Parent.Depth + 1;
 
     /// <summary>Finds a value by name in this scope or an enclosing one.</summary>

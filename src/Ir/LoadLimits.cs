@@ -15,6 +15,7 @@ public sealed record LoadLimits
     /// </summary>
     public static LoadLimits Default { get; } = FromEnvironment();
 
+    /// <summary>The environment variable that overrides <see cref="MaxTensorBytes"/> in <see cref="Default"/>.</summary>
     public const string MaxTensorBytesVariable = "ONNXNORM_MAX_TENSOR_BYTES";
 
     private static LoadLimits FromEnvironment()

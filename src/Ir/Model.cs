@@ -45,19 +45,27 @@ public sealed class Model : IDisposable
     /// <summary>Where the weights the parser skipped are (see <see cref="RawDataStripper"/>), during loading.</summary>
     internal RawDataStripper? RawPayloads { get; init; }
 
+    /// <summary>The ONNX IR version the model declares.</summary>
     public long IrVersion { get => Shell.IrVersion; set => Shell.IrVersion = value; }
+    /// <summary>The producer name written by the exporter (e.g. "pytorch").</summary>
     public string ProducerName => Shell.ProducerName;
+    /// <summary>The producer's version string.</summary>
     public string ProducerVersion => Shell.ProducerVersion;
+    /// <summary>The model's doc string.</summary>
     public string DocString => Shell.DocString;
 
+    /// <summary>The operator sets the model imports: domain ("" is the default ONNX domain) and version.</summary>
     public IReadOnlyList<(string Domain, long Version)> OpsetImports =>
         Shell.OpsetImport.Select(o => (NormalizeDomain(o.Domain), o.Version)).ToList();
 
+    /// <summary>The model's metadata_props, in file order.</summary>
     public IReadOnlyList<(string Key, string Value)> Metadata =>
         Shell.MetadataProps.Select(m => (m.Key, m.Value)).ToList();
 
+    /// <summary>How many model-local functions the model defines (kept as written).</summary>
     public int FunctionCount => Shell.Functions.Count;
 
+    /// <summary>The main graph.</summary>
     public Graph Graph { get => _graph ?? throw new InvalidOperationException("model has no graph"); internal set => _graph = value; }
 
     /// <summary>The imported opset version of a domain, or 0 if the model does not import it.</summary>
@@ -69,6 +77,7 @@ public sealed class Model : IDisposable
         return 0;
     }
 
+    /// <summary>The domain as OnnxNorm compares it: "ai.onnx" becomes "".</summary>
     public static string NormalizeDomain(string domain) => domain is "ai.onnx" ? "" : domain;
 
     internal void ReserveName(string name) => _names.Add(name);
@@ -90,6 +99,7 @@ public sealed class Model : IDisposable
         if (name.Length > 0) _nodeNames.Add(name);
     }
 
+    /// <summary>A node name derived from <paramref name="hint"/> that no node of the model has yet.</summary>
     public string UniqueNodeName(string hint)
     {
         if (string.IsNullOrEmpty(hint)) hint = "node";
@@ -105,6 +115,7 @@ public sealed class Model : IDisposable
     public IEnumerable<Tensor> AllInitializers() =>
         Graph.AllGraphs().SelectMany(g => g.Initializers).Select(v => v.Initializer!);
 
+    /// <summary>Releases the memory-mapped model file and external data; tensors read from them are invalid afterwards.</summary>
     public void Dispose()
     {
         if (_ownsExternalData) External?.Dispose();

@@ -62,8 +62,8 @@ internal static class ModelCloner
     private static GraphProto SubgraphShell(Node copy, string key)
     {
         int bracket = key.IndexOf('[');
-        if (bracket < 0) return copy.Attribute(key)!.G;
+        if (bracket < 0) return copy.FindAttribute(key)!.G;
         int index = int.Parse(key.AsSpan(bracket + 1, key.Length - bracket - 2), System.Globalization.CultureInfo.InvariantCulture);
-        return copy.Attribute(key[..bracket])!.Graphs[index];
+        return copy.FindAttribute(key[..bracket])!.Graphs[index];
     }
 }

@@ -9,13 +9,17 @@ namespace OnnxNorm.Ir;
 /// </summary>
 public static class ModelLoader
 {
+    /// <summary>The oldest IR version the loader accepts.</summary>
     public const long MinIrVersion = 3;
+    /// <summary>The newest IR version the loader accepts.</summary>
     public const long MaxIrVersion = 12;
     /// <summary>The newest ai.onnx opset this tool knows; a model asking for a newer one is refused, not guessed at.</summary>
     public const long MaxDefaultOpset = 25;
     // Each nesting level of a subgraph costs three protobuf message levels (node, attribute, graph).
     private const int ProtobufRecursionLimit = 128;
 
+    /// <summary>Loads and validates the model at <paramref name="path"/>; weights stay in the file (memory-mapped) until read.</summary>
+    /// <exception cref="BadInputException">The file is missing, malformed or breaks a limit (one line naming it).</exception>
     public static Model Load(string path, LoadLimits? limits = null)
     {
         string label = Path.GetFileName(path);
@@ -211,8 +215,8 @@ public static class ModelLoader
             if (node.OpType == "Constant" && node.Domain == "")
             {
                 if (node.Outputs.Count != 1 || node.Output(0) is null) throw new BadInputException($"{node.Describe()} must have one output");
-                if (node.ConstantValue() is null && node.Attribute("value_string") is null && node.Attribute("value_strings") is null
-                    && node.Attribute("sparse_value") is null)
+                if (node.ConstantValue() is null && !node.HasAttribute("value_string") && !node.HasAttribute("value_strings")
+                    && !node.HasAttribute("sparse_value"))
                     throw new BadInputException($"{node.Describe()} has no value attribute");
             }
         }

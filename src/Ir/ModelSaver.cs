@@ -9,6 +9,8 @@ namespace OnnxNorm.Ir;
 /// </summary>
 public static class ModelSaver
 {
+    /// <summary>Saves <paramref name="model"/> to <paramref name="path"/> atomically (never half-written), with external data as <paramref name="options"/> say.</summary>
+    /// <exception cref="BadInputException">The target cannot be written or would overwrite the input.</exception>
     public static void Save(Model model, string path, SaveOptions? options = null) =>
         OutputPolicy.WriteAll(Plan(model, path, options), (options ?? SaveOptions.Default).Force);
 

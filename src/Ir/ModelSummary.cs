@@ -15,6 +15,7 @@ public sealed record ModelSummary(
     int ExternalTensors,
     int Subgraphs)
 {
+    /// <summary>What <c>inspect</c> reports about <paramref name="model"/>; <paramref name="file"/> names it.</summary>
     public static ModelSummary Of(Model model, string file)
     {
         var g = model.Graph;
@@ -58,10 +59,16 @@ public sealed record ModelSummary(
     }
 }
 
+/// <summary>A graph input or output as <c>inspect</c> shows it.</summary>
+/// <param name="Name">The value's name.</param>
+/// <param name="Type">Its element type name, or another kind ("sequence", ...).</param>
+/// <param name="Shape">Its dims (numbers, names or "?"); null when the rank is unknown.</param>
 public sealed record ValueSummary(string Name, string Type, IReadOnlyList<string>? Shape)
 {
+    /// <summary>The summary of <paramref name="v"/>.</summary>
     public static ValueSummary Of(Value v) =>
         new(v.Name, v.ElementType.Name(), v.Shape?.Select(d => d.ToString()).ToList());
 
+    /// <summary>The name, type and shape on one line.</summary>
     public override string ToString() => $"{Name}: {Type}[{(Shape is null ? "?" : string.Join(", ", Shape))}]";
 }

@@ -24,27 +24,35 @@ public sealed class Node
     /// <summary>The NodeProto shell: attributes, doc string, metadata and unknown fields. Inputs/outputs in it are stale; the IR is authoritative.</summary>
     internal NodeProto Proto { get; }
 
+    /// <summary>The graph that holds this node.</summary>
     public Graph Owner { get; internal set; }
 
+    /// <summary>The operator type, e.g. "Conv".</summary>
     public string OpType { get => Proto.OpType; set => Proto.OpType = value; }
 
     /// <summary>The operator domain; "" and "ai.onnx" are the same default domain.</summary>
     public string Domain => Proto.Domain is "ai.onnx" ? "" : Proto.Domain;
 
+    /// <summary>The node's name (may be empty).</summary>
     public string Name { get => Proto.Name; set => Proto.Name = value; }
 
+    /// <summary>The inputs in order; null or a value named "" is an omitted optional input.</summary>
     public IReadOnlyList<Value?> Inputs => _inputs;
+    /// <summary>The outputs in order; null is an omitted optional output.</summary>
     public IReadOnlyList<Value?> Outputs => _outputs;
 
     /// <summary>Graph-valued attributes (If/Loop/Scan bodies), by attribute name; GRAPHS entries are "name[i]".</summary>
     public IReadOnlyDictionary<string, Graph> Subgraphs => _subgraphs;
 
-    public IEnumerable<AttributeProto> Attributes => Proto.Attribute;
+    /// <summary>The node's attributes in file order, as typed views (see <see cref="NodeAttribute"/>).</summary>
+    public IReadOnlyList<NodeAttribute> Attributes => Proto.Attribute.Select(a => new NodeAttribute(this, a)).ToArray();
 
     /// <summary>The opset version of this node's domain in the model.</summary>
     public long Opset => Owner.Model.OpsetFor(Domain);
 
+    /// <summary>Input <paramref name="i"/>, or null when absent.</summary>
     public Value? Input(int i) => i < _inputs.Count ? _inputs[i] : null;
+    /// <summary>Output <paramref name="i"/>, or null when absent.</summary>
     public Value? Output(int i) => i < _outputs.Count ? _outputs[i] : null;
 
     /// <summary>The one way inputs change: it keeps the use lists of the old and the new value right.</summary>
@@ -94,23 +102,35 @@ public sealed class Node
 
     // ---- attributes ----
 
-    public AttributeProto? Attribute(string name)
+    /// <summary>The attribute called <paramref name="name"/> as a typed view, or null when the node has none.</summary>
+    public NodeAttribute? Attribute(string name) => FindAttribute(name) is { } a ? new NodeAttribute(this, a) : null;
+
+    internal AttributeProto? FindAttribute(string name)
     {
         foreach (var a in Proto.Attribute) if (a.Name == name) return a;
         return null;
     }
 
-    public bool HasAttribute(string name) => Attribute(name) is not null;
+    /// <summary>Whether the node has an attribute called <paramref name="name"/>.</summary>
+    public bool HasAttribute(string name) => FindAttribute(name) is not null;
 
-    public long GetInt(string name, long fallback) => Attribute(name) is { } a ? a.I : fallback;
-    public float GetFloat(string name, float fallback) => Attribute(name) is { } a ? a.F : fallback;
-    public string GetString(string name, string fallback) => Attribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
-    public long[]? GetInts(string name) => Attribute(name) is { } a ? a.Ints.ToArray() : null;
-    public float[]? GetFloats(string name) => Attribute(name) is { } a ? a.Floats.ToArray() : null;
+    /// <summary>An INT attribute's value, or <paramref name="fallback"/> when the node has no such attribute.</summary>
+    public long GetInt(string name, long fallback) => FindAttribute(name) is { } a ? a.I : fallback;
+    /// <summary>A FLOAT attribute's value, or <paramref name="fallback"/> when the node has no such attribute.</summary>
+    public float GetFloat(string name, float fallback) => FindAttribute(name) is { } a ? a.F : fallback;
+    /// <summary>A STRING attribute's value (UTF-8), or <paramref name="fallback"/> when the node has no such attribute.</summary>
+    public string GetString(string name, string fallback) => FindAttribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
+    /// <summary>An INTS attribute's values (a copy), or null when the node has no such attribute.</summary>
+    public long[]? GetInts(string name) => FindAttribute(name) is { } a ? a.Ints.ToArray() : null;
+    /// <summary>A FLOATS attribute's values (a copy), or null when the node has no such attribute.</summary>
+    public float[]? GetFloats(string name) => FindAttribute(name) is { } a ? a.Floats.ToArray() : null;
 
+    /// <summary>Sets an INT attribute, replacing any attribute of that name.</summary>
     public void SetInt(string name, long value) => Upsert(name, AttributeProto.Types.AttributeType.Int).I = value;
+    /// <summary>Sets a FLOAT attribute, replacing any attribute of that name.</summary>
     public void SetFloat(string name, float value) => Upsert(name, AttributeProto.Types.AttributeType.Float).F = value;
 
+    /// <summary>Sets an INTS attribute, replacing any attribute of that name.</summary>
     public void SetInts(string name, IEnumerable<long> values)
     {
         var a = Upsert(name, AttributeProto.Types.AttributeType.Ints);
@@ -118,6 +138,7 @@ public sealed class Node
         a.Ints.AddRange(values);
     }
 
+    /// <summary>Removes the attribute called <paramref name="name"/>; false when the node had none.</summary>
     public bool RemoveAttribute(string name)
     {
         for (int i = 0; i < Proto.Attribute.Count; i++)
@@ -133,7 +154,7 @@ public sealed class Node
     private AttributeProto Upsert(string name, AttributeProto.Types.AttributeType type)
     {
         _constantValue = null;
-        var a = Attribute(name);
+        var a = FindAttribute(name);
         if (a is null)
         {
             a = new AttributeProto { Name = name, Type = type };
@@ -160,5 +181,6 @@ public sealed class Node
         ? $"{OpType} node (output '{Outputs.FirstOrDefault(o => o is not null)?.Name}')"
         : $"{OpType} node '{Name}'";
 
+    /// <summary>Same as <see cref="Describe"/>.</summary>
     public override string ToString() => Describe();
 }

@@ -24,6 +24,7 @@ public static class OutputPolicy
         catch (UnauthorizedAccessException e) { throw new BadInputException($"{dir}: cannot create the output folder: {TerminalText.OneLine(e.Message)}"); }
     }
 
+    /// <summary>Writes one file atomically (temporary file, then rename); <paramref name="role"/> names it in errors; refuses to overwrite unless <paramref name="force"/>.</summary>
     public static void Write(string path, string role, bool force, Action<Stream> write) =>
         WriteAll(new[] { new OutputFile(path, role, write) }, force);
 

@@ -14,6 +14,7 @@ public static class RunFiles
     private static readonly HashSet<string> Temps = new(StringComparer.Ordinal);
     private static bool _cancelled;
 
+    /// <summary>Forgets the files recorded for the current run (a new command starts).</summary>
     public static void Reset()
     {
         lock (Gate)

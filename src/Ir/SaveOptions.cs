@@ -1,5 +1,6 @@
 namespace OnnxNorm.Ir;
 
+/// <summary>How <see cref="ModelSaver"/> writes a model: external data, alignment, overwriting.</summary>
 public sealed record SaveOptions
 {
     /// <summary>Move tensors of at least <see cref="ExternalThreshold"/> bytes into this file (beside the model).</summary>
@@ -11,6 +12,7 @@ public sealed record SaveOptions
     /// <summary>Allow replacing the model's own source file and an existing external data file.</summary>
     public bool Force { get; init; }
 
+    /// <summary>Tensors of at least this many bytes go to <see cref="ExternalDataFile"/>.</summary>
     public long ExternalThreshold { get; init; } = 1024;
 
     /// <summary>External offsets are aligned to a page so each tensor can be memory-mapped on its own.</summary>
@@ -22,5 +24,6 @@ public sealed record SaveOptions
     /// </summary>
     public long MaxInlineBytes { get; init; } = (2L << 30) - (64L << 20);
 
+    /// <summary>Inline weights (unless the model is too large), no overwriting.</summary>
     public static SaveOptions Default { get; } = new();
 }

@@ -29,14 +29,22 @@ public sealed class Tensor
         ElementCount = count;
     }
 
+    /// <summary>The tensor's name (the initializer's, or "" for an anonymous tensor).</summary>
     public string Name { get; set; }
+    /// <summary>The element type.</summary>
     public ElementType ElementType { get; }
+    /// <summary>The dims (do not change them).</summary>
     public long[] Dims { get; }
+    /// <summary>The number of elements (product of the dims).</summary>
     public long ElementCount { get; }
+    /// <summary>The number of dims.</summary>
     public int Rank => Dims.Length;
+    /// <summary>The data's length in bytes (0 for strings).</summary>
     public long ByteLength => ElementType == ElementType.String ? 0 : ElementType.ByteCount(ElementCount);
 
+    /// <summary>Whether the data lives in an external data file.</summary>
     public bool IsExternal => _external is not null;
+    /// <summary>Where the external data lives; null for inline data.</summary>
     public ExternalTensor? External => _external;
 
     /// <summary>The element data as little-endian bytes (mapped or decoded on first access).</summary>
@@ -70,8 +78,12 @@ public sealed class Tensor
         if (_hasBytes) MappedFile.DropPages(_bytes.Slice(start, length));
     }
 
-    public IReadOnlyList<ByteString> Strings => _strings ?? Array.Empty<ByteString>();
+    /// <summary>A string tensor's elements, decoded as UTF-8 (ONNX strings are bytes); empty for other types.</summary>
+    public string[] Strings => StringBytes.Select(s => s.ToStringUtf8()).ToArray();
 
+    internal IReadOnlyList<ByteString> StringBytes => _strings ?? Array.Empty<ByteString>();
+
+    /// <summary>The data as elements of <typeparamref name="T"/> (which must match the element type's size).</summary>
     public ReadOnlySpan<T> AsSpan<T>() where T : unmanaged => MemoryMarshal.Cast<byte, T>(Bytes.Span);
 
     /// <summary>Element values as doubles, for float, double, float16, bfloat16 and the integer types.</summary>
@@ -109,6 +121,7 @@ public sealed class Tensor
 
     // ---- construction ----
 
+    /// <summary>A tensor over little-endian <paramref name="bytes"/> (not copied); their length must match the type and dims.</summary>
     public static Tensor FromBytes(string name, ElementType type, long[] dims, ReadOnlyMemory<byte> bytes)
     {
         long count = CheckedElementCount(dims, name);
@@ -118,10 +131,13 @@ public sealed class Tensor
         return new Tensor(name, type, (long[])dims.Clone(), count) { _bytes = bytes, _hasBytes = true };
     }
 
+    /// <summary>A tensor holding <paramref name="data"/> as <paramref name="type"/> elements.</summary>
     public static Tensor Create<T>(string name, ElementType type, long[] dims, T[] data) where T : unmanaged =>
         FromBytes(name, type, dims, MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
 
+    /// <summary>A float tensor holding <paramref name="data"/>.</summary>
     public static Tensor FromFloats(string name, long[] dims, float[] data) => Create(name, ElementType.Float, dims, data);
+    /// <summary>An int64 tensor holding <paramref name="data"/>.</summary>
     public static Tensor FromInt64s(string name, long[] dims, long[] data) => Create(name, ElementType.Int64, dims, data);
 
     /// <summary>Builds a floating-point tensor from doubles, rounding each value once to the target type.</summary>
@@ -301,7 +317,7 @@ public sealed class Tensor
         var p = new TensorProto { DataType = (int)ElementType };
         if (Name.Length > 0) p.Name = Name;
         p.Dims.AddRange(Dims);
-        if (ElementType == ElementType.String) p.StringData.AddRange(Strings);
+        if (ElementType == ElementType.String) p.StringData.AddRange(StringBytes);
         else p.RawData = UnsafeByteOperations.UnsafeWrap(Bytes);
         return p;
     }

@@ -10,11 +10,13 @@ namespace OnnxNorm.Ir;
 /// </summary>
 public static class TerminalText
 {
+    /// <summary>Whether <paramref name="c"/> must be escaped before it reaches a terminal.</summary>
     public static bool NeedsEscape(char c, bool keepNewline) =>
         (c == '\n' ? !keepNewline : char.IsControl(c) && c != '\t') || IsBidiControl(c);
 
     private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
+    /// <paramref name="s"/> with every control and bidirectional-override character made visible.
     public static string Escape(string s, bool keepNewlines = false)
     {
         int first = -1;
@@ -27,6 +29,7 @@ public static class TerminalText
         return sb.ToString();
     }
 
+    /// <summary>Appends <paramref name="c"/> to <paramref name="sb"/>, escaped if it must be.</summary>
     public static void Append(StringBuilder sb, char c, bool keepNewlines)
     {
         if (!NeedsEscape(c, keepNewlines)) sb.Append(c);

@@ -16,13 +16,35 @@ public sealed class Value
         Name = name;
     }
 
+    /// <summary>The value's name, unique in the model (change it with <see cref="Graph.Rename"/>).</summary>
     public string Name { get; internal set; }
 
     /// <summary>The graph whose scope defines this value.</summary>
     public Graph Owner { get; }
 
     /// <summary>Type and shape as written in the model (graph input/output or value_info); null if unknown.</summary>
-    public TypeProto? Type { get; set; }
+    internal TypeProto? Type { get; set; }
+
+    /// <summary>Whether this value has a declared type: from the model (graph input or output, value_info) or <see cref="DeclareTensorType"/>.</summary>
+    public bool HasDeclaredType => Type is not null;
+
+    /// <summary>
+    /// Declares this value a tensor of <paramref name="elementType"/> with <paramref name="shape"/> (null: rank
+    /// unknown; a <see cref="Dim"/> with neither number nor name: that dim unknown); <see cref="ElementType"/> and
+    /// <see cref="Shape"/> report it from now on (an initializer reports its own data's). On save it is written as
+    /// the type of a value the file did not declare (e.g. an intermediate made a graph output); a declaration read
+    /// from the file is saved as written.
+    /// </summary>
+    public void DeclareTensorType(ElementType elementType, IReadOnlyList<Dim>? shape)
+    {
+        var tensor = new TypeProto.Types.Tensor { ElemType = (int)elementType };
+        if (shape is not null)
+        {
+            tensor.Shape = new TensorShapeProto();
+            foreach (var d in shape) tensor.Shape.Dim.Add(d.ToProto());
+        }
+        Type = new TypeProto { TensorType = tensor };
+    }
 
     /// <summary>The ValueInfoProto this value was declared with, kept so doc strings and metadata survive.</summary>
     internal ValueInfoProto? DeclaredInfo { get; set; }
@@ -30,14 +52,19 @@ public sealed class Value
     /// <summary>The graph-output declaration, which may differ from the input/value_info one.</summary>
     internal ValueInfoProto? OutputInfo { get; set; }
 
+    /// <summary>The node whose output this value is; null for graph inputs and initializers.</summary>
     public Node? Producer { get; internal set; }
+    /// <summary>Which output of <see cref="Producer"/> this value is.</summary>
     public int ProducerOutputIndex { get; internal set; }
 
     /// <summary>The constant data if this value is an initializer.</summary>
     public Tensor? Initializer { get; internal set; }
 
+    /// <summary>Whether the owning graph lists this value as an input.</summary>
     public bool IsGraphInput => Owner.Inputs.Contains(this);
+    /// <summary>Whether the owning graph lists this value as an output.</summary>
     public bool IsGraphOutput => Owner.Outputs.Contains(this);
+    /// <summary>Whether this value is an initializer (see <see cref="IsOverridableInitializer"/> for when it is still not a constant).</summary>
     public bool IsInitializer => Initializer is not null;
 
     /// <summary>
@@ -60,6 +87,7 @@ public sealed class Value
         }
     }
 
+    /// <summary>Every node input that reads this value (graph outputs are not uses).</summary>
     public IReadOnlyList<Use> Uses => _uses;
 
     internal void AddUse(Use use) => _uses.Add(use);
@@ -71,6 +99,7 @@ public sealed class Value
         _uses.RemoveAt(i);
     }
 
+    /// <summary>The element type: the initializer's, else the declared tensor type's, else <see cref="ElementType.Undefined"/>.</summary>
     public ElementType ElementType =>
         Initializer?.ElementType
         ?? (Type?.TensorType is { HasElemType: true } tt ? (ElementType)tt.ElemType : ElementType.Undefined);
@@ -87,13 +116,24 @@ public sealed class Value
         }
     }
 
+    /// <summary>The value's name.</summary>
     public override string ToString() => Name;
 }
 
 /// <summary>A tensor dimension: a number, a symbolic name, or unknown.</summary>
+/// <param name="Value">The size, when known.</param>
+/// <param name="Param">The symbolic name (e.g. "batch"), when the size is not a number.</param>
 public readonly record struct Dim(long? Value, string? Param)
 {
-    public static Dim FromProto(TensorShapeProto.Types.Dimension d) =>
+    internal TensorShapeProto.Types.Dimension ToProto()
+    {
+        var d = new TensorShapeProto.Types.Dimension();
+        if (Value is { } v) d.DimValue = v;
+        else if (Param is { } p) d.DimParam = p;
+        return d;
+    }
+
+    internal static Dim FromProto(TensorShapeProto.Types.Dimension d) =>
         d.ValueCase switch
         {
             TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue => new Dim(d.DimValue, null),
@@ -101,6 +141,7 @@ public readonly record struct Dim(long? Value, string? Param)
             _ => new Dim(null, null),
         };
 
+    /// <summary>The number, the name, or "?".</summary>
     public override string ToString() => Value?.ToString() ?? Param ?? "?";
 }
 

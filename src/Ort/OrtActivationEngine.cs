@@ -1,5 +1,4 @@
 using OnnxNorm.Ir;
-using OnnxNorm.Ir.Proto;
 using OnnxNorm.Runtime;
 using OnnxNorm.Runtime.Engines;
 
@@ -24,6 +23,7 @@ public sealed class OrtActivationEngine : IActivationEngine
         _session = session; _outputs = outputs; _fromFeeds = fromFeeds; _watched = watched;
     }
 
+    /// <summary>An engine on ONNX Runtime over a copy of <paramref name="model"/> in which every watched value is an extra output.</summary>
     public static IActivationEngine Create(Model model, IReadOnlySet<string> watched)
     {
         using var copy = model.Clone();
@@ -35,7 +35,7 @@ public sealed class OrtActivationEngine : IActivationEngine
             var v = g.Find(name) ?? throw new InvalidOperationException($"watched value '{name}' is not in the model");
             if (v.IsGraphInput) { fromFeeds.Add(name); continue; }
             if (v.IsGraphOutput) { outputs.Add(name); continue; }
-            v.Type ??= new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)ElementTypeOf(v) } };
+            if (!v.HasDeclaredType) v.DeclareTensorType(ElementTypeOf(v), null);
             g.AddOutput(v);
             outputs.Add(name);
         }
@@ -55,6 +55,7 @@ public sealed class OrtActivationEngine : IActivationEngine
         return ElementType.Float;
     }
 
+    /// <inheritdoc/>
     public void Run(IReadOnlyDictionary<string, TensorValue> feeds, Action<string, TensorValue> onWatched)
     {
         foreach (var name in _fromFeeds) onWatched(name, feeds[name]);
@@ -65,5 +66,6 @@ public sealed class OrtActivationEngine : IActivationEngine
         _previous = result;
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _session.Dispose();
 }

@@ -9,7 +9,9 @@ namespace OnnxNorm.Ort;
 /// </summary>
 public sealed class OrtException : BadInputException
 {
+    /// <summary>An ORT error with its <paramref name="code"/> and one-line message.</summary>
     public OrtException(OrtErrorCode code, string message) : base(message) => Code = code;
 
+    /// <summary>ORT's error code.</summary>
     public OrtErrorCode Code { get; }
 }

@@ -23,6 +23,8 @@ public static class OrtKernelGuard
         ["LpPool"] = CheckPool,
     };
 
+    /// <summary>Refuses, before ORT sees it, a model with a node ORT's CPU kernels are known to crash on.</summary>
+    /// <exception cref="BadInputException">Names the node and why.</exception>
     public static void Check(Model model)
     {
         foreach (var node in model.Graph.AllNodes())

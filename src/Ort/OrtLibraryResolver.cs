@@ -10,6 +10,7 @@ namespace OnnxNorm.Ort;
 /// </summary>
 public static class OrtLibraryResolver
 {
+    /// <summary>The environment variable that names the ONNX Runtime native library to load instead of the packaged one.</summary>
     public const string EnvironmentVariable = "ONNXNORM_ORT_LIBRARY";
 
     // The name the managed package imports its native functions under.

@@ -32,12 +32,16 @@ public sealed class OrtSession : IDisposable
     /// <summary>The file name (or label) of the model, for messages.</summary>
     public string Label { get; }
 
+    /// <summary>The session's inputs as ORT reports them.</summary>
     public IReadOnlyList<OrtValueInfo> Inputs { get; }
+    /// <summary>The session's outputs as ORT reports them.</summary>
     public IReadOnlyList<OrtValueInfo> Outputs { get; }
 
     /// <summary>The ORT library version in use, e.g. "1.31.1".</summary>
     public static string RuntimeVersion => OrtRuntime.Version;
 
+    /// <summary>Opens the model at <paramref name="path"/> in ONNX Runtime.</summary>
+    /// <exception cref="OrtException">ORT refuses the model (one line with ORT's reason).</exception>
     public static OrtSession FromFile(string path, OrtSessionOptions? options = null)
     {
         options ??= OrtSessionOptions.Default;
@@ -209,6 +213,7 @@ public sealed class OrtSession : IDisposable
         return result;
     }
 
+    /// <summary>Releases the native session.</summary>
     public void Dispose()
     {
         if (_disposed) return;

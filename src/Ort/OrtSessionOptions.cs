@@ -6,6 +6,7 @@ namespace OnnxNorm.Ort;
 /// </summary>
 public sealed record OrtSessionOptions
 {
+    /// <summary>ORT's graph optimisation level (default <see cref="GraphOptimizationLevel.Disabled"/>).</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.Disabled;
 
     /// <summary>Threads inside one operator; 0 lets ORT choose (one per physical core).</summary>
@@ -23,5 +24,6 @@ public sealed record OrtSessionOptions
     /// </summary>
     public bool ValidateModel { get; init; } = true;
 
+    /// <summary>Optimisations disabled, ORT's default thread counts, the model validated.</summary>
     public static OrtSessionOptions Default { get; } = new();
 }

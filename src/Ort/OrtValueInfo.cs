@@ -8,6 +8,7 @@ namespace OnnxNorm.Ort;
 /// </summary>
 public sealed record OrtValueInfo(string Name, OrtValueKind Kind, ElementType ElementType, long[] Dims, string?[] DimNames)
 {
+    /// <summary>"name: type[dims]".</summary>
     public override string ToString() =>
         Kind != OrtValueKind.Tensor
             ? $"{Name}: {Kind.ToString().ToLowerInvariant()}"

@@ -19,12 +19,18 @@ public sealed class TensorValue
         Length = length;
     }
 
+    /// <summary>The element type.</summary>
     public ElementType ElementType { get; }
+    /// <summary>The dims.</summary>
     public long[] Shape { get; }
+    /// <summary>The number of dims.</summary>
     public int Rank => Shape.Length;
+    /// <summary>The backing array (T[] of the element type's CLR type); may be longer than <see cref="Length"/>.</summary>
     public Array Buffer { get; }
+    /// <summary>The number of elements (product of the shape).</summary>
     public int Length { get; }
 
+    /// <summary>The elements as a span of <typeparamref name="T"/>, which must be the buffer's element type.</summary>
     public Span<T> AsSpan<T>()
     {
         if (Buffer is not T[] a) throw new InvalidOperationException($"tensor holds {ElementType.Name()}, not {typeof(T).Name}");
@@ -83,6 +89,7 @@ public sealed class TensorValue
         return (int)n;
     }
 
+    /// <summary>A zero-filled tensor of <paramref name="type"/> and <paramref name="shape"/>; <paramref name="what"/> names it in size errors.</summary>
     public static TensorValue Allocate(ElementType type, long[] shape, string what = "tensor")
     {
         int n = ElementCount(shape, what);
@@ -116,6 +123,7 @@ public sealed class TensorValue
         or ElementType.UInt16 or ElementType.Int64 or ElementType.Int32 or ElementType.Int16 or ElementType.Int8 or ElementType.UInt8
         or ElementType.UInt32 or ElementType.UInt64 or ElementType.Bool or ElementType.String;
 
+    /// <summary>The supported element types, for error messages.</summary>
     public const string SupportedText = "supported: float, double, float16, bfloat16, int8..64, uint8..64, bool, string";
 
     /// <summary>Wraps an existing array (not copied). It must hold at least the shape's element count.</summary>
@@ -128,6 +136,7 @@ public sealed class TensorValue
         return new TensorValue(type, shape, buffer, n);
     }
 
+    /// <summary>Wraps <paramref name="data"/> (not copied) as a float tensor of <paramref name="shape"/>.</summary>
     public static TensorValue FromFloats(long[] shape, float[] data) => Wrap(ElementType.Float, shape, data);
 
     /// <summary>Copies a graph constant into a run-time tensor.</summary>
@@ -135,7 +144,7 @@ public sealed class TensorValue
     {
         var shape = (long[])t.Dims.Clone();
         if (t.ElementType == ElementType.String)
-            return Wrap(ElementType.String, shape, t.Strings.Select(s => s.ToStringUtf8()).ToArray());
+            return Wrap(ElementType.String, shape, t.Strings);
         var v = Allocate(t.ElementType, shape);
         // Copied in chunks, each chunk's mapped pages dropped once copied: the copy is what runs from now on,
         // and a 1 GiB weight then never has its mapped pages and its copy resident at once.
@@ -188,5 +197,6 @@ public sealed class TensorValue
         return r;
     }
 
+    /// <summary>The element type and shape.</summary>
     public override string ToString() => $"{ElementType.Name()}[{string.Join(',', Shape)}]";
 }

@@ -1,22 +1,10 @@
-using System.Reflection;
-
 namespace OnnxNorm.Packaging.Tests;
 
 /// <summary>The assemblies depend on each other in one direction only, as the README's layout draws them.</summary>
 public class LayerTests
 {
-    private static Assembly Library(string name) => name switch
-    {
-        "OnnxNorm.Ir" => typeof(OnnxNorm.Ir.Model).Assembly,
-        "OnnxNorm.Passes" => typeof(OnnxNorm.Passes.PassPipeline).Assembly,
-        "OnnxNorm.Runtime" => typeof(OnnxNorm.Runtime.Execution.NativeSession).Assembly,
-        "OnnxNorm.Ort" => typeof(OnnxNorm.Ort.OrtSession).Assembly,
-        "OnnxNorm.Workflows" => typeof(OnnxNorm.Workflows.Comparison.OrtComparison).Assembly,
-        _ => throw new ArgumentException(name),
-    };
-
     private static string[] References(string name, string prefix) =>
-        Library(name).GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+        LibraryLayers.Assembly(name).GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).ToArray();
 
     [Theory]

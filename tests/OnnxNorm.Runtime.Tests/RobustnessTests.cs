@@ -67,8 +67,8 @@ public class RobustnessTests
                     foreach (var n in m.Graph.AllNodes())
                         foreach (var a in n.Attributes.ToList())
                         {
-                            if (a.Type == Ir.Proto.AttributeProto.Types.AttributeType.Int) n.SetInt(a.Name, odd);
-                            else if (a.Type == Ir.Proto.AttributeProto.Types.AttributeType.Ints) n.SetInts(a.Name, a.Ints.Select(_ => odd).ToArray());
+                            if (a.Kind == AttributeKind.Int) n.SetInt(a.Name, odd);
+                            else if (a.Kind == AttributeKind.Ints) n.SetInts(a.Name, a.Ints.Select(_ => odd).ToArray());
                         }
                     return m;
                 }, s => s.RequiredInputs.ToDictionary(i => i.Name,

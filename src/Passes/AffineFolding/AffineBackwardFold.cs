@@ -15,7 +15,7 @@ namespace OnnxNorm.Passes;
 /// Every value on the path must be read only by the path and not be a graph output. Each stop is a coded
 /// refusal naming the node.
 /// </summary>
-public static class AffineBackwardFold
+internal static class AffineBackwardFold
 {
     private const int MaxPathLength = 64;
 

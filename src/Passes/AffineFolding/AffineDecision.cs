@@ -7,7 +7,7 @@ namespace OnnxNorm.Passes;
 /// `inspect` never disagree: backward into the op before it, else forward into the Convs after it, else a
 /// refusal. Deciding changes nothing.
 /// </summary>
-public sealed record AffineDecision(ElementwiseAffine Affine, AffineFoldPlan? Backward, FoldBatchNormForward.Plan? Forward, FoldRefusal? Refusal)
+internal sealed record AffineDecision(ElementwiseAffine Affine, AffineFoldPlan? Backward, FoldBatchNormForward.Plan? Forward, FoldRefusal? Refusal)
 {
     /// <summary>The MatMuls that take the map forward (its axis is the one they contract), when that is the decision.</summary>
     public IReadOnlyList<LayerNormAffineFold.Consumer>? ForwardMatMuls { get; init; }
@@ -67,6 +67,7 @@ public sealed record AffineReport(string Node, string Op, bool Foldable, string?
 /// <summary>fold-affine's first-sweep decision for every per-channel affine of a model (subgraphs included).</summary>
 public static class AffineAnalysis
 {
+    /// <summary>fold-affine's decision for every per-channel Mul/Add/Sub/Div of <paramref name="model"/>, without changing it.</summary>
     public static IReadOnlyList<AffineReport> Of(Model model)
     {
         var reports = new List<AffineReport>();

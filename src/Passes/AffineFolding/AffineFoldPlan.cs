@@ -8,7 +8,7 @@ namespace OnnxNorm.Passes;
 /// gets new constants. A MatMul whose input is not 2-D cannot take a bias, so the shift becomes one Add
 /// right after it (<see cref="AppendedBias"/>). Layout nodes on the path (Transpose, Reshape, Flatten) stay.
 /// </summary>
-public sealed record AffineFoldPlan(
+internal sealed record AffineFoldPlan(
     Node Source,
     int SourceDataIndex,
     IReadOnlyList<(Node Node, int DataIndex)> Absorbed,

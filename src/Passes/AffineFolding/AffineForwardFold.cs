@@ -9,7 +9,7 @@ namespace OnnxNorm.Passes;
 /// before a 1×1 Conv), which then disappears; and the γ/β inputs of an InstanceNormalization, which then
 /// become 1 and 0.
 /// </summary>
-public static class AffineForwardFold
+internal static class AffineForwardFold
 {
     public static FoldBatchNormForward.Plan? TryPlan(ElementwiseAffine e, out FoldRefusal? refusal)
     {

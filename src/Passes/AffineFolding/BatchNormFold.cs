@@ -8,7 +8,7 @@ namespace OnnxNorm.Passes;
 /// with its refusals), and where a per-channel Add/Mul or a Transpose/Reshape/Flatten stands in between
 /// (ConvTranspose → bias Add → BN, MatMul → Reshape → BN), through the affine engine's walk.
 /// </summary>
-public static class BatchNormFold
+internal static class BatchNormFold
 {
     private static readonly HashSet<string> PathOps = new(StringComparer.Ordinal)
     {

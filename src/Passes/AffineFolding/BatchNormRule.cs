@@ -8,7 +8,7 @@ namespace OnnxNorm.Passes;
 /// (<see cref="FoldBatchNormForward"/>), else it stays with one refusal that gives both reasons. `fold-affine`
 /// applies it with the other rules; `fold-bn` and `fold-bn-forward` are its two halves alone.
 /// </summary>
-public static class BatchNormRule
+internal static class BatchNormRule
 {
     [Flags]
     public enum Directions { Backward = 1, Forward = 2, Both = Backward | Forward }

@@ -8,7 +8,7 @@ namespace OnnxNorm.Passes;
 /// too): every element keeps its channel. The common case, and ORT's MatMul → Reshape → BN: the output
 /// dims after the axis multiply to 1, so the channel axis is the input's last axis.
 /// </summary>
-public static class ChannelAxisThroughReshape
+internal static class ChannelAxisThroughReshape
 {
     /// <summary>The input's channel axis (negative: from the end; null stays null), or a refusal.</summary>
     public static int? InputAxis(Node node, int? axis, out int? inputRank, out FoldRefusal? refusal)

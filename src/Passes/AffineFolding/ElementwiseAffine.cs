@@ -7,7 +7,7 @@ namespace OnnxNorm.Passes;
 /// one axis: Mul(x, c) scales by c, Add(x, c) shifts by c, Sub(x, c) shifts by −c, Sub(c, x) scales by −1 and
 /// shifts by c, Div(x, c) scales by 1/c. Div(c, x) is not affine.
 /// </summary>
-public sealed record ElementwiseAffine(Node Node, int DataIndex, double[] Scale, double[] Shift, PerChannelConstant Constant)
+internal sealed record ElementwiseAffine(Node Node, int DataIndex, double[] Scale, double[] Shift, PerChannelConstant Constant)
 {
     public Value Data => Node.Input(DataIndex)!;
 

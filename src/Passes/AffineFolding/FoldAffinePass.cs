@@ -14,15 +14,19 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class FoldAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "fold-affine";
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "The per-channel affine engine: fold inference BatchNormalization and per-channel Mul/Add/Sub/Div by constants into the Conv/ConvTranspose/Gemm/MatMul before them (or the Conv/ConvTranspose/Gemm/MatMul after them), and the scale and B of InstanceNormalization and LayerNormalization into the ops after them.";
 
     // A fold can open another (GroupNorm's Mul can move into the Conv only once the Add after it has), so
     // the driver sweeps until nothing changes; the refusals of the last sweep are the ones that stand.
     private const int MaxSweeps = 8;
 
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session) =>
         RewriteDriver.Result(RewriteDriver.SweepUntilSettled(model, session, Rules(arithmetic), MaxSweeps));
 

@@ -9,7 +9,7 @@ namespace OnnxNorm.Passes;
 /// and its head (… → Transpose → Flatten → Gemm) are the cases that need it. Each step must be the value's only
 /// reader, so nothing else sees the affine disappear.
 /// </summary>
-public sealed record ForwardPath(Value Target, int? Axis, IReadOnlyList<Node> Through)
+internal sealed record ForwardPath(Value Target, int? Axis, IReadOnlyList<Node> Through)
 {
     /// <summary>Follows <paramref name="y"/>, whose affine lies along <paramref name="axis"/> (null: one value for all), as far as it can.</summary>
     public static ForwardPath Follow(Value y, int? axis)

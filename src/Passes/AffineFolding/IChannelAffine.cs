@@ -5,7 +5,7 @@ namespace OnnxNorm.Passes;
 /// inference BatchNormalization's constants, or any per-channel Mul/Add/Sub/Div chain the affine engine
 /// collected. Values are in double; the fold rounds each new weight once.
 /// </summary>
-public interface IChannelAffine
+internal interface IChannelAffine
 {
     double[] Scale { get; }
     double[] Shift { get; }
@@ -13,7 +13,7 @@ public interface IChannelAffine
 }
 
 /// <summary>A per-channel affine map held as plain arrays (what the affine engine hands the folds).</summary>
-public sealed record ChannelAffineValues(double[] Scale, double[] Shift) : IChannelAffine
+internal sealed record ChannelAffineValues(double[] Scale, double[] Shift) : IChannelAffine
 {
     public int Channels => Scale.Length;
 }

@@ -10,7 +10,7 @@ namespace OnnxNorm.Passes;
 /// Conv, ConvTranspose or Gemm through Transpose/Flatten moves γ/β into that op's input channels instead
 /// (<see cref="FoldBatchNormForward"/>'s rule: exact where the op zero-pads nothing).
 /// </summary>
-public static class LayerNormAffineFold
+internal static class LayerNormAffineFold
 {
     /// <summary>One MatMul consumer: its new weight, and the bias Add to update (or null: append one).</summary>
     public sealed record Consumer(Node MatMul, Tensor Weight, Node? BiasAdd, int BiasIndex, Tensor? Bias);

@@ -7,7 +7,7 @@ namespace OnnxNorm.Passes;
 /// the channel axis, counted from the end as broadcasting aligns it. <see cref="AxisFromEnd"/> is null for a
 /// constant with a single value (it scales or shifts every channel alike).
 /// </summary>
-public sealed record PerChannelConstant(double[] Values, int? AxisFromEnd, int Rank)
+internal sealed record PerChannelConstant(double[] Values, int? AxisFromEnd, int Rank)
 {
     /// <summary>Null when the constant is not floating point or varies along more than one axis.</summary>
     public static PerChannelConstant? Of(Tensor c)

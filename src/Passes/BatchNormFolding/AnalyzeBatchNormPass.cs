@@ -5,12 +5,17 @@ namespace OnnxNorm.Passes;
 /// <summary>`analyze-bn`: reports <see cref="BatchNormAnalysis"/> as diagnostics; changes nothing.</summary>
 public sealed class AnalyzeBatchNormPass : IPass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "analyze-bn";
 
+    /// <inheritdoc/>
     public string Name => PassName;
+    /// <inheritdoc/>
     public string Description => "Report each BatchNormalization's mode, foldability and parameter health (changes nothing).";
+    /// <inheritdoc/>
     public bool IsAnalysis => true;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model)
     {
         var diagnostics = new List<Diagnostic>();

@@ -14,8 +14,10 @@ public static class BatchNormAnalysis
     /// <summary>An epsilon below this no longer protects against a variance that rounds to zero.</summary>
     public const double TinyEpsilon = 1e-10;
 
+    /// <summary>The report of every BatchNormalization of <paramref name="model"/> (subgraphs included).</summary>
     public static IReadOnlyList<BatchNormReport> Of(Model model) => BatchNormNodes.In(model).Select(Of).ToList();
 
+    /// <summary>The report of one BatchNormalization: producer, mode, whether fold-bn folds it (or why not), health lint.</summary>
     public static BatchNormReport Of(Node bn)
     {
         var x = bn.Input(0);

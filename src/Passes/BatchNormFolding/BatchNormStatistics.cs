@@ -8,7 +8,7 @@ namespace OnnxNorm.Passes;
 /// <see cref="BatchNormArithmetic"/> says. Every fold starts here, so every fold refuses the same things for
 /// the same reasons.
 /// </summary>
-public sealed class BatchNormStatistics : IChannelAffine
+internal sealed class BatchNormStatistics : IChannelAffine
 {
     private BatchNormStatistics(double[] gamma, double[] beta, double[] mean, double[] variance, double epsilon,
         ElementType scaleType, bool allDouble, BatchNormArithmetic arithmetic)

@@ -9,11 +9,15 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class BatchNormToAffinePass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "bn-to-affine";
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "Turn each remaining inference BatchNormalization into per-channel Mul + Add.";
 
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session) =>
         RewriteDriver.Result(RewriteDriver.Sweep(model, session,
             new RewriteRule(n => BatchNormMode.IsBatchNorm(n) ? Propose(n, arithmetic) : null)));

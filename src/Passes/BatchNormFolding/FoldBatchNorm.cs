@@ -14,9 +14,13 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public static class FoldBatchNorm
 {
+    /// <summary>Producer kind: Conv.</summary>
     public const string Conv = "Conv";
+    /// <summary>Producer kind: ConvTranspose.</summary>
     public const string ConvTranspose = "ConvTranspose";
+    /// <summary>Producer kind: Gemm.</summary>
     public const string Gemm = "Gemm";
+    /// <summary>Producer kind: MatMul with a constant 2-D weight (it becomes a Gemm).</summary>
     public const string MatMul = "MatMul";
 
     /// <summary>The plan for folding <paramref name="bn"/> into its producer, or null and the reason.</summary>

@@ -9,7 +9,7 @@ namespace OnnxNorm.Passes;
 /// The scale is always exact; the shift only where the op zero-pads nothing (<see cref="ForwardFoldConsumer"/>
 /// has each op's rule): a padded position would see 0 where the original saw BN's output there.
 /// </summary>
-public static class FoldBatchNormForward
+internal static class FoldBatchNormForward
 {
     public sealed record Plan(Node BatchNorm, IReadOnlyList<(Node Conv, IReadOnlyList<InputReplacement> Replacements)> Consumers);
 

@@ -9,7 +9,7 @@ namespace OnnxNorm.Passes;
 /// so output channel o owns the slab W[o, ...]: W'[o,...] = W[o,...]·s[o], b'[o] = b[o]·s[o] + t[o].
 /// Grouping, strides and padding do not matter: BN acts on output channels only.
 /// </summary>
-public static class FoldBatchNormIntoConv
+internal static class FoldBatchNormIntoConv
 {
     public static FoldPlan? TryPlan(Node bn, Node conv, IChannelAffine st, out FoldRefusal? refusal)
     {

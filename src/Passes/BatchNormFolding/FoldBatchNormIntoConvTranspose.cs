@@ -8,7 +8,7 @@ namespace OnnxNorm.Passes;
 /// i. So W[ci, j, ...] is scaled by s[(ci / (Cin/group))·(Cout/group) + j]. Scaling axis 1 alone, without
 /// the group offset, is the bug PyTorch's fuser has for grouped ConvTranspose.
 /// </summary>
-public static class FoldBatchNormIntoConvTranspose
+internal static class FoldBatchNormIntoConvTranspose
 {
     public static FoldPlan? TryPlan(Node bn, Node convT, IChannelAffine st, out FoldRefusal? refusal)
     {

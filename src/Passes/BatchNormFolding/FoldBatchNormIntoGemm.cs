@@ -9,7 +9,7 @@ namespace OnnxNorm.Passes;
 /// and round twice otherwise. C may be absent, a scalar, [N], [1,N], [M,1] or [M,N]; the new C keeps its
 /// leading dim and widens a trailing 1 to N.
 /// </summary>
-public static class FoldBatchNormIntoGemm
+internal static class FoldBatchNormIntoGemm
 {
     public static FoldPlan? TryPlan(Node bn, Node gemm, IChannelAffine st, out FoldRefusal? refusal)
     {

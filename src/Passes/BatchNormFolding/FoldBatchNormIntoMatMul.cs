@@ -7,7 +7,7 @@ namespace OnnxNorm.Passes;
 /// and C = t. BN normalises axis 1, which is the MatMul's last axis only when its input is 2-D; for a
 /// batched [B, M, K] input axis 1 is M, so the fold is refused unless the input rank is known to be 2.
 /// </summary>
-public static class FoldBatchNormIntoMatMul
+internal static class FoldBatchNormIntoMatMul
 {
     public static FoldPlan? TryPlan(Node bn, Node matMul, IChannelAffine st, out FoldRefusal? refusal)
     {

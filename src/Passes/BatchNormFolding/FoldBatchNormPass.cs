@@ -10,11 +10,15 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class FoldBatchNormPass(BatchNormArithmetic arithmetic = BatchNormArithmetic.Inference) : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "fold-bn";
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "Fold BatchNormalization into the Conv/ConvTranspose/Gemm/MatMul before it (fold-affine's BN rule, backward only).";
 
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session) =>
         RewriteDriver.Result(RewriteDriver.Sweep(model, session, BatchNormRule.For(arithmetic, BatchNormRule.Directions.Backward)));
 }

@@ -6,5 +6,6 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed record FoldRefusal(string Code, DiagnosticSeverity Severity, string Message)
 {
+    /// <summary>The refusal as a pass diagnostic about node <paramref name="nodeName"/>.</summary>
     public Diagnostic ToDiagnostic(string? nodeName) => new(Severity, Code, nodeName, Message);
 }

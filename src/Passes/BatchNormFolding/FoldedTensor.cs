@@ -3,7 +3,7 @@ using OnnxNorm.Ir;
 namespace OnnxNorm.Passes;
 
 /// <summary>Turns fold results computed in double into a tensor of the weight's dtype, rounding once.</summary>
-public static class FoldedTensor
+internal static class FoldedTensor
 {
     /// <summary>
     /// The tensor, or null (with a refusal) when a finite value overflows the dtype: a float16 weight

@@ -12,19 +12,24 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class FreezeBatchNormPass : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "freeze-bn";
 
     private readonly Regex? _only;
     private readonly List<string> _frozenParameters = new();
 
+    /// <summary>A freeze-bn pass; <paramref name="only"/> limits it to BN nodes whose name matches.</summary>
     public FreezeBatchNormPass(Regex? only = null) => _only = only;
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "Turn training-mode BatchNormalization into inference mode with its running statistics.";
 
     /// <summary>Names of the scale, bias, mean and var tensors of the layers frozen by the last run, in graph order.</summary>
     public IReadOnlyList<string> FrozenParameters => _frozenParameters;
 
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session)
     {
         _frozenParameters.Clear();

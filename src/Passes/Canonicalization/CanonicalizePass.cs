@@ -12,8 +12,11 @@ public sealed class CanonicalizePass(IConstantEvaluator? evaluator) : SequencePa
     new TopologicalSortPass(), new LiftConstantsPass(), new FoldConstantsPass(evaluator),
     new RemoveIdentityPass(), new RemoveDeadNodesPass())
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "canonicalize";
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "sort, lift-constants, fold-constants, remove-identity and remove-dead, in that order.";
 }

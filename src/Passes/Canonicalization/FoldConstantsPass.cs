@@ -12,8 +12,11 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "fold-constants";
+    /// <summary>A node computed at optimisation time and replaced by its constant output.</summary>
     public const string FoldedCode = "constants-folded";
+    /// <summary>No constant evaluator was given, so nothing was folded.</summary>
     public const string NoEvaluatorCode = "constant-folding-unavailable";
 
     /// <summary>A folded result may be as large as its inputs, or this, whichever is larger (Expand/Tile can blow up).</summary>
@@ -30,9 +33,12 @@ public sealed class FoldConstantsPass(IConstantEvaluator? evaluator) : RewritePa
         "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "Trilu", "EyeLike",
     };
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "Compute every constant-only node (Identity, Transpose, Reshape, Cast, arithmetic...) once, as an initializer.";
 
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session)
     {
         int needEvaluator = 0;

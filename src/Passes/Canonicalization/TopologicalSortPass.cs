@@ -9,10 +9,14 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class TopologicalSortPass : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "sort";
+    /// <summary>The nodes were not in topological order and have been sorted.</summary>
     public const string SortedCode = "nodes-sorted";
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "Sort the nodes of every graph topologically (stable: a sorted graph is unchanged).";
 
     /// <summary>One graph-level patch per graph out of order.</summary>

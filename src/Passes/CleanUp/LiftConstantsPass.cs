@@ -10,11 +10,15 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class LiftConstantsPass : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "lift-constants";
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "Turn Constant nodes into initializers.";
 
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session)
     {
         int lifted = RewriteDriver.Sweep(model, session, new RewriteRule(Propose)).Count(e => e.Applied);

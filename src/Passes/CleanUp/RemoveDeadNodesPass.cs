@@ -10,11 +10,15 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class RemoveDeadNodesPass : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "remove-dead";
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "Remove nodes and initializers whose results nothing uses.";
 
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session)
     {
         int nodes = 0, initializers = 0, removed;

@@ -9,11 +9,15 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class RemoveIdentityPass : RewritePass
 {
+    /// <summary>The name this pass is registered and run under (<c>--passes</c>).</summary>
     public const string PassName = "remove-identity";
 
+    /// <inheritdoc/>
     public override string Name => PassName;
+    /// <inheritdoc/>
     public override string Description => "Remove Identity nodes, keeping graph output names.";
 
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session)
     {
         int removed = RewriteDriver.Sweep(model, session, new RewriteRule(Propose)).Count(e => e.Applied);

@@ -9,6 +9,7 @@ public sealed record Diagnostic(DiagnosticSeverity Severity, string Code, string
     /// <summary>The pass that reported it; the pipeline fills this in.</summary>
     public string? Pass { get; init; }
 
+    /// <summary>"severity code [node]: message".</summary>
     public override string ToString() =>
         $"{Severity.ToString().ToLowerInvariant()} {Code}{(NodeName is null ? "" : $" [{NodeName}]")}: {Message}";
 }

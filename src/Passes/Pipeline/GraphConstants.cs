@@ -1,10 +1,9 @@
 using OnnxNorm.Ir;
-using OnnxNorm.Ir.Proto;
 
 namespace OnnxNorm.Passes;
 
 /// <summary>Adding and releasing the constant tensors that rewrites create and orphan.</summary>
-public static class GraphConstants
+internal static class GraphConstants
 {
     /// <summary>
     /// Adds a new initializer with a unique name derived from <paramref name="hint"/>. Before IR 4 every
@@ -16,9 +15,7 @@ public static class GraphConstants
         var v = g.AddInitializer(hint, tensor);
         if (g.Model.IrVersion < 4 && g.Parent is null)
         {
-            var shape = new TensorShapeProto();
-            foreach (long d in tensor.Dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-            v.Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)tensor.ElementType, Shape = shape } };
+            v.DeclareTensorType(tensor.ElementType, tensor.Dims.Select(d => new Dim(d, null)).ToArray());
             g.AddInput(v);
         }
         return v;

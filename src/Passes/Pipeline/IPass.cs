@@ -17,6 +17,7 @@ public interface IPass
     /// <summary>An analysis pass only reports; the pipeline checks (under verify) that it left the model unchanged.</summary>
     bool IsAnalysis { get; }
 
+    /// <summary>Runs the pass over <paramref name="model"/> (in place) and reports what it did.</summary>
     PassResult Run(Model model);
 
     /// <summary>

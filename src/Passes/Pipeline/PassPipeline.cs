@@ -15,6 +15,7 @@ public sealed class PassPipeline
     private readonly IReadOnlyList<IPass> _passes;
     private readonly PipelineOptions _options;
 
+    /// <summary>A pipeline of <paramref name="passes"/> run in order.</summary>
     public PassPipeline(IEnumerable<IPass> passes, PipelineOptions? options = null)
     {
         _passes = passes.ToList();
@@ -31,8 +32,11 @@ public sealed class PassPipeline
         return new PassPipeline(names.Select(n => registry.Create(n, settings)), options);
     }
 
+    /// <summary>The passes, in order.</summary>
     public IReadOnlyList<IPass> Passes => _passes;
 
+    /// <summary>Runs the passes over <paramref name="model"/> (in place), repeated under <see cref="PipelineOptions.FixedPoint"/>.</summary>
+    /// <exception cref="InvariantViolationException">Under <see cref="PipelineOptions.Verify"/>, a pass left the graph broken.</exception>
     public PipelineResult Run(Model model)
     {
         var runs = new List<PassRun>();

@@ -30,16 +30,20 @@ public sealed class PassRegistry
     public static IReadOnlyList<string> DefaultPipeline { get; } =
         new[] { CanonicalizePass.PassName, FoldAffinePass.PassName, CleanUpPass.PassName };
 
+    /// <summary>Registers a pass that takes no settings.</summary>
     public PassRegistry Add(string name, Func<IPass> factory) => Add(name, _ => factory());
 
+    /// <summary>Registers a pass built from the run's settings; a name registered twice is an error.</summary>
     public PassRegistry Add(string name, Func<PassSettings, IPass> factory)
     {
         if (!_factories.TryAdd(name, factory)) throw new ArgumentException($"pass '{name}' is registered twice");
         return this;
     }
 
+    /// <summary>The registered pass names.</summary>
     public IEnumerable<string> Names => _factories.Keys;
 
+    /// <summary>Whether a pass called <paramref name="name"/> is registered.</summary>
     public bool Contains(string name) => _factories.ContainsKey(name);
 
     /// <summary>A fresh instance of the named pass; an unknown name is bad input that lists the known ones.</summary>

@@ -3,6 +3,7 @@ namespace OnnxNorm.Passes;
 /// <summary>What a pass is told when the registry makes it (the CLI's options that change what passes compute).</summary>
 public sealed record PassSettings
 {
+    /// <summary>The defaults: inference BN arithmetic, no constant evaluator.</summary>
     public static PassSettings Default { get; } = new();
 
     /// <summary>The per-channel scale and shift the BN rewrites use (`optimize --bn-arithmetic`).</summary>

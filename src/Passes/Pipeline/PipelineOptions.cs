@@ -1,5 +1,6 @@
 namespace OnnxNorm.Passes;
 
+/// <summary>How a <see cref="PassPipeline"/> runs.</summary>
 public sealed record PipelineOptions
 {
     /// <summary>Check graph invariants after every patch and every pass (the CLI's --verify; always on in tests).</summary>
@@ -8,6 +9,7 @@ public sealed record PipelineOptions
     /// <summary>Repeat the pass list until a round changes nothing (or <see cref="MaxIterations"/> is hit).</summary>
     public bool FixedPoint { get; init; }
 
+    /// <summary>The most rounds a fixed-point run makes.</summary>
     public int MaxIterations { get; init; } = 8;
 
     /// <summary>

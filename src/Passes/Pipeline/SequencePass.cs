@@ -5,6 +5,7 @@ namespace OnnxNorm.Passes;
 /// <summary>A pass made of other passes run in order, each seeing what the previous one left (clean-up, canonicalize).</summary>
 public abstract class SequencePass(params IPass[] steps) : RewritePass
 {
+    /// <inheritdoc/>
     public override PassResult Run(Model model, RewriteSession session)
     {
         bool modified = false;

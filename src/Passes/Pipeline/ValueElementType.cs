@@ -6,7 +6,7 @@ namespace OnnxNorm.Passes;
 /// The element type of a value when the model does not declare it: most ops output their first input's
 /// type, so follow producers back to something declared. Undefined means unknown.
 /// </summary>
-public static class ValueElementType
+internal static class ValueElementType
 {
     private static readonly HashSet<string> SameAsFirstInput = new(StringComparer.Ordinal)
     {

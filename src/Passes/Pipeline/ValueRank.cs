@@ -7,7 +7,7 @@ namespace OnnxNorm.Passes;
 /// (Flatten, Gemm), elementwise ops keep their input's. Enough for the folds that need a rank; null
 /// means unknown, and callers refuse rather than guess.
 /// </summary>
-public static class ValueRank
+internal static class ValueRank
 {
     private static readonly HashSet<string> RankPreserving = new(StringComparer.Ordinal)
     {

@@ -8,11 +8,13 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public interface IRewriteRule
 {
+    /// <summary>What this rule proposes for <paramref name="node"/>: a patch, a refusal, or null when the node is not its concern. Changes nothing.</summary>
     RewriteProposal? Propose(Node node);
 }
 
 /// <summary>A rule written as a function.</summary>
 public sealed class RewriteRule(Func<Node, RewriteProposal?> propose) : IRewriteRule
 {
+    /// <inheritdoc/>
     public RewriteProposal? Propose(Node node) => propose(node);
 }

@@ -32,6 +32,7 @@ public static class RewriteDriver
         return events;
     }
 
+    /// <summary>Sweeps every graph of <paramref name="model"/> with one <paramref name="rule"/> (see the overload with several rules).</summary>
     public static IReadOnlyList<RewriteEvent> Sweep(Model model, RewriteSession session, IRewriteRule rule, bool reverse = false) =>
         Sweep(model, session, new[] { rule }, reverse);
 

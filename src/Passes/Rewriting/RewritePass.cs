@@ -9,11 +9,16 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public abstract class RewritePass : IPass
 {
+    /// <inheritdoc/>
     public abstract string Name { get; }
+    /// <inheritdoc/>
     public abstract string Description { get; }
+    /// <inheritdoc/>
     public bool IsAnalysis => false;
 
+    /// <inheritdoc/>
     public PassResult Run(Model model) => Run(model, new RewriteSession());
 
+    /// <summary>Runs the pass with its patches applied (and counted, and checked) by <paramref name="session"/>.</summary>
     public abstract PassResult Run(Model model, RewriteSession session);
 }

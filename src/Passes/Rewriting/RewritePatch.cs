@@ -24,8 +24,11 @@ public sealed class RewritePatch
         Outcomes = outcomes ?? Array.Empty<Diagnostic>();
     }
 
+    /// <summary>The node the patch replaces or rewrites; null for a graph-level patch.</summary>
     public Node? Node { get; }
+    /// <summary>What the patch does, naming the nodes it touches.</summary>
     public string Description { get; }
+    /// <summary>What the pass reports once the patch is applied.</summary>
     public IReadOnlyList<Diagnostic> Outcomes { get; }
 
     /// <summary>A patch whose one outcome is <paramref name="outcome"/>, described by its message.</summary>
@@ -41,5 +44,6 @@ public sealed class RewritePatch
         _edits();
     }
 
+    /// <summary>The description.</summary>
     public override string ToString() => Description;
 }

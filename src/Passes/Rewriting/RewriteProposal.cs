@@ -13,12 +13,17 @@ public sealed class RewriteProposal
         Refusal = refusal;
     }
 
+    /// <summary>The proposed patch; null for a refusal.</summary>
     public RewritePatch? Patch { get; }
+    /// <summary>The coded refusal; null for a patch.</summary>
     public Diagnostic? Refusal { get; }
 
+    /// <summary>A proposal to apply <paramref name="patch"/>.</summary>
     public static RewriteProposal Of(RewritePatch patch) => new(patch, null);
 
+    /// <summary>A refusal, reported as <paramref name="refusal"/>.</summary>
     public static RewriteProposal Refuse(Diagnostic refusal) => new(null, refusal);
 
+    /// <summary>A patch is a proposal to apply it.</summary>
     public static implicit operator RewriteProposal(RewritePatch patch) => Of(patch);
 }

@@ -9,6 +9,7 @@ namespace OnnxNorm.Passes;
 /// </summary>
 public sealed class RewriteSession
 {
+    /// <summary>A session applying at most <paramref name="stopAfterPatches"/> patches (null: all), checking the graph after each under <paramref name="verify"/>.</summary>
     public RewriteSession(int? stopAfterPatches = null, bool verify = false)
     {
         if (stopAfterPatches < 0) throw new ArgumentOutOfRangeException(nameof(stopAfterPatches), "the patch limit cannot be negative");
@@ -19,6 +20,7 @@ public sealed class RewriteSession
     /// <summary>Apply at most this many patches; null: no limit.</summary>
     public int? StopAfterPatches { get; }
 
+    /// <summary>Whether the graph invariants are checked after every patch.</summary>
     public bool Verify { get; }
 
     /// <summary>Patches applied so far.</summary>

@@ -9,5 +9,6 @@ public interface IEquivalenceCheck
     /// <summary>What compares, for the report ("onnxruntime 1.30, optimisations off").</summary>
     string Name { get; }
 
+    /// <summary>Runs both serialised models and says whether they agree.</summary>
     EquivalenceResult Compare(byte[] originalModel, byte[] rewrittenModel);
 }

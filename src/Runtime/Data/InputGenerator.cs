@@ -11,8 +11,10 @@ namespace OnnxNorm.Runtime.Data;
 /// </summary>
 public static class InputGenerator
 {
+    /// <summary>Integer inputs are drawn from [0, IntegerRange), small enough to be valid indices and sizes in most models.</summary>
     public const int IntegerRange = 10;
 
+    /// <summary>Seeded random values for every input in <paramref name="inputs"/>; unknown dims come from <paramref name="shapes"/>, else a batch dim is 1 and any other is an error. The same seed gives the same tensors.</summary>
     public static Dictionary<string, TensorValue> Generate(IReadOnlyList<TensorSignature> inputs, ulong seed, ShapeOverrides? shapes = null,
         FloatDistribution distribution = FloatDistribution.Normal)
     {
@@ -53,6 +55,7 @@ public static class InputGenerator
         return shape;
     }
 
+    /// <summary>One seeded random tensor of <paramref name="type"/> and <paramref name="shape"/>.</summary>
     public static TensorValue Random(ElementType type, long[] shape, ulong seed, FloatDistribution distribution = FloatDistribution.Normal)
     {
         var rng = new DeterministicRandom(seed);

@@ -15,6 +15,8 @@ public static class NpyFile
 {
     private static readonly byte[] Magic = { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
 
+    /// <summary>Reads a .npy file (little-endian, C order).</summary>
+    /// <exception cref="BadInputException">The file cannot be read or is not a supported .npy (one line naming it).</exception>
     public static TensorValue Read(string path)
     {
         try
@@ -103,8 +105,10 @@ public static class NpyFile
         return result;
     }
 
+    /// <summary>Writes <paramref name="value"/> as a .npy file atomically; refuses to overwrite.</summary>
     public static void Write(string path, TensorValue value) => OutputPolicy.Write(path, "the .npy file", force: false, s => Write(s, value));
 
+    /// <summary>Writes <paramref name="value"/> in .npy format to the stream.</summary>
     public static void Write(Stream s, TensorValue value)
     {
         var v = value.ElementType == ElementType.BFloat16 ? BFloat16AsFloat(value) : value;

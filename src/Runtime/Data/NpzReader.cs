@@ -37,6 +37,7 @@ public static class NpzReader
 
     /// <summary>Entries past this size must compress like data, not like a zip bomb.</summary>
     public const long BombCheckBytes = 16L << 20;
+    /// <summary>The largest uncompressed-to-compressed ratio accepted for an entry past <see cref="BombCheckBytes"/>.</summary>
     public const long MaxCompressionRatio = 100;
 
     // A 1 MB archive can expand to gigabytes of zeros; each entry is checked before it is inflated: its

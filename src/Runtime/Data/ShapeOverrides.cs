@@ -11,10 +11,14 @@ public sealed class ShapeOverrides
 {
     private readonly Dictionary<string, long[]> _shapes = new(StringComparer.Ordinal);
 
+    /// <summary>No overrides.</summary>
     public static ShapeOverrides Empty => new();
 
+    /// <summary>The shapes by input name or symbolic dim name.</summary>
     public IReadOnlyDictionary<string, long[]> Shapes => _shapes;
 
+    /// <summary>Parses NAME=DIMS specifications (e.g. "input=1x3x224x224", "height=224").</summary>
+    /// <exception cref="BadInputException">A malformed or repeated specification.</exception>
     public static ShapeOverrides Parse(IEnumerable<string> specs)
     {
         var r = new ShapeOverrides();
@@ -34,5 +38,6 @@ public sealed class ShapeOverrides
         return r;
     }
 
+    /// <summary>Sets the shape of input or dim <paramref name="name"/>.</summary>
     public void Add(string name, long[] shape) => _shapes[name] = shape;
 }

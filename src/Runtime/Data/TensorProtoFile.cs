@@ -11,6 +11,8 @@ namespace OnnxNorm.Runtime.Data;
 /// </summary>
 public static class TensorProtoFile
 {
+    /// <summary>Reads the tensor in a .pb file.</summary>
+    /// <exception cref="BadInputException">The file cannot be read or holds no valid TensorProto (one line naming it).</exception>
     public static TensorValue Read(string path) => ReadNamed(path).Value;
 
     /// <summary>The tensor and the name stored in the proto ("" if it has none).</summary>
@@ -28,6 +30,8 @@ public static class TensorProtoFile
         return Parse(bytes, label);
     }
 
+    /// <summary>Decodes a serialised TensorProto; <paramref name="label"/> names it in errors. Returns its stored name and tensor.</summary>
+    /// <exception cref="BadInputException">Not a valid TensorProto, or one with external data.</exception>
     public static (string Name, TensorValue Value) Parse(byte[] bytes, string label)
     {
         TensorProto proto;
@@ -43,10 +47,11 @@ public static class TensorProtoFile
         return (proto.Name, TensorValue.FromTensor(t));
     }
 
+    /// <summary>Writes <paramref name="value"/> as a TensorProto file (raw data), named <paramref name="name"/>; refuses to overwrite, never half-written.</summary>
     public static void Write(string path, TensorValue value, string name = "") =>
         OutputPolicy.Write(path, "the .pb file", force: false, s => ToProto(value, name).WriteTo(s));
 
-    public static TensorProto ToProto(TensorValue value, string name = "")
+    internal static TensorProto ToProto(TensorValue value, string name = "")
     {
         var p = new TensorProto { DataType = (int)value.ElementType };
         if (name.Length > 0) p.Name = name;

@@ -8,6 +8,7 @@ namespace OnnxNorm.Runtime.Engines;
 /// </summary>
 public interface IActivationEngine : IDisposable
 {
+    /// <summary>Runs one batch; <paramref name="onWatched"/> receives each watched value by name (valid only during the call).</summary>
     void Run(IReadOnlyDictionary<string, TensorValue> feeds, Action<string, TensorValue> onWatched);
 }
 

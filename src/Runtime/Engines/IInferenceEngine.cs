@@ -9,7 +9,9 @@ public interface IInferenceEngine : IDisposable
     /// <summary>Short name for reports ("ort", "native").</summary>
     string Name { get; }
 
+    /// <summary>The inputs a caller must feed (name, element type, dims).</summary>
     IReadOnlyList<TensorSignature> Inputs { get; }
+    /// <summary>The model's outputs.</summary>
     IReadOnlyList<TensorSignature> Outputs { get; }
 
     /// <summary>Runs the model; <paramref name="outputNames"/> defaults to every output.</summary>

@@ -19,6 +19,7 @@ public sealed class NativeActivationEngine : IActivationEngine
         _session = session; _observer = observer; _fromFeeds = fromFeeds;
     }
 
+    /// <summary>An engine on the native executor that watches <paramref name="watched"/> in <paramref name="model"/>.</summary>
     public static IActivationEngine Create(Model model, IReadOnlySet<string> watched)
     {
         var observer = new WatchObserver(watched);
@@ -28,6 +29,7 @@ public sealed class NativeActivationEngine : IActivationEngine
         return new NativeActivationEngine(session, observer, fromFeeds);
     }
 
+    /// <inheritdoc/>
     public void Run(IReadOnlyDictionary<string, TensorValue> feeds, Action<string, TensorValue> onWatched)
     {
         foreach (var name in _fromFeeds) onWatched(name, feeds[name]);
@@ -36,6 +38,7 @@ public sealed class NativeActivationEngine : IActivationEngine
         finally { _observer.Sink = null; }
     }
 
+    /// <inheritdoc/>
     public void Dispose() { }
 
     private sealed class WatchObserver : IExecutionObserver

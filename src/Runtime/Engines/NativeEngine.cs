@@ -9,9 +9,11 @@ public sealed class NativeEngine : IInferenceEngine
     private readonly Model _model;
     private readonly NativeSession _session;
 
-    /// <summary>An engine over <paramref name="model"/> (which it owns); the registry is the operator table, null for the
-    /// built-in one (tests inject a deliberately broken kernel there).</summary>
-    public NativeEngine(Model model, SessionOptions? options = null, KernelRegistry? registry = null)
+    /// <summary>An engine over <paramref name="model"/> (which it owns), on the built-in operators.</summary>
+    public NativeEngine(Model model, SessionOptions? options = null) : this(model, options, registry: null) { }
+
+    /// <summary>The same on another operator table, null for the built-in one (tests inject a deliberately broken kernel there).</summary>
+    internal NativeEngine(Model model, SessionOptions? options, KernelRegistry? registry)
     {
         _model = model;
         _session = NativeSession.Create(model, options, registry);
@@ -27,11 +29,16 @@ public sealed class NativeEngine : IInferenceEngine
         catch { model.Dispose(); throw; }
     }
 
+    /// <inheritdoc/>
     public string Name => _session.Precision == ExecutionPrecision.Native ? "native" : $"reference ({_session.Precision.Name()})";
+    /// <inheritdoc/>
     public IReadOnlyList<TensorSignature> Inputs { get; }
+    /// <inheritdoc/>
     public IReadOnlyList<TensorSignature> Outputs { get; }
+    /// <summary>The planned session underneath.</summary>
     public NativeSession Session => _session;
 
+    /// <inheritdoc/>
     public Dictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, IReadOnlyList<string>? outputNames = null)
     {
         var all = _session.Run(inputs);
@@ -48,5 +55,6 @@ public sealed class NativeEngine : IInferenceEngine
         return new TensorSignature(io.Name, io.ElementType, dims.Select(d => d.Value ?? -1).ToArray(), dims.Select(d => d.Value is null ? d.Param : null).ToArray());
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _model.Dispose();
 }

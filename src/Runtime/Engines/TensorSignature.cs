@@ -8,7 +8,9 @@ namespace OnnxNorm.Runtime.Engines;
 /// </summary>
 public sealed record TensorSignature(string Name, ElementType ElementType, long[] Dims, string?[] DimNames)
 {
+    /// <summary>The dims as "[1,3,h,w]": numbers, dim names, or "?".</summary>
     public string ShapeText => "[" + string.Join(',', Dims.Select((d, i) => d >= 0 ? d.ToString() : DimNames[i] ?? "?")) + "]";
 
+    /// <summary>"name: type[dims]".</summary>
     public override string ToString() => $"{Name}: {ElementType.Name()}{ShapeText}";
 }

@@ -24,6 +24,8 @@ public enum ExecutionPrecision
 /// <summary>Names of <see cref="ExecutionPrecision"/> on the command line.</summary>
 public static class ExecutionPrecisionNames
 {
+    /// <summary>The precision named on the command line ("native", "f64", "declared").</summary>
+    /// <exception cref="BadInputException">An unknown name.</exception>
     public static ExecutionPrecision Parse(string text) => text.ToLowerInvariant() switch
     {
         "native" or "default" => ExecutionPrecision.Native,
@@ -32,6 +34,7 @@ public static class ExecutionPrecisionNames
         _ => throw new BadInputException($"unknown precision '{text}' (expected native, f64 or declared)"),
     };
 
+    /// <summary>The command-line name of <paramref name="p"/>.</summary>
     public static string Name(this ExecutionPrecision p) => p switch
     {
         ExecutionPrecision.Float64 => "f64",

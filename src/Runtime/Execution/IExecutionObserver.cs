@@ -10,7 +10,9 @@ namespace OnnxNorm.Runtime.Execution;
 /// </summary>
 public interface IExecutionObserver
 {
+    /// <summary>Whether the observer wants output <paramref name="outputIndex"/> of <paramref name="producer"/> (asked at plan time).</summary>
     bool Wants(Node producer, int outputIndex);
 
+    /// <summary>A wanted value, right after its node ran; valid only during the call.</summary>
     void OnValue(Node producer, int outputIndex, TensorValue value);
 }

@@ -3,10 +3,10 @@ using OnnxNorm.Ir;
 namespace OnnxNorm.Runtime.Execution;
 
 /// <summary>Builds a node's operator once, when the plan is made.</summary>
-public delegate IOperator OperatorFactory(NodeInfo node);
+internal delegate IOperator OperatorFactory(NodeInfo node);
 
 /// <summary>How an operator treats memory: whether its outputs may share an input's buffer.</summary>
-public enum OperatorMemory
+internal enum OperatorMemory
 {
     Allocates,
     /// <summary>Outputs may be views of input 0 (Reshape, Squeeze, Identity...).</summary>
@@ -14,13 +14,13 @@ public enum OperatorMemory
 }
 
 /// <summary>One registered kernel: an op in a domain for an inclusive opset range.</summary>
-public sealed record KernelRegistration(string Domain, string OpType, int MinOpset, int MaxOpset, OperatorFactory Factory, OperatorMemory Memory);
+internal sealed record KernelRegistration(string Domain, string OpType, int MinOpset, int MaxOpset, OperatorFactory Factory, OperatorMemory Memory);
 
 /// <summary>
 /// The explicit table of operators the native executor runs, keyed by (domain, op type, opset range).
 /// No reflection: every op is added by a line in <see cref="Operators.BuiltinOperators"/>.
 /// </summary>
-public sealed class KernelRegistry
+internal sealed class KernelRegistry
 {
     private readonly Dictionary<(string Domain, string Op), List<KernelRegistration>> _byOp = new();
 

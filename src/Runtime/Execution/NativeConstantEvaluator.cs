@@ -11,8 +11,10 @@ namespace OnnxNorm.Runtime.Execution;
 /// </summary>
 public sealed class NativeConstantEvaluator : IConstantEvaluator
 {
+    /// <summary>The one instance (it holds no state).</summary>
     public static NativeConstantEvaluator Instance { get; } = new();
 
+    /// <inheritdoc/>
     public IReadOnlyList<Tensor>? TryEvaluate(Node node, IReadOnlyList<Tensor?> inputs)
     {
         if (node.Subgraphs.Count > 0 || !KernelRegistry.Builtin.Supports(node.Domain, node.OpType, node.Opset)) return null;

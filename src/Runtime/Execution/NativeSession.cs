@@ -3,7 +3,7 @@ using OnnxNorm.Ir;
 namespace OnnxNorm.Runtime.Execution;
 
 /// <summary>
-/// The native CPU executor for one model. <see cref="Create"/> compiles the plan once (every op checked
+/// The native CPU executor for one model. <see cref="Create(Model, SessionOptions?)"/> compiles the plan once (every op checked
 /// against the kernel registry, weights prepared); <see cref="Run"/> executes it. Runs are serialised: use
 /// one session per thread for concurrent inference.
 /// </summary>
@@ -27,15 +27,27 @@ public sealed class NativeSession
             o.Value.Shape)).ToArray();
     }
 
+    /// <summary>The model this session runs.</summary>
     public Model Model { get; }
+    /// <summary>The precision every op computes in.</summary>
     public ExecutionPrecision Precision => _options.Precision;
+    /// <summary>Every graph input, including those with a default (overridable initializers).</summary>
     public IReadOnlyList<SessionIO> Inputs { get; }
+    /// <summary>The graph outputs.</summary>
     public IReadOnlyList<SessionIO> Outputs { get; }
 
     /// <summary>Inputs without a default value (overridable initializers excluded).</summary>
     public IEnumerable<SessionIO> RequiredInputs => Inputs.Where((_, i) => _plan.Constants[_plan.Inputs[i].Slot] is null);
 
-    public static NativeSession Create(Model model, SessionOptions? options = null, KernelRegistry? registry = null)
+    /// <summary>The GEMM kernel this process runs on ("avx512f", "avx2+fma" or "scalar"), chosen for the CPU at start.</summary>
+    public static string GemmKernel => Kernels.KernelSupport.GemmKernel;
+
+    /// <summary>Plans <paramref name="model"/> once for repeated runs on the built-in operators.</summary>
+    /// <exception cref="BadInputException">An operator the executor does not implement, or a malformed node (one line naming it).</exception>
+    public static NativeSession Create(Model model, SessionOptions? options = null) => Create(model, options, registry: null);
+
+    /// <summary>The same on another operator table (tests inject a deliberately broken kernel there).</summary>
+    internal static NativeSession Create(Model model, SessionOptions? options, KernelRegistry? registry)
     {
         options ??= SessionOptions.Default;
         if (options.Threads < 1) throw new BadInputException($"threads must be at least 1, not {options.Threads}");
@@ -43,6 +55,8 @@ public sealed class NativeSession
         return new NativeSession(model, builder.Build(model.Graph), options);
     }
 
+    /// <summary>Runs the plan once on <paramref name="feeds"/> (by input name); returns every output by name. Runs are serialised.</summary>
+    /// <exception cref="BadInputException">A missing input, or one of the wrong type or shape.</exception>
     public Dictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> feeds)
     {
         lock (_gate)

@@ -3,7 +3,7 @@ using OnnxNorm.Ir;
 namespace OnnxNorm.Runtime.Execution;
 
 /// <summary>What an operator factory knows about its node: attributes, opset and constant inputs.</summary>
-public sealed class NodeInfo
+internal sealed class NodeInfo
 {
     private readonly Func<Value, TensorValue?> _constant;
 

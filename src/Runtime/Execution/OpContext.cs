@@ -4,7 +4,7 @@ using OnnxNorm.Runtime.Kernels;
 namespace OnnxNorm.Runtime.Execution;
 
 /// <summary>What a running operator sees: its inputs, a way to allocate or alias its outputs, and the thread budget.</summary>
-public sealed class OpContext
+internal sealed class OpContext
 {
     private readonly TensorValue?[] _slots;
     private readonly BufferPool _pool;

@@ -13,9 +13,11 @@ public sealed class OperatorProfile
         _byOp[op] = (t.Ticks + ticks, t.Calls + 1);
     }
 
+    /// <summary>Per op type: total time and call count, slowest first.</summary>
     public IReadOnlyList<(string Op, TimeSpan Time, int Calls)> Entries =>
         _byOp.Select(kv => (kv.Key, TimeSpan.FromSeconds(kv.Value.Ticks / (double)Stopwatch.Frequency), kv.Value.Calls))
             .OrderByDescending(e => e.Item2).ToList();
 
+    /// <summary>Forgets everything measured so far (after warm-up runs).</summary>
     public void Clear() => _byOp.Clear();
 }

@@ -10,7 +10,7 @@ public sealed record SessionOptions
     /// The instruction set the kernels use (null: the CPU's best), lowered to what the CPU has. Results are the same at
     /// every level for the activations; the GEMM's sums may round differently between levels (FMA or not).
     /// </summary>
-    public OnnxNorm.Runtime.Kernels.KernelIsa? Isa { get; init; }
+    internal OnnxNorm.Runtime.Kernels.KernelIsa? Isa { get; init; }
 
     /// <summary>
     /// Split even kernels too small to be worth a hand-off across <see cref="Threads"/>: for tests that compare every
@@ -47,5 +47,6 @@ public sealed record SessionOptions
     /// <summary>When set, each run adds the time spent per op type here (for bench --profile).</summary>
     public OperatorProfile? Profile { get; init; }
 
+    /// <summary>One thread, native precision.</summary>
     public static SessionOptions Default { get; } = new();
 }

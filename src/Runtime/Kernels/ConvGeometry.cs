@@ -4,7 +4,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// The shape of one N-d convolution (1-D, 2-D or 3-D), with pads already resolved from auto_pad.
 /// Layouts are ONNX's: X [N, C, spatial...], W [M, C/group, kernel...], Y [N, M, outSpatial...].
 /// </summary>
-public sealed record ConvGeometry(
+internal sealed record ConvGeometry(
     int Batch,
     int InChannels,
     int OutChannels,
@@ -27,7 +27,7 @@ public sealed record ConvGeometry(
 }
 
 /// <summary>An activation applied in the same pass as the convolution/GEMM that feeds it.</summary>
-public enum FusedActivation
+internal enum FusedActivation
 {
     None,
     Relu,
@@ -48,7 +48,7 @@ public enum FusedActivation
 /// Four fields, no more: the JIT keeps a struct of up to four fields in registers, and a fifth made the GEMM
 /// micro-kernels that receive it measurably slower. HardSigmoid's β therefore lives in <see cref="Min"/>.
 /// </summary>
-public readonly record struct Activation(FusedActivation Kind, float Alpha = 0f, float Min = float.NegativeInfinity, float Max = float.PositiveInfinity)
+internal readonly record struct Activation(FusedActivation Kind, float Alpha = 0f, float Min = float.NegativeInfinity, float Max = float.PositiveInfinity)
 {
     public static Activation HardSigmoid(float alpha, float beta) => new(FusedActivation.HardSigmoid, Alpha: alpha, Min: beta);
 

@@ -9,7 +9,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// group, a GEMM Y[M, outSize] = W[M, C·k] · im2col(X) with W packed here once and im2col packed tile by
 /// tile inside the GEMM (<see cref="Im2ColPacker"/>), bias and activation fused into the GEMM's store.
 /// </summary>
-public sealed unsafe class ConvKernel
+internal sealed unsafe class ConvKernel
 {
     private readonly float[]? _bias;
     private readonly DepthwiseConv? _depthwise;

@@ -9,7 +9,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// <see cref="GemmMicroKernel.Rows"/> rows (FC layers at batch 1) are matrix-vector work and run as
 /// vectorised dot products or row updates, which read B exactly once.
 /// </summary>
-public static unsafe class Gemm
+internal static unsafe class Gemm
 {
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, KernelTarget? target = null) =>

@@ -6,7 +6,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// levels side by side in one process. A level the CPU lacks is lowered to the best one it has
 /// (<see cref="KernelSupport.Limit"/>).
 /// </summary>
-public enum KernelIsa
+internal enum KernelIsa
 {
     /// <summary>No SIMD: the scalar micro-kernel and the scalar form of every activation.</summary>
     Scalar,

@@ -8,7 +8,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// same binary picks AVX-512 where the CPU has it). Kernels never read this themselves: callers pass a
 /// <see cref="KernelIsa"/> in, usually <see cref="Best"/>.
 /// </summary>
-public static class KernelSupport
+internal static class KernelSupport
 {
     /// <summary>The widest level this CPU runs.</summary>
     public static KernelIsa Best { get; } =

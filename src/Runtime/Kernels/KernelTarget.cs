@@ -5,7 +5,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// too small to be worth a hand-off is split anyway (tests use it to exercise the multi-threaded tilings on small
 /// shapes; results never depend on it). Passed in by the caller, so nothing about it is process-wide.
 /// </summary>
-public readonly record struct KernelTarget(KernelIsa Isa, int Threads = 1, bool SplitAllWork = false)
+internal readonly record struct KernelTarget(KernelIsa Isa, int Threads = 1, bool SplitAllWork = false)
 {
     /// <summary>The CPU's best instruction set with <paramref name="threads"/> threads.</summary>
     public static KernelTarget Best(int threads = 1) => new(KernelSupport.Best, threads);

@@ -1,7 +1,7 @@
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>The obviously-correct N-d convolution: the oracle the fast kernels are tested against.</summary>
-public static class ReferenceConv
+internal static class ReferenceConv
 {
     public static void Run(ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, Activation act)
     {

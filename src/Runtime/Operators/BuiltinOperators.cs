@@ -7,7 +7,7 @@ namespace OnnxNorm.Runtime.Operators;
 /// <see cref="Latest"/>, the newest opset whose semantics were checked; newer models are rejected by name
 /// rather than risk a wrong answer.
 /// </summary>
-public static class BuiltinOperators
+internal static class BuiltinOperators
 {
     public const int Latest = 22;
 

@@ -13,9 +13,8 @@ internal sealed class ConstantOfShape : IOperator
     public static IOperator Create(NodeInfo n)
     {
         n.OnlyAttributes("value");
-        var a = n.Node.Attribute("value");
-        TensorValue v = a?.T is { } proto
-            ? TensorValue.FromTensor(Tensor.FromProto(proto, null, LoadLimits.Default, n.Describe()))
+        TensorValue v = n.Node.Attribute("value")?.Tensor is { } t
+            ? TensorValue.FromTensor(t)
             : TensorValue.FromFloats(new long[] { 1 }, new[] { 0f });
         if (v.Length != 1) throw n.Error("'value' must hold one element");
         return new ConstantOfShape(v);

@@ -8,6 +8,8 @@ namespace OnnxNorm.Workflows.Comparison;
 /// <summary>The inputs both models are run on: the caller's tensors, and seeded random data for the rest.</summary>
 public static class ComparisonInputs
 {
+    /// <summary>The inputs a comparison feeds both models: from files when given, else seeded random tensors; also where each came from.</summary>
+    /// <exception cref="BadInputException">A missing, unknown or mistyped input file.</exception>
     public static (Dictionary<string, TensorValue> Values, Dictionary<string, string> Sources) Prepare(
         IReadOnlyList<TensorSignature> inputs, ComparisonOptions options)
     {
@@ -62,6 +64,7 @@ public static class ComparisonInputs
         return feed;
     }
 
+    /// <paramref name="v"/> converted to the floating-point <paramref name="type"/> (rounded once).
     public static TensorValue ConvertFloating(TensorValue v, ElementType type)
     {
         var d = v.ToDoubles();

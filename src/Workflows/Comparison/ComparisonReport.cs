@@ -5,11 +5,17 @@ public sealed record ComparisonReport
 {
     /// <summary>True when both models have the same outputs and every one is within tolerance.</summary>
     public required bool Equivalent { get; init; }
+    /// <summary>Candidate A's label (file name).</summary>
     public required string ModelA { get; init; }
+    /// <summary>Trusted B's label (file name).</summary>
     public required string ModelB { get; init; }
+    /// <summary>The engine A ran on.</summary>
     public required string EngineA { get; init; }
+    /// <summary>The engine B ran on.</summary>
     public required string EngineB { get; init; }
+    /// <summary>The seed of the random inputs.</summary>
     public ulong Seed { get; init; }
+    /// <summary>The elementwise tolerance applied, as text.</summary>
     public string Tolerance { get; init; } = "";
     /// <summary>Which rule gave <see cref="Equivalent"/>: the noise-aware score, or the fixed elementwise tolerance.</summary>
     public string Rule { get; init; } = "";
@@ -17,8 +23,11 @@ public sealed record ComparisonReport
     public Dictionary<string, NoiseAware.OutputScore> Scores { get; init; } = new();
     /// <summary>Where each input came from ("random float32[1,3,32,32]" or a file).</summary>
     public Dictionary<string, string> Inputs { get; init; } = new();
+    /// <summary>Per output both models have, the elementwise metrics of A against B.</summary>
     public Dictionary<string, TensorMetrics> Outputs { get; init; } = new();
+    /// <summary>Outputs only A has (a difference in itself).</summary>
     public List<string> OutputsOnlyInA { get; init; } = new();
+    /// <summary>Outputs only B has (a difference in itself).</summary>
     public List<string> OutputsOnlyInB { get; init; } = new();
     /// <summary>Set when a per-node search ran and found a node over tolerance.</summary>
     public NodeDivergence? FirstDivergence { get; init; }

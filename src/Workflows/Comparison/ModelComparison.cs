@@ -11,6 +11,8 @@ namespace OnnxNorm.Workflows.Comparison;
 /// </summary>
 public static class ModelComparison
 {
+    /// <summary>The <c>compare</c> command: model <paramref name="a"/> against <paramref name="b"/> on <paramref name="engineName"/>, or without B the native executor on A against ORT on A.</summary>
+    /// <exception cref="BadInputException">A model or input that cannot be read or run.</exception>
     public static ComparisonReport Compare(string a, string? b, string engineName, ComparisonOptions options)
     {
         if (b is not null && engineName == EngineFactory.Ort)

@@ -10,6 +10,7 @@ namespace OnnxNorm.Workflows.Comparison;
 /// </summary>
 public static class OrtComparison
 {
+    /// <summary>Runs <paramref name="a"/> and <paramref name="b"/> in ONNX Runtime (optimisations off) on the same inputs and judges every output.</summary>
     public static ComparisonReport Compare(ModelSource a, ModelSource b, ComparisonOptions? options = null)
     {
         options ??= ComparisonOptions.Default;
@@ -28,9 +29,11 @@ public static class OrtComparison
         return report.WithSearch(divergence, skipped);
     }
 
+    /// <summary>The same for two model files, seeded random inputs.</summary>
     public static ComparisonReport Compare(string pathA, string pathB, ulong seed = 0, TolerancePolicy? tolerance = null) =>
         Compare(ModelSource.FromFile(pathA), ModelSource.FromFile(pathB), new ComparisonOptions { Seed = seed, Tolerance = tolerance ?? TolerancePolicy.Default });
 
+    /// <summary>The same for two serialised models, seeded random inputs.</summary>
     public static ComparisonReport Compare(byte[] modelA, byte[] modelB, ulong seed = 0, TolerancePolicy? tolerance = null) =>
         Compare(ModelSource.FromBytes(modelA, "A"), ModelSource.FromBytes(modelB, "B"), new ComparisonOptions { Seed = seed, Tolerance = tolerance ?? TolerancePolicy.Default });
 }

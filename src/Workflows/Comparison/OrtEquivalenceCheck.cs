@@ -13,7 +13,7 @@ namespace OnnxNorm.Workflows.Comparison;
 /// When the native executor cannot run the original (an op it lacks) there is no reference, and the fixed
 /// elementwise rule (the `close` preset) decides, as the summary says.
 /// </summary>
-public sealed class OrtEquivalenceCheck : IEquivalenceCheck
+internal sealed class OrtEquivalenceCheck : IEquivalenceCheck
 {
     private readonly ComparisonOptions _options;
 

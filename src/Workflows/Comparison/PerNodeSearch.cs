@@ -25,10 +25,13 @@ public sealed class PerNodeSearch
     private readonly PairEngines _engines;
     private readonly Execution.KernelRegistry? _candidateRegistry;
 
-    /// <summary>A search of candidate A against trusted B on the given engines. The optional candidate registry is the
-    /// operator table the native candidate runs with (null: the built-in one); a test injects a deliberately broken
-    /// kernel there to check that the search names the node that runs it.</summary>
-    public PerNodeSearch(Model a, Model b, string labelA, string labelB, PairEngines engines, Execution.KernelRegistry? candidateRegistry = null)
+    /// <summary>A search of candidate A against trusted B on the given engines.</summary>
+    public PerNodeSearch(Model a, Model b, string labelA, string labelB, PairEngines engines)
+        : this(a, b, labelA, labelB, engines, candidateRegistry: null) { }
+
+    /// <summary>The same with the operator table the native candidate runs with (null: the built-in one); a test injects
+    /// a deliberately broken kernel there to check that the search names the node that runs it.</summary>
+    internal PerNodeSearch(Model a, Model b, string labelA, string labelB, PairEngines engines, Execution.KernelRegistry? candidateRegistry)
     {
         _candidateRegistry = candidateRegistry;
         _a = a;
@@ -43,6 +46,7 @@ public sealed class PerNodeSearch
         IReadOnlyDictionary<string, TensorValue> inputs, ComparisonOptions options) =>
         new PerNodeSearch(a, b, labelA, labelB, PairEngines.OrtVsOrt).Find(inputs, options);
 
+    /// <summary>The first node (in topological order) whose output differs beyond tolerance, and the values that could not be compared.</summary>
     public (NodeDivergence? Divergence, List<string> Skipped) Find(IReadOnlyDictionary<string, TensorValue> inputs, ComparisonOptions options)
     {
         var candidates = SharedIntermediates(_a, _b);

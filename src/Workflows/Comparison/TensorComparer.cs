@@ -6,6 +6,7 @@ namespace OnnxNorm.Workflows.Comparison;
 /// <summary>Computes <see cref="TensorMetrics"/> for a tensor against a reference of the same name.</summary>
 public static class TensorComparer
 {
+    /// <summary>Elementwise metrics of <paramref name="actual"/> against <paramref name="expected"/> under <paramref name="tolerance"/>.</summary>
     public static TensorMetrics Compare(TensorValue actual, TensorValue expected, Tolerance tolerance)
     {
         var baseMetrics = new TensorMetrics

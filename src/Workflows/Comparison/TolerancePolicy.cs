@@ -8,8 +8,10 @@ namespace OnnxNorm.Workflows.Comparison;
 /// </summary>
 public sealed record TolerancePolicy(TolerancePreset Preset = TolerancePreset.Close, double? Rtol = null, double? Atol = null)
 {
+    /// <summary>The <see cref="TolerancePreset.Close"/> preset.</summary>
     public static TolerancePolicy Default { get; } = new();
 
+    /// <summary>The tolerance for outputs of <paramref name="type"/>: the preset's for that precision, overridden by Rtol/Atol when given.</summary>
     public Tolerance For(ElementType type)
     {
         if (!type.IsFloatingPoint()) return new Tolerance(0, 0);
@@ -35,6 +37,8 @@ public sealed record TolerancePolicy(TolerancePreset Preset = TolerancePreset.Cl
         _ => throw new ArgumentOutOfRangeException(nameof(preset)),
     };
 
+    /// <summary>The preset named on the command line ("strict", "close", "loose").</summary>
+    /// <exception cref="BadInputException">An unknown name.</exception>
     public static TolerancePreset ParsePreset(string name) => name.ToLowerInvariant() switch
     {
         "strict" => TolerancePreset.Strict,

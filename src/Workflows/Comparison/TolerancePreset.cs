@@ -7,7 +7,10 @@ namespace OnnxNorm.Workflows.Comparison;
 /// </summary>
 public enum TolerancePreset
 {
+    /// <summary>Near bit-exact.</summary>
     Strict,
+    /// <summary>Two correct float32 implementations summing in different orders (the default).</summary>
     Close,
+    /// <summary>Deliberate precision changes.</summary>
     Loose,
 }

@@ -10,8 +10,10 @@ namespace OnnxNorm.Workflows.Comparison;
 /// </summary>
 public static class UlpDistance
 {
+    /// <summary>How many float32 values lie between <paramref name="a"/> and <paramref name="b"/>.</summary>
     public static ulong Float32(float a, float b) => Distance(Ordered(BitConverter.SingleToInt32Bits(a)), Ordered(BitConverter.SingleToInt32Bits(b)));
 
+    /// <summary>How many float64 values lie between <paramref name="a"/> and <paramref name="b"/>.</summary>
     public static ulong Float64(double a, double b)
     {
         long ia = BitConverter.DoubleToInt64Bits(a), ib = BitConverter.DoubleToInt64Bits(b);

@@ -8,13 +8,18 @@ namespace OnnxNorm.Workflows.Engines;
 /// <summary>Creates the engine named on the command line. The one place a new engine is wired in.</summary>
 public static class EngineFactory
 {
+    /// <summary>ONNX Runtime.</summary>
     public const string Ort = "ort";
+    /// <summary>OnnxNorm's native executor.</summary>
     public const string Native = "native";
     /// <summary>The native executor in its float64 reference mode (= native with --precision f64).</summary>
     public const string Reference = "reference";
 
+    /// <summary>Every engine name <see cref="Create"/> accepts.</summary>
     public static readonly string[] Names = { Ort, Native, Reference };
 
+    /// <summary>The engine called <paramref name="name"/> over the model at <paramref name="modelPath"/>.</summary>
+    /// <exception cref="BadInputException">An unknown engine name, or a model the engine refuses.</exception>
     public static IInferenceEngine Create(string name, string modelPath, OrtSessionOptions ortOptions, OperatorProfile? profile = null,
         ExecutionPrecision precision = ExecutionPrecision.Native)
     {

@@ -11,6 +11,7 @@ public sealed record OptimizeOptions
     /// <summary>Repeat the pass list until nothing changes.</summary>
     public bool FixedPoint { get; init; }
 
+    /// <summary>Which BN scale and shift folding uses (<c>--bn-arithmetic</c>).</summary>
     public BatchNormArithmetic Arithmetic { get; init; } = BatchNormArithmetic.Inference;
 
     /// <summary>Apply only the first N patches of the run (`optimize --stop-after N`), to bisect a bad rewrite; null: all.</summary>

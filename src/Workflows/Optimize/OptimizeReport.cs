@@ -28,6 +28,9 @@ public sealed record PatchReport(int Applied, bool Stopped, string? Last);
 /// <summary>A per-channel Mul/Add/Sub/Div that fold-affine left, and why.</summary>
 public sealed record AffineLeftInPlace(string Node, string ReasonCode, string Reason);
 
+/// <summary>A count before and after optimisation.</summary>
+/// <param name="Before">The count before.</param>
+/// <param name="After">The count after.</param>
 public sealed record BeforeAfter(long Before, long After);
 
 /// <summary>A BN the passes did not remove, and the reason code and message that explain it.</summary>
@@ -36,4 +39,10 @@ public sealed record BatchNormLeftInPlace(string Node, string Producer, string M
 /// <summary>What --verify checked: invariants after every pass, and the runtime comparison if one ran.</summary>
 public sealed record VerifyReport(bool Invariants, string? Checker, EquivalenceResult? Equivalence);
 
+/// <summary>One run of one pass.</summary>
+/// <param name="Pass">The pass name.</param>
+/// <param name="Iteration">The pipeline round (1-based).</param>
+/// <param name="Modified">Whether it changed the model.</param>
+/// <param name="ElapsedMs">Its time in milliseconds.</param>
+/// <param name="Diagnostics">What it reported.</param>
 public sealed record PassRunReport(string Pass, int Iteration, bool Modified, double ElapsedMs, IReadOnlyList<Diagnostic> Diagnostics);

@@ -16,7 +16,7 @@ namespace OnnxNorm.Workflows.Statistics;
 /// root-mean-square error of what a training-mode BN normalises by, in the units it normalises in (ε is
 /// the layer's epsilon, as in the mean-shift measure).</para>
 /// </summary>
-public sealed class BatchNoiseModel
+internal sealed class BatchNoiseModel
 {
     private readonly double _unit2, _e2, _e4, _varD, _covDE2;
 

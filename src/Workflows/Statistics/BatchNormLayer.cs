@@ -16,13 +16,21 @@ public sealed class BatchNormLayer
 
     /// <summary>Position among the main graph's BN nodes in file order: the same in every copy of the model.</summary>
     public int Ordinal { get; }
+    /// <summary>The BatchNormalization node.</summary>
     public Node Node { get; }
+    /// <summary>The node's name, or "BatchNormalization #ordinal" when it has none.</summary>
     public string Label => Node.Name.Length > 0 ? Node.Name : $"BatchNormalization #{Ordinal}";
+    /// <summary>The value the BN normalises.</summary>
     public string InputName { get; }
+    /// <summary>The stored running mean per channel.</summary>
     public double[] RunningMean { get; }
+    /// <summary>The stored running variance per channel.</summary>
     public double[] RunningVar { get; }
+    /// <summary>The BN's epsilon.</summary>
     public double Epsilon { get; }
+    /// <summary>1 + the most BN layers on any path from the inputs to this one.</summary>
     public int Level { get; }
+    /// <summary>The channel count.</summary>
     public int Channels => RunningMean.Length;
 
     /// <summary>

@@ -21,6 +21,7 @@ public sealed class CalibrationData
         _validator = validator;
     }
 
+    /// <summary>The model inputs the data feeds.</summary>
     public IReadOnlyList<string> InputNames => _sources.Select(s => s.Input).ToList();
 
     /// <summary>Total number of files; the progress bar counts these.</summary>

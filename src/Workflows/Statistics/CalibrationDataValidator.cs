@@ -11,7 +11,7 @@ namespace OnnxNorm.Workflows.Statistics;
 /// (|x| &lt;= <see cref="MaxMagnitude"/>) that its square, and so the variance, stays within float32, which BN stores.
 /// The model's declaration is optional: without it only the emptiness and finiteness checks run.
 /// </summary>
-public sealed class CalibrationDataValidator
+internal sealed class CalibrationDataValidator
 {
     /// <summary>|x| above this would give a variance past float32's range (x² > 3.4e38).</summary>
     public const double MaxMagnitude = 1e18;

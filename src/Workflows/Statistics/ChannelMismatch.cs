@@ -13,8 +13,10 @@ public sealed record ChannelMismatch(
     int Index, double DataMean, double DataVar, double RunningMean, double RunningVar,
     double MeanShift, double VarRatio, double Kl, double Badness, bool Flagged)
 {
+    /// <summary>ln(<see cref="VarRatio"/>).</summary>
     public double LogVarRatio => Math.Log(VarRatio);
 
+    /// <summary>The mismatch of channel <paramref name="index"/>: measured against running statistics, judged by <paramref name="t"/>.</summary>
     public static ChannelMismatch Compute(int index, double dataMean, double dataVar, double runningMean, double runningVar,
         double epsilon, MismatchThresholds t)
     {

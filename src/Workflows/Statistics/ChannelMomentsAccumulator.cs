@@ -16,6 +16,7 @@ public sealed class ChannelMomentsAccumulator
     // the small-batch analysis needs how samples differ, which the pooled moments do not keep.
     private readonly List<double>[]? _sampleMeans, _sampleVars;
 
+    /// <summary>Moments for <paramref name="channels"/> channels; <paramref name="keepPerSample"/> also keeps each sample's own mean and variance.</summary>
     public ChannelMomentsAccumulator(int channels, bool keepPerSample = false)
     {
         _channels = new RunningMoments[channels];
@@ -26,6 +27,7 @@ public sealed class ChannelMomentsAccumulator
         }
     }
 
+    /// <summary>Whether per-sample moments are kept (for the small-batch analysis).</summary>
     public bool KeepsPerSample => _sampleMeans is not null;
 
     /// <summary>Each sample's mean of <paramref name="channel"/> over the spatial dims (only with keepPerSample).</summary>
@@ -34,12 +36,16 @@ public sealed class ChannelMomentsAccumulator
     /// <summary>Each sample's population variance of <paramref name="channel"/> over the spatial dims (only with keepPerSample).</summary>
     public IReadOnlyList<double> SampleVariances(int channel) => _sampleVars?[channel] ?? throw new InvalidOperationException("per-sample moments were not kept");
 
+    /// <summary>The channel count.</summary>
     public int Channels => _channels.Length;
 
+    /// <summary>The moments per channel.</summary>
     public IReadOnlyList<RunningMoments> Moments => _channels;
 
+    /// <summary>The number of values seen per channel.</summary>
     public long Count => _channels.Length > 0 ? _channels[0].Count : 0;
 
+    /// <summary>The moments of one channel.</summary>
     public RunningMoments this[int channel] => _channels[channel];
 
     /// <summary>Adds one batch. The tensor must be [N, C, ...] with C = <see cref="Channels"/>.</summary>

@@ -21,6 +21,7 @@ public sealed record LayerStatistics(
     IReadOnlyList<ChannelMismatch> Channels,
     IReadOnlyList<ChannelMismatch>? OwnChannels)
 {
+    /// <summary>The conclusion about this layer.</summary>
     public LayerVerdict Verdict => RootCause ? LayerVerdict.WrongItself
         : Inherited ? LayerVerdict.InheritsDrift
         : Flagged ? LayerVerdict.FlaggedNotAnalysed
@@ -29,7 +30,10 @@ public sealed record LayerStatistics(
     /// <summary>The small-batch analysis of this layer (null unless asked for with a batch size).</summary>
     public SmallBatchLayer? SmallBatch { get; init; }
 
+    /// <summary>How many channels are flagged.</summary>
     public int FlaggedChannelCount => Channels.Count(c => c.Flagged);
+    /// <summary>The mean KL divergence over channels.</summary>
     public double MeanKl => Channels.Count == 0 ? 0 : Channels.Average(c => c.Kl);
+    /// <summary>The channels still flagged with every upstream BN recalibrated.</summary>
     public IEnumerable<int> OwnFlaggedChannels => OwnChannels?.Where(c => c.Flagged).Select(c => c.Index) ?? Enumerable.Empty<int>();
 }

@@ -12,11 +12,14 @@ public enum LayerVerdict
     InheritsDrift,
     /// <summary>Flagged, and the root-cause analysis did not run (--no-root-cause).</summary>
     FlaggedNotAnalysed,
+    /// <summary>Not flagged.</summary>
     Ok,
 }
 
+/// <summary>The label and rank of each <see cref="LayerVerdict"/>.</summary>
 public static class LayerVerdicts
 {
+    /// <summary>The words every report uses for <paramref name="v"/>.</summary>
     public static string Label(this LayerVerdict v) => v switch
     {
         LayerVerdict.WrongItself => "wrong itself",

@@ -7,13 +7,20 @@ namespace OnnxNorm.Workflows.Statistics;
 /// </summary>
 public sealed record MismatchThresholds
 {
+    /// <summary>The largest mean shift, in stored standard deviations.</summary>
     public double MaxMeanShift { get; init; } = 1.0;
+    /// <summary>The smallest data-to-stored variance ratio.</summary>
     public double MinVarRatio { get; init; } = 0.5;
+    /// <summary>The largest data-to-stored variance ratio.</summary>
     public double MaxVarRatio { get; init; } = 2.0;
+    /// <summary>The largest KL divergence (nats); infinity: KL never flags.</summary>
     public double MaxKl { get; init; } = double.PositiveInfinity;
 
+    /// <summary>Mean shift 1, variance ratio in [0.5, 2], no KL limit.</summary>
     public static MismatchThresholds Default { get; } = new();
 
+    /// <summary>Checks that every threshold is in range.</summary>
+    /// <exception cref="OnnxNorm.Ir.BadInputException">A threshold out of range.</exception>
     public void Validate()
     {
         if (!(MaxMeanShift > 0)) throw new OnnxNorm.Ir.BadInputException($"the mean-shift threshold must be positive, not {MaxMeanShift}");

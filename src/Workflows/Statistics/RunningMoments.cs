@@ -7,10 +7,14 @@ namespace OnnxNorm.Workflows.Statistics;
 /// </summary>
 public struct RunningMoments
 {
+    /// <summary>How many values.</summary>
     public long Count;
+    /// <summary>Their mean.</summary>
     public double Mean;
+    /// <summary>The sum of squared deviations from the mean.</summary>
     public double M2;
 
+    /// <summary>Moments from their parts.</summary>
     public RunningMoments(long count, double mean, double m2)
     {
         Count = count;
@@ -24,6 +28,7 @@ public struct RunningMoments
     /// <summary>Sample variance (divide by n−1), for reference; PyTorch stores this one.</summary>
     public readonly double SampleVariance => Count > 1 ? M2 / (Count - 1) : double.NaN;
 
+    /// <summary>Adds one value (Welford's update).</summary>
     public void Add(double x)
     {
         Count++;

@@ -10,8 +10,11 @@ public sealed record SmallBatchThresholds
     /// <summary>The batch variance is off by more than 20% (root mean square), i.e. the output scale by about 10%.</summary>
     public double MaxVarNoise { get; init; } = 0.2;
 
+    /// <summary>Mean noise 0.1, variance noise 0.2.</summary>
     public static SmallBatchThresholds Default { get; } = new();
 
+    /// <summary>Checks that both thresholds are positive.</summary>
+    /// <exception cref="OnnxNorm.Ir.BadInputException">A threshold out of range.</exception>
     public void Validate()
     {
         if (!(MaxMeanNoise > 0)) throw new OnnxNorm.Ir.BadInputException($"the mean-noise threshold must be positive, not {MaxMeanNoise}");
@@ -31,15 +34,19 @@ public sealed record SmallBatchSummary(
     int BatchSize, SmallBatchThresholds Thresholds, long Samples, int? SmallestSafeBatchSize,
     IReadOnlyList<string> FlaggedLayers, string? FreezeRegex)
 {
+    /// <summary>Whether any layer is too noisy at this batch size.</summary>
     public bool AnyFlagged => FlaggedLayers.Count > 0;
 }
 
+/// <summary>How noisy each BN layer's batch statistics are at a given batch size.</summary>
 public static class SmallBatchAnalysis
 {
+    /// <summary>The largest batch size searched for a safe one.</summary>
     public const int LargestBatchSize = 1 << 16;
     /// <summary>Below this many calibration samples the estimate of how samples differ is itself noisy: warn.</summary>
     public const int FewSamples = 32;
 
+    /// <summary>One layer's noise at <paramref name="batchSize"/>, and the smallest safe batch size.</summary>
     public static SmallBatchLayer ForLayer(ChannelMomentsAccumulator acc, double epsilon, int batchSize, SmallBatchThresholds t)
     {
         var models = Enumerable.Range(0, acc.Channels)
@@ -55,6 +62,7 @@ public static class SmallBatchAnalysis
     private static (double Mean, double Var) Medians(IReadOnlyList<BatchNoiseModel> models, int b) =>
         (Median(models.Select(m => m.MeanNoise(b))), Median(models.Select(m => m.VarNoise(b))));
 
+    /// <summary>The median of <paramref name="values"/>.</summary>
     public static double Median(IEnumerable<double> values)
     {
         var s = values.Order().ToArray();
@@ -89,6 +97,7 @@ public static class SmallBatchAnalysis
         return names.Count == 0 ? null : "^(" + string.Join('|', names) + ")$";
     }
 
+    /// <summary>The model-wide summary of the per-layer results.</summary>
     public static SmallBatchSummary Summarise(int batchSize, SmallBatchThresholds t, long samples,
         IReadOnlyList<(string Node, bool Named, SmallBatchLayer Result)> layers)
     {

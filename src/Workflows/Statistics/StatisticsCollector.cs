@@ -12,8 +12,13 @@ public static class StatisticsCollector
     /// <summary>Progress callback: phase label, files done, files in total.</summary>
     public delegate void ProgressCallback(string phase, int done, int total);
 
+    /// <summary>What a collection measured.</summary>
+    /// <param name="ByInput">Per BN input value, the moments per channel.</param>
+    /// <param name="Batches">How many batches ran.</param>
+    /// <param name="SmallestBatchCountPerChannel">The fewest values any channel saw.</param>
     public sealed record Result(IReadOnlyDictionary<string, ChannelMomentsAccumulator> ByInput, int Batches, long SmallestBatchCountPerChannel);
 
+    /// <summary>Runs every calibration batch and accumulates each layer's input moments per channel.</summary>
     public static Result Collect(ActivationEngineFactory factory, Model model, IEnumerable<BatchNormLayer> layers,
         CalibrationData data, string phase, ProgressCallback? progress = null, bool keepPerSample = false)
     {

@@ -7,8 +7,10 @@ namespace OnnxNorm.Workflows.Statistics;
 /// </summary>
 public sealed record StatsAdvice(string? Recalibrate, string? FreezeBn, string? NormalisationNote)
 {
+    /// <summary>The suggested commands, in order.</summary>
     public IEnumerable<string> Commands => new[] { Recalibrate, FreezeBn }.OfType<string>();
 
+    /// <summary>What to do about <paramref name="report"/>: the commands to run on the model and data.</summary>
     public static StatsAdvice For(StatsReport report, string modelPath, IReadOnlyList<string> dataSpecs, string engine)
     {
         string stem = Path.Combine(Path.GetDirectoryName(modelPath) ?? "", Path.GetFileNameWithoutExtension(modelPath));

@@ -11,15 +11,21 @@ namespace OnnxNorm.Workflows.Statistics;
 /// </summary>
 public static class StatsChecker
 {
+    /// <summary>How check-stats judges.</summary>
     public sealed record Options
     {
+        /// <summary>When a channel counts as mismatched.</summary>
         public MismatchThresholds Thresholds { get; init; } = MismatchThresholds.Default;
+        /// <summary>Run the root-cause analysis when something is flagged.</summary>
         public bool RootCause { get; init; } = true;
         /// <summary>The batch size to analyse batch-statistics noise at (null: no small-batch analysis).</summary>
         public int? SmallBatchSize { get; init; }
+        /// <summary>When batch statistics count as too noisy.</summary>
         public SmallBatchThresholds SmallBatchThresholds { get; init; } = SmallBatchThresholds.Default;
     }
 
+    /// <summary>The check-stats command: measures every BN layer's input on <paramref name="data"/> and compares it with the stored statistics.</summary>
+    /// <exception cref="BadInputException">Bad thresholds, data or model.</exception>
     public static StatsReport Run(Model model, CalibrationData data, ActivationEngineFactory factory, Options options,
         StatisticsCollector.ProgressCallback? progress = null)
     {

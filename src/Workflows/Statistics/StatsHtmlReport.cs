@@ -23,6 +23,7 @@ public static class StatsHtmlReport
         + "pre{background:#f4f4f4;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere}details.layer{border-top:1px solid #ddd;padding:.4em 0}summary{cursor:pointer;font-size:1.05em}"
         + "#ranking td:nth-child(2),#small-batch-table td:first-child{text-align:left}.warn{color:#a60}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:bold}";
 
+    /// <summary>The self-contained HTML report of <paramref name="report"/>.</summary>
     public static string Render(StatsReport report, string modelLabel, StatsAdvice advice)
     {
         var sb = new StringBuilder();

@@ -9,6 +9,7 @@ public sealed record StatsReport(
     int Passes,
     MismatchThresholds Thresholds)
 {
+    /// <summary>Whether any layer is flagged or a root cause.</summary>
     public bool AnyFlagged => Layers.Any(l => l.Flagged || l.RootCause);
 
     /// <summary>The small-batch analysis (null unless asked for with a batch size).</summary>

@@ -4,7 +4,7 @@ using OnnxNorm.Passes;
 namespace OnnxNorm.Workflows.Statistics;
 
 /// <summary>How check-stats and recalibrate treat training-mode BN layers before a data pass.</summary>
-public static class TrainingModeLayers
+internal static class TrainingModeLayers
 {
     /// <summary>
     /// Training-mode BNs normalise by the batch, so their running statistics would never be used; the

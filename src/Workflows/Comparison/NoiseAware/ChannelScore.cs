@@ -16,6 +16,7 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 /// </remarks>
 public readonly record struct ChannelScore(double Score, int Channel, double ErrorRms, double FloorRms, string FloorSetBy)
 {
+    /// <summary>The factor on a channel's floor: a channel scores its RMS error divided by Allowance x floor.</summary>
     public const double Allowance = 2;
 
     /// <summary>The highest-scoring channel of B (values <paramref name="b"/>) against R (<paramref name="r"/>).</summary>

@@ -11,8 +11,10 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 /// </summary>
 public readonly record struct ErrorNorm(double Rms, double Max, long NonFiniteMismatches)
 {
+    /// <summary>No error.</summary>
     public static ErrorNorm Zero => new(0, 0, 0);
 
+    /// <summary>The error of <paramref name="x"/> against reference <paramref name="r"/>.</summary>
     public static ErrorNorm Measure(ReadOnlySpan<double> x, ReadOnlySpan<double> r)
     {
         if (x.Length != r.Length) throw new ArgumentException("the tensors differ in size");
@@ -35,6 +37,7 @@ public readonly record struct ErrorNorm(double Rms, double Max, long NonFiniteMi
         return new ErrorNorm(finite == 0 ? 0 : Math.Sqrt(sumSq / finite), max, mismatches);
     }
 
+    /// <summary>The error of <paramref name="x"/> against reference <paramref name="r"/>, element by element in double.</summary>
     public static ErrorNorm Measure(TensorValue x, TensorValue r) => Measure(x.ToDoubles(), r.ToDoubles());
 
     /// <summary>The larger of each part (the floor a set of noise sources sets together).</summary>

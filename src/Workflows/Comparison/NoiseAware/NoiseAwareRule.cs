@@ -31,6 +31,7 @@ public static class NoiseAwareRule
     /// <summary>The floor never drops below this many float32 ulps of the output's largest magnitude.</summary>
     public const int UlpsOfScale = 4;
 
+    /// <summary>The verdict on output <paramref name="b"/> against the float64 reference <paramref name="r"/>, with the floor set by the <paramref name="noise"/> sources.</summary>
     public static OutputScore Score(TensorValue b, TensorValue r, IReadOnlyList<NoiseSource> noise)
     {
         if (!b.ElementType.IsFloatingPoint() || !r.ElementType.IsFloatingPoint() || !b.Shape.SequenceEqual(r.Shape))

@@ -8,13 +8,19 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 /// </summary>
 public sealed record OutputScore
 {
+    /// <summary>The score: 1 or below is within the noise.</summary>
     public required double Score { get; init; }
+    /// <summary>Whether the output is within the noise.</summary>
     public required bool Equivalent { get; init; }
     /// <summary>"noise-aware" for floating-point outputs, "exact" for integers, bools and strings.</summary>
     public required string Rule { get; init; }
+    /// <summary>B's root-mean-square error against the reference.</summary>
     public double ErrorRms { get; init; }
+    /// <summary>B's largest error against the reference.</summary>
     public double ErrorMax { get; init; }
+    /// <summary>The root-mean-square noise floor.</summary>
     public double FloorRms { get; init; }
+    /// <summary>The largest-error noise floor.</summary>
     public double FloorMax { get; init; }
     /// <summary>The channel (index on axis 1) whose own score decided, or null when the whole tensor's did. When a
     /// channel decides, <see cref="ErrorRms"/> and <see cref="FloorRms"/> are that channel's, and the score is their

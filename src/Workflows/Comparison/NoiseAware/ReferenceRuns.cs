@@ -18,7 +18,9 @@ public sealed class ReferenceRuns : IDisposable
         Declared = declared;
     }
 
+    /// <summary>The float64 reference R.</summary>
     public NativeEngine Float64 { get; }
+    /// <summary>The model rounded per node to its declared types; null unless it has float16/bfloat16 values.</summary>
     public NativeEngine? Declared { get; }
 
     /// <summary>Builds the reference engines for the model at <paramref name="source"/> (each loads its own copy).</summary>
@@ -73,6 +75,7 @@ public sealed class ReferenceRuns : IDisposable
         return new NoiseSource(name, ErrorNorm.Measure(xv, r), slices?.Rms(xv, r));
     }
 
+    /// <summary>Disposes both engines.</summary>
     public void Dispose()
     {
         Float64.Dispose();

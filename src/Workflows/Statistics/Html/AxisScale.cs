@@ -6,7 +6,7 @@ namespace OnnxNorm.Workflows.Statistics.Html;
 /// One axis of a chart: its range, linear or log, and tick marks at round numbers with plain labels
 /// ("0.01", "0.5", "1", "100"; powers of ten beyond that as "1e-5", "1e6"), never fractional exponents.
 /// </summary>
-public sealed class AxisScale
+internal sealed class AxisScale
 {
     private AxisScale(double lo, double hi, bool log, List<(double, string)> ticks)
     {

@@ -10,7 +10,7 @@ namespace OnnxNorm.Workflows.Statistics.Html;
 /// carry data-layer / data-channel / data-field attributes, so a reader's tools (and the browser test) can
 /// find a number by what it is.
 /// </summary>
-public static class HtmlLayerSection
+internal static class HtmlLayerSection
 {
     private static readonly SvgScatter.Series Raw = new(F.RawData, SvgScatter.Marker.Filled, "#444");
     private static readonly SvgScatter.Series Own = new(F.AfterUpstream, SvgScatter.Marker.Diamond, "#7a3db8");

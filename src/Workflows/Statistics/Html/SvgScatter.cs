@@ -9,7 +9,7 @@ namespace OnnxNorm.Workflows.Statistics.Html;
 /// (channels are independent, so points, never a line through them). A point is red only when the measure
 /// this plot shows flags it. Each point carries a tooltip with its exact numbers.
 /// </summary>
-public sealed class SvgScatter
+internal sealed class SvgScatter
 {
     public enum Marker { Filled, Hollow, Diamond }
 
