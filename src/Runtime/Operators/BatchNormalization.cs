@@ -19,10 +19,10 @@ internal sealed class BatchNormalization : IOperator
     private readonly float _epsilon;
     private readonly float _momentum;
     private readonly bool _training;
-    private readonly float[]? _a;
-    private readonly float[]? _b;
+    private readonly double[]? _a;
+    private readonly double[]? _b;
 
-    private BatchNormalization(float epsilon, float momentum, bool training, float[]? a, float[]? b)
+    private BatchNormalization(float epsilon, float momentum, bool training, double[]? a, double[]? b)
     {
         _epsilon = epsilon;
         _momentum = momentum;
@@ -47,7 +47,7 @@ internal sealed class BatchNormalization : IOperator
         float eps = n.Float("epsilon", 1e-5f);
         if (!(eps >= 0)) throw n.Error($"epsilon must be non-negative, not {eps}");
         float momentum = n.Float("momentum", 0.9f);
-        float[]? a = null, b = null;
+        double[]? a = null, b = null;
         if (!training && n.Constant(1) is { ElementType: ElementType.Float } s && n.Constant(2) is { ElementType: ElementType.Float } bias
             && n.Constant(3) is { ElementType: ElementType.Float } mean && n.Constant(4) is { ElementType: ElementType.Float } v
             && s.Length == bias.Length && s.Length == mean.Length && s.Length == v.Length)
@@ -55,16 +55,18 @@ internal sealed class BatchNormalization : IOperator
         return new BatchNormalization(eps, momentum, training, a, b);
     }, includeDouble: false);
 
-    /// <summary>The per-channel a, b of the inference form Y = X·a + b (also what the plan folds into a Conv).</summary>
-    internal static (float[] A, float[] B) Fold(ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> var, double eps)
+    /// <summary>
+    /// The per-channel a, b of the inference form Y = X·a + b (also what the plan folds into a Conv), kept in double:
+    /// rounded to float they would add the same error to every element of a channel, a bias that pooling keeps.
+    /// </summary>
+    internal static (double[] A, double[] B) Fold(ReadOnlySpan<float> scale, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> var, double eps)
     {
-        var a = new float[scale.Length];
-        var b = new float[scale.Length];
+        var a = new double[scale.Length];
+        var b = new double[scale.Length];
         for (int c = 0; c < a.Length; c++)
         {
-            double inv = 1.0 / Math.Sqrt(var[c] + eps);
-            a[c] = (float)(scale[c] * inv);
-            b[c] = (float)(bias[c] - mean[c] * scale[c] * inv);
+            a[c] = scale[c] / Math.Sqrt(var[c] + eps);
+            b[c] = bias[c] - mean[c] * a[c];
         }
         return (a, b);
     }
@@ -87,7 +89,7 @@ internal sealed class BatchNormalization : IOperator
         var y = ctx.Output(0, ElementType.Float, x.Shape);
         var xs = x.AsSpan<float>();
         var ys = y.AsSpan<float>();
-        float[] a, b;
+        double[] a, b;
         if (!_training)
         {
             if (_a is not null) (a, b) = (_a, _b!);

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using OnnxNorm.Runtime.Kernels;
 using OnnxNorm.Runtime.Operators.Arithmetic;
 
@@ -148,19 +150,38 @@ internal static class FloatKernels
         for (; i < n; i++) y[i] = op.Invoke(a[i * ia], b[i * ib]);
     }
 
-    /// <summary>y = x·a + b (BatchNormalization per channel plane).</summary>
-    public static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, float a, float b)
+    /// <summary>
+    /// y = x·a + b (BatchNormalization, one channel plane) computed in double and rounded once, so the error is plain
+    /// rounding with no sign of its own (a and b rounded to float would err the same way at every element). Costs
+    /// about 1.25x the float form (cache-resident planes, AVX-512, measured 2026-11-30).
+    /// </summary>
+    public static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, double a, double b)
     {
-        int i = 0, w = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated && x.Length >= w)
+        int i = 0;
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float ys = ref MemoryMarshal.GetReference(y);
+        // Every path computes the same fused double multiply-add per element, so results do not depend on the path.
+        if (Avx512F.IsSupported)
         {
-            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
-            var va = new Vector<float>(a);
-            var vb = new Vector<float>(b);
-            for (int k = 0; k < vx.Length; k++) vy[k] = vx[k] * va + vb;
-            i = vx.Length * w;
+            var va = Vector512.Create(a);
+            var vb = Vector512.Create(b);
+            for (; i + 8 <= x.Length; i += 8)
+                Avx512F.ConvertToVector256Single(Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref xs, (nuint)i)), va, vb))
+                    .StoreUnsafe(ref ys, (nuint)i);
         }
-        for (; i < x.Length; i++) y[i] = x[i] * a + b;
+        else if (Fma.IsSupported)
+        {
+            // Four lanes per step: float → double in the load, one fused multiply-add, double → float in the store.
+            var va = Vector256.Create(a);
+            var vb = Vector256.Create(b);
+            for (; i + 8 <= x.Length; i += 8)
+            {
+                var lo = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref xs, (nuint)i));
+                var hi = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref xs, (nuint)i + 4));
+                Avx.ConvertToVector128Single(Fma.MultiplyAdd(lo, va, vb)).StoreUnsafe(ref ys, (nuint)i);
+                Avx.ConvertToVector128Single(Fma.MultiplyAdd(hi, va, vb)).StoreUnsafe(ref ys, (nuint)i + 4);
+            }
+        }
+        for (; i < x.Length; i++) y[i] = (float)Math.FusedMultiplyAdd(x[i], a, b);
     }
 }
