@@ -28,6 +28,19 @@ public static class NoiseAwareRule
     /// </summary>
     public const double MaxErrorAllowance = 2;
 
+    /// <summary>
+    /// Below this many numbers a floor is a small sample. The ratio of two RMS errors of n numbers each spreads like
+    /// the square root of an F(n, n) variable: with n = 2 plain noise passes 4 once in 17 tries (PaddleOCR cls's
+    /// classifier MatMul, [1,2]: native vs ORT scored 5.3 where ORT's own rounding happened to cancel its inherited
+    /// error in one of the two numbers). So a tensor of n &lt; 32 numbers divides its ratios by sqrt(32 / n)
+    /// (4 for two numbers: plain noise then passes 16 about once in 250 tries); a real change of a layer moves such a
+    /// tensor by orders of magnitude more than its float rounding.
+    /// </summary>
+    public const int SmallSample = 32;
+
+    /// <summary>The factor the ratios of a tensor of <paramref name="count"/> numbers are divided by (1 from <see cref="SmallSample"/> numbers up).</summary>
+    public static double SmallSampleAllowance(long count) => count >= SmallSample || count <= 0 ? 1 : Math.Sqrt((double)SmallSample / count);
+
     /// <summary>The floor never drops below this many float32 ulps of the output's largest magnitude.</summary>
     public const int UlpsOfScale = 4;
 
@@ -51,7 +64,9 @@ public static class NoiseAwareRule
         var maxBy = sources.MaxBy(s => s.Error.Max)!;
         double floorRms = rmsBy.Error.Rms, floorMax = maxBy.Error.Max;
         long allowedNonFinite = noise.Count == 0 ? 0 : noise.Max(s => s.Error.NonFiniteMismatches);
-        double rmsRatio = err.Rms / floorRms, maxRatio = err.Max / (MaxErrorAllowance * floorMax);
+        double small = SmallSampleAllowance(finite);
+        double rmsRatio = err.Rms / (small * floorRms), maxRatio = err.Max / (MaxErrorAllowance * small * floorMax);
+        string sample = small > 1 ? $" (a sample of {finite} numbers: ratios divided by {small:G3})" : "";
         // A change confined to one channel is diluted over the whole tensor; each channel is scored on its own too.
         var rmsScore = new ChannelScore(rmsRatio, -1, err.Rms, floorRms, rmsBy.Name);
         if (ChannelSlices.Of(r.Shape) is { } slices && ChannelScore.Worst(slices, bv, rv, noise, floorRms, rmsBy.Name) is var worst && worst.Score > rmsRatio)
@@ -68,7 +83,7 @@ public static class NoiseAwareRule
             ErrorMax = err.Max,
             FloorRms = rmsScore.FloorRms,
             FloorMax = floorMax,
-            FloorSetBy = rmsScore.Score < maxRatio ? maxBy.Name : rmsScore.Channel >= 0 ? $"channel {rmsScore.Channel}: {rmsScore.FloorSetBy}" : rmsScore.FloorSetBy,
+            FloorSetBy = (rmsScore.Score < maxRatio ? maxBy.Name : rmsScore.Channel >= 0 ? $"channel {rmsScore.Channel}: {rmsScore.FloorSetBy}" : rmsScore.FloorSetBy) + sample,
             Channel = rmsScore.Score >= maxRatio && rmsScore.Channel >= 0 ? rmsScore.Channel : null,
             NonFiniteMismatches = extraNonFinite,
             NoiseSources = sources.ToDictionary(s => s.Name, s => new[] { s.Error.Rms, s.Error.Max }),
