@@ -13,6 +13,7 @@ internal readonly struct ClipOperator : IActivationOperator
 {
     private readonly float _min, _max;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // a call left in a GEMM kernel's store spills its accumulators
     public ClipOperator(float min, float max)
     {
         _min = float.IsNaN(min) ? float.NegativeInfinity : min;
