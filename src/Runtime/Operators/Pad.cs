@@ -59,7 +59,13 @@ internal sealed class Pad : IOperator
             var fill = TensorValue.Allocate(x.ElementType, new long[] { 1 });
             if (_attrPads is null && ctx.Input(2) is { Length: > 0 } cv) Array.Copy(cv.Buffer, fill.Buffer, 1);
             else if (x.ElementType != ElementType.String) Cast.WriteDoubles(new double[] { _attrValue }, fill);
-            IndexCopy.Copy(fill.Buffer, y.Buffer, new int[y.Length]);
+            FillWith(fill.Buffer, y.Buffer, y.Length);
+            // Pads that only grow (DenseNet's, PaddleOCR's): x's innermost rows copied whole, no index map.
+            if (pb.All(p => p >= 0) && pe.All(p => p >= 0))
+            {
+                CopyRows(x, y, pb);
+                return;
+            }
         }
         var map = new int[y.Length];
         var strides = Shapes.Strides(x.Shape);
@@ -99,5 +105,33 @@ internal sealed class Pad : IOperator
             }
         }
         IndexCopy.Copy(x.Buffer, y.Buffer, map);
+    }
+
+    // y[0, n) = value[0], by copies that double in length.
+    private static void FillWith(Array value, Array y, int n)
+    {
+        Array.Copy(value, 0, y, 0, 1);
+        for (int done = 1; done < n; done *= 2) Array.Copy(y, 0, y, done, Math.Min(done, n - done));
+    }
+
+    private static void CopyRows(TensorValue x, TensorValue y, long[] pb)
+    {
+        int r = x.Rank;
+        if (x.Length == 0) return;
+        if (r == 0) { Array.Copy(x.Buffer, y.Buffer, 1); return; }
+        var yStrides = Shapes.Strides(y.Shape);
+        long row = x.Shape[r - 1];
+        var idx = new long[r - 1];
+        for (long start = 0; start < x.Length; start += row)
+        {
+            long at = pb[r - 1];
+            for (int d = 0; d < r - 1; d++) at += (idx[d] + pb[d]) * yStrides[d];
+            Array.Copy(x.Buffer, start, y.Buffer, at, row);
+            for (int d = r - 2; d >= 0; d--)
+            {
+                if (++idx[d] < x.Shape[d]) break;
+                idx[d] = 0;
+            }
+        }
     }
 }
