@@ -148,6 +148,30 @@ public sealed class MemoryPlanTests
         Assert.True(session.Pool.PooledBytes >= plan.Bytes);
     }
 
+    [Fact]
+    public void The_total_cap_holds_on_the_first_run_and_when_a_later_run_leaves_the_plan()
+    {
+        using var model = ModelLoader.Load(TestData.Paddle(TestData.PaddleDet));
+        var small = new long[] { 1, 3, 96, 128 };
+        var large = new long[] { 1, 3, 320, 320 };
+        var probe = NativeSession.Create(model, new SessionOptions { Threads = 1 });
+        probe.Run(Feeds(probe, small, 1));
+        long needed = probe.Pool.PooledBytes;
+
+        var capped = NativeSession.Create(model, new SessionOptions { Threads = 1, MaxTotalBytes = needed / 2 });
+        var e = Assert.Throws<BadInputException>(() => capped.Run(Feeds(capped, small, 1)));
+        Assert.Contains("cap", e.Message);
+
+        // Room for the small input's plan, not for the large input's values.
+        var roomy = NativeSession.Create(model, new SessionOptions { Threads = 1, MaxTotalBytes = needed * 3 });
+        roomy.Run(Feeds(roomy, small, 1));
+        roomy.Run(Feeds(roomy, small, 1));
+        Assert.True(roomy.Pool.LastRunFollowedPlan);
+        Assert.Contains("cap", Assert.Throws<BadInputException>(() => roomy.Run(Feeds(roomy, large, 1))).Message);
+        // The failed run leaves the session usable.
+        roomy.Run(Feeds(roomy, small, 1));
+    }
+
     public static IEnumerable<object[]> CorpusModels() => RealModelCorpus.Ids("eval");
 
     // Several minutes for the whole corpus: left to the full ./test.sh.

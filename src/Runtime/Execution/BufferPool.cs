@@ -12,7 +12,8 @@ namespace OnnxNorm.Runtime.Execution;
 /// (the first, or one whose requests changed, e.g. another input shape) the pool makes a <see cref="MemoryPlan"/>
 /// from that record, and the next runs take each request's buffer from it: values whose lifetimes overlap never
 /// share a buffer, and a model needs about its peak of live values, not one buffer per tensor size it ever used.
-/// A run whose requests leave the plan falls back to the smallest free buffer that fits.
+/// A run whose requests leave the plan falls back to the smallest free buffer that fits. The first plan lets go
+/// of the first run's buffers it does not use; later plans keep them.
 /// </para>
 /// </summary>
 internal sealed class BufferPool
@@ -37,6 +38,7 @@ internal sealed class BufferPool
     private MemoryPlan? _plan;
     private Pooled?[] _planned = Array.Empty<Pooled?>();
     private bool _onPlan;
+    private bool _plannedOnce;
 
     public BufferPool(long maxTensorBytes, long maxTotalBytes)
     {
@@ -85,8 +87,14 @@ internal sealed class BufferPool
         // A buffer still held belongs to a run that failed or to a caller: the pool lets go of it.
         foreach (var p in _known.Values.Where(p => p.Busy).ToArray()) Drop(p);
         foreach (var p in _known.Values) p.Request = -1;
-        if (completed && !LastRunFollowedPlan) Replan();
+        if (!completed || LastRunFollowedPlan) return;
+        bool first = !_plannedOnce;
+        _plannedOnce = true;
+        // Later plans (another input shape, another If branch) keep the spare buffers, so runs that alternate
+        // between two plans do not allocate and drop buffers every time.
+        Replan(dropSpare: first);
     }
+
 
     /// <summary>A tensor of the shape. A recycled buffer keeps its old contents unless <paramref name="zeroed"/>:
     /// operators write every element of their outputs, those that accumulate ask for zeros.</summary>
@@ -184,7 +192,7 @@ internal sealed class BufferPool
 
     // Buffers for the plan of the run just recorded: each planned buffer takes the smallest free buffer that holds
     // it, else a new one; buffers the plan does not use are let go.
-    private void Replan()
+    private void Replan(bool dropSpare)
     {
         var plan = MemoryPlan.For(_record);
         var assigned = new Pooled?[plan.Buffers.Length];
@@ -201,7 +209,8 @@ internal sealed class BufferPool
                 assigned[b] = best;
             }
         }
-        foreach (var p in spare) Drop(p);
+        if (dropSpare)
+            foreach (var p in spare) Drop(p);
         long needed = 0;
         for (int b = 0; b < assigned.Length; b++)
             if (assigned[b] is null) needed += Math.Max(1, plan.Buffers[b].Type.ByteCount(plan.Buffers[b].Capacity));
