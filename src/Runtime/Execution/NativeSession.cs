@@ -27,6 +27,9 @@ public sealed class NativeSession
             o.Value.Shape)).ToArray();
     }
 
+    /// <summary>The compiled plan (tests read its constants).</summary>
+    internal ExecutionPlan Plan => _plan;
+
     /// <summary>The session's buffers (tests read its memory plan).</summary>
     internal BufferPool Pool => _pool;
 

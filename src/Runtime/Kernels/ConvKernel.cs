@@ -54,6 +54,25 @@ internal sealed unsafe class ConvKernel
         }
     }
 
+    /// <summary>The weights in ONNX's [M, C/group, kernel...] order, read back from the packed copy (exactly those given),
+    /// so the owner of a kernel need not keep the weights to build the kernel for another input shape.</summary>
+    public float[] Weights()
+    {
+        if (_depthwise is not null) return _depthwise.Weights();
+        var g = Geometry;
+        int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
+        int groupSize = PackedMatrixA.Size(mGroup, k);
+        var w = new float[(long)g.OutChannels * k];
+        fixed (float* packed = _packedWeights)
+        fixed (float* dst = w)
+            for (int grp = 0; grp < g.Group; grp++)
+                PackedMatrixA.Unpack(packed + (long)grp * groupSize, mGroup, k, dst + (long)grp * mGroup * k);
+        return w;
+    }
+
+    /// <summary>The bias given (null when none).</summary>
+    public ReadOnlySpan<float> Bias => _bias;
+
     public ConvGeometry Geometry { get; }
     public Activation Activation { get; }
 
