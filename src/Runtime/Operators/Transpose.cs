@@ -7,8 +7,6 @@ namespace OnnxNorm.Runtime.Operators;
 internal sealed class Transpose : IOperator
 {
     private readonly long[]? _perm;
-    private long[]? _mapShape;
-    private int[]? _map;
 
     private Transpose(long[]? perm) => _perm = perm;
 
@@ -29,12 +27,7 @@ internal sealed class Transpose : IOperator
         var shape = perm.Select(p => x.Shape[p]).ToArray();
         var steps = perm.Select(p => inStrides[p]).ToArray();
         var y = ctx.Output(0, x.ElementType, shape);
-        // The index map depends only on the input shape: built once, reused while the shape stays.
-        if (_map is null || !x.Shape.AsSpan().SequenceEqual(_mapShape))
-        {
-            _map = IndexCopy.Strided(shape, 0, steps);
-            _mapShape = (long[])x.Shape.Clone();
-        }
-        IndexCopy.Copy(x.Buffer, y.Buffer, _map);
+        // No index map: one kept per node, as large as the tensor, added up to megabytes in ConvNeXt.
+        IndexCopy.CopyStrided(x.Buffer, y.Buffer, shape, 0, steps);
     }
 }
