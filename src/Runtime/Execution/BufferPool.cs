@@ -36,7 +36,8 @@ internal sealed class BufferPool
     private long _totalBytes;
     private int _clock;
     private MemoryPlan? _plan;
-    private Pooled?[] _planned = Array.Empty<Pooled?>();
+    // The buffer of each of the plan's buffers, made on its first use (a session run once never makes them).
+    private Pooled?[] _assigned = Array.Empty<Pooled?>();
     private bool _onPlan;
     private bool _plannedOnce;
 
@@ -131,8 +132,18 @@ internal sealed class BufferPool
         var plan = _plan!;
         if (request < plan.Events.Length && plan.Events[request] is var planned && planned.Type == type && planned.Count == n)
         {
-            if (plan.BufferOf[request] < 0) return null; // a kept output: a fresh buffer each run
-            var p = _planned[request];
+            int b = plan.BufferOf[request];
+            if (b < 0) return null; // a kept output: a fresh buffer each run
+            var p = _assigned[b];
+            if (p is null)
+            {
+                var (bufferType, capacity) = plan.Buffers[b];
+                if (_totalBytes + Math.Max(1, bufferType.ByteCount(capacity)) <= _maxTotalBytes)
+                {
+                    p = _assigned[b] = Adopt(TensorValue.Allocate(bufferType, new long[] { capacity }).Buffer, bufferType);
+                    _free.Add(p);
+                }
+            }
             if (p is not null && !p.Busy && _known.ContainsKey(p.Array)) return p;
         }
         _onPlan = false;
@@ -191,7 +202,7 @@ internal sealed class BufferPool
     }
 
     // Buffers for the plan of the run just recorded: each planned buffer takes the smallest free buffer that holds
-    // it, else a new one; buffers the plan does not use are let go.
+    // it, else a new one on its first use; on the first plan, free buffers the plan does not use are let go.
     private void Replan(bool dropSpare)
     {
         var plan = MemoryPlan.For(_record);
@@ -218,18 +229,10 @@ internal sealed class BufferPool
         {
             // Over the cap as planned: the runs go on taking the smallest free buffer that fits, as the first did.
             _plan = null;
-            _planned = Array.Empty<Pooled?>();
+            _assigned = Array.Empty<Pooled?>();
             return;
         }
-        for (int b = 0; b < assigned.Length; b++)
-        {
-            if (assigned[b] is not null) continue;
-            var (type, capacity) = plan.Buffers[b];
-            var p = Adopt(TensorValue.Allocate(type, new long[] { capacity }).Buffer, type);
-            _free.Add(p);
-            assigned[b] = p;
-        }
         _plan = plan;
-        _planned = plan.BufferOf.Select(b => b < 0 ? null : assigned[b]).ToArray();
+        _assigned = assigned;
     }
 }
