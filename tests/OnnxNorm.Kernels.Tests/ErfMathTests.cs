@@ -46,10 +46,9 @@ public class ErfMathTests
     }
 
     [Fact]
-    public void TheWideRunAndTheEightLaneFormGiveEveryValueTheSameBits()
+    public void RunsAndTheSixteenAndEightLaneFormsGiveEveryValueTheSameBits()
     {
-        // Every interval edge (0.5 + 0.875 k), both sides of 4, specials, denormals, and a dense sweep over [-5, 5];
-        // a run goes 32 values at a time through 512-bit registers where the CPU has them.
+        // Every interval edge (0.5 + 0.875 k), both sides of 4, specials, denormals, and a dense sweep over [-5, 5].
         var xs = new List<float> { 0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, -1e-40f, 4f, -4f };
         for (int k = 0; k <= 4; k++)
             foreach (float edge in new[] { 0.5f + 0.875f * k, -(0.5f + 0.875f * k) })

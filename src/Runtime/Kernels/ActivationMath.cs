@@ -61,7 +61,6 @@ internal static class ActivationMath
     public static void Apply(ReadOnlySpan<float> x, Span<float> y, in Activation act, KernelIsa isa)
     {
         if (act.Kind == FusedActivation.None) x.CopyTo(y);
-        else if (act.Kind == FusedActivation.Gelu) GeluOperator.Run(x, y, act.Alpha, isa); // 32 at a time, see there
         else With<RunForm, bool>(act, new RunForm(x, y, isa));
     }
 

@@ -18,7 +18,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// This replaced a fixed 72-term series over the whole range. Each lane's result depends only on its own
 /// value, so the result does not depend on how a tensor is split.
 /// </summary>
-internal static unsafe partial class ErfMath
+internal static unsafe class ErfMath
 {
     private const int SeriesTerms = 12;
     private const double SeriesLimit = 0.5, Saturation = 4.0;
@@ -188,13 +188,6 @@ internal static unsafe partial class ErfMath
     {
         Span<double> lanes = stackalloc double[4];
         int i = 0, n = x.Length;
-        if (Avx512F.IsSupported)
-            for (; i + 32 <= n; i += 32)
-            {
-                var (low, high) = Erf32(Vector512.Create(x.Slice(i, 16)), Vector512.Create(x.Slice(i + 16, 16)));
-                low.CopyTo(y.Slice(i, 16));
-                high.CopyTo(y.Slice(i + 16, 16));
-            }
         for (; i + 16 <= n; i += 16)
         {
             var (x0, x1) = Vector256.Widen(Vector256.Create(x.Slice(i, 8)));

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace OnnxNorm.Runtime.Kernels;
 
@@ -28,27 +27,4 @@ internal readonly struct GeluOperator(float divisor) : IActivationOperator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Combine(Vector512<float> x, Vector512<float> erf) =>
         Vector512.ConditionalSelect(Vector512.Equals(x, x), x * (erf + Vector512<float>.One) * Vector512.Create(0.5f), x);
-
-    /// <summary>
-    /// y = GELU(x) over a run, 32 values at a time on AVX-512 (erf's four independent 512-bit chains need 32 to
-    /// hide their latency; half the time per value of 16 at a time), the rest by <see cref="ActivationLoop"/>.
-    /// </summary>
-    public static void Run(ReadOnlySpan<float> x, Span<float> y, float divisor, KernelIsa isa)
-    {
-        if (y.Length < x.Length) throw new ArgumentException($"destination holds {y.Length} values, the source {x.Length}", nameof(y));
-        int i = 0;
-        if (Avx512F.IsSupported && KernelSupport.Limit(isa) == KernelIsa.Avx512)
-        {
-            var d = Vector512.Create(divisor);
-            for (; i + 32 <= x.Length; i += 32)
-            {
-                var a = Vector512.Create(x.Slice(i, 16));
-                var b = Vector512.Create(x.Slice(i + 16, 16));
-                var (ea, eb) = ErfMath.Erf32(a / d, b / d);
-                Combine(a, ea).CopyTo(y.Slice(i, 16));
-                Combine(b, eb).CopyTo(y.Slice(i + 16, 16));
-            }
-        }
-        ActivationLoop.Run(x[i..], y[i..], new GeluOperator(divisor), isa);
-    }
 }
