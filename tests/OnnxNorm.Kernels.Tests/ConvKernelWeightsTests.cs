@@ -44,4 +44,14 @@ public class ConvKernelWeightsTests
             Assert.True(BitConverter.SingleToInt32Bits(w[i]) == BitConverter.SingleToInt32Bits(back[i]), $"weight {i}: {w[i]} came back as {back[i]}");
         Assert.Equal(bias, k.Bias.ToArray());
     }
+
+    [Fact]
+    public void A_kernel_whose_dead_taps_were_trimmed_gives_back_all_the_weights()
+    {
+        // DeepLab's ASPP: a 3x3 convolution dilated by 4 on a 3x3 map, padded by 4: only the centre tap reads input.
+        var g = new ConvGeometry(1, 8, 8, 1, new[] { 3, 3 }, new[] { 3, 3 }, new[] { 3, 3 }, new[] { 1, 1 }, new[] { 4, 4 }, new[] { 4, 4 }, new[] { 4, 4 });
+        var w = TestTensors.Random(new Random(5), 8 * 8 * 9);
+        var back = new ConvKernel(g, w, ReadOnlySpan<float>.Empty, Activation.None).Weights();
+        Assert.Equal(w, back);
+    }
 }

@@ -17,6 +17,9 @@ internal sealed unsafe class ConvKernel
     // Pinned so the GEMM can hold raw pointers across threads without fixing per call.
     private readonly float[]? _packedWeights;
     private readonly float[]? _paddedBias;
+    // The GEMM's convolution: Geometry without the taps that read only padding (ConvTapTrim).
+    private readonly ConvGeometry? _gemmGeometry;
+    private readonly float[]? _untrimmedWeights;
 
     public ConvKernel(ConvGeometry geometry, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation)
     {
@@ -33,6 +36,13 @@ internal sealed unsafe class ConvKernel
         {
             _depthwise = new DepthwiseConv(g, weights[..(int)weightCount].ToArray(), _bias, activation);
             return;
+        }
+        g = _gemmGeometry = ConvTapTrim.Trim(g, weights, out var trimmedWeights);
+        if (trimmedWeights is not null)
+        {
+            // The packed copy lacks the dead taps, which another input shape may need: the full weights stay.
+            _untrimmedWeights = weights[..(int)weightCount].ToArray();
+            weights = trimmedWeights;
         }
         _packer = new Im2ColPacker(g);
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
@@ -59,7 +69,8 @@ internal sealed unsafe class ConvKernel
     public float[] Weights()
     {
         if (_depthwise is not null) return _depthwise.Weights();
-        var g = Geometry;
+        if (_untrimmedWeights is not null) return (float[])_untrimmedWeights.Clone();
+        var g = _gemmGeometry!;
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
         var w = new float[(long)g.OutChannels * k];
@@ -109,8 +120,8 @@ internal sealed unsafe class ConvKernel
         private readonly int _groupASize;
 
         public ConvProblem(ConvKernel kernel, float* x, float* y)
-            : base(kernel.Geometry.OutChannelsPerGroup, kernel.Geometry.OutputSize,
-                kernel.Geometry.InChannelsPerGroup * kernel.Geometry.KernelSize, kernel.Geometry.Batch * kernel.Geometry.Group)
+            : base(kernel._gemmGeometry!.OutChannelsPerGroup, kernel._gemmGeometry.OutputSize,
+                kernel._gemmGeometry.InChannelsPerGroup * kernel._gemmGeometry.KernelSize, kernel._gemmGeometry.Batch * kernel._gemmGeometry.Group)
         {
             _kernel = kernel;
             _x = x;
@@ -119,7 +130,7 @@ internal sealed unsafe class ConvKernel
             Activation = kernel.Activation;
         }
 
-        private ConvGeometry G => _kernel.Geometry;
+        private ConvGeometry G => _kernel._gemmGeometry!;
 
         public override int Ldc => G.OutputSize;
 

@@ -53,19 +53,19 @@ internal sealed class Pad : IOperator
         }
         var y = ctx.Output(0, x.ElementType, shape);
         if (y.Length == 0) return;
+        bool grows = pb.Any(v => v > 0) || pe.Any(v => v > 0), crops = pb.Any(v => v < 0) || pe.Any(v => v < 0);
         // Fill with the constant value first (any element type), then copy the mapped elements.
-        if (_mode == "constant")
+        if (_mode == "constant" && grows)
         {
             var fill = TensorValue.Allocate(x.ElementType, new long[] { 1 });
             if (_attrPads is null && ctx.Input(2) is { Length: > 0 } cv) Array.Copy(cv.Buffer, fill.Buffer, 1);
             else if (x.ElementType != ElementType.String) Cast.WriteDoubles(new double[] { _attrValue }, fill);
             FillWith(fill.Buffer, y.Buffer, y.Length);
-            // Pads that only grow (DenseNet's, PaddleOCR's): x's innermost rows copied whole, no index map.
-            if (pb.All(p => p >= 0) && pe.All(p => p >= 0))
-            {
-                CopyRows(x, y, pb);
-                return;
-            }
+        }
+        if ((_mode == "constant" || !grows) && !crops)
+        {
+            CopyRows(x, y, pb);
+            return;
         }
         var map = new int[y.Length];
         var strides = Shapes.Strides(x.Shape);
@@ -107,26 +107,34 @@ internal sealed class Pad : IOperator
         IndexCopy.Copy(x.Buffer, y.Buffer, map);
     }
 
-    // y[0, n) = value[0], by copies that double in length.
+    // y[0, n) = value[0], by copies that double in length (no index map of y's size per run).
     private static void FillWith(Array value, Array y, int n)
     {
         Array.Copy(value, 0, y, 0, 1);
         for (int done = 1; done < n; done *= 2) Array.Copy(y, 0, y, done, Math.Min(done, n - done));
     }
 
-    private static void CopyRows(TensorValue x, TensorValue y, long[] pb)
+    /// <summary>
+    /// Pads that only grow (or are all zero: DenseNet's transitions export Pad(0) before each AveragePool): x's
+    /// innermost rows copied whole to their place in y, instead of an index map built per element.
+    /// </summary>
+    private static void CopyRows(TensorValue x, TensorValue y, long[] padsBegin)
     {
-        int r = x.Rank;
         if (x.Length == 0) return;
-        if (r == 0) { Array.Copy(x.Buffer, y.Buffer, 1); return; }
-        var yStrides = Shapes.Strides(y.Shape);
-        long row = x.Shape[r - 1];
-        var idx = new long[r - 1];
-        for (long start = 0; start < x.Length; start += row)
+        int r = x.Rank;
+        if (r == 0 || y.Length == x.Length)
         {
-            long at = pb[r - 1];
-            for (int d = 0; d < r - 1; d++) at += (idx[d] + pb[d]) * yStrides[d];
-            Array.Copy(x.Buffer, start, y.Buffer, at, row);
+            Array.Copy(x.Buffer, y.Buffer, x.Length);
+            return;
+        }
+        long inner = x.Shape[r - 1];
+        var yStrides = Shapes.Strides(y.Shape);
+        var idx = new long[r - 1];
+        for (long row = 0, rows = x.Length / inner; row < rows; row++)
+        {
+            long at = padsBegin[r - 1];
+            for (int d = 0; d < r - 1; d++) at += (idx[d] + padsBegin[d]) * yStrides[d];
+            Array.Copy(x.Buffer, row * inner, y.Buffer, at, inner);
             for (int d = r - 2; d >= 0; d--)
             {
                 if (++idx[d] < x.Shape[d]) break;

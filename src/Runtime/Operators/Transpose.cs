@@ -7,6 +7,10 @@ namespace OnnxNorm.Runtime.Operators;
 internal sealed class Transpose : IOperator
 {
     private readonly long[]? _perm;
+    // How one input shape is copied (a tiled matrix transpose, else a strided copy), swapped as a whole so concurrent
+    // runs never pair a plan with another shape.
+    private sealed record CopyPlan(long[] Shape, (int Batches, int Rows, int Columns)? Matrix);
+    private CopyPlan? _plan;
 
     private Transpose(long[]? perm) => _perm = perm;
 
@@ -27,7 +31,25 @@ internal sealed class Transpose : IOperator
         var shape = perm.Select(p => x.Shape[p]).ToArray();
         var steps = perm.Select(p => inStrides[p]).ToArray();
         var y = ctx.Output(0, x.ElementType, shape);
-        // No index map: one kept per node, as large as the tensor, added up to megabytes in ConvNeXt.
+        // The plan depends only on the input shape: built once, reused while the shape stays.
+        var plan = _plan;
+        if (plan is null || !x.Shape.AsSpan().SequenceEqual(plan.Shape))
+        {
+            var matrix = x.Buffer is float[] or double[] or Half[] or int[] or long[] ? BlockedTranspose.Match(x.Shape, perm) : null;
+            _plan = plan = new CopyPlan((long[])x.Shape.Clone(), matrix);
+        }
+        if (plan.Matrix is { } m)
+        {
+            switch (x.Buffer)
+            {
+                case float[] f: BlockedTranspose.Run(f, (float[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case double[] d: BlockedTranspose.Run(d, (double[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case Half[] h: BlockedTranspose.Run(h, (Half[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case int[] i: BlockedTranspose.Run(i, (int[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case long[] l: BlockedTranspose.Run(l, (long[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+            }
+        }
+        // No index map: one kept per node, as large as its tensor, added up to megabytes in a network.
         IndexCopy.CopyStrided(x.Buffer, y.Buffer, shape, 0, steps);
     }
 }
