@@ -59,8 +59,8 @@ internal sealed class BufferPool
     /// <summary>Whether the last run took every buffer from the plan.</summary>
     internal bool LastRunFollowedPlan { get; private set; }
 
-    /// <summary>Fills every free buffer with garbage (NaN, or all bits set): tests check that no operator reads a
-    /// buffer past its tensor's length or leaves part of its output unwritten.</summary>
+    /// <summary>Fills every free buffer with garbage (NaN for floating point, 0xA5 bytes for integers, true for bools):
+    /// tests check that no operator reads a buffer past its tensor's length or leaves part of its output unwritten.</summary>
     internal void Scribble()
     {
         foreach (var p in _free)
@@ -95,7 +95,6 @@ internal sealed class BufferPool
         // between two plans do not allocate and drop buffers every time.
         Replan(dropSpare: first);
     }
-
 
     /// <summary>A tensor of the shape. A recycled buffer keeps its old contents unless <paramref name="zeroed"/>:
     /// operators write every element of their outputs, those that accumulate ask for zeros.</summary>
