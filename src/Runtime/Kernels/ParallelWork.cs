@@ -26,8 +26,37 @@ internal static class ParallelWork
     /// </summary>
     public const int StreamedValueCost = 10;
 
+    /// <summary>
+    /// A value through a vectorised activation or unary function (Sigmoid, SiLU, Erf, Tanh: a vector Exp or
+    /// polynomial, ~0.3-1 ns) costs about thirty.
+    /// </summary>
+    public const int ActivationValueCost = 30;
+
+    /// <summary>A MaxPool window read (scalar max) costs about twenty.</summary>
+    public const int WindowReadCost = 20;
+
+    /// <summary>A resized value (two taps per axis in double, scalar) costs about fifty.</summary>
+    public const int ResampledValueCost = 50;
+
     /// <summary>A value normalised by LayerNormalization's scalar double passes (~2 ns) costs about 150.</summary>
     public const int NormalizedValueCost = 150;
+
+    /// <summary>
+    /// The smallest task <see cref="Tasks"/> cuts: about 12 µs of GEMM multiply-adds, so a task's claim (one atomic
+    /// operation) is noise, and up to <see cref="MaxTasks"/> of them let two or four threads finish together.
+    /// </summary>
+    public const long MinTaskWork = 1_000_000;
+
+    /// <summary>At most this many ranges per call.</summary>
+    public const int MaxTasks = 32;
+
+    /// <summary>
+    /// How many fixed ranges to cut <paramref name="items"/> items worth <paramref name="gemmMultiplyAdds"/> into:
+    /// from the size of the work alone, never from the thread count (<see cref="KernelTarget.SplitAllWork"/> cuts even
+    /// tiny work into as many as it can).
+    /// </summary>
+    public static int Tasks(long gemmMultiplyAdds, long items, in KernelTarget target) =>
+        (int)Math.Max(1, Math.Min(Math.Min(items, MaxTasks), target.SplitAllWork ? long.MaxValue : gemmMultiplyAdds / MinTaskWork));
 
     /// <summary>
     /// The threads to use for work worth <paramref name="gemmMultiplyAdds"/> split into <paramref name="tasks"/> tasks

@@ -1,5 +1,6 @@
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -42,7 +43,7 @@ internal sealed class LayerNormalization : IOperator
         var inv = new float[blocks];
         float epsilon = _epsilon;
         // Blocks split across threads (ConvNeXt normalises 3,136 rows of 96 per call); each block's arithmetic is its own.
-        FloatKernels.Ranges(blocks, (long)blocks * size, Kernels.ParallelWork.NormalizedValueCost, ctx.Kernels, (first, count) =>
+        ParallelRanges.Run(blocks, (long)size * ParallelWork.NormalizedValueCost, ctx.Kernels, (first, count) =>
         {
             Normalize.BlockRange<float>(xs.AsSpan(0, x.Length), ys.AsSpan(0, x.Length), first, count, size, epsilon, mean, inv);
             ScaleAndShift(ys, first, count, size, scale, bias);
