@@ -32,6 +32,12 @@ internal static class ParallelWork
     /// </summary>
     public const int ActivationValueCost = 30;
 
+    /// <summary>A value moved through an index map (Transpose: the map read and a scattered load) costs about twenty.</summary>
+    public const int GatheredValueCost = 20;
+
+    /// <summary>A value copied by Array.Copy (Concat) costs about five.</summary>
+    public const int CopiedValueCost = 5;
+
     /// <summary>A MaxPool window read (scalar max) costs about twenty.</summary>
     public const int WindowReadCost = 20;
 

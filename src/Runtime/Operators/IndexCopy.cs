@@ -1,3 +1,5 @@
+using OnnxNorm.Runtime.Kernels;
+
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
@@ -27,7 +29,22 @@ internal static class IndexCopy
         }
     }
 
-    private static void Loop<T>(T[] src, T[] dst, ReadOnlySpan<int> map)
+    /// <summary>
+    /// <see cref="Copy(Array, Array, ReadOnlySpan{int})"/>, with float32 maps that are worth it (a large Transpose)
+    /// split into output ranges across the target's threads; each output value is one read, wherever the range falls.
+    /// </summary>
+    public static void Copy(Array src, Array dst, int[] map, in KernelTarget target)
+    {
+        if (src is float[] s && target.Threads > 1) ParallelRanges.Run(map.Length, ParallelWork.GatheredValueCost, target, new FloatGather(s, (float[])dst, map));
+        else Copy(src, dst, map);
+    }
+
+    private readonly struct FloatGather(float[] src, float[] dst, int[] map) : IRangeWork
+    {
+        public void Run(int first, int count) => Loop(src, dst.AsSpan(first, count), map.AsSpan(first, count));
+    }
+
+    private static void Loop<T>(T[] src, Span<T> dst, ReadOnlySpan<int> map)
     {
         for (int i = 0; i < map.Length; i++)
         {

@@ -35,6 +35,6 @@ internal sealed class Transpose : IOperator
             _map = IndexCopy.Strided(shape, 0, steps);
             _mapShape = (long[])x.Shape.Clone();
         }
-        IndexCopy.Copy(x.Buffer, y.Buffer, _map);
+        IndexCopy.Copy(x.Buffer, y.Buffer, _map, ctx.Kernels);
     }
 }
