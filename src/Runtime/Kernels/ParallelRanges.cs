@@ -31,10 +31,6 @@ internal static class ParallelRanges
         WorkerPool.Run((items + per - 1) / per, threads, new Cut<TWork>(work, items, per));
     }
 
-    /// <summary>For call sites whose work is a lambda (its closure is allocated by the caller, once per call).</summary>
-    public static void Run(int items, long itemCost, in KernelTarget target, Action<int, int> body, int align = 1) =>
-        Run(items, itemCost, target, new Delegated(body), align);
-
     private readonly struct Cut<TWork>(TWork work, int items, int per) : IParallelTasks where TWork : struct, IRangeWork
     {
         public void Run(int task)
@@ -42,10 +38,5 @@ internal static class ParallelRanges
             int first = task * per;
             work.Run(first, Math.Min(per, items - first));
         }
-    }
-
-    private readonly struct Delegated(Action<int, int> body) : IRangeWork
-    {
-        public void Run(int first, int count) => body(first, count);
     }
 }

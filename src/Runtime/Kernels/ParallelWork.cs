@@ -1,17 +1,17 @@
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
-/// When a kernel's work is worth a hand-off to the thread pool. Waking a pool thread costs tens of
-/// microseconds on an idle machine and hundreds when other processes keep the cores busy (the worker waits
-/// for a time slice while the caller waits for the worker): PP-OCR's small convolutions ran 2-40x slower at
-/// 2 threads than at 1 on a loaded machine. So work below about 100 µs stays on the calling thread.
-/// Every kernel that asks splits its work into the same tasks whatever the answer, so the choice never
-/// changes a result.
+/// When a kernel's work is worth a hand-off to <see cref="WorkerPool"/>. With Parallel.For a hand-off woke a
+/// thread-pool thread (tens of µs idle, hundreds under load: PP-OCR's small convolutions ran 2-40x slower at 2
+/// threads than at 1), so the threshold was about 100 µs of work. The pool's workers spin between the ops of a run
+/// and the caller works meanwhile, so the threshold is now about 25 µs: below it, the last task a late worker
+/// claims can cost more than the split saves. Every kernel that asks splits its work into the same tasks
+/// whatever the answer, so the choice never changes a result.
 /// </summary>
 internal static class ParallelWork
 {
-    /// <summary>About 100 µs of the packed GEMM's multiply-adds on one core.</summary>
-    public const long MinGemmMultiplyAdds = 8_000_000;
+    /// <summary>About 25 µs of the packed GEMM's multiply-adds on one core.</summary>
+    public const long MinGemmMultiplyAdds = 2_000_000;
 
     /// <summary>
     /// A depthwise multiply-add costs about five of the GEMM's (one load per multiply-add, no register reuse
