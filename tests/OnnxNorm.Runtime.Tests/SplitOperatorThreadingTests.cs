@@ -1,6 +1,7 @@
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.TestModels;
+using static OnnxNorm.Runtime.Tests.ThreadCountRuns;
 
 namespace OnnxNorm.Runtime.Tests;
 
@@ -11,15 +12,6 @@ namespace OnnxNorm.Runtime.Tests;
 /// </summary>
 public class SplitOperatorThreadingTests
 {
-    private static float[] Normals(int n, ulong seed) =>
-        Array.ConvertAll(new DeterministicRandom(seed).Normals(n), v => (float)v);
-
-    private static float[] Run(byte[] model, Dictionary<string, TensorValue> feed, int threads)
-    {
-        using var m = ModelLoader.Load(model);
-        return NativeSession.Create(m, new SessionOptions { Threads = threads, SplitAllWork = threads > 1 }).Run(feed)["y"].AsSpan<float>().ToArray();
-    }
-
     // Runs at 1 thread, checks the values, then asserts 2 and 4 threads give the same bits.
     private static void Check(byte[] model, Dictionary<string, TensorValue> feed, Action<float[]> expect)
     {
