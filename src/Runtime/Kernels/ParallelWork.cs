@@ -4,14 +4,15 @@ namespace OnnxNorm.Runtime.Kernels;
 /// When a kernel's work is worth a hand-off to <see cref="WorkerPool"/>. With Parallel.For a hand-off woke a
 /// thread-pool thread (tens of µs idle, hundreds under load: PP-OCR's small convolutions ran 2-40x slower at 2
 /// threads than at 1), so the threshold was about 100 µs of work. The pool's workers spin between the ops of a run
-/// and the caller works meanwhile, so the threshold is now about 25 µs: below it, the last task a late worker
-/// claims can cost more than the split saves. Every kernel that asks splits its work into the same tasks
-/// whatever the answer, so the choice never changes a result.
+/// and the caller works meanwhile: a hand-off costs ~0.1 µs against Parallel.For's ~7, and two threads halve work
+/// from ~10 µs up (`--quick handoff` in the runtime benchmarks). So the threshold is now about 12 µs; below it, the
+/// last task a late worker claims can cost more than the split saves. Every kernel that asks splits its work into
+/// the same tasks whatever the answer, so the choice never changes a result.
 /// </summary>
 internal static class ParallelWork
 {
-    /// <summary>About 25 µs of the packed GEMM's multiply-adds on one core.</summary>
-    public const long MinGemmMultiplyAdds = 2_000_000;
+    /// <summary>About 12 µs of the packed GEMM's multiply-adds on one core.</summary>
+    public const long MinGemmMultiplyAdds = 1_000_000;
 
     /// <summary>
     /// A depthwise multiply-add costs about five of the GEMM's (one load per multiply-add, no register reuse
@@ -48,10 +49,11 @@ internal static class ParallelWork
     public const int NormalizedValueCost = 150;
 
     /// <summary>
-    /// The smallest task <see cref="Tasks"/> cuts: about 12 µs of GEMM multiply-adds, so a task's claim (one atomic
-    /// operation) is noise, and up to <see cref="MaxTasks"/> of them let two or four threads finish together.
+    /// The smallest task <see cref="Tasks"/> cuts: about 6 µs of GEMM multiply-adds (work at the threshold is two
+    /// tasks), so a task's claim (one atomic operation) is noise, and up to <see cref="MaxTasks"/> of them let two or
+    /// four threads finish together.
     /// </summary>
-    public const long MinTaskWork = 1_000_000;
+    public const long MinTaskWork = 500_000;
 
     /// <summary>At most this many ranges per call.</summary>
     public const int MaxTasks = 32;

@@ -30,6 +30,7 @@ internal static unsafe class WorkerPool
     private const int HelperShift = 32, JobShift = 40;
     private const long JobMask = ~0xFFFFFFFFL;
     private const int MaxHelpers = 255;
+    private const int SpinIterations = 20; // pause instructions between two reads of the claim word
     private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
 
     private static long s_claim;
@@ -73,9 +74,14 @@ internal static unsafe class WorkerPool
             var workers = s_workers;
             for (int i = 0; i < helpers; i++) workers[i].Wake();
             RunClaimed(claim & JobMask);
-            // Every task is claimed; wait for the ones still running on workers (at most one each).
-            var spin = new SpinWait();
-            while (Volatile.Read(ref s_done) != tasks) spin.SpinOnce(sleep1Threshold: -1);
+            // Every task is claimed; wait for the ones still running on workers (at most one each), spinning, then
+            // yielding the core in case a worker waits for it.
+            long waitStart = Stopwatch.GetTimestamp();
+            while (Volatile.Read(ref s_done) != tasks)
+            {
+                if (Stopwatch.GetTimestamp() - waitStart < SpinTicks) Thread.SpinWait(SpinIterations);
+                else Thread.Yield();
+            }
             s_work = null;
             if (s_failure is { } failure) ExceptionDispatchInfo.Throw(failure);
         }
@@ -160,13 +166,14 @@ internal static unsafe class WorkerPool
         {
             while (true)
             {
+                // Pure spinning, no yield: under load a yield hands the core to another process for a whole time
+                // slice, and the job is over before the worker is back.
                 long start = Stopwatch.GetTimestamp();
-                var spin = new SpinWait();
                 do
                 {
                     long claim = Volatile.Read(ref s_claim);
                     if (claim >>> JobShift != _lastJob) return claim;
-                    spin.SpinOnce(sleep1Threshold: -1);
+                    Thread.SpinWait(SpinIterations);
                 }
                 while (Stopwatch.GetTimestamp() - start < SpinTicks);
 
