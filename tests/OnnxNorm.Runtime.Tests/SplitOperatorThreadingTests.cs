@@ -30,18 +30,27 @@ public class SplitOperatorThreadingTests
         return b;
     }
 
-    [Fact]
-    public void Transpose_to_channels_first_is_bit_identical_at_one_two_and_four_threads()
+    // [0, 3, 1, 2] is a batched matrix transpose (copied in tiles, split by row bands); [0, 2, 1, 3] is not
+    // (gathered through an index map, split by output ranges).
+    [Theory]
+    [InlineData(0, 3, 1, 2)]
+    [InlineData(0, 2, 1, 3)]
+    public void Transpose_is_bit_identical_at_one_two_and_four_threads(int p0, int p1, int p2, int p3)
     {
-        const int h = 28, w = 30, c = 96;
-        var x = Normals(h * w * c, 1);
-        var model = OneNode("Transpose", new[] { ("x", new long[] { 1, h, w, c }) }, ("perm", new long[] { 0, 3, 1, 2 })).ToBytes();
-        Check(model, new() { ["x"] = TensorValue.FromFloats(new long[] { 1, h, w, c }, x) }, y =>
+        long[] shape = { 2, 28, 30, 96 }, perm = { p0, p1, p2, p3 };
+        var x = Normals(2 * 28 * 30 * 96, 1);
+        var model = OneNode("Transpose", new[] { ("x", shape) }, ("perm", perm)).ToBytes();
+        long[] outShape = perm.Select(p => shape[p]).ToArray();
+        Check(model, new() { ["x"] = TensorValue.FromFloats(shape, x) }, y =>
         {
-            for (int ch = 0; ch < c; ch++)
-                for (int i = 0; i < h; i++)
-                    for (int j = 0; j < w; j++)
-                        Assert.Equal(x[(i * w + j) * c + ch], y[(ch * h + i) * w + j]);
+            var index = new long[4];
+            for (int o = 0; o < y.Length; o++)
+            {
+                long rest = o;
+                for (int d = 3; d >= 0; d--) { index[perm[d]] = rest % outShape[d]; rest /= outShape[d]; }
+                long at = ((index[0] * shape[1] + index[1]) * shape[2] + index[2]) * shape[3] + index[3];
+                Assert.Equal(x[at], y[o]);
+            }
         });
     }
 
