@@ -27,6 +27,12 @@ public sealed class NativeSession
             o.Value.Shape)).ToArray();
     }
 
+    /// <summary>The compiled plan (tests read its constants).</summary>
+    internal ExecutionPlan Plan => _plan;
+
+    /// <summary>The session's buffers (tests read its memory plan).</summary>
+    internal BufferPool Pool => _pool;
+
     /// <summary>The model this session runs.</summary>
     public Model Model { get; }
     /// <summary>The precision every op computes in.</summary>
@@ -76,19 +82,29 @@ public sealed class NativeSession
                 else if (_plan.Constants[slot] is null)
                     throw new BadInputException($"input '{v.Name}' was not given");
             }
-            Executor.Run(_plan, slots, _pool, _options);
-            var result = new Dictionary<string, TensorValue>(StringComparer.Ordinal);
-            var handedOut = new HashSet<Array>(ReferenceEqualityComparer.Instance);
-            for (int i = 0; i < _plan.Outputs.Length; i++)
+            bool completed = false;
+            _pool.BeginRun();
+            try
             {
-                var (v, slot) = _plan.Outputs[i];
-                var t = slots[slot] ?? throw new InvalidOperationException($"output '{v.Name}' was not computed");
-                // Never hand out a constant's buffer (the caller could change it) nor one buffer twice.
-                if (!_plan.OutputOwned[i] && _plan.Constants[slot] is not null || !handedOut.Add(t.Buffer)) t = Copy(t);
-                if (_plan.OutputOwned[i]) _pool.Forget(t);
-                result[v.Name] = t;
+                Executor.Run(_plan, slots, _pool, _options);
+                var result = new Dictionary<string, TensorValue>(StringComparer.Ordinal);
+                var handedOut = new HashSet<Array>(ReferenceEqualityComparer.Instance);
+                for (int i = 0; i < _plan.Outputs.Length; i++)
+                {
+                    var (v, slot) = _plan.Outputs[i];
+                    var t = slots[slot] ?? throw new InvalidOperationException($"output '{v.Name}' was not computed");
+                    // Never hand out a constant's buffer (the caller could change it) nor one buffer twice.
+                    if (!_plan.OutputOwned[i] && _plan.Constants[slot] is not null || !handedOut.Add(t.Buffer)) t = Copy(t);
+                    if (_plan.OutputOwned[i]) _pool.Forget(t);
+                    result[v.Name] = t;
+                }
+                completed = true;
+                return result;
             }
-            return result;
+            finally
+            {
+                _pool.EndRun(completed);
+            }
         }
     }
 

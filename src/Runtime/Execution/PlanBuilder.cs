@@ -125,9 +125,13 @@ internal sealed class PlanBuilder
     {
         observedStep = null;
         if (node.OpType != "Constant" || node.Domain != "" || node.Output(0) is not { } cv || ConstantOf(cv) is not { } value) return false;
-        int slot = slots.NewConstant(cv, value);
+        // The slot is made by the first step that reads the value (PlanSlots.For): a Conv holding it as packed
+        // weights reads none, so the plain copy is not kept for the plan's lifetime (PaddleOCR's weights are Constant nodes).
         if (_options.Observer is { } observer && observer.Wants(node, 0))
+        {
+            int slot = slots.NewConstant(cv, value);
             observedStep = new PlanStep { Node = node, Operator = Operators.NoOp.Instance, Inputs = Array.Empty<int>(), Outputs = new[] { slot }, Observed = new[] { (slot, node, 0) } };
+        }
         return true;
     }
 
@@ -137,15 +141,24 @@ internal sealed class PlanBuilder
         var fusion = PlanFusion(node);
         foreach (var n in fusion.Absorbed) fusedInto.Add(n);
 
+        // Values a subgraph reads from this scope or above are extra inputs of the node.
+        var extra = CapturedBySubgraphs(node);
+        var info = new NodeInfo(node, ConstantOf, this, fusion.FusedActivation)
+        {
+            CapturedValues = extra,
+            ConstantOverrides = fusion.FoldedConstants ?? (IReadOnlyDictionary<int, TensorValue>)new Dictionary<int, TensorValue>(),
+        };
+        var op = CreateOperator(reg, info, node);
+        var held = op as IHoldsConstantInputs;
+
         var inSlots = new List<int>();
         for (int i = 0; i < node.Inputs.Count; i++)
         {
             var v = node.Inputs[i];
-            // A folded Conv's weight and bias are its own constants, not slots of the graph's.
-            inSlots.Add(v is null || v.Name.Length == 0 || fusion.FoldedConstants?.ContainsKey(i) == true ? -1 : slots.For(v));
+            // A folded Conv's weight and bias are its own constants, and an operator holding a constant keeps it
+            // in its own form: neither is a slot of the graph's.
+            inSlots.Add(v is null || v.Name.Length == 0 || fusion.FoldedConstants?.ContainsKey(i) == true || held?.Holds(i) == true ? -1 : slots.For(v));
         }
-        // Values a subgraph reads from this scope or above are extra inputs of the node.
-        var extra = CapturedBySubgraphs(node);
         foreach (var v in extra) inSlots.Add(slots.For(v));
 
         // A fused step's outputs are those of the last node it absorbed.
@@ -159,12 +172,6 @@ internal sealed class PlanBuilder
             if (outSlots[i] >= 0 && _options.Observer is { } observer && observer.Wants(outNode, i)) observed.Add((outSlots[i], outNode, i));
         }
 
-        var info = new NodeInfo(node, ConstantOf, this, fusion.FusedActivation)
-        {
-            CapturedValues = extra,
-            ConstantOverrides = fusion.FoldedConstants ?? (IReadOnlyDictionary<int, TensorValue>)new Dictionary<int, TensorValue>(),
-        };
-        var op = CreateOperator(reg, info, node);
         if (Reference) op = new ReferencePrecisionStep(op, node, _options.Precision, DeclareOutputs(node));
         return new PlanStep { Node = node, Operator = op, ProfileKey = Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput };
     }

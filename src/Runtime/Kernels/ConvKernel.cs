@@ -19,6 +19,7 @@ internal sealed unsafe class ConvKernel
     private readonly float[]? _paddedBias;
     // The GEMM's convolution: Geometry without the taps that read only padding (ConvTapTrim).
     private readonly ConvGeometry? _gemmGeometry;
+    private readonly float[]? _untrimmedWeights;
 
     public ConvKernel(ConvGeometry geometry, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation)
     {
@@ -37,7 +38,12 @@ internal sealed unsafe class ConvKernel
             return;
         }
         g = _gemmGeometry = ConvTapTrim.Trim(g, weights, out var trimmedWeights);
-        if (trimmedWeights is not null) weights = trimmedWeights;
+        if (trimmedWeights is not null)
+        {
+            // The packed copy lacks the dead taps, which another input shape may need: the full weights stay.
+            _untrimmedWeights = weights[..(int)weightCount].ToArray();
+            weights = trimmedWeights;
+        }
         _packer = new Im2ColPacker(g);
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
@@ -57,6 +63,26 @@ internal sealed unsafe class ConvKernel
                 Array.Copy(_bias, grp * mGroup, _paddedBias, grp * padded, mGroup);
         }
     }
+
+    /// <summary>The weights in ONNX's [M, C/group, kernel...] order, read back from the packed copy (exactly those given),
+    /// so the owner of a kernel need not keep the weights to build the kernel for another input shape.</summary>
+    public float[] Weights()
+    {
+        if (_depthwise is not null) return _depthwise.Weights();
+        if (_untrimmedWeights is not null) return (float[])_untrimmedWeights.Clone();
+        var g = _gemmGeometry!;
+        int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
+        int groupSize = PackedMatrixA.Size(mGroup, k);
+        var w = new float[(long)g.OutChannels * k];
+        fixed (float* packed = _packedWeights)
+        fixed (float* dst = w)
+            for (int grp = 0; grp < g.Group; grp++)
+                PackedMatrixA.Unpack(packed + (long)grp * groupSize, mGroup, k, dst + (long)grp * mGroup * k);
+        return w;
+    }
+
+    /// <summary>The bias given (null when none).</summary>
+    public ReadOnlySpan<float> Bias => _bias;
 
     public ConvGeometry Geometry { get; }
     public Activation Activation { get; }

@@ -78,6 +78,16 @@ internal sealed unsafe class DepthwiseConv
         _multiplyAdds = (long)_batch * _channels * _oh * _ow * taps;
     }
 
+    /// <summary>The weights in ONNX's [C, 1, kh, kw] order, read back from the block layout (exactly those given).</summary>
+    public float[] Weights()
+    {
+        int taps = _kh * _kw;
+        var w = new float[_channels * taps];
+        for (int c = 0; c < _channels; c++)
+            for (int t = 0; t < taps; t++) w[c * taps + t] = _weights[((c / Lanes) * taps + t) * Lanes + c % Lanes];
+        return w;
+    }
+
     private bool IsFull(int column) => _columnTapStart[column] == 0 && _columnTapEnd[column] == _kw;
 
     /// <summary>For each output index o, the kernel offsets k with 0 ≤ o·stride − pad + k·dilation &lt; input.</summary>

@@ -118,4 +118,24 @@ internal static unsafe class PackedMatrixA
             }
         return table;
     }
+
+    /// <summary>The inverse of <see cref="Pack"/> with alpha 1 and column stride 1: writes A[i, p] to
+    /// destination[i·k + p] (exactly the values packed).</summary>
+    public static void Unpack(float* packed, int m, int k, float* destination)
+    {
+        const int mr = GemmMicroKernel.Rows;
+        int mPadded = PaddedRows(m);
+        int depthStep = PackedGemm.DepthStep(k);
+        for (int pc = 0; pc < k; pc += depthStep)
+        {
+            int kc = Math.Min(depthStep, k - pc);
+            float* block = packed + (long)pc * mPadded;
+            for (int i = 0; i < m; i++)
+            {
+                float* panel = block + (long)(i - i % mr) * kc;
+                float* row = destination + (long)i * k + pc;
+                for (int p = 0; p < kc; p++) row[p] = panel[p * mr + i % mr];
+            }
+        }
+    }
 }

@@ -7,7 +7,7 @@ namespace OnnxNorm.Runtime.Operators;
 /// Runs a float32 operator on float16/bfloat16 (and, where an op has no double path, double) data: inputs of
 /// those types are converted to float32, the op runs, and its float32 outputs are converted back.
 /// </summary>
-internal sealed class ComputeInFloat : IOperator
+internal sealed class ComputeInFloat : IOperator, IHoldsConstantInputs
 {
     private readonly IOperator _inner;
     private readonly bool _double;
@@ -25,8 +25,14 @@ internal sealed class ComputeInFloat : IOperator
     public static OperatorFactory Wrap(OperatorFactory f, bool includeDouble = true) => n =>
     {
         var widened = WidenedConstants(n);
-        return new ComputeInFloat(f(widened.Count == 0 ? n : n.WithConstants(widened)), includeDouble, widened);
+        var inner = f(widened.Count == 0 ? n : n.WithConstants(widened));
+        // A widened constant the inner operator holds (packed) is not needed here either.
+        if (inner is IHoldsConstantInputs held)
+            foreach (int i in widened.Keys.Where(held.Holds).ToArray()) widened.Remove(i);
+        return new ComputeInFloat(inner, includeDouble, widened);
     };
+
+    public bool Holds(int input) => _inner is IHoldsConstantInputs held && held.Holds(input);
 
     private static Dictionary<int, TensorValue> WidenedConstants(NodeInfo n)
     {

@@ -11,22 +11,29 @@ namespace OnnxNorm.Runtime.Operators;
 /// shape changes. A Relu/Clip/LeakyRelu the plan fused in is applied by the kernel.
 /// float16 is computed in float32; double in double (<see cref="Float64.DoubleConv"/>).
 /// </summary>
-internal sealed class Conv : IOperator
+internal sealed class Conv : IOperator, IHoldsConstantInputs
 {
     private readonly ConvAttributes _attrs;
     private readonly Activation _activation;
-    private readonly TensorValue? _constW;
+    // Constant float32 weights until the first kernel is packed from them; after that the kernel's packed copy is
+    // the only one kept (another input shape unpacks it, ConvKernel.Weights), not the plain copy next to it.
+    private TensorValue? _constW;
+    private readonly long[]? _constWShape;
     private readonly TensorValue? _constB;
+    // W and B (if any) are constants: the operator holds them and the plan does not feed them.
+    private readonly bool _holdsWeights;
     // The kernel for one input shape, swapped as a whole so concurrent runs never pair a kernel with another shape.
     private sealed record PreparedKernel(long[] InputShape, ConvKernel Kernel);
     private PreparedKernel? _prepared;
 
-    private Conv(ConvAttributes attrs, Activation activation, TensorValue? w, TensorValue? b)
+    private Conv(ConvAttributes attrs, Activation activation, TensorValue? w, TensorValue? b, bool hasBias)
     {
         _attrs = attrs;
         _activation = activation;
         _constW = w;
+        _constWShape = w?.Shape;
         _constB = b;
+        _holdsWeights = w is not null && (!hasBias || b is not null);
     }
 
     public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
@@ -35,12 +42,14 @@ internal sealed class Conv : IOperator
         var w = n.Constant(1);
         var b = n.HasInput(2) ? n.Constant(2) : null;
         var conv = new Conv(ConvAttributes.Read(n), n.FusedActivation, w is { ElementType: ElementType.Float } ? w : null,
-            b is { ElementType: ElementType.Float } ? b : null);
+            b is { ElementType: ElementType.Float } ? b : null, n.HasInput(2));
         if (w is not null) conv.CheckWeights(w.Shape, null);
-        if (conv._constW is not null && (b is null || conv._constB is not null) && DeclaredShape(n.Node.Input(0)) is { } x)
+        if (conv._holdsWeights && DeclaredShape(n.Node.Input(0)) is { } x)
             conv.Prepare(x);
         return conv;
     }, includeDouble: false);
+
+    public bool Holds(int input) => _holdsWeights && input is 1 or 2;
 
     /// <summary>The input's declared shape when every dim is a number, else null.</summary>
     private static long[]? DeclaredShape(Value? x) =>
@@ -58,6 +67,7 @@ internal sealed class Conv : IOperator
             CheckWeights(_constW!.Shape, x);
             _prepared = new PreparedKernel(x, new ConvKernel(Geometry(x, _constW.Shape), _constW.AsSpan<float>(),
                 _constB is null ? default : _constB.AsSpan<float>(), _activation));
+            _constW = null;
         }
         catch (Exception e) when (e is BadInputException or ArgumentException or OverflowException)
         {
@@ -85,32 +95,37 @@ internal sealed class Conv : IOperator
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
-        var w = _constW ?? ctx.Required(1);
-        var b = _constB ?? ctx.Input(2);
-        if (x.ElementType is not (ElementType.Float or ElementType.Double) || w.ElementType != x.ElementType || b is not null && b.ElementType != x.ElementType)
-            throw new BadInputException($"{ctx.Node.Describe()}: Conv does not support {x.ElementType.Name()} input with {w.ElementType.Name()} weights");
+        // Held weights are float32 (the plan does not feed them); others come from the context.
+        var w = _holdsWeights ? null : _constW ?? ctx.Required(1);
+        var wShape = w?.Shape ?? _constWShape!;
+        var wType = w?.ElementType ?? ElementType.Float;
+        var b = _constB ?? (_holdsWeights ? null : ctx.Input(2));
+        if (x.ElementType is not (ElementType.Float or ElementType.Double) || wType != x.ElementType || b is not null && b.ElementType != x.ElementType)
+            throw new BadInputException($"{ctx.Node.Describe()}: Conv does not support {x.ElementType.Name()} input with {wType.Name()} weights");
         if (x.Rank < 3) throw new BadInputException($"{ctx.Node.Describe()}: input X has rank {x.Rank}; Conv needs [N, C, spatial...]");
-        CheckWeights(w.Shape, x.Shape);
-        if (b is not null && (b.Rank != 1 || b.Shape[0] != w.Shape[0]))
-            throw new BadInputException($"{ctx.Node.Describe()}: bias B has shape [{string.Join(',', b.Shape)}], expected [{w.Shape[0]}]");
+        CheckWeights(wShape, x.Shape);
+        if (b is not null && (b.Rank != 1 || b.Shape[0] != wShape[0]))
+            throw new BadInputException($"{ctx.Node.Describe()}: bias B has shape [{string.Join(',', b.Shape)}], expected [{wShape[0]}]");
         if (x.ElementType == ElementType.Double)
         {
             if (x.Rank > 5) throw new BadInputException($"{ctx.Node.Describe()}: double Conv supports 1 to 3 spatial dims, not {x.Rank - 2}");
-            var dg = Geometry(x.Shape, w.Shape);
+            var dg = Geometry(x.Shape, wShape);
             var dy = ctx.Output(0, ElementType.Double, OutputShape(dg, x.Rank));
-            if (dy.Length > 0) Float64.DoubleConv.Forward(dg, x.AsSpan<double>(), w.AsSpan<double>(), b is null ? default : b.AsSpan<double>(), dy.AsSpan<double>(), _activation);
+            if (dy.Length > 0) Float64.DoubleConv.Forward(dg, x.AsSpan<double>(), w!.AsSpan<double>(), b is null ? default : b.AsSpan<double>(), dy.AsSpan<double>(), _activation);
             return;
         }
 
         var prepared = _prepared;
         ConvKernel kernel;
-        if (prepared is not null && _constW is not null && x.Shape.AsSpan().SequenceEqual(prepared.InputShape)) kernel = prepared.Kernel;
-        else
+        if (prepared is not null && _holdsWeights && x.Shape.AsSpan().SequenceEqual(prepared.InputShape)) kernel = prepared.Kernel;
+        else if (_holdsWeights)
         {
-            kernel = new ConvKernel(Geometry(x.Shape, w.Shape), w.AsSpan<float>(), b is null ? default : b.AsSpan<float>(), _activation);
-            if (_constW is not null && (b is null || _constB is not null))
-                _prepared = new PreparedKernel((long[])x.Shape.Clone(), kernel);
+            ReadOnlySpan<float> weights = _constW is { } held ? held.AsSpan<float>() : prepared!.Kernel.Weights();
+            kernel = new ConvKernel(Geometry(x.Shape, wShape), weights, _constB is null ? default : _constB.AsSpan<float>(), _activation);
+            _prepared = new PreparedKernel((long[])x.Shape.Clone(), kernel);
+            _constW = null;
         }
+        else kernel = new ConvKernel(Geometry(x.Shape, wShape), w!.AsSpan<float>(), b is null ? default : b.AsSpan<float>(), _activation);
         var y = ctx.Output(0, ElementType.Float, OutputShape(kernel.Geometry, x.Rank));
         if (y.Length == 0) return;
         kernel.Run(x.AsSpan<float>(), y.AsSpan<float>(), ctx.Kernels);

@@ -51,6 +51,6 @@ internal sealed class DepthToSpace : IOperator
         var strides = Shapes.Strides(tmpShape);
         var permShape = perm.Select(p => tmpShape[p]).ToArray();
         var y = ctx.Output(0, x.ElementType, outShape);
-        IndexCopy.Copy(x.Buffer, y.Buffer, IndexCopy.Strided(permShape, 0, perm.Select(p => strides[p]).ToArray()));
+        IndexCopy.CopyStrided(x.Buffer, y.Buffer, permShape, 0, perm.Select(p => strides[p]).ToArray());
     }
 }

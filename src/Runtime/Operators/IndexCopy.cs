@@ -1,10 +1,9 @@
-using OnnxNorm.Runtime.Kernels;
-
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
-/// Data movement by index map: dst[i] = src[map[i]] (map[i] &lt; 0 leaves dst[i] as is). Transpose, Slice,
-/// Gather, Expand, Pad and nearest Resize compute a map and call this; the typed loop is chosen once per call.
+/// Data movement by index map: dst[i] = src[map[i]] (map[i] &lt; 0 leaves dst[i] as is). Gather, Expand, Pad and
+/// nearest Resize compute a map and call this; strided views (Transpose, Slice, DepthToSpace) copy without a map.
+/// The typed loop is chosen once per call.
 /// </summary>
 internal static class IndexCopy
 {
@@ -29,21 +28,6 @@ internal static class IndexCopy
         }
     }
 
-    /// <summary>
-    /// <see cref="Copy(Array, Array, ReadOnlySpan{int})"/>, with float32 maps that are worth it (a large Transpose)
-    /// split into output ranges across the target's threads; each output value is one read, wherever the range falls.
-    /// </summary>
-    public static void Copy(Array src, Array dst, int[] map, in KernelTarget target)
-    {
-        if (src is float[] s && target.Threads > 1) ParallelRanges.Run(map.Length, ParallelWork.GatheredValueCost, target, new FloatGather(s, (float[])dst, map));
-        else Copy(src, dst, map);
-    }
-
-    private readonly struct FloatGather(float[] src, float[] dst, int[] map) : IRangeWork
-    {
-        public void Run(int first, int count) => Loop(src, dst.AsSpan(first, count), map.AsSpan(first, count));
-    }
-
     private static void Loop<T>(T[] src, Span<T> dst, ReadOnlySpan<int> map)
     {
         for (int i = 0; i < map.Length; i++)
@@ -53,25 +37,55 @@ internal static class IndexCopy
         }
     }
 
-    /// <summary>The map of a strided view: for each output index, start + Σ idx[d]·step[d] (steps in elements, may be negative).</summary>
-    public static int[] Strided(long[] outShape, long start, long[] steps)
+    /// <summary>
+    /// dst[i] = src[start + Σ idx[d]·step[d]] for every output index i (C order) of <paramref name="outShape"/>: a
+    /// strided view (Transpose, Slice, DepthToSpace) copied without building an index map of the output's size.
+    /// </summary>
+    public static void CopyStrided(Array src, Array dst, long[] outShape, long start, long[] steps)
     {
-        int n = checked((int)Shapes.Size(outShape));
-        var map = new int[n];
+        switch (src)
+        {
+            case float[] s: StridedLoop(s, (float[])dst, outShape, start, steps); break;
+            case double[] s: StridedLoop(s, (double[])dst, outShape, start, steps); break;
+            case Half[] s: StridedLoop(s, (Half[])dst, outShape, start, steps); break;
+            case long[] s: StridedLoop(s, (long[])dst, outShape, start, steps); break;
+            case int[] s: StridedLoop(s, (int[])dst, outShape, start, steps); break;
+            case short[] s: StridedLoop(s, (short[])dst, outShape, start, steps); break;
+            case ushort[] s: StridedLoop(s, (ushort[])dst, outShape, start, steps); break;
+            case sbyte[] s: StridedLoop(s, (sbyte[])dst, outShape, start, steps); break;
+            case byte[] s: StridedLoop(s, (byte[])dst, outShape, start, steps); break;
+            case bool[] s: StridedLoop(s, (bool[])dst, outShape, start, steps); break;
+            case uint[] s: StridedLoop(s, (uint[])dst, outShape, start, steps); break;
+            case ulong[] s: StridedLoop(s, (ulong[])dst, outShape, start, steps); break;
+            case string[] s: StridedLoop(s, (string[])dst, outShape, start, steps); break;
+            default: throw new InvalidOperationException($"no copy loop for {src.GetType().Name}");
+        }
+    }
+
+    private static void StridedLoop<T>(T[] src, T[] dst, long[] outShape, long start, long[] steps)
+    {
         int rank = outShape.Length;
-        if (n == 0) return map;
+        long n = Shapes.Size(outShape);
+        if (n == 0) return;
+        if (rank == 0)
+        {
+            dst[0] = src[start];
+            return;
+        }
+        // The innermost dim is one tight loop; the outer dims advance like an odometer.
+        long inner = outShape[rank - 1], step = steps[rank - 1];
         var idx = new long[rank];
         long off = start;
-        for (int i = 0; i < n; i++)
+        for (long o = 0; o < n; o += inner)
         {
-            map[i] = (int)off;
-            for (int d = rank - 1; d >= 0; d--)
+            long p = off;
+            for (long j = 0; j < inner; j++, p += step) dst[o + j] = src[p];
+            for (int d = rank - 2; d >= 0; d--)
             {
                 if (++idx[d] < outShape[d]) { off += steps[d]; break; }
                 off -= steps[d] * (idx[d] - 1);
                 idx[d] = 0;
             }
         }
-        return map;
     }
 }

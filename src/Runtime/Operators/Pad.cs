@@ -60,7 +60,7 @@ internal sealed class Pad : IOperator
             var fill = TensorValue.Allocate(x.ElementType, new long[] { 1 });
             if (_attrPads is null && ctx.Input(2) is { Length: > 0 } cv) Array.Copy(cv.Buffer, fill.Buffer, 1);
             else if (x.ElementType != ElementType.String) Cast.WriteDoubles(new double[] { _attrValue }, fill);
-            IndexCopy.Copy(fill.Buffer, y.Buffer, new int[y.Length]);
+            FillWith(fill.Buffer, y.Buffer, y.Length);
         }
         if ((_mode == "constant" || !grows) && !crops)
         {
@@ -105,6 +105,13 @@ internal sealed class Pad : IOperator
             }
         }
         IndexCopy.Copy(x.Buffer, y.Buffer, map);
+    }
+
+    // y[0, n) = value[0], by copies that double in length (no index map of y's size per run).
+    private static void FillWith(Array value, Array y, int n)
+    {
+        Array.Copy(value, 0, y, 0, 1);
+        for (int done = 1; done < n; done *= 2) Array.Copy(y, 0, y, done, Math.Min(done, n - done));
     }
 
     /// <summary>

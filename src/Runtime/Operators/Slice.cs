@@ -72,6 +72,6 @@ internal sealed class Slice : IOperator
         for (int d = 0; d < r; d++) if (shape[d] > 0) start += begin[d] * strides[d];
         var y = ctx.Output(0, x.ElementType, shape);
         if (y.Length == 0) return;
-        IndexCopy.Copy(x.Buffer, y.Buffer, IndexCopy.Strided(shape, start, step.Select((v, d) => v * strides[d]).ToArray()));
+        IndexCopy.CopyStrided(x.Buffer, y.Buffer, shape, start, step.Select((v, d) => v * strides[d]).ToArray());
     }
 }

@@ -7,9 +7,9 @@ namespace OnnxNorm.Runtime.Operators;
 internal sealed class Transpose : IOperator
 {
     private readonly long[]? _perm;
-    // How one input shape is copied (a tiled matrix transpose, else an index map), swapped as a whole so concurrent
+    // How one input shape is copied (a tiled matrix transpose, else a strided copy), swapped as a whole so concurrent
     // runs never pair a plan with another shape.
-    private sealed record CopyPlan(long[] Shape, (int Batches, int Rows, int Columns)? Matrix, int[]? Map);
+    private sealed record CopyPlan(long[] Shape, (int Batches, int Rows, int Columns)? Matrix);
     private CopyPlan? _plan;
 
     private Transpose(long[]? perm) => _perm = perm;
@@ -36,7 +36,7 @@ internal sealed class Transpose : IOperator
         if (plan is null || !x.Shape.AsSpan().SequenceEqual(plan.Shape))
         {
             var matrix = x.Buffer is float[] or double[] or Half[] or int[] or long[] ? BlockedTranspose.Match(x.Shape, perm) : null;
-            _plan = plan = new CopyPlan((long[])x.Shape.Clone(), matrix, matrix is null ? IndexCopy.Strided(shape, 0, steps) : null);
+            _plan = plan = new CopyPlan((long[])x.Shape.Clone(), matrix);
         }
         if (plan.Matrix is { } m)
         {
@@ -49,6 +49,7 @@ internal sealed class Transpose : IOperator
                 case long[] l: BlockedTranspose.Run(l, (long[])y.Buffer, m.Batches, m.Rows, m.Columns, ctx.Kernels); return;
             }
         }
-        IndexCopy.Copy(x.Buffer, y.Buffer, plan.Map!, ctx.Kernels);
+        // No index map: one kept per node, as large as its tensor, added up to megabytes in a network.
+        IndexCopy.CopyStrided(x.Buffer, y.Buffer, shape, 0, steps);
     }
 }
