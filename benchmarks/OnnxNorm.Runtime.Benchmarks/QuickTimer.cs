@@ -80,6 +80,7 @@ public static class QuickTimer
             filters = filters.Where(f => f != "--avx2").ToArray();
             Console.WriteLine("AVX2 kernels only");
         }
+        if (filters.Contains("handoff")) { HandOffTimer.Run(); return; }
         KernelTarget oneThread = new(isa, 1), twoThreads = new(isa, 2);
         if (filters.Contains("--cpu")) { UseThreadCpuTime = true; filters = filters.Where(f => f != "--cpu").ToArray(); }
         Console.WriteLine((ReportBest ? "fastest run of each" : "median run of each")

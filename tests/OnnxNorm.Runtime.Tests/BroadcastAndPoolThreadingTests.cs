@@ -1,6 +1,7 @@
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 using OnnxNorm.TestModels;
+using static OnnxNorm.Runtime.Tests.ThreadCountRuns;
 
 namespace OnnxNorm.Runtime.Tests;
 
@@ -10,15 +11,6 @@ namespace OnnxNorm.Runtime.Tests;
 /// </summary>
 public class BroadcastAndPoolThreadingTests
 {
-    private static float[] Normals(int n, ulong seed) =>
-        Array.ConvertAll(new DeterministicRandom(seed).Normals(n), v => (float)v);
-
-    private static float[] Run(byte[] model, Dictionary<string, TensorValue> feed, int threads)
-    {
-        using var m = ModelLoader.Load(model);
-        return NativeSession.Create(m, new SessionOptions { Threads = threads, SplitAllWork = threads > 1 }).Run(feed)["y"].AsSpan<float>().ToArray();
-    }
-
     // [2, 64, 32, 40] x [64, 1, 40]: 4,096 rows of 40 over three outer dims, so a later thread's range
     // starts in the middle of an image and a channel.
     [Theory]

@@ -55,7 +55,12 @@ internal static class ActivationMath
 
     /// <summary>y[..n] = act(x[..n]), large tensors split across the target's threads (a standalone activation operator).</summary>
     public static void Apply(float[] x, float[] y, int n, Activation act, KernelTarget target) =>
-        Operators.FloatKernels.Chunks(n, target.Threads, (s, l) => Apply(x.AsSpan(s, l), y.AsSpan(s, l), act, target.Isa));
+        ParallelRanges.Run(n, ParallelWork.ActivationValueCost, target, new Activated(x, y, act, target.Isa), align: 16);
+
+    private readonly struct Activated(float[] x, float[] y, Activation act, KernelIsa isa) : IRangeWork
+    {
+        public void Run(int first, int count) => Apply(x.AsSpan(first, count), y.AsSpan(first, count), act, isa);
+    }
 
     /// <summary>y = act(x) over a run on <see cref="ActivationLoop"/>; x and y may be the same memory.</summary>
     public static void Apply(ReadOnlySpan<float> x, Span<float> y, in Activation act, KernelIsa isa)

@@ -116,9 +116,13 @@ internal sealed unsafe class DepthwiseConv
             for (int i = 0; i < tasks; i++) RunBlock(x, y, i, isa);
             return;
         }
-        nint xs = (nint)x, ys = (nint)y;
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            i => RunBlock((float*)xs, (float*)ys, i, isa));
+        WorkerPool.Run(tasks, threads, new Blocks(this, x, y, isa));
+    }
+
+    // Task t is one image's block of 8 channels.
+    private readonly struct Blocks(DepthwiseConv kernel, float* x, float* y, KernelIsa isa) : IParallelTasks
+    {
+        public void Run(int task) => kernel.RunBlock(x, y, task, isa);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

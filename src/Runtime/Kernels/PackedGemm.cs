@@ -110,20 +110,18 @@ internal static unsafe class PackedGemm
         int perProblemTasks = columnTasks * rowTasks;
         int totalTasks = problem.Count * perProblemTasks;
 
-        void RunTask(int task)
+        WorkerPool.Run(totalTasks, threads, new Tiles(problem, perProblemTasks, rowTasks, rowsPerTask, columnsPerTask, isa));
+    }
+
+    // Task t is one output tile: problem t / perProblemTasks, then a column range and a row range within it.
+    private readonly struct Tiles(PackedGemmProblem problem, int perProblemTasks, int rowTasks, int rowsPerTask, int columnsPerTask, KernelIsa isa)
+        : IParallelTasks
+    {
+        public void Run(int task)
         {
             int index = task / perProblemTasks, rest = task % perProblemTasks;
             int j0 = rest / rowTasks * columnsPerTask, i0 = rest % rowTasks * rowsPerTask;
-            RunTile(problem, index, i0, Math.Min(m, i0 + rowsPerTask), j0, Math.Min(n, j0 + columnsPerTask), isa);
-        }
-
-        if (threads == 1 || totalTasks == 1)
-        {
-            for (int t = 0; t < totalTasks; t++) RunTask(t);
-        }
-        else
-        {
-            Parallel.For(0, totalTasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, RunTask);
+            RunTile(problem, index, i0, Math.Min(problem.M, i0 + rowsPerTask), j0, Math.Min(problem.N, j0 + columnsPerTask), isa);
         }
     }
 

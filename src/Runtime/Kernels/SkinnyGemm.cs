@@ -22,8 +22,13 @@ internal static unsafe class SkinnyGemm
             RunColumns(g, 0, g.N);
             return;
         }
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            t => RunColumns(g, t * ColumnsPerTask, Math.Min(g.N, (t + 1) * ColumnsPerTask)));
+        WorkerPool.Run(tasks, threads, new Columns(g));
+    }
+
+    // Task t is output columns [64t, 64t + 64).
+    private readonly struct Columns(GemmArguments g) : IParallelTasks
+    {
+        public void Run(int task) => RunColumns(g, task * ColumnsPerTask, Math.Min(g.N, (task + 1) * ColumnsPerTask));
     }
 
     private static void RunColumns(GemmArguments g, int j0, int j1)

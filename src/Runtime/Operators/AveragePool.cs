@@ -1,5 +1,6 @@
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -32,17 +33,28 @@ internal sealed class AveragePool : IOperator
         var x = ctx.Required(0);
         if (x.ElementType is not (ElementType.Float or ElementType.Double)) throw new BadInputException($"{ctx.Node.Describe()}: AveragePool does not support {x.ElementType.Name()}");
         var (w, shape) = _windows.For(x.Shape, ctx.Node.Describe());
-        if (x.ElementType == ElementType.Double) Average(x.AsSpan<double>(), ctx.Output(0, ElementType.Double, shape).AsSpan<double>(), x, w, _countPad);
-        else Average(x.AsSpan<float>(), ctx.Output(0, ElementType.Float, shape).AsSpan<float>(), x, w, _countPad);
+        int planes = (int)(x.Shape[0] * x.Shape[1]);
+        // Planes split across threads (DenseNet's transitions pool 128-512 planes of 56x56 down to 7x7).
+        if (x.ElementType == ElementType.Double)
+            ParallelRanges.Run(planes, (long)w.Offsets.Length * ParallelWork.WindowReadCost, ctx.Kernels,
+                new Planes<double>((double[])x.Buffer, (double[])ctx.Output(0, ElementType.Double, shape).Buffer, w, _countPad));
+        else
+            ParallelRanges.Run(planes, (long)w.Offsets.Length * ParallelWork.WindowReadCost, ctx.Kernels,
+                new Planes<float>((float[])x.Buffer, (float[])ctx.Output(0, ElementType.Float, shape).Buffer, w, _countPad));
+    }
+
+    private readonly struct Planes<T>(T[] xs, T[] ys, PoolWindow w, bool countPad) : IRangeWork
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        public void Run(int first, int count) => Average<T>(xs, ys, w, countPad, first, first + count);
     }
 
     // One form for float32 and double (the float64 reference): each window summed in order in double, one division
     // per output, rounded once to the element type.
-    private static void Average<T>(ReadOnlySpan<T> xs, Span<T> ys, TensorValue x, PoolWindow w, bool countPad)
+    private static void Average<T>(T[] xs, T[] ys, PoolWindow w, bool countPad, int firstPlane, int endPlane)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        int planes = (int)(x.Shape[0] * x.Shape[1]);
-        for (int p = 0; p < planes; p++)
+        for (int p = firstPlane; p < endPlane; p++)
         {
             int xo = p * w.InputSize, yo = p * w.OutputSize;
             for (int o = 0; o < w.OutputSize; o++)

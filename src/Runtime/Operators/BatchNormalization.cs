@@ -1,5 +1,6 @@
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -132,7 +133,13 @@ internal sealed class BatchNormalization : IOperator
         var xa = (float[])x.Buffer;
         var ya = (float[])y.Buffer;
         int planes = n * c;
-        FloatKernels.Chunks(planes * Math.Max(inner, 1), ctx.Threads, (start, len) =>
+        ParallelRanges.Run(planes * Math.Max(inner, 1), ParallelWork.StreamedValueCost, ctx.Kernels, new Values(xa, ya, a, b, planes, c, inner), align: 16);
+    }
+
+    // Values [start, start + len) of the output: the pieces of the planes they overlap, each scaled and shifted.
+    private readonly struct Values(float[] xa, float[] ya, double[] a, double[] b, int planes, int c, int inner) : IRangeWork
+    {
+        public void Run(int start, int len)
         {
             int p0 = start / Math.Max(inner, 1), p1 = Math.Min(planes, (start + len + inner - 1) / Math.Max(inner, 1));
             for (int p = p0; p < p1; p++)
@@ -140,6 +147,6 @@ internal sealed class BatchNormalization : IOperator
                 int off = p * inner, from = Math.Max(off, start), to = Math.Min(off + inner, start + len);
                 if (to > from) FloatKernels.ScaleShift(xa.AsSpan(from, to - from), ya.AsSpan(from, to - from), a[p % c], b[p % c]);
             }
-        });
+        }
     }
 }

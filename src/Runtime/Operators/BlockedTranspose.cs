@@ -1,3 +1,5 @@
+using OnnxNorm.Runtime.Kernels;
+
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
@@ -36,17 +38,26 @@ internal static class BlockedTranspose
         return null;
     }
 
-    /// <summary>y[b][j][i] = x[b][i][j] for each batch b of a [rows, columns] matrix.</summary>
-    public static void Run<T>(T[] x, T[] y, int batches, int rows, int columns)
+    /// <summary>
+    /// y[b][j][i] = x[b][i][j] for each batch b of a [rows, columns] matrix; bands of <see cref="Tile"/> rows split
+    /// across the target's threads (a band is copied the same way whichever thread takes it).
+    /// </summary>
+    public static void Run<T>(T[] x, T[] y, int batches, int rows, int columns, in KernelTarget target)
     {
-        long matrix = (long)rows * columns;
-        for (int b = 0; b < batches; b++)
+        int bands = (rows + Tile - 1) / Tile;
+        ParallelRanges.Run(batches * bands, (long)Tile * columns * ParallelWork.GatheredValueCost, target, new Bands<T>(x, y, bands, rows, columns));
+    }
+
+    private readonly struct Bands<T>(T[] x, T[] y, int bands, int rows, int columns) : IRangeWork
+    {
+        public void Run(int first, int count)
         {
-            var src = x.AsSpan((int)(b * matrix), (int)matrix);
-            var dst = y.AsSpan((int)(b * matrix), (int)matrix);
-            for (int i0 = 0; i0 < rows; i0 += Tile)
+            long matrix = (long)rows * columns;
+            for (int band = first; band < first + count; band++)
             {
-                int i1 = Math.Min(rows, i0 + Tile);
+                int b = band / bands, i0 = band % bands * Tile, i1 = Math.Min(rows, i0 + Tile);
+                var src = x.AsSpan((int)(b * matrix), (int)matrix);
+                var dst = y.AsSpan((int)(b * matrix), (int)matrix);
                 for (int j0 = 0; j0 < columns; j0 += Tile)
                 {
                     int j1 = Math.Min(columns, j0 + Tile);

@@ -1,5 +1,6 @@
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -35,12 +36,29 @@ internal sealed class Concat : IOperator
         }
         var y = ctx.Output(0, first.ElementType, shape);
         long outer = Shapes.Size(shape, 0, axis), inner = Shapes.Size(shape, axis + 1);
-        long yRow = shape[axis] * inner, at = 0;
-        foreach (var t in inputs)
+        long yRow = shape[axis] * inner;
+        var sources = Array.ConvertAll(inputs, t => t.Buffer);
+        var rows = Array.ConvertAll(inputs, t => t.Shape[axis] * inner);
+        // DenseNet concatenates megabytes per layer: large copies split into output ranges across threads.
+        ParallelRanges.Run(y.Length, ParallelWork.CopiedValueCost, ctx.Kernels, new OutputRange(sources, rows, yRow, y.Buffer));
+    }
+
+    // Output elements [first, first + count): each output row is the inputs' rows side by side, so a range is the
+    // pieces of input rows it overlaps, each one Array.Copy.
+    private readonly struct OutputRange(Array[] sources, long[] rows, long yRow, Array y) : IRangeWork
+    {
+        public void Run(int first, int count)
         {
-            long row = t.Shape[axis] * inner;
-            for (long o = 0; o < outer; o++) Array.Copy(t.Buffer, o * row, y.Buffer, o * yRow + at, row);
-            at += row;
+            long at = first, end = (long)first + count;
+            while (at < end)
+            {
+                long o = at / yRow, within = at % yRow, start = 0;
+                int k = 0;
+                while (start + rows[k] <= within) start += rows[k++];
+                long length = Math.Min(start + rows[k] - within, end - at);
+                Array.Copy(sources[k], o * rows[k] + within - start, y, at, length);
+                at += length;
+            }
         }
     }
 }

@@ -16,41 +16,6 @@ internal static class FloatKernels
 {
     public enum Op { Add, Sub, Mul, Div }
 
-    /// <summary>Below this many elements a loop is not split across threads.</summary>
-    public const int ParallelThreshold = 1 << 16;
-
-    /// <summary>Runs body(start, length) over [0, n) in up to <paramref name="threads"/> contiguous chunks.</summary>
-    public static void Chunks(int n, int threads, Action<int, int> body)
-    {
-        int parts = n < ParallelThreshold ? 1 : Math.Min(threads, n / (ParallelThreshold / 4));
-        if (parts <= 1) { body(0, n); return; }
-        int chunk = (n + parts - 1) / parts;
-        chunk = (chunk + 15) & ~15;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
-        {
-            int start = p * chunk, len = Math.Min(chunk, n - start);
-            if (len > 0) body(start, len);
-        });
-    }
-
-    /// <summary>
-    /// Runs body(first, count) over items [0, <paramref name="items"/>) in contiguous ranges, one per thread, when
-    /// the work (<paramref name="values"/> values of <paramref name="valueCost"/> GEMM multiply-adds each) is worth
-    /// the hand-off (<see cref="ParallelWork"/>). For work whose unit is a row or a plane: each item is computed by
-    /// the same code whichever range it falls in, so the split never changes a result.
-    /// </summary>
-    public static void Ranges(int items, long values, int valueCost, in KernelTarget target, Action<int, int> body)
-    {
-        int parts = ParallelWork.Threads(values * valueCost, target, items);
-        if (parts <= 1) { body(0, items); return; }
-        int chunk = (items + parts - 1) / parts;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
-        {
-            int first = p * chunk, count = Math.Min(chunk, items - first);
-            if (count > 0) body(first, count);
-        });
-    }
-
     public static void Binary(Op op, float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, KernelTarget target = default)
     {
         switch (op)
@@ -65,12 +30,14 @@ internal static class FloatKernels
     private static void Binary<TOp>(float[] a, long[] aShape, float[] b, long[] bShape, float[] y, long[] yShape, KernelTarget target)
         where TOp : struct, IBinaryArithmetic
     {
-        int n = checked((int)Shapes.Size(yShape)), threads = target.Threads;
+        int n = checked((int)Shapes.Size(yShape));
         if (n == 0) return;
         long na = Shapes.Size(aShape), nb = Shapes.Size(bShape);
-        if (na == n && nb == n) { Chunks(n, threads, (s, l) => Row<TOp>(a.AsSpan(s, l), b.AsSpan(s, l), 1, 1, y.AsSpan(s, l))); return; }
-        if (na == n && nb == 1) { Chunks(n, threads, (s, l) => Row<TOp>(a.AsSpan(s, l), b.AsSpan(0, 1), 1, 0, y.AsSpan(s, l))); return; }
-        if (na == 1 && nb == n) { Chunks(n, threads, (s, l) => Row<TOp>(a.AsSpan(0, 1), b.AsSpan(s, l), 0, 1, y.AsSpan(s, l))); return; }
+        if ((na == n || na == 1) && (nb == n || nb == 1))
+        {
+            ParallelRanges.Run(n, ParallelWork.StreamedValueCost, target, new Elementwise<TOp>(a, b, y, na == n ? 1 : 0, nb == n ? 1 : 0), align: 16);
+            return;
+        }
         // Collapse trailing dims where both operands are either contiguous or broadcast, so rows are long.
         int rank = yShape.Length;
         var sa = Shapes.BroadcastStrides(aShape, yShape);
@@ -91,7 +58,21 @@ internal static class FloatKernels
         int ia = aC ? 1 : 0, ib = bC ? 1 : 0;
         int rows = (int)(n / inner), len = (int)inner;
         // Broadcast rows (a bias or scale per channel or per last-axis element) split by rows across threads.
-        Ranges(rows, n, ParallelWork.StreamedValueCost, target, (first, count) => BroadcastRows<TOp>(a, b, y, yShape, sa, sb, split, ia, ib, len, first, count));
+        ParallelRanges.Run(rows, (long)len * ParallelWork.StreamedValueCost, target, new BroadcastRowRange<TOp>(a, b, y, yShape, sa, sb, split, ia, ib, len));
+    }
+
+    // Values [first, first + count) of a same-shape operation; an operand of one value has ia or ib 0.
+    private readonly struct Elementwise<TOp>(float[] a, float[] b, float[] y, int ia, int ib) : IRangeWork
+        where TOp : struct, IBinaryArithmetic
+    {
+        public void Run(int first, int count) =>
+            Row<TOp>(ia == 1 ? a.AsSpan(first, count) : a.AsSpan(0, 1), ib == 1 ? b.AsSpan(first, count) : b.AsSpan(0, 1), ia, ib, y.AsSpan(first, count));
+    }
+
+    private readonly struct BroadcastRowRange<TOp>(float[] a, float[] b, float[] y, long[] yShape, long[] sa, long[] sb, int split, int ia, int ib, int len)
+        : IRangeWork where TOp : struct, IBinaryArithmetic
+    {
+        public void Run(int first, int count) => BroadcastRows<TOp>(a, b, y, yShape, sa, sb, split, ia, ib, len, first, count);
     }
 
     // Rows [first, first + count) of the broadcast loop; row r's operand offsets come from r's index over the

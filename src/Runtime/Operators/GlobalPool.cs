@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics;
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -50,9 +51,13 @@ internal sealed class GlobalPool : IOperator
         int planes = (int)(x.Shape[0] * x.Shape[1]), size = (int)Shapes.Size(x.Shape, 2);
         var xs = (float[])x.Buffer;
         var ys = (float[])y.Buffer;
-        bool max = _max;
         // Planes split across threads (SE blocks pool 1-2M values); each plane's sum order is its own.
-        FloatKernels.Ranges(planes, (long)planes * size, Kernels.ParallelWork.StreamedValueCost, ctx.Kernels, (first, count) => PoolPlanes(xs, ys, size, first, count, max));
+        ParallelRanges.Run(planes, (long)size * ParallelWork.StreamedValueCost, ctx.Kernels, new Planes(xs, ys, size, _max));
+    }
+
+    private readonly struct Planes(float[] xs, float[] ys, int size, bool max) : IRangeWork
+    {
+        public void Run(int first, int count) => PoolPlanes(xs, ys, size, first, count, max);
     }
 
     private static void PoolPlanes(float[] xs, float[] ys, int size, int first, int count, bool max)

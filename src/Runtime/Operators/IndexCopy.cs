@@ -28,7 +28,7 @@ internal static class IndexCopy
         }
     }
 
-    private static void Loop<T>(T[] src, T[] dst, ReadOnlySpan<int> map)
+    private static void Loop<T>(T[] src, Span<T> dst, ReadOnlySpan<int> map)
     {
         for (int i = 0; i < map.Length; i++)
         {

@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics;
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -43,14 +44,20 @@ internal sealed class LayerNormalization : IOperator
         var inv = new float[blocks];
         float epsilon = _epsilon;
         // Blocks split across threads (ConvNeXt normalises 3,136 rows of 96 per call); each block's arithmetic is its own.
-        FloatKernels.Ranges(blocks, (long)blocks * size, Kernels.ParallelWork.NormalizedValueCost, ctx.Kernels, (first, count) =>
-        {
-            FloatBlockStatistics.BlockRange(xs.AsSpan(0, x.Length), ys.AsSpan(0, x.Length), first, count, size, epsilon, mean, inv);
-            ScaleAndShift(ys, first, count, size, scale, bias);
-        });
+        ParallelRanges.Run(blocks, (long)size * ParallelWork.NormalizedValueCost, ctx.Kernels, new Blocks(xs, ys, x.Length, size, epsilon, mean, inv, scale, bias));
         var statShape = x.Shape.Select((d, i) => i < axis ? d : 1).ToArray();
         if (ctx.WantsOutput(1)) mean.CopyTo(ctx.Output(1, ElementType.Float, statShape).AsSpan<float>());
         if (ctx.WantsOutput(2)) inv.CopyTo(ctx.Output(2, ElementType.Float, statShape).AsSpan<float>());
+    }
+
+    private readonly struct Blocks(float[] xs, float[] ys, int length, int size, float epsilon, float[] mean, float[] inv, float[] scale, float[]? bias)
+        : IRangeWork
+    {
+        public void Run(int first, int count)
+        {
+            FloatBlockStatistics.BlockRange(xs.AsSpan(0, length), ys.AsSpan(0, length), first, count, size, epsilon, mean, inv);
+            ScaleAndShift(ys, first, count, size, scale, bias);
+        }
     }
 
     private static void ScaleAndShift(float[] ys, int first, int count, int size, float[] scale, float[]? bias)

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.Intrinsics;
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -34,7 +35,7 @@ internal sealed class MaxPool : IOperator
         int planes = (int)(x.Shape[0] * x.Shape[1]);
         switch (x.Buffer)
         {
-            case float[] a when idx is null: PoolFloatPlanes(a, (float[])y.Buffer, w, planes, ctx.Threads); break;
+            case float[] a when idx is null: ParallelRanges.Run(planes, (long)w.Offsets.Length * ParallelWork.WindowReadCost, ctx.Kernels, new FloatPlanes(a, (float[])y.Buffer, w)); break;
             case float[] a: Pool(a, (float[])y.Buffer, idx, w, planes); break;
             case double[] a: Pool(a, (double[])y.Buffer, idx, w, planes); break;
             case byte[] a: Pool(a, (byte[])y.Buffer, idx, w, planes); break;
@@ -60,18 +61,11 @@ internal sealed class MaxPool : IOperator
         }
     }
 
-    // Below this many window reads a pool runs on one thread: waking the pool would cost more than it saves.
-    private const long ParallelThreshold = 1 << 16;
-
     // The common case: float values, no Indices output. (image, channel) planes are independent, so they are
     // split across the session's threads (the stem MaxPool of a ResNet is a large share of its run time).
-    private static void PoolFloatPlanes(float[] x, float[] y, PoolWindow w, int planes, int threads)
+    private readonly struct FloatPlanes(float[] x, float[] y, PoolWindow w) : IRangeWork
     {
-        int parts = (long)w.Offsets.Length * planes < ParallelThreshold ? 1 : Math.Min(threads, planes);
-        if (parts <= 1) { PoolFloat(x, y, w, 0, planes); return; }
-        int chunk = (planes + parts - 1) / parts;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
-            part => PoolFloat(x, y, w, part * chunk, Math.Min(planes, (part + 1) * chunk)));
+        public void Run(int first, int count) => PoolFloat(x, y, w, first, first + count);
     }
 
     private static void PoolFloat(float[] x, float[] y, PoolWindow w, int firstPlane, int endPlane)

@@ -137,7 +137,7 @@ internal sealed class Resize : IOperator
             var fy = ctx.Output(0, x.ElementType, outShape);
             int planes = checked((int)Shapes.Size(x.Shape, 0, r - 2));
             ResizePlanes.Run(fx, (float[])fy.Buffer, planes, (int)x.Shape[r - 2], (int)x.Shape[r - 1],
-                PlaneTaps(x.Shape[r - 2], outShape[r - 2], scales[r - 2]), PlaneTaps(x.Shape[r - 1], outShape[r - 1], scales[r - 1]), ctx.Threads);
+                PlaneTaps(x.Shape[r - 2], outShape[r - 2], scales[r - 2]), PlaneTaps(x.Shape[r - 1], outShape[r - 1], scales[r - 1]), ctx.Kernels);
             return;
         }
         var data = x.ToDoubles();

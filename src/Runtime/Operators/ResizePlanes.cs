@@ -1,3 +1,5 @@
+using OnnxNorm.Runtime.Kernels;
+
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
@@ -16,51 +18,54 @@ internal sealed class ResizePlanes
     /// </summary>
     public readonly record struct Taps(int[] I0, double[] W0, int[] I1, double[] W1, bool Identity);
 
-    public static void Run(float[] x, float[] y, int planes, int ih, int iw, Taps rows, Taps columns, int threads)
+    public static void Run(float[] x, float[] y, int planes, int ih, int iw, Taps rows, Taps columns, in KernelTarget target)
+    {
+        long outputs = (long)rows.I0.Length * columns.I0.Length;
+        ParallelRanges.Run(planes, outputs * ParallelWork.ResampledValueCost, target, new Planes(x, y, ih, iw, rows, columns));
+    }
+
+    private readonly struct Planes(float[] x, float[] y, int ih, int iw, Taps rows, Taps columns) : IRangeWork
+    {
+        public void Run(int first, int count) => Resample(x, y, ih, iw, rows, columns, first, count);
+    }
+
+    private static void Resample(float[] x, float[] y, int ih, int iw, Taps rows, Taps columns, int start, int count)
     {
         int oh = rows.I0.Length, ow = columns.I0.Length;
-        int parts = (long)planes * oh * ow < FloatKernels.ParallelThreshold ? 1 : Math.Max(1, Math.Min(threads, planes));
-        int perPart = (planes + parts - 1) / parts;
-        void Part(int part)
+        var row = new double[iw];
+        for (int p = start; p < start + count; p++)
         {
-            int start = part * perPart, count = Math.Min(perPart, planes - start);
-            var row = new double[iw];
-            for (int p = start; p < start + count; p++)
+            int src = p * ih * iw, dst = p * oh * ow;
+            for (int o = 0; o < oh; o++)
             {
-                int src = p * ih * iw, dst = p * oh * ow;
-                for (int o = 0; o < oh; o++)
+                int a = src + rows.I0[o] * iw, b = src + rows.I1[o] * iw;
+                double wa = rows.W0[o], wb = rows.W1[o];
+                for (int j = 0; j < iw; j++)
                 {
-                    int a = src + rows.I0[o] * iw, b = src + rows.I1[o] * iw;
-                    double wa = rows.W0[o], wb = rows.W1[o];
-                    for (int j = 0; j < iw; j++)
+                    if (rows.Identity)
                     {
-                        if (rows.Identity)
-                        {
-                            row[j] = x[a + j];
-                            continue;
-                        }
-                        double v = 0;
-                        if (wa != 0) v += wa * x[a + j];
-                        if (wb != 0) v += wb * x[b + j];
-                        row[j] = v;
+                        row[j] = x[a + j];
+                        continue;
                     }
-                    int d = dst + o * ow;
-                    for (int j = 0; j < ow; j++)
+                    double v = 0;
+                    if (wa != 0) v += wa * x[a + j];
+                    if (wb != 0) v += wb * x[b + j];
+                    row[j] = v;
+                }
+                int d = dst + o * ow;
+                for (int j = 0; j < ow; j++)
+                {
+                    if (columns.Identity)
                     {
-                        if (columns.Identity)
-                        {
-                            y[d + j] = (float)row[j];
-                            continue;
-                        }
-                        double v = 0;
-                        if (columns.W0[j] != 0) v += columns.W0[j] * row[columns.I0[j]];
-                        if (columns.W1[j] != 0) v += columns.W1[j] * row[columns.I1[j]];
-                        y[d + j] = (float)v;
+                        y[d + j] = (float)row[j];
+                        continue;
                     }
+                    double v = 0;
+                    if (columns.W0[j] != 0) v += columns.W0[j] * row[columns.I0[j]];
+                    if (columns.W1[j] != 0) v += columns.W1[j] * row[columns.I1[j]];
+                    y[d + j] = (float)v;
                 }
             }
         }
-        if (parts == 1) Part(0);
-        else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, Part);
     }
 }

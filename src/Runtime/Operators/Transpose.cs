@@ -42,11 +42,11 @@ internal sealed class Transpose : IOperator
         {
             switch (x.Buffer)
             {
-                case float[] f: BlockedTranspose.Run(f, (float[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
-                case double[] d: BlockedTranspose.Run(d, (double[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
-                case Half[] h: BlockedTranspose.Run(h, (Half[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
-                case int[] i: BlockedTranspose.Run(i, (int[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
-                case long[] l: BlockedTranspose.Run(l, (long[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case float[] f: BlockedTranspose.Run(f, (float[])y.Buffer, m.Batches, m.Rows, m.Columns, ctx.Kernels); return;
+                case double[] d: BlockedTranspose.Run(d, (double[])y.Buffer, m.Batches, m.Rows, m.Columns, ctx.Kernels); return;
+                case Half[] h: BlockedTranspose.Run(h, (Half[])y.Buffer, m.Batches, m.Rows, m.Columns, ctx.Kernels); return;
+                case int[] i: BlockedTranspose.Run(i, (int[])y.Buffer, m.Batches, m.Rows, m.Columns, ctx.Kernels); return;
+                case long[] l: BlockedTranspose.Run(l, (long[])y.Buffer, m.Batches, m.Rows, m.Columns, ctx.Kernels); return;
             }
         }
         // No index map: one kept per node, as large as its tensor, added up to megabytes in a network.

@@ -12,6 +12,11 @@ internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
 
     public Unary(TF f) => _f = f;
 
+    private readonly struct FloatRun(TF f, float[] x, float[] y) : IRangeWork
+    {
+        public void Run(int first, int count) => f.ApplyFloats(x.AsSpan(first, count), y.AsSpan(first, count));
+    }
+
     public void Run(OpContext ctx)
     {
         var x = ctx.Required(0);
@@ -25,9 +30,7 @@ internal sealed class Unary<TF> : IOperator where TF : struct, IUnaryFunction
                 break;
             case float[] a when _f.HasFloatRun:
             {
-                var b = (float[])y.Buffer;
-                var f = _f;
-                FloatKernels.Chunks(n, ctx.Threads, (s, l) => f.ApplyFloats(a.AsSpan(s, l), b.AsSpan(s, l)));
+                ParallelRanges.Run(n, ParallelWork.ActivationValueCost, ctx.Kernels, new FloatRun(_f, a, (float[])y.Buffer), align: 16);
                 break;
             }
             case float[] a:
