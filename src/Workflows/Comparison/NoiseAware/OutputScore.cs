@@ -26,6 +26,15 @@ public sealed record OutputScore
     /// channel decides, <see cref="ErrorRms"/> and <see cref="FloorRms"/> are that channel's, and the score is their
     /// ratio divided by <see cref="ChannelScore.Allowance"/>.</summary>
     public int? Channel { get; init; }
+    /// <summary>Which rule set the score: "rms floor" (the RMS error, whole or of a channel), "max error", "proportional
+    /// slope" (a channel's error growing in proportion to R, <see cref="NoiseAware.SlopeScore"/>) or "exact".</summary>
+    public string DecidedBy { get; init; } = "";
+    /// <summary>The slope of the error against R in the channel whose slope scored highest (null when not scored per channel).</summary>
+    public double? Slope { get; init; }
+    /// <summary>That channel's slope floor (see <see cref="NoiseAware.SlopeScore"/>).</summary>
+    public double? SlopeFloor { get; init; }
+    /// <summary>The highest channel slope score (0 when not scored per channel).</summary>
+    public double SlopeScore { get; init; }
     /// <summary>Which noise source set the floor the deciding ratio used (e.g. "A's own error on ort"; "channel 3: ..." when a channel decided).</summary>
     public string FloorSetBy { get; init; } = "";
     /// <summary>Elements where B and R disagree on NaN/infinity beyond what A's own run shows; any makes the score infinite.</summary>
