@@ -86,7 +86,7 @@ public class ActivationMathTests
         Assert.Equal(2f, ActivationMath.Scalar(2f, Activation.Relu));
     }
 
-    public static TheoryData<int> Kinds => new() { 1, 2, 3, 4, 5, 6, 7 };
+    public static TheoryData<int> Kinds => new() { 1, 2, 3, 4, 5, 6, 7, 8 };
 
     [Theory]
     [MemberData(nameof(Kinds))]

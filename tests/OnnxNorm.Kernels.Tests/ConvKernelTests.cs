@@ -147,6 +147,48 @@ public class ConvKernelTests
         { 8, 16, 600, 1, 1, 0, 1 },     // 1x1 with a long spatial extent (many column blocks)
     };
 
+    // Dilated convolutions whose edge taps read only padding on some axes (DeepLabV3's ASPP: 3x3 dilated 24 and 36
+    // on 14x14), with strides, asymmetric pads and a 1-D and a 3-D case: the kernel drops those taps.
+    public static TheoryData<int[], int[], int[], int[], int[], int[]> DeadTapShapes => new()
+    {
+        { [14, 14], [3, 3], [1, 1], [24, 24], [24, 24], [24, 24] },  // only the centre tap lives
+        { [14, 14], [3, 3], [1, 1], [12, 12], [12, 12], [12, 12] },  // every tap lives on some output
+        { [9, 13], [3, 5], [2, 1], [10, 4], [10, 8], [10, 8] },      // rows lose both edges, columns keep all
+        { [10, 10], [3, 3], [1, 1], [11, 2], [11, 0], [11, 4] },     // asymmetric: a dead first tap only
+        { [20], [5], [1], [7], [14], [14] },
+        { [4, 6, 6], [3, 3, 3], [1, 1, 1], [5, 1, 8], [5, 1, 8], [5, 1, 8] },
+    };
+
+    [Theory]
+    [MemberData(nameof(DeadTapShapes))]
+    public void DilatedConvolutionsWhoseEdgeTapsReadOnlyPaddingMatchTheReference(int[] input, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd)
+    {
+        var g = Geometry(1, 40, 24, 1, input, kernel, strides, dilations, padsBegin, padsEnd);
+        var problem = MakeProblem(g, new Random(input.Sum() * 17 + dilations.Sum()), true);
+        foreach (int threads in new[] { 1, 2 })
+            foreach (var act in new[] { Activation.None, Activation.Relu, new Activation(FusedActivation.HardSwish) })
+                Check(problem, act, threads, Describe(g, act, threads));
+    }
+
+    [Fact]
+    public void DeepLabsAsppConvolutionDilated24KeepsOnlyItsCentreTap()
+    {
+        var g = Geometry(1, 960, 256, 1, [14, 14], [3, 3], [1, 1], [24, 24], [24, 24], [24, 24]);
+        var w = Enumerable.Range(0, 256 * 960 * 9).Select(i => (float)i).ToArray();
+        var trimmed = ConvTapTrim.Trim(g, w, out var tw);
+        Assert.Equal(new[] { 1, 1 }, trimmed.Kernel);
+        Assert.Equal(new[] { 0, 0 }, trimmed.PadsBegin);
+        Assert.Equal(new[] { 0, 0 }, trimmed.PadsEnd);
+        Assert.Equal(g.OutputSpatial, trimmed.OutputSpatial);
+        Assert.NotNull(tw);
+        Assert.Equal(256 * 960, tw!.Length);
+        Assert.Equal(4f, tw[0]);            // filter 0's tap (1, 1) of 3x3
+        Assert.Equal(9f * 7 + 4, tw[7]);    // filter 7's
+        var dense = Geometry(1, 8, 8, 1, [14, 14], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]);
+        Assert.Same(dense, ConvTapTrim.Trim(dense, new float[8 * 8 * 9], out var none));
+        Assert.Null(none);
+    }
+
     [Theory]
     [MemberData(nameof(ResNetShapes))]
     public void NetworkShapesMatchTheReference(int c, int m, int size, int kernel, int stride, int pad, int group)

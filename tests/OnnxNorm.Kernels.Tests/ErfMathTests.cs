@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Kernels.Tests;
@@ -42,6 +43,33 @@ public class ErfMathTests
             sum += term / (2 * n + 1);
         }
         return 2 / Math.Sqrt(Math.PI) * sum;
+    }
+
+    [Fact]
+    public void RunsAndTheSixteenAndEightLaneFormsGiveEveryValueTheSameBits()
+    {
+        // Every interval edge (0.5 + 0.875 k), both sides of 4, specials, denormals, and a dense sweep over [-5, 5].
+        var xs = new List<float> { 0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, -1e-40f, 4f, -4f };
+        for (int k = 0; k <= 4; k++)
+            foreach (float edge in new[] { 0.5f + 0.875f * k, -(0.5f + 0.875f * k) })
+                xs.AddRange(new[] { MathF.BitDecrement(edge), edge, MathF.BitIncrement(edge) });
+        for (float v = -5f; v <= 5f; v += 0.000731f) xs.Add(v);
+        while (xs.Count % 32 != 0) xs.Add(1.25f);
+        var all = xs.ToArray();
+        var run = new float[all.Length];
+        ErfMath.Apply(all, run);
+        for (int i = 0; i < all.Length; i += 8)
+        {
+            var narrow = ErfMath.Erf(Vector256.Create(all.AsSpan(i, 8)));
+            var wide = ErfMath.Erf(Vector512.Create(all.AsSpan(i - i % 16, 16)));
+            for (int j = 0; j < 8; j++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(run[i + j]) == BitConverter.SingleToInt32Bits(narrow[j]),
+                    $"erf({all[i + j]}): a run gives {run[i + j]}, 8 lanes {narrow[j]}");
+                Assert.True(BitConverter.SingleToInt32Bits(wide[i % 16 + j]) == BitConverter.SingleToInt32Bits(narrow[j]),
+                    $"erf({all[i + j]}): 16 lanes give {wide[i % 16 + j]}, 8 lanes {narrow[j]}");
+            }
+        }
     }
 
     [Fact]

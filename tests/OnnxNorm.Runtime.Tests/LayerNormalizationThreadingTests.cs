@@ -49,4 +49,42 @@ public class LayerNormalizationThreadingTests
         foreach (int threads in new[] { 2, 4 })
             Assert.Equal(one, Run(threads));
     }
+
+    // Row lengths around the 8-value vector steps (the tails run one by one), normalised in double here; the
+    // normalised value before scale and bias is checked to a float's rounding.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(13)]
+    [InlineData(40)]
+    [InlineData(383)]
+    public void Rows_of_any_length_match_a_double_evaluation(int size)
+    {
+        const int rows = 9;
+        var rng = new DeterministicRandom((ulong)size);
+        var x = new float[rows * size];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.Normal() * 2 - 5);
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, rows, size);
+        b.Initializer("scale", Enumerable.Repeat(1f, size).ToArray(), size);
+        b.Node("LayerNormalization", new[] { "x", "scale" }, new[] { "y" }, "ln", ("axis", -1L), ("epsilon", 1e-5f));
+        b.OutputUnknownShape("y", ElementType.Float);
+        using var m = ModelLoader.Load(b.ToBytes());
+        var y = NativeSession.Create(m, new SessionOptions()).Run(
+            new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromFloats(new long[] { rows, size }, x) })["y"].AsSpan<float>().ToArray();
+        for (int row = 0; row < rows; row++)
+        {
+            double mean = 0, sq = 0;
+            for (int i = 0; i < size; i++) mean += x[row * size + i];
+            mean /= size;
+            for (int i = 0; i < size; i++) { double d = x[row * size + i] - mean; sq += d * d; }
+            double inv = 1 / Math.Sqrt(sq / size + (double)1e-5f);
+            for (int i = 0; i < size; i++)
+            {
+                double expected = (x[row * size + i] - mean) * inv;
+                Assert.True(Math.Abs(expected - y[row * size + i]) <= 2e-7 * Math.Abs(expected) + 1e-12, $"size {size}, row {row}, value {i}: expected {expected}, got {y[row * size + i]}");
+            }
+        }
+    }
 }

@@ -22,7 +22,7 @@ internal sealed class NodeInfo
     /// <summary>Values of this or enclosing scopes that the node's subgraphs read; they follow the node's own inputs.</summary>
     public IReadOnlyList<Value> CapturedValues { get; init; } = Array.Empty<Value>();
 
-    /// <summary>An activation the plan fused into this node (Conv only); None otherwise.</summary>
+    /// <summary>An activation the plan fused into this node (Conv, MatMul); None otherwise.</summary>
     public Kernels.Activation FusedActivation { get; }
 
     public string Describe() => Node.Describe();

@@ -175,14 +175,20 @@ internal sealed class PlanBuilder
             ? $"{node.Describe()}: {node.OpType} of opset {node.Opset} is not supported by the native executor"
             : $"{node.Describe()}: operator {(node.Domain.Length > 0 ? node.Domain + "." : "")}{node.OpType} is not supported by the native executor");
 
-    /// <summary>What a Conv step absorbs: the BN after it (folded into its constants) and the activation after that.</summary>
-    private sealed record ConvFusion(Node? BatchNorm, Dictionary<int, TensorValue>? FoldedConstants, Node? Activation, Activation FusedActivation, Node[] Absorbed);
+    /// <summary>
+    /// What a step absorbs: for a Conv, the BN after it (folded into its constants) and the activation after that; for
+    /// a MatMul, its bias Add (a constant in place of input <see cref="Operators.MatMul.BiasInput"/>) and GELU.
+    /// Activation is the node whose output the step writes.
+    /// </summary>
+    private sealed record StepFusion(Node? BatchNorm, Dictionary<int, TensorValue>? FoldedConstants, Node? Activation, Activation FusedActivation, Node[] Absorbed);
 
-    private static readonly ConvFusion NoFusion = new(null, null, null, Kernels.Activation.None, Array.Empty<Node>());
+    private static readonly StepFusion NoFusion = new(null, null, null, Kernels.Activation.None, Array.Empty<Node>());
 
-    private ConvFusion PlanFusion(Node node)
+    private StepFusion PlanFusion(Node node)
     {
-        if (Reference || node.OpType != "Conv" || node.Domain != "") return NoFusion;
+        if (Reference || node.Domain != "") return NoFusion;
+        if (node.OpType == "MatMul") return MatMulFusion(node);
+        if (node.OpType != "Conv") return NoFusion;
         var absorbed = new List<Node>();
         Node? foldedBn = null;
         Dictionary<int, TensorValue>? folded = null;
@@ -193,10 +199,19 @@ internal sealed class PlanBuilder
             absorbed.Add(bn);
         }
         if (!_options.FuseActivations || !TryFuse(foldedBn ?? node, IsFloatConv(node), out var act, out var actNode, out var swishSigmoid))
-            return new ConvFusion(foldedBn, folded, null, Kernels.Activation.None, absorbed.ToArray());
+            return new StepFusion(foldedBn, folded, null, Kernels.Activation.None, absorbed.ToArray());
         absorbed.Add(actNode);
         if (swishSigmoid is not null) absorbed.Add(swishSigmoid);
-        return new ConvFusion(foldedBn, folded, actNode, act, absorbed.ToArray());
+        return new StepFusion(foldedBn, folded, actNode, act, absorbed.ToArray());
+    }
+
+    private StepFusion MatMulFusion(Node node)
+    {
+        if (!_options.FuseActivations || _options.Observer is { } observer && observer.Wants(node, 0)) return NoFusion;
+        bool Fusable(Node n) => n.Owner == node.Owner && n.Domain == "" && _registry.Supports(n.Domain, n.OpType, n.Opset)
+            && !(_options.Observer is { } obs && obs.Wants(n, 0));
+        if (MatMulEpilogueFusion.Find(node, ConstantOf, Fusable) is not { } match) return NoFusion;
+        return new StepFusion(null, new Dictionary<int, TensorValue> { [Operators.MatMul.BiasInput] = match.Bias }, match.Output, match.Activation, match.Absorbed);
     }
 
     // Operator factories validate attributes; their argument errors are bad input naming the node.

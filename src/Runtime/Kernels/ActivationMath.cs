@@ -80,6 +80,7 @@ internal static class ActivationMath
             FusedActivation.Swish => use.With(default(SwishOperator)),
             FusedActivation.HardSigmoid => use.With(new HardSigmoidOperator(act.Alpha, act.Beta)),
             FusedActivation.HardSwish => use.With(default(HardSwishOperator)),
+            FusedActivation.Gelu => use.With(new GeluOperator(act.Alpha)),
             _ => use.With(default(IdentityOperator)),
         };
 

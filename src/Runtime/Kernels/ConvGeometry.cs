@@ -41,6 +41,11 @@ internal enum FusedActivation
     HardSigmoid,
     /// <summary>x · Clamp(x/6 + 1/2, 0, 1).</summary>
     HardSwish,
+    /// <summary>
+    /// GELU as PyTorch exports it, ((erf(x / Alpha) + 1) · x) · 0.5 with Alpha = √2: Div, Erf, Add, Mul, Mul after a
+    /// MatMul (ConvNeXt, transformers), fused with the MatMul's bias Add.
+    /// </summary>
+    Gelu,
 }
 
 /// <summary>

@@ -17,6 +17,8 @@ internal sealed unsafe class ConvKernel
     // Pinned so the GEMM can hold raw pointers across threads without fixing per call.
     private readonly float[]? _packedWeights;
     private readonly float[]? _paddedBias;
+    // The GEMM's convolution: Geometry without the taps that read only padding (ConvTapTrim).
+    private readonly ConvGeometry? _gemmGeometry;
 
     public ConvKernel(ConvGeometry geometry, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation)
     {
@@ -34,6 +36,8 @@ internal sealed unsafe class ConvKernel
             _depthwise = new DepthwiseConv(g, weights[..(int)weightCount].ToArray(), _bias, activation);
             return;
         }
+        g = _gemmGeometry = ConvTapTrim.Trim(g, weights, out var trimmedWeights);
+        if (trimmedWeights is not null) weights = trimmedWeights;
         _packer = new Im2ColPacker(g);
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
@@ -90,8 +94,8 @@ internal sealed unsafe class ConvKernel
         private readonly int _groupASize;
 
         public ConvProblem(ConvKernel kernel, float* x, float* y)
-            : base(kernel.Geometry.OutChannelsPerGroup, kernel.Geometry.OutputSize,
-                kernel.Geometry.InChannelsPerGroup * kernel.Geometry.KernelSize, kernel.Geometry.Batch * kernel.Geometry.Group)
+            : base(kernel._gemmGeometry!.OutChannelsPerGroup, kernel._gemmGeometry.OutputSize,
+                kernel._gemmGeometry.InChannelsPerGroup * kernel._gemmGeometry.KernelSize, kernel._gemmGeometry.Batch * kernel._gemmGeometry.Group)
         {
             _kernel = kernel;
             _x = x;
@@ -100,7 +104,7 @@ internal sealed unsafe class ConvKernel
             Activation = kernel.Activation;
         }
 
-        private ConvGeometry G => _kernel.Geometry;
+        private ConvGeometry G => _kernel._gemmGeometry!;
 
         public override int Ldc => G.OutputSize;
 

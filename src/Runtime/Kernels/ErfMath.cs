@@ -208,6 +208,24 @@ internal static unsafe class ErfMath
         }
     }
 
+    /// <summary>erf of 8 values, each lane as <see cref="Apply"/> computes it (GELU applied to a GEMM's output blocks).</summary>
+    public static Vector256<float> Erf(Vector256<float> x)
+    {
+        var (x0, x1) = Vector256.Widen(x);
+        Vector256<double> unused2 = default, unused3 = default;
+        Erf4(ref x0, ref x1, ref unused2, ref unused3);
+        return Vector256.Narrow(x0, x1);
+    }
+
+    /// <summary>erf of 16 values, each lane as <see cref="Apply"/> computes it.</summary>
+    public static Vector512<float> Erf(Vector512<float> x)
+    {
+        var (x0, x1) = Vector256.Widen(x.GetLower());
+        var (x2, x3) = Vector256.Widen(x.GetUpper());
+        Erf4(ref x0, ref x1, ref x2, ref x3);
+        return Vector512.Create(Vector256.Narrow(x0, x1), Vector256.Narrow(x2, x3));
+    }
+
     public static float Scalar(float x)
     {
         Span<float> v = stackalloc float[1] { x };

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
@@ -11,7 +13,25 @@ internal static unsafe class MatrixPanelPacker
     public static void Pack(float* b, int ldb, bool transposed, int pc, int kc, int jc, int nc, float* destination)
     {
         const int nr = GemmMicroKernel.Columns;
-        for (int j0 = 0; j0 < nc; j0 += nr)
+        int j0 = 0;
+        if (!transposed && Vector256.IsHardwareAccelerated)
+        {
+            // A MatMul's weights are packed on every run (9 MB per ConvNeXt stage-4 Linear layer): row by row, so
+            // B is read sequentially, each full panel's 16 values as two vectors.
+            int fullPanels = nc / nr;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = b + (long)(pc + p) * ldb + jc;
+                float* dst = destination + p * nr;
+                for (int panel = 0; panel < fullPanels; panel++, src += nr, dst += (long)nr * kc)
+                {
+                    Vector256.Store(Vector256.Load(src), dst);
+                    Vector256.Store(Vector256.Load(src + 8), dst + 8);
+                }
+            }
+            j0 = fullPanels * nr;
+        }
+        for (; j0 < nc; j0 += nr)
         {
             float* panel = destination + (long)j0 * kc;
             int width = Math.Min(nr, nc - j0);

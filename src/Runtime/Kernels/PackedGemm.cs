@@ -154,20 +154,26 @@ internal static unsafe class PackedGemm
                 ZeroDepthTile(problem, c, ldc, rowBias, columnBias, rowStart, rowEnd, jc, nc);
                 continue;
             }
-            RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, depthStep, packedB, edgeTile, edgeColumnBias, isa, rowStart, rowEnd, jc, nc);
-            if (late.Kind == FusedActivation.None) continue;
-            // A block spanning whole rows (7x7 and 14x14 maps) is one contiguous run: one call instead of one per
-            // 49-value row, whose call and ragged-end costs doubled a 160->960 @7 conv's time. Elementwise, so the
-            // bits do not depend on how the run is cut.
-            if (nc == ldc) ActivationMath.ApplyInPlace(new Span<float>(c + (long)rowStart * ldc, (rowEnd - rowStart) * nc), late, isa);
-            else
-                for (int i = rowStart; i < rowEnd; i++) ActivationMath.ApplyInPlace(new Span<float>(c + (long)i * ldc + jc, nc), late, isa);
+            RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, late, depthStep, packedB, edgeTile, edgeColumnBias, isa, rowStart, rowEnd, jc, nc);
         }
+    }
+
+    /// <summary>
+    /// The late activation on rows [rowStart, rowEnd) x columns [jc, jc + nc) of C, just computed. Elementwise, so
+    /// the bits do not depend on how the block is cut.
+    /// </summary>
+    private static void ApplyLate(float* c, int ldc, int rowStart, int rowEnd, int jc, int nc, in Activation late, KernelIsa isa)
+    {
+        // A block spanning whole rows (7x7 and 14x14 maps) is one contiguous run: one call instead of one per
+        // 49-value row, whose call and ragged-end costs doubled a 160->960 @7 conv's time.
+        if (nc == ldc) ActivationMath.ApplyInPlace(new Span<float>(c + (long)rowStart * ldc, (rowEnd - rowStart) * nc), late, isa);
+        else
+            for (int i = rowStart; i < rowEnd; i++) ActivationMath.ApplyInPlace(new Span<float>(c + (long)i * ldc + jc, nc), late, isa);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunBlock(PackedGemmProblem problem, int index, int k, int ldc, int mPadded, float* packedA, float* c,
-        float* rowBias, float* columnBias, Activation activation, int depthStep, float* packedB, float* edgeTile, float* edgeColumnBias,
+        float* rowBias, float* columnBias, Activation activation, Activation late, int depthStep, float* packedB, float* edgeTile, float* edgeColumnBias,
         KernelIsa isa, int rowStart, int rowEnd, int jc, int nc)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
@@ -213,6 +219,9 @@ internal static unsafe class PackedGemm
                         }
                     }
                     RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias, activation, isa >= KernelIsa.Avx2);
+                    // Sigmoid/SiLU/HardSwish/HardSigmoid/GELU on this row block while it is in cache: a MatMul's block
+                    // of all 3136 rows x 256 columns (ConvNeXt) is 3 MB, out of L2 by the time the block is done.
+                    if (finish && late.Kind != FusedActivation.None) ApplyLate(c, ldc, ic, icEnd, jc, nc, late, isa);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
 
@@ -44,7 +45,7 @@ internal sealed class LayerNormalization : IOperator
         // Blocks split across threads (ConvNeXt normalises 3,136 rows of 96 per call); each block's arithmetic is its own.
         FloatKernels.Ranges(blocks, (long)blocks * size, Kernels.ParallelWork.NormalizedValueCost, ctx.Kernels, (first, count) =>
         {
-            Normalize.BlockRange<float>(xs.AsSpan(0, x.Length), ys.AsSpan(0, x.Length), first, count, size, epsilon, mean, inv);
+            FloatBlockStatistics.BlockRange(xs.AsSpan(0, x.Length), ys.AsSpan(0, x.Length), first, count, size, epsilon, mean, inv);
             ScaleAndShift(ys, first, count, size, scale, bias);
         });
         var statShape = x.Shape.Select((d, i) => i < axis ? d : 1).ToArray();
@@ -57,8 +58,17 @@ internal sealed class LayerNormalization : IOperator
         for (int bl = first; bl < first + count; bl++)
         {
             var seg = ys.AsSpan(bl * size, size);
-            if (bias is null) for (int i = 0; i < size; i++) seg[i] *= scale[i];
-            else for (int i = 0; i < size; i++) seg[i] = seg[i] * scale[i] + bias[i];
+            int i = 0;
+            // A multiply then an add, each rounded, as the scalar loop below (no fused multiply-add).
+            if (Vector256.IsHardwareAccelerated)
+                for (; i + 8 <= size; i += 8)
+                {
+                    var v = Vector256.Create(seg.Slice(i, 8)) * Vector256.Create(scale.AsSpan(i, 8));
+                    if (bias is not null) v += Vector256.Create(bias.AsSpan(i, 8));
+                    v.CopyTo(seg.Slice(i, 8));
+                }
+            if (bias is null) for (; i < size; i++) seg[i] *= scale[i];
+            else for (; i < size; i++) seg[i] = seg[i] * scale[i] + bias[i];
         }
     }
 

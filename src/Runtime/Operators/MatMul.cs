@@ -11,10 +11,22 @@ namespace OnnxNorm.Runtime.Operators;
 /// </summary>
 internal sealed class MatMul : IOperator
 {
+    /// <summary>Where the plan puts the bias of an Add it fused into a float32 MatMul (<see cref="MatMulEpilogueFusion"/>).</summary>
+    public const int BiasInput = 2;
+
+    private readonly TensorValue? _bias;
+    private readonly Activation _activation;
+
+    private MatMul(TensorValue? bias, Activation activation)
+    {
+        _bias = bias;
+        _activation = activation;
+    }
+
     public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
     {
         n.OnlyAttributes();
-        return new MatMul();
+        return new MatMul(n.HasInput(BiasInput) ? n.Constant(BiasInput) : null, n.FusedActivation);
     }, includeDouble: false);
 
     public void Run(OpContext ctx)
@@ -47,16 +59,19 @@ internal sealed class MatMul : IOperator
             {
                 var fb = (float[])b.Buffer;
                 var fy = (float[])y.Buffer;
+                // A fused bias Add and GELU: the bias is added in the GEMM's store, GELU per finished block.
+                var bias = _bias is null ? default : _bias.AsSpan<float>();
+                if (!bias.IsEmpty && bias.Length != ni) throw new BadInputException($"{desc}: the fused bias holds {bias.Length} values, B has {ni} columns");
                 if (batches > 1 && batchB.Length == 0 && a.Rank > 2)
                 {
                     // B is one matrix for every batch (a Linear layer on [N, H, W, C]): the batch rows of A are
                     // contiguous, so this is one product with batches·M rows, B packed once instead of per batch.
-                    Gemm.Sgemm(false, false, batches * mi, ni, ki, 1f, fa, ki, fb, ni, 0f, fy, ni, ctx.Kernels);
+                    Gemm.Sgemm(false, false, batches * mi, ni, ki, 1f, fa, ki, fb, ni, 0f, fy, ni, default, bias, _activation, ctx.Kernels);
                     break;
                 }
                 for (int i = 0; i < batches; i++)
                     Gemm.Sgemm(false, false, mi, ni, ki, 1f, fa.AsSpan((int)offA[i]), ki, fb.AsSpan((int)offB[i]), ni, 0f,
-                        fy.AsSpan(i * mi * ni, mi * ni), ni, ctx.Kernels);
+                        fy.AsSpan(i * mi * ni, mi * ni), ni, default, bias, _activation, ctx.Kernels);
                 break;
             }
             case double[] x: Naive(x, (double[])b.Buffer, (double[])y.Buffer, offA, offB, mi, ni, ki); break;

@@ -53,13 +53,19 @@ internal sealed class Pad : IOperator
         }
         var y = ctx.Output(0, x.ElementType, shape);
         if (y.Length == 0) return;
+        bool grows = pb.Any(v => v > 0) || pe.Any(v => v > 0), crops = pb.Any(v => v < 0) || pe.Any(v => v < 0);
         // Fill with the constant value first (any element type), then copy the mapped elements.
-        if (_mode == "constant")
+        if (_mode == "constant" && grows)
         {
             var fill = TensorValue.Allocate(x.ElementType, new long[] { 1 });
             if (_attrPads is null && ctx.Input(2) is { Length: > 0 } cv) Array.Copy(cv.Buffer, fill.Buffer, 1);
             else if (x.ElementType != ElementType.String) Cast.WriteDoubles(new double[] { _attrValue }, fill);
             IndexCopy.Copy(fill.Buffer, y.Buffer, new int[y.Length]);
+        }
+        if ((_mode == "constant" || !grows) && !crops)
+        {
+            CopyRows(x, y, pb);
+            return;
         }
         var map = new int[y.Length];
         var strides = Shapes.Strides(x.Shape);
@@ -99,5 +105,34 @@ internal sealed class Pad : IOperator
             }
         }
         IndexCopy.Copy(x.Buffer, y.Buffer, map);
+    }
+
+    /// <summary>
+    /// Pads that only grow (or are all zero: DenseNet's transitions export Pad(0) before each AveragePool): x's
+    /// innermost rows copied whole to their place in y, instead of an index map built per element.
+    /// </summary>
+    private static void CopyRows(TensorValue x, TensorValue y, long[] padsBegin)
+    {
+        if (x.Length == 0) return;
+        int r = x.Rank;
+        if (r == 0 || y.Length == x.Length)
+        {
+            Array.Copy(x.Buffer, y.Buffer, x.Length);
+            return;
+        }
+        long inner = x.Shape[r - 1];
+        var yStrides = Shapes.Strides(y.Shape);
+        var idx = new long[r - 1];
+        for (long row = 0, rows = x.Length / inner; row < rows; row++)
+        {
+            long at = padsBegin[r - 1];
+            for (int d = 0; d < r - 1; d++) at += (idx[d] + padsBegin[d]) * yStrides[d];
+            Array.Copy(x.Buffer, row * inner, y.Buffer, at, inner);
+            for (int d = r - 2; d >= 0; d--)
+            {
+                if (++idx[d] < x.Shape[d]) break;
+                idx[d] = 0;
+            }
+        }
     }
 }

@@ -7,8 +7,10 @@ namespace OnnxNorm.Runtime.Operators;
 internal sealed class Transpose : IOperator
 {
     private readonly long[]? _perm;
-    private long[]? _mapShape;
-    private int[]? _map;
+    // How one input shape is copied (a tiled matrix transpose, else an index map), swapped as a whole so concurrent
+    // runs never pair a plan with another shape.
+    private sealed record CopyPlan(long[] Shape, (int Batches, int Rows, int Columns)? Matrix, int[]? Map);
+    private CopyPlan? _plan;
 
     private Transpose(long[]? perm) => _perm = perm;
 
@@ -29,12 +31,24 @@ internal sealed class Transpose : IOperator
         var shape = perm.Select(p => x.Shape[p]).ToArray();
         var steps = perm.Select(p => inStrides[p]).ToArray();
         var y = ctx.Output(0, x.ElementType, shape);
-        // The index map depends only on the input shape: built once, reused while the shape stays.
-        if (_map is null || !x.Shape.AsSpan().SequenceEqual(_mapShape))
+        // The plan depends only on the input shape: built once, reused while the shape stays.
+        var plan = _plan;
+        if (plan is null || !x.Shape.AsSpan().SequenceEqual(plan.Shape))
         {
-            _map = IndexCopy.Strided(shape, 0, steps);
-            _mapShape = (long[])x.Shape.Clone();
+            var matrix = x.Buffer is float[] or double[] or Half[] or int[] or long[] ? BlockedTranspose.Match(x.Shape, perm) : null;
+            _plan = plan = new CopyPlan((long[])x.Shape.Clone(), matrix, matrix is null ? IndexCopy.Strided(shape, 0, steps) : null);
         }
-        IndexCopy.Copy(x.Buffer, y.Buffer, _map);
+        if (plan.Matrix is { } m)
+        {
+            switch (x.Buffer)
+            {
+                case float[] f: BlockedTranspose.Run(f, (float[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case double[] d: BlockedTranspose.Run(d, (double[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case Half[] h: BlockedTranspose.Run(h, (Half[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case int[] i: BlockedTranspose.Run(i, (int[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+                case long[] l: BlockedTranspose.Run(l, (long[])y.Buffer, m.Batches, m.Rows, m.Columns); return;
+            }
+        }
+        IndexCopy.Copy(x.Buffer, y.Buffer, plan.Map!);
     }
 }
