@@ -10,7 +10,9 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 /// rounding for float16/bfloat16 models) and <see cref="UlpsOfScale"/> float32 ulps of the output's scale (its
 /// RMS for the RMS floor, its largest |R| for the max floor). Score = max(RMS error / RMS floor, max error /
 /// (<see cref="MaxErrorAllowance"/> x max floor), the worst channel's score (<see cref="ChannelScore"/>, for tensors
-/// cut into channels by <see cref="ChannelSlices"/>)); B is equivalent when every score is at most <see cref="Threshold"/>.
+/// cut into channels by <see cref="ChannelSlices"/>), the worst channel's proportional slope (<see cref="SlopeScore"/>));
+/// B is equivalent when every score is at most <see cref="Threshold"/>, and <see cref="OutputScore.DecidedBy"/> names the rule
+/// that set it.
 /// </summary>
 public static class NoiseAwareRule
 {
@@ -77,7 +79,7 @@ public static class NoiseAwareRule
             slope = SlopeScore.Worst(ChannelFit.Of(slices, bv, rv), slices.Rms(rv, default), noise);
         }
         double score = Math.Max(Math.Max(rmsScore.Score, maxRatio), slope.Score);
-        string decidedBy = score == slope.Score && slope.Score > Math.Max(rmsScore.Score, maxRatio) ? Decided.Slope : rmsScore.Score >= maxRatio ? Decided.Rms : Decided.Max;
+        string decidedBy = slope.Score > Math.Max(rmsScore.Score, maxRatio) ? Decided.Slope : rmsScore.Score >= maxRatio ? Decided.Rms : Decided.Max;
         long extraNonFinite = Math.Max(0, err.NonFiniteMismatches - allowedNonFinite);
         if (extraNonFinite > 0 || double.IsNaN(score)) score = double.PositiveInfinity;
         return new OutputScore

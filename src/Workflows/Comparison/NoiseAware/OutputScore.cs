@@ -2,7 +2,8 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 
 /// <summary>
 /// The noise-aware verdict on one output: B's error against the float64 reference R, divided by the noise floor.
-/// Score = max(rms error / rms floor, max error / (2 x max floor), worst channel's rms error / (2 x its floor));
+/// Score = max(rms error / rms floor, max error / (2 x max floor), worst channel's rms error / (2 x its floor), worst
+/// channel's proportional slope / (8 x its floor)); <see cref="DecidedBy"/> names which one it was;
 /// <see cref="FloorSetBy"/> names the floor that
 /// the deciding ratio divided by. Integer and bool outputs are compared exactly (score 0 or infinity).
 /// </summary>
