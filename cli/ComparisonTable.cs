@@ -21,11 +21,11 @@ public static class ComparisonTable
         {
             // The elementwise columns stay for reference; the score column decides under the noise-aware rule.
             o.WriteLine($"noise-aware score = error of {r.ModelA} ({r.EngineA}) against the float64 reference of {r.ModelB} / noise floor; equivalent when <= {NoiseAwareRule.Threshold}");
-            var srows = new PlainTable("output", "score", "error rms", "error max", "floor rms", "floor max", "floor set by", "result");
+            var srows = new PlainTable("output", "score", "decided by", "error rms", "error max", "floor rms", "floor max", "floor set by", "result");
             foreach (var (name, s) in r.Scores)
                 srows.Row(new[]
                 {
-                    name, Score(s.Score), Num(s.ErrorRms), Num(s.ErrorMax), Num(s.FloorRms), Num(s.FloorMax),
+                    name, Score(s.Score), s.DecidedBy, Num(s.ErrorRms), Num(s.ErrorMax), Num(s.FloorRms), Num(s.FloorMax),
                     s.Rule == "exact" ? $"exact match ({s.ExactMismatches} differ)" : s.FloorSetBy, s.Equivalent ? "ok" : "FAIL",
                 });
             srows.WriteTo(o);
@@ -44,7 +44,7 @@ public static class ComparisonTable
                 o.WriteLine($"  {m.ElementType}[{string.Join(',', m.Shape)}]  max abs {Num(m.MaxAbs)}  max rel {Num(m.MaxRel)}  cosine {Cos(m.Cosine)}  " +
                     $"over tolerance {m.CountOverTolerance}/{m.Elements}  ({d.ValuesCompared} shared values compared)");
                 if (d.Score is { } s)
-                    o.WriteLine($"  score {Score(s.Score)} (error rms {Num(s.ErrorRms)}, max {Num(s.ErrorMax)}; floor rms {Num(s.FloorRms)}, max {Num(s.FloorMax)}, set by {s.FloorSetBy})");
+                    o.WriteLine($"  score {Score(s.Score)} by {s.DecidedBy} (error rms {Num(s.ErrorRms)}, max {Num(s.ErrorMax)}; floor rms {Num(s.FloorRms)}, max {Num(s.FloorMax)}, set by {s.FloorSetBy})");
             }
             else o.WriteLine(r.Scores.Count > 0 ? "per node: no shared intermediate value scores above the threshold" : "per node: no shared intermediate value exceeds the tolerance");
             if (r.PerNodeSkipped.Count > 0)

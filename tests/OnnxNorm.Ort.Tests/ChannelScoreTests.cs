@@ -48,9 +48,14 @@ public sealed class ChannelScoreTests
         var s = Score(OneChannelChanged(), new long[] { 1, Channels, 8, 8 });
         Assert.False(s.Equivalent);
         Assert.Equal(2, s.Channel);
-        // 2.0e-3 / (2 x 1.03e-4): the channel's floor is the whole tensor's 1.03e-4 (B's error over all elements).
-        Assert.InRange(s.Score, 9.5, 10);
         Assert.StartsWith("channel 2:", s.FloorSetBy);
+        // The RMS rule: 2.0e-3 / (2 x 1.03e-4), the channel's floor being the whole tensor's 1.03e-4 (B's error over
+        // all elements). R is 1 everywhere, so the change is also a slope of 0.002 against R, which scores higher.
+        var rms = ChannelScore.Worst(ChannelSlices.Of(new long[] { 1, Channels, 8, 8 })!.Value, OneChannelChanged(), Ones(),
+            ReferenceRuns.NoiseOf("B's own error", Tensor(TrustedRun(), 1, Channels, 8, 8), Tensor(Ones(), 1, Channels, 8, 8), null), 1.03e-4, "B");
+        Assert.Equal(2, rms.Channel);
+        Assert.InRange(rms.Score, 9.5, 10);
+        Assert.True(s.Score >= rms.Score);
     }
 
     [Fact]

@@ -57,7 +57,7 @@ internal sealed class OrtEquivalenceCheck : IEquivalenceCheck
             var (name, s) = report.Scores.MaxBy(kv => kv.Value.Score);
             string worst = s.Rule == "exact"
                 ? $"output '{name}': {s.ExactMismatches} element(s) differ (exact match required)"
-                : $"worst output '{name}': score {s.Score:G3} (error rms {s.ErrorRms:G3}, max {s.ErrorMax:G3}; floor rms {s.FloorRms:G3}, max {s.FloorMax:G3}, set by {s.FloorSetBy})";
+                : $"worst output '{name}': score {s.Score:G3} by {s.DecidedBy} (error rms {s.ErrorRms:G3}, max {s.ErrorMax:G3}; floor rms {s.FloorRms:G3}, max {s.FloorMax:G3}, set by {s.FloorSetBy})";
             return new EquivalenceResult(report.Equivalent, maxAbs, rule,
                 $"noise-aware: {report.Outputs.Count} output(s) {(report.Equivalent ? "within" : "NOT within")} their noise floor (score <= {NoiseAwareRule.Threshold}), {worst}; max |diff| {maxAbs:G3}");
         }

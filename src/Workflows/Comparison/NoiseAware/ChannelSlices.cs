@@ -27,6 +27,9 @@ public readonly record struct ChannelSlices(int Count, long Inner, long Elements
         return new ChannelSlices((int)shape[1], inner, perSlice);
     }
 
+    /// <summary>The slice that element <paramref name="index"/> (in row-major order) belongs to.</summary>
+    public int ChannelOf(long index) => (int)(index / Inner % Count);
+
     /// <summary>The RMS of <c>x - r</c> over each slice's elements that both hold as finite numbers (r empty: of x itself).</summary>
     public double[] Rms(ReadOnlySpan<double> x, ReadOnlySpan<double> r)
     {
@@ -37,7 +40,7 @@ public readonly record struct ChannelSlices(int Count, long Inner, long Elements
         {
             double a = x[i], b = diff ? r[i] : 0;
             if (!double.IsFinite(a) || !double.IsFinite(b)) continue;
-            int c = (int)(i / Inner % Count);
+            int c = ChannelOf(i);
             double d = a - b;
             sumSq[c] += d * d;
             counts[c]++;

@@ -10,7 +10,9 @@ namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 /// rounding for float16/bfloat16 models) and <see cref="UlpsOfScale"/> float32 ulps of the output's scale (its
 /// RMS for the RMS floor, its largest |R| for the max floor). Score = max(RMS error / RMS floor, max error /
 /// (<see cref="MaxErrorAllowance"/> x max floor), the worst channel's score (<see cref="ChannelScore"/>, for tensors
-/// cut into channels by <see cref="ChannelSlices"/>)); B is equivalent when every score is at most <see cref="Threshold"/>.
+/// cut into channels by <see cref="ChannelSlices"/>), the worst channel's proportional slope (<see cref="SlopeScore"/>));
+/// B is equivalent when every score is at most <see cref="Threshold"/>, and <see cref="OutputScore.DecidedBy"/> names the rule
+/// that set it.
 /// </summary>
 public static class NoiseAwareRule
 {
@@ -69,9 +71,15 @@ public static class NoiseAwareRule
         string sample = small > 1 ? $" (a sample of {finite} numbers: ratios divided by {small:G3})" : "";
         // A change confined to one channel is diluted over the whole tensor; each channel is scored on its own too.
         var rmsScore = new ChannelScore(rmsRatio, -1, err.Rms, floorRms, rmsBy.Name);
-        if (ChannelSlices.Of(r.Shape) is { } slices && ChannelScore.Worst(slices, bv, rv, noise, floorRms, rmsBy.Name) is var worst && worst.Score > rmsRatio)
-            rmsScore = worst;
-        double score = Math.Max(rmsScore.Score, maxRatio);
+        var slope = new SlopeScore(0, -1, 0, 0, "");
+        if (ChannelSlices.Of(r.Shape) is { } slices)
+        {
+            if (ChannelScore.Worst(slices, bv, rv, noise, floorRms, rmsBy.Name) is var worst && worst.Score > rmsRatio) rmsScore = worst;
+            // A scale change of a channel is an error proportional to R: seen as a slope, not only as a size.
+            slope = SlopeScore.Worst(ChannelFit.Of(slices, bv, rv), slices.Rms(rv, default), noise);
+        }
+        double score = Math.Max(Math.Max(rmsScore.Score, maxRatio), slope.Score);
+        string decidedBy = slope.Score > Math.Max(rmsScore.Score, maxRatio) ? Decided.Slope : rmsScore.Score >= maxRatio ? Decided.Rms : Decided.Max;
         long extraNonFinite = Math.Max(0, err.NonFiniteMismatches - allowedNonFinite);
         if (extraNonFinite > 0 || double.IsNaN(score)) score = double.PositiveInfinity;
         return new OutputScore
@@ -83,8 +91,17 @@ public static class NoiseAwareRule
             ErrorMax = err.Max,
             FloorRms = rmsScore.FloorRms,
             FloorMax = floorMax,
-            FloorSetBy = (rmsScore.Score < maxRatio ? maxBy.Name : rmsScore.Channel >= 0 ? $"channel {rmsScore.Channel}: {rmsScore.FloorSetBy}" : rmsScore.FloorSetBy) + sample,
-            Channel = rmsScore.Score >= maxRatio && rmsScore.Channel >= 0 ? rmsScore.Channel : null,
+            DecidedBy = decidedBy,
+            Slope = slope.Channel >= 0 ? slope.Slope : null,
+            SlopeFloor = slope.Channel >= 0 ? slope.Floor : null,
+            SlopeScore = slope.Score,
+            FloorSetBy = decidedBy switch
+            {
+                Decided.Slope => $"channel {slope.Channel}: slope {slope.Slope:G3} over {slope.FloorSetBy} {slope.Floor:G3}",
+                Decided.Max => maxBy.Name,
+                _ => rmsScore.Channel >= 0 ? $"channel {rmsScore.Channel}: {rmsScore.FloorSetBy}" : rmsScore.FloorSetBy,
+            } + sample,
+            Channel = decidedBy == Decided.Slope ? slope.Channel : decidedBy == Decided.Rms && rmsScore.Channel >= 0 ? rmsScore.Channel : null,
             NonFiniteMismatches = extraNonFinite,
             NoiseSources = sources.ToDictionary(s => s.Name, s => new[] { s.Error.Rms, s.Error.Max }),
         };
@@ -116,6 +133,6 @@ public static class NoiseAwareRule
             diff = 0;
             for (int i = 0; i < x.Length; i++) if (x[i] != y[i]) diff++;
         }
-        return new OutputScore { Score = diff == 0 ? 0 : double.PositiveInfinity, Equivalent = diff == 0, Rule = "exact", ExactMismatches = diff };
+        return new OutputScore { Score = diff == 0 ? 0 : double.PositiveInfinity, Equivalent = diff == 0, Rule = "exact", DecidedBy = Decided.Exact, ExactMismatches = diff };
     }
 }

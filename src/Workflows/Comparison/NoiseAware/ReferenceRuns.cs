@@ -72,7 +72,7 @@ public sealed class ReferenceRuns : IDisposable
     private static NoiseSource Measure(string name, TensorValue x, double[] r, ChannelSlices? slices)
     {
         var xv = x.ToDoubles();
-        return new NoiseSource(name, ErrorNorm.Measure(xv, r), slices?.Rms(xv, r));
+        return new NoiseSource(name, ErrorNorm.Measure(xv, r), slices?.Rms(xv, r), slices is { } sl ? ChannelFit.Of(sl, xv, r) : null);
     }
 
     /// <summary>Disposes both engines.</summary>
