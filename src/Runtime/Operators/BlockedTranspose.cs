@@ -76,7 +76,7 @@ internal static class BlockedTranspose
         }
     }
 
-    // 8x8 blocks by the unpack / shuffle / lane-permute transpose, the ragged edges by Tiles.
+    // 8x8 blocks by the depthwise layout's register transpose, the ragged edges by Tiles.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void TransposeFloats(ReadOnlySpan<float> src, Span<float> dst, int rows, int columns)
     {
@@ -87,31 +87,10 @@ internal static class BlockedTranspose
                 for (int j0 = 0; j0 < fullColumns; j0 += 8)
                 {
                     float* a = s + (long)i0 * columns + j0;
-                    var t0 = Avx.UnpackLow(Avx.LoadVector256(a), Avx.LoadVector256(a + columns));
-                    var t1 = Avx.UnpackHigh(Avx.LoadVector256(a), Avx.LoadVector256(a + columns));
-                    var t2 = Avx.UnpackLow(Avx.LoadVector256(a + 2 * columns), Avx.LoadVector256(a + 3 * columns));
-                    var t3 = Avx.UnpackHigh(Avx.LoadVector256(a + 2 * columns), Avx.LoadVector256(a + 3 * columns));
-                    var t4 = Avx.UnpackLow(Avx.LoadVector256(a + 4 * columns), Avx.LoadVector256(a + 5 * columns));
-                    var t5 = Avx.UnpackHigh(Avx.LoadVector256(a + 4 * columns), Avx.LoadVector256(a + 5 * columns));
-                    var t6 = Avx.UnpackLow(Avx.LoadVector256(a + 6 * columns), Avx.LoadVector256(a + 7 * columns));
-                    var t7 = Avx.UnpackHigh(Avx.LoadVector256(a + 6 * columns), Avx.LoadVector256(a + 7 * columns));
-                    var s0 = Avx.Shuffle(t0, t2, 0x44);
-                    var s1 = Avx.Shuffle(t0, t2, 0xEE);
-                    var s2 = Avx.Shuffle(t1, t3, 0x44);
-                    var s3 = Avx.Shuffle(t1, t3, 0xEE);
-                    var s4 = Avx.Shuffle(t4, t6, 0x44);
-                    var s5 = Avx.Shuffle(t4, t6, 0xEE);
-                    var s6 = Avx.Shuffle(t5, t7, 0x44);
-                    var s7 = Avx.Shuffle(t5, t7, 0xEE);
-                    float* o = d + (long)j0 * rows + i0;
-                    Avx.Store(o, Avx.Permute2x128(s0, s4, 0x20));
-                    Avx.Store(o + rows, Avx.Permute2x128(s1, s5, 0x20));
-                    Avx.Store(o + 2 * rows, Avx.Permute2x128(s2, s6, 0x20));
-                    Avx.Store(o + 3 * rows, Avx.Permute2x128(s3, s7, 0x20));
-                    Avx.Store(o + 4 * rows, Avx.Permute2x128(s0, s4, 0x31));
-                    Avx.Store(o + 5 * rows, Avx.Permute2x128(s1, s5, 0x31));
-                    Avx.Store(o + 6 * rows, Avx.Permute2x128(s2, s6, 0x31));
-                    Avx.Store(o + 7 * rows, Avx.Permute2x128(s3, s7, 0x31));
+                    Kernels.ChannelBlockLayout.Transpose8(Avx.LoadVector256(a), Avx.LoadVector256(a + columns),
+                        Avx.LoadVector256(a + 2 * columns), Avx.LoadVector256(a + 3 * columns), Avx.LoadVector256(a + 4 * columns),
+                        Avx.LoadVector256(a + 5 * columns), Avx.LoadVector256(a + 6 * columns), Avx.LoadVector256(a + 7 * columns),
+                        d + (long)j0 * rows + i0, rows);
                 }
         Tiles(src, dst, rows, columns, fullRows, rows, 0, columns);
         Tiles(src, dst, rows, columns, 0, fullRows, fullColumns, columns);
