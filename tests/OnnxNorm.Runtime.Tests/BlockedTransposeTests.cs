@@ -17,6 +17,8 @@ public class BlockedTransposeTests
         { new long[] { 1, 7, 9, 96 }, new long[] { 0, 3, 1, 2 } },   // and back
         { new long[] { 3, 17, 5, 2 }, new long[] { 0, 2, 3, 1 } },   // N = 3: a batch of transposes, ragged tiles
         { new long[] { 33, 18 }, new long[] { 1, 0 } },
+        { new long[] { 2, 16, 8 }, new long[] { 0, 2, 1 } },         // whole 8x8 blocks only
+        { new long[] { 1, 20, 3, 7 }, new long[] { 0, 2, 3, 1 } },   // 20 x 21: blocks and both ragged edges
         { new long[] { 4, 1, 6, 5 }, new long[] { 1, 3, 0, 2 } },    // a size-1 axis moved; not a matrix transpose
         { new long[] { 2, 3, 4 }, new long[] { 2, 0, 1 } },          // [2·3, 4] -> [4, 2·3]
         { new long[] { 2, 3, 4, 5 }, new long[] { 0, 2, 1, 3 } },    // not a matrix transpose: the index map

@@ -66,7 +66,7 @@ internal static unsafe class ChannelBlockLayout
 
     /// <summary>Stores the transpose of the 8x8 matrix whose rows are r0..r7: row i goes to destination + i·stride.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+    internal static void Transpose8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
         Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* destination, long stride)
     {
         var t0 = Avx.UnpackLow(r0, r1);
