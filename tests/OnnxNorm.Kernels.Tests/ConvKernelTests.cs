@@ -202,6 +202,39 @@ public class ConvKernelTests
                 Check(problem, act, threads, Describe(g, act, threads));
     }
 
+    // Maps too narrow to share out by columns, so the threads split the rows over one B they pack together
+    // (SharedPackedB): K over several depth blocks, strided, a batch of two (two shared copies side by side).
+    public static TheoryData<int, int, int, int, int, int> RowSplitShapes => new()
+    {
+        { 1, 512, 512, 7, 3, 1 },
+        { 1, 256, 256, 14, 3, 1 },
+        { 1, 256, 512, 14, 3, 2 },
+        { 2, 96, 128, 7, 3, 1 },
+        { 1, 300, 100, 5, 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(RowSplitShapes))]
+    public void RowSplitConvolutionsAreBitIdenticalAtOneTwoAndFourThreadsAndMatchTheReference(int batch, int c, int m, int size, int kernel, int stride)
+    {
+        int pad = kernel / 2;
+        var g = Geometry(batch, c, m, 1, [size, size], [kernel, kernel], [stride, stride], [1, 1], [pad, pad], [pad, pad]);
+        var p = MakeProblem(g, new Random(c + m + size), true);
+        var conv = new ConvKernel(g, p.W, p.B, Activation.Relu);
+        float[] At(int threads)
+        {
+            var y = new float[p.Plain.Length];
+            conv.Run(p.X, y, KernelTarget.Best(threads) with { SplitAllWork = true });
+            return y;
+        }
+        var one = At(1);
+        TestTensors.AssertClose(p.Plain.Select(v => ActivationMath.Scalar(v, Activation.Relu)).ToArray(), one, p.Magnitude, Describe(g, Activation.Relu, 1));
+        foreach (int threads in new[] { 2, 4 })
+            Assert.True(one.AsSpan().SequenceEqual(At(threads)), $"{Describe(g, Activation.Relu, threads)}: differs from one thread");
+        // Concurrent runs: whichever takes the shared copy, the others pack per task; the same bits either way.
+        Parallel.For(0, 4, _ => Assert.True(one.AsSpan().SequenceEqual(At(2)), "a concurrent two-thread run differs from one thread"));
+    }
+
     [Fact]
     public void ThreeDConvStridedDownToOneOutputPlaneReadsEachChannelsOwnVolume()
     {

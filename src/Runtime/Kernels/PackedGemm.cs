@@ -50,7 +50,8 @@ internal abstract unsafe class PackedGemmProblem
 /// lives in L2), M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 32- or
 /// 16-column micro-panels of B (in L1) against every 6-row micro-panel of A.
 /// Parallelism splits the output into independent tiles (N ranges first, M ranges when N is too small,
-/// e.g. 7x7 feature maps), each packing its own B, so threads share nothing but read-only A.
+/// e.g. 7x7 feature maps). Column tiles each pack their own B, so threads share nothing but read-only A; row tiles
+/// share one B that the threads pack together first (<see cref="SharedPackedB"/>).
 /// </summary>
 /// <remarks>
 /// The loop nests are marked AggressiveOptimization (as are the packers): tiered compilation would otherwise run
@@ -107,6 +108,7 @@ internal static unsafe class PackedGemm
             }
         }
         int columnTasks = CeilDiv(n, columnsPerTask), rowTasks = CeilDiv(m, rowsPerTask);
+        if (rowTasks > 1 && SharedPackedB.TryRun(problem, threads, rowsPerTask, isa)) return;
         int perProblemTasks = columnTasks * rowTasks;
         int totalTasks = problem.Count * perProblemTasks;
 
@@ -121,12 +123,17 @@ internal static unsafe class PackedGemm
         {
             int index = task / perProblemTasks, rest = task % perProblemTasks;
             int j0 = rest / rowTasks * columnsPerTask, i0 = rest % rowTasks * rowsPerTask;
-            RunTile(problem, index, i0, Math.Min(problem.M, i0 + rowsPerTask), j0, Math.Min(problem.N, j0 + columnsPerTask), isa);
+            RunTile(problem, index, i0, Math.Min(problem.M, i0 + rowsPerTask), j0, Math.Min(problem.N, j0 + columnsPerTask), isa, null);
         }
     }
 
+    /// <summary>
+    /// Rows [rowStart, rowEnd) x columns [columnStart, columnEnd) of problem <paramref name="index"/>. B is packed here
+    /// block by block into this thread's scratch, or, when <paramref name="sharedB"/> is set, read from that copy of
+    /// the whole packed B (<see cref="SharedPackedB"/>): the same values either way, so the same bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunTile(PackedGemmProblem problem, int index, int rowStart, int rowEnd, int columnStart, int columnEnd, KernelIsa isa)
+    internal static void RunTile(PackedGemmProblem problem, int index, int rowStart, int rowEnd, int columnStart, int columnEnd, KernelIsa isa, float* sharedB)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         int k = problem.K, ldc = problem.Ldc;
@@ -152,7 +159,8 @@ internal static unsafe class PackedGemm
                 ZeroDepthTile(problem, c, ldc, rowBias, columnBias, rowStart, rowEnd, jc, nc);
                 continue;
             }
-            RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, late, depthStep, packedB, edgeTile, edgeColumnBias, isa, rowStart, rowEnd, jc, nc);
+            RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, late, depthStep, packedB, edgeTile, edgeColumnBias, isa, rowStart, rowEnd, jc, nc,
+                sharedB == null ? null : sharedB + (long)k * jc);
         }
     }
 
@@ -172,7 +180,7 @@ internal static unsafe class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunBlock(PackedGemmProblem problem, int index, int k, int ldc, int mPadded, float* packedA, float* c,
         float* rowBias, float* columnBias, Activation activation, Activation late, int depthStep, float* packedB, float* edgeTile, float* edgeColumnBias,
-        KernelIsa isa, int rowStart, int rowEnd, int jc, int nc)
+        KernelIsa isa, int rowStart, int rowEnd, int jc, int nc, float* sharedBlock)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         bool wide = isa == KernelIsa.Avx512;
@@ -182,7 +190,8 @@ internal static unsafe class PackedGemm
                 int kc = Math.Min(depthStep, k - pc);
                 bool accumulate = pc > 0 || problem.AccumulateIntoC;
                 bool finish = pc + kc == k;
-                problem.PackB(index, pc, kc, jc, nc, packedB);
+                if (sharedBlock == null) problem.PackB(index, pc, kc, jc, nc, packedB);
+                else packedB = sharedBlock + (long)pc * RoundUp(nc, nr);
                 float* aBlock = packedA + (long)pc * mPadded;
                 for (int ic = rowStart; ic < rowEnd; ic += RowBlock)
                 {
