@@ -80,8 +80,8 @@ internal static unsafe class PackedGemm
         int threads = ParallelWork.Threads((long)m * n * problem.K * problem.Count, target, long.MaxValue);
         var isa = target.RunnableIsa;
 
-        // Choose the tiling of the output into tasks. Column ranges of at most ColumnBlock, as many as a
-        // multiple of the thread count so the threads finish together. When a thread's share of columns would
+        // Choose the tiling of the output into tasks. Column ranges of at most ColumnBlock, of the width with which
+        // the threads finish together (ColumnTaskWidth). When a thread's share of columns would
         // be small (7x7 and 14x14 maps) the rows are split instead: every column task streams all of A (the
         // weights, megabytes for late layers) while each row task streams only its slice and repacks the
         // small B.
@@ -104,7 +104,7 @@ internal static unsafe class PackedGemm
                 // Task edges on multiples of 32 columns: the kernel that computes a column (32-wide pair, masked
                 // 16-wide, 1..4-column; their sums run in different orders) then depends only on where the
                 // column lies in the matrix, as with one thread, so results are bit-identical at any thread count.
-                columnsPerTask = RoundUp(panelsPerChunk, 2) * nr;
+                columnsPerTask = ColumnTaskWidth.Choose(n, problem.Count, threads, RoundUp(panelsPerChunk, 2) * nr);
             }
         }
         int columnTasks = CeilDiv(n, columnsPerTask), rowTasks = CeilDiv(m, rowsPerTask);
