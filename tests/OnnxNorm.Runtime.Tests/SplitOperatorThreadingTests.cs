@@ -7,7 +7,7 @@ namespace OnnxNorm.Runtime.Tests;
 
 /// <summary>
 /// The operators split into ranges on the worker pool (Transpose, Concat, AveragePool, MaxPool, same-shape Add,
-/// standalone Sigmoid, Resize), splitting forced with SplitAllWork: every thread count gives the same bits, and the
+/// standalone Sigmoid, linear and nearest Resize), splitting forced with SplitAllWork: every thread count gives the same bits, and the
 /// values written out here.
 /// </summary>
 public class SplitOperatorThreadingTests
@@ -178,6 +178,38 @@ public class SplitOperatorThreadingTests
         {
             Assert.Equal(c * 4 * h * w, y.Length);
             for (int i = 0; i < 4 * h * w; i++) Assert.Equal(0.375f, y[13 * 4 * h * w + i]);
+        });
+    }
+
+    // PP-OCRv4 det's FPN upsampling (nearest, asymmetric, floor): output (i, j) is input (i / s, j / s); -0 comes out
+    // as +0 (the general path's 0 + 1·v), NaN and infinities pass.
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Nearest_Resize_is_bit_identical_at_one_two_and_four_threads_and_picks_the_floor_source(int s)
+    {
+        const int c = 20, h = 9, w = 11;
+        var x = Normals(c * h * w, 10);
+        x[3] = -0f;
+        x[15 * h * w + 2 * w + 5] = float.NaN;
+        x[16 * h * w + 7] = float.NegativeInfinity;
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, 1, c, h, w);
+        b.Int64Initializer("sizes", new long[] { 1, c, s * h, s * w }, 4);
+        b.Node("Resize", new[] { "x", "", "", "sizes" }, new[] { "y" }, "resize",
+            ("mode", "nearest"), ("coordinate_transformation_mode", "asymmetric"), ("nearest_mode", "floor"));
+        b.OutputUnknownShape("y", ElementType.Float);
+        Check(b.ToBytes(), new() { ["x"] = TensorValue.FromFloats(new long[] { 1, c, h, w }, x) }, y =>
+        {
+            Assert.Equal(c * s * h * s * w, y.Length);
+            for (int p = 0; p < c; p++)
+                for (int i = 0; i < s * h; i++)
+                    for (int j = 0; j < s * w; j++)
+                    {
+                        float v = x[(p * h + i / s) * w + j / s];
+                        float expected = v == 0 ? 0f : v;
+                        Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(y[((p * s * h) + i) * s * w + j]));
+                    }
         });
     }
 }

@@ -6,7 +6,8 @@ namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// ConvTranspose (opset 1-…): 1-D/2-D/3-D, groups, dilations, pads, auto_pad, output_shape, output_padding.
-/// Per image and group: columns = Wᵀ·X through <see cref="Gemm"/>.Sgemm, then scattered (col2im) into Y.
+/// Per image and group: columns = Wᵀ·X through <see cref="Gemm"/>.Sgemm, then scattered (col2im) into Y by
+/// <see cref="ConvTransposeScatter"/>, output channels split across threads.
 /// float16 and double are computed in float32.
 /// </summary>
 internal sealed class ConvTranspose : IOperator
@@ -94,51 +95,20 @@ internal sealed class ConvTranspose : IOperator
         var cols = ctx.Rent(ElementType.Float, new long[] { (long)coutG * kSize, inSize });
         var xs = x.AsSpan<float>();
         var ws = w.AsSpan<float>();
-        var ys = y.AsSpan<float>();
-        var col = cols.AsSpan<float>();
-        var bias = b is null ? default : b.AsSpan<float>();
-        var inIdx = new int[r];
-        var kIdx = new int[r];
+        var colArray = (float[])cols.Buffer;
+        var yArray = (float[])y.Buffer;
+        var bias = b is null ? null : (float[])b.Buffer;
         for (int img = 0; img < n; img++)
         for (int g = 0; g < group; g++)
         {
             // W_g is [cinG, coutG*kSize]; columns[coutG*kSize, inSize] = W_gᵀ · X_g.
             Gemm.Sgemm(true, false, coutG * kSize, inSize, cinG, 1f,
                 ws.Slice(g * cinG * coutG * kSize), coutG * kSize,
-                xs.Slice((img * c + g * cinG) * inSize), inSize, 0f, col, inSize, ctx.Kernels);
-            for (int oc = 0; oc < coutG; oc++)
-            {
-                var yo = ys.Slice((img * cout + g * coutG + oc) * outSize, outSize);
-                if (!bias.IsEmpty) yo.Fill(bias[g * coutG + oc]);
-                for (int k = 0; k < kSize; k++)
-                {
-                    Unravel(k, kernel, kIdx);
-                    var row = col.Slice((oc * kSize + k) * inSize, inSize);
-                    for (int i = 0; i < inSize; i++)
-                    {
-                        Unravel(i, input, inIdx);
-                        int off = 0;
-                        bool inside = true;
-                        for (int d = 0; d < r; d++)
-                        {
-                            int pos = inIdx[d] * strides[d] - pb[d] + kIdx[d] * dil[d];
-                            if (pos < 0 || pos >= output[d]) { inside = false; break; }
-                            off = off * output[d] + pos;
-                        }
-                        if (inside) yo[off] += row[i];
-                    }
-                }
-            }
+                xs.Slice((img * c + g * cinG) * inSize), inSize, 0f, cols.AsSpan<float>(), inSize, ctx.Kernels);
+            var scatter = new ConvTransposeScatter(colArray, yArray, (img * cout + g * coutG) * outSize, bias, g * coutG,
+                input, output, kernel, strides, dil, pb);
+            ParallelRanges.Run(coutG, (long)kSize * inSize * ParallelWork.GatheredValueCost, ctx.Kernels, scatter);
         }
         ctx.Return(cols);
-    }
-
-    private static void Unravel(int index, int[] dims, int[] result)
-    {
-        for (int d = dims.Length - 1; d >= 0; d--)
-        {
-            result[d] = index % dims[d];
-            index /= dims[d];
-        }
     }
 }
