@@ -4,9 +4,8 @@ using System.Runtime.Intrinsics;
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
-/// SiLU, x · Sigmoid(x) with <see cref="SigmoidOperator"/>: the unfused Mul(x, Sigmoid(x)). NaN gives x's own NaN:
-/// Sigmoid(NaN) is NaN with the sign flipped, and which of two NaN operands a multiply returns depends on the
-/// operand order the JIT picks, so the product alone would not give the same bits in every form.
+/// SiLU, x · Sigmoid(x) with <see cref="SigmoidOperator"/>: the unfused Mul(x, Sigmoid(x)). NaN gives x's own NaN,
+/// selected explicitly: which of two NaN operands a multiply returns depends on the operand order the JIT picks.
 /// </summary>
 internal readonly struct SwishOperator : IActivationOperator
 {
