@@ -8,17 +8,21 @@ namespace OnnxNorm.Runtime.Kernels;
 /// Converts between 8 channel planes (NCHW) and the channel-interleaved block layout [position][8] that
 /// <see cref="DepthwiseConv"/> computes in: one vector holds one position of 8 channels, so a tap at any
 /// stride or dilation is one aligned-width load, with no lane shuffles and no border lanes.
+/// The block side may have wider rows than the planes (the depthwise kernel's padded input and its output grid):
+/// plane position p = r·width + c is block position r·blockRowStride + c. Transposes take 8 plane positions
+/// at a time across row ends, so narrow maps (7x7, 14x14) stay on the vector path.
 /// Missing channels (fewer than 8 in the last block) read as zero and are not written back.
 /// </summary>
 internal static unsafe class ChannelBlockLayout
 {
     public const int Width = 8;
 
-    /// <summary>block[p·8 + c] = planes[c][p] for p in [0, count), c in [0, channels); lanes past channels = 0.</summary>
+    /// <summary>block[q(p)·8 + c] = planes[c][p] for p in [0, rows·width), c in [0, channels); lanes past channels = 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Gather(float* firstPlane, long planeStride, int channels, int count, float* block)
+    public static void Gather(float* firstPlane, long planeStride, int channels, int rows, int width, float* block, int blockRowStride)
     {
-        int p = 0;
+        int count = rows * width, p = 0;
+        var q = new RowCursor(width, blockRowStride);
         if (channels == Width && Avx.IsSupported)
         {
             for (; p + Width <= count; p += Width)
@@ -29,38 +33,70 @@ internal static unsafe class ChannelBlockLayout
                     Avx.LoadVector256(s + 2 * planeStride), Avx.LoadVector256(s + 3 * planeStride),
                     Avx.LoadVector256(s + 4 * planeStride), Avx.LoadVector256(s + 5 * planeStride),
                     Avx.LoadVector256(s + 6 * planeStride), Avx.LoadVector256(s + 7 * planeStride),
-                    block + (long)p * Width, Width);
+                    out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
+                Avx.Store(block + q.Next() * Width, o0);
+                Avx.Store(block + q.Next() * Width, o1);
+                Avx.Store(block + q.Next() * Width, o2);
+                Avx.Store(block + q.Next() * Width, o3);
+                Avx.Store(block + q.Next() * Width, o4);
+                Avx.Store(block + q.Next() * Width, o5);
+                Avx.Store(block + q.Next() * Width, o6);
+                Avx.Store(block + q.Next() * Width, o7);
             }
         }
         for (; p < count; p++)
         {
-            float* d = block + (long)p * Width;
+            float* d = block + q.Next() * Width;
             int c = 0;
             for (; c < channels; c++) d[c] = firstPlane[c * planeStride + p];
             for (; c < Width; c++) d[c] = 0f;
         }
     }
 
-    /// <summary>planes[c][p] = block[p·8 + c] for p in [0, count), c in [0, channels).</summary>
+    /// <summary>planes[c][p] = block[q(p)·8 + c] for p in [0, rows·width), c in [0, channels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Scatter(float* block, int channels, int count, float* firstPlane, long planeStride)
+    public static void Scatter(float* block, int blockRowStride, int channels, int rows, int width, float* firstPlane, long planeStride)
     {
-        int p = 0;
+        int count = rows * width, p = 0;
+        var q = new RowCursor(width, blockRowStride);
         if (channels == Width && Avx.IsSupported)
         {
             for (; p + Width <= count; p += Width)
             {
-                float* s = block + (long)p * Width;
-                Transpose8(
-                    Avx.LoadVector256(s), Avx.LoadVector256(s + 8), Avx.LoadVector256(s + 16), Avx.LoadVector256(s + 24),
-                    Avx.LoadVector256(s + 32), Avx.LoadVector256(s + 40), Avx.LoadVector256(s + 48), Avx.LoadVector256(s + 56),
-                    firstPlane + p, planeStride);
+                var r0 = Avx.LoadVector256(block + q.Next() * Width);
+                var r1 = Avx.LoadVector256(block + q.Next() * Width);
+                var r2 = Avx.LoadVector256(block + q.Next() * Width);
+                var r3 = Avx.LoadVector256(block + q.Next() * Width);
+                var r4 = Avx.LoadVector256(block + q.Next() * Width);
+                var r5 = Avx.LoadVector256(block + q.Next() * Width);
+                var r6 = Avx.LoadVector256(block + q.Next() * Width);
+                var r7 = Avx.LoadVector256(block + q.Next() * Width);
+                Transpose8(r0, r1, r2, r3, r4, r5, r6, r7, firstPlane + p, planeStride);
             }
         }
         for (; p < count; p++)
         {
-            float* s = block + (long)p * Width;
+            float* s = block + q.Next() * Width;
             for (int c = 0; c < channels; c++) firstPlane[c * planeStride + p] = s[c];
+        }
+    }
+
+    /// <summary>Block positions of plane positions 0, 1, 2, ... in turn.</summary>
+    private struct RowCursor(int width, int blockRowStride)
+    {
+        private long _rowStart;
+        private int _column;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public long Next()
+        {
+            long q = _rowStart + _column;
+            if (++_column == width)
+            {
+                _column = 0;
+                _rowStart += blockRowStride;
+            }
+            return q;
         }
     }
 
@@ -68,6 +104,24 @@ internal static unsafe class ChannelBlockLayout
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Transpose8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
         Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* destination, long stride)
+    {
+        Transpose8(r0, r1, r2, r3, r4, r5, r6, r7, out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
+        Avx.Store(destination, o0);
+        Avx.Store(destination + stride, o1);
+        Avx.Store(destination + 2 * stride, o2);
+        Avx.Store(destination + 3 * stride, o3);
+        Avx.Store(destination + 4 * stride, o4);
+        Avx.Store(destination + 5 * stride, o5);
+        Avx.Store(destination + 6 * stride, o6);
+        Avx.Store(destination + 7 * stride, o7);
+    }
+
+    /// <summary>The transpose of the 8x8 matrix whose rows are r0..r7, as rows o0..o7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
+        out Vector256<float> o0, out Vector256<float> o1, out Vector256<float> o2, out Vector256<float> o3,
+        out Vector256<float> o4, out Vector256<float> o5, out Vector256<float> o6, out Vector256<float> o7)
     {
         var t0 = Avx.UnpackLow(r0, r1);
         var t1 = Avx.UnpackHigh(r0, r1);
@@ -85,13 +139,13 @@ internal static unsafe class ChannelBlockLayout
         var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44);
         var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(destination, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(destination + stride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(destination + 2 * stride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(destination + 3 * stride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(destination + 4 * stride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(destination + 5 * stride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(destination + 6 * stride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(destination + 7 * stride, Avx.Permute2x128(u3, u7, 0x31));
+        o0 = Avx.Permute2x128(u0, u4, 0x20);
+        o1 = Avx.Permute2x128(u1, u5, 0x20);
+        o2 = Avx.Permute2x128(u2, u6, 0x20);
+        o3 = Avx.Permute2x128(u3, u7, 0x20);
+        o4 = Avx.Permute2x128(u0, u4, 0x31);
+        o5 = Avx.Permute2x128(u1, u5, 0x31);
+        o6 = Avx.Permute2x128(u2, u6, 0x31);
+        o7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 }
