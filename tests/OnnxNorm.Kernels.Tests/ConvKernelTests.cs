@@ -132,6 +132,47 @@ public class ConvKernelTests
                 Check(problem, act, threads, Describe(g, act, threads));
     }
 
+    // The padded-grid depthwise kernel: runs spanning rows at vertical stride 1 (with a horizontal step of 1, 2
+    // or 3), per-row runs at vertical stride 2 and 3, 1-D, maps wider than one band, widths that are not whole
+    // 8-position transposes, channel counts that are not whole 8-channel blocks.
+    public static TheoryData<int, int[], int[], int[], int[], int[], int[]> DepthwiseGridShapes => new()
+    {
+        // C, input, kernel, strides, dilations, pads begin, pads end
+        { 13, [9, 11], [3, 3], [1, 2], [1, 1], [1, 1], [1, 1] },        // horizontal stride only: one run, step 2
+        { 11, [10, 13], [5, 3], [2, 1], [1, 1], [2, 1], [2, 1] },       // vertical stride only: per-row runs, step 1
+        { 8, [17, 17], [5, 5], [3, 3], [1, 1], [2, 2], [2, 2] },        // stride 3: the general step
+        { 21, [1, 1], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1] },         // a 1x1 map: only the centre tap is inside
+        { 9, [3, 150], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1] },        // wider than one band of positions
+        { 17, [40, 37], [7, 7], [1, 1], [1, 1], [3, 3], [3, 3] },       // several bands of a 7x7 kernel, odd width
+        { 10, [29, 31], [3, 3], [2, 2], [3, 3], [3, 0], [0, 3] },       // dilation 3, stride 2, one-sided pads
+        { 6, [23], [5], [2], [1], [2], [2] },                           // 1-D, stride 2
+        { 19, [41], [7], [1], [2], [0], [6] },                          // 1-D, dilated, padded at the end only
+    };
+
+    [Theory]
+    [MemberData(nameof(DepthwiseGridShapes))]
+    public void DepthwiseGridShapesMatchTheReferenceAndAreBitIdenticalAtOneTwoAndFourThreads(int c, int[] input, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd)
+    {
+        var g = Geometry(2, c, c, c, input, kernel, strides, dilations, padsBegin, padsEnd);
+        var p = MakeProblem(g, new Random(c * 7 + input.Sum()), true);
+        foreach (var act in new[] { Activation.None, new Activation(FusedActivation.Clip, Min: 0, Max: 6), new Activation(FusedActivation.Swish) })
+        {
+            var conv = new ConvKernel(g, p.W, p.B, act);
+            float[] At(int threads)
+            {
+                var y = new float[p.Plain.Length + 3];
+                Array.Fill(y, float.NaN);
+                conv.Run(p.X, y, KernelTarget.Best(threads) with { SplitAllWork = threads > 1 });
+                Assert.All(y[p.Plain.Length..], v => Assert.True(float.IsNaN(v), $"{Describe(g, act, threads)}: wrote past the output"));
+                return y[..p.Plain.Length];
+            }
+            var one = At(1);
+            TestTensors.AssertClose(p.Plain.Select(v => ActivationMath.Scalar(v, act)).ToArray(), one, p.Magnitude, Describe(g, act, 1));
+            foreach (int threads in new[] { 2, 4 })
+                Assert.True(one.AsSpan().SequenceEqual(At(threads)), $"{Describe(g, act, threads)}: differs from one thread");
+        }
+    }
+
     public static TheoryData<int, int, int, int, int, int, int> ResNetShapes => new()
     {
         // C, M, H(=W), kernel, stride, pad, group
