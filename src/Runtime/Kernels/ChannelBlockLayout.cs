@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
-/// Converts between 8 channel planes (NCHW) and the channel-interleaved block layout [position][8] that
+/// Converts between 8 channel planes (NCHW) and the channel-interleaved block layout [position][8 or 16] that
 /// <see cref="DepthwiseConv"/> computes in: one vector holds one position of 8 channels, so a tap at any
 /// stride or dilation is one aligned-width load, with no lane shuffles and no border lanes.
 /// The block side may have wider rows than the planes (the depthwise kernel's padded input and its output grid):
@@ -17,9 +17,12 @@ internal static unsafe class ChannelBlockLayout
 {
     public const int Width = 8;
 
-    /// <summary>block[q(p)·8 + c] = planes[c][p] for p in [0, rows·width), c in [0, channels); lanes past channels = 0.</summary>
+    /// <summary>
+    /// block[q(p)·positionStride + c] = planes[c][p] for p in [0, rows·width), c in [0, channels); lanes past channels
+    /// (to 8) = 0. A position stride of 16 fills half of a 16-channel layout.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Gather(float* firstPlane, long planeStride, int channels, int rows, int width, float* block, int blockRowStride)
+    public static void Gather(float* firstPlane, long planeStride, int channels, int rows, int width, float* block, int positionStride, int blockRowStride)
     {
         int count = rows * width, p = 0;
         var q = new RowCursor(width, blockRowStride);
@@ -34,28 +37,28 @@ internal static unsafe class ChannelBlockLayout
                     Avx.LoadVector256(s + 4 * planeStride), Avx.LoadVector256(s + 5 * planeStride),
                     Avx.LoadVector256(s + 6 * planeStride), Avx.LoadVector256(s + 7 * planeStride),
                     out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
-                Avx.Store(block + q.Next() * Width, o0);
-                Avx.Store(block + q.Next() * Width, o1);
-                Avx.Store(block + q.Next() * Width, o2);
-                Avx.Store(block + q.Next() * Width, o3);
-                Avx.Store(block + q.Next() * Width, o4);
-                Avx.Store(block + q.Next() * Width, o5);
-                Avx.Store(block + q.Next() * Width, o6);
-                Avx.Store(block + q.Next() * Width, o7);
+                Avx.Store(block + q.Next() * positionStride, o0);
+                Avx.Store(block + q.Next() * positionStride, o1);
+                Avx.Store(block + q.Next() * positionStride, o2);
+                Avx.Store(block + q.Next() * positionStride, o3);
+                Avx.Store(block + q.Next() * positionStride, o4);
+                Avx.Store(block + q.Next() * positionStride, o5);
+                Avx.Store(block + q.Next() * positionStride, o6);
+                Avx.Store(block + q.Next() * positionStride, o7);
             }
         }
         for (; p < count; p++)
         {
-            float* d = block + q.Next() * Width;
+            float* d = block + q.Next() * positionStride;
             int c = 0;
             for (; c < channels; c++) d[c] = firstPlane[c * planeStride + p];
             for (; c < Width; c++) d[c] = 0f;
         }
     }
 
-    /// <summary>planes[c][p] = block[q(p)·8 + c] for p in [0, rows·width), c in [0, channels).</summary>
+    /// <summary>planes[c][p] = block[q(p)·positionStride + c] for p in [0, rows·width), c in [0, channels ≤ 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Scatter(float* block, int blockRowStride, int channels, int rows, int width, float* firstPlane, long planeStride)
+    public static void Scatter(float* block, int positionStride, int blockRowStride, int channels, int rows, int width, float* firstPlane, long planeStride)
     {
         int count = rows * width, p = 0;
         var q = new RowCursor(width, blockRowStride);
@@ -63,20 +66,20 @@ internal static unsafe class ChannelBlockLayout
         {
             for (; p + Width <= count; p += Width)
             {
-                var r0 = Avx.LoadVector256(block + q.Next() * Width);
-                var r1 = Avx.LoadVector256(block + q.Next() * Width);
-                var r2 = Avx.LoadVector256(block + q.Next() * Width);
-                var r3 = Avx.LoadVector256(block + q.Next() * Width);
-                var r4 = Avx.LoadVector256(block + q.Next() * Width);
-                var r5 = Avx.LoadVector256(block + q.Next() * Width);
-                var r6 = Avx.LoadVector256(block + q.Next() * Width);
-                var r7 = Avx.LoadVector256(block + q.Next() * Width);
+                var r0 = Avx.LoadVector256(block + q.Next() * positionStride);
+                var r1 = Avx.LoadVector256(block + q.Next() * positionStride);
+                var r2 = Avx.LoadVector256(block + q.Next() * positionStride);
+                var r3 = Avx.LoadVector256(block + q.Next() * positionStride);
+                var r4 = Avx.LoadVector256(block + q.Next() * positionStride);
+                var r5 = Avx.LoadVector256(block + q.Next() * positionStride);
+                var r6 = Avx.LoadVector256(block + q.Next() * positionStride);
+                var r7 = Avx.LoadVector256(block + q.Next() * positionStride);
                 Transpose8(r0, r1, r2, r3, r4, r5, r6, r7, firstPlane + p, planeStride);
             }
         }
         for (; p < count; p++)
         {
-            float* s = block + q.Next() * Width;
+            float* s = block + q.Next() * positionStride;
             for (int c = 0; c < channels; c++) firstPlane[c * planeStride + p] = s[c];
         }
     }
