@@ -170,8 +170,24 @@ public class ConvKernelTests
             TestTensors.AssertClose(p.Plain.Select(v => ActivationMath.Scalar(v, act)).ToArray(), one, p.Magnitude, Describe(g, act, 1));
             foreach (int threads in new[] { 2, 4 })
                 Assert.True(one.AsSpan().SequenceEqual(At(threads)), $"{Describe(g, act, threads)}: differs from one thread");
+            // 16-channel AVX-512 blocks and 8-channel AVX2 halves sum each output in the same order.
+            var avx2 = new float[p.Plain.Length];
+            conv.Run(p.X, avx2, new KernelTarget(KernelIsa.Avx2, 2, SplitAllWork: true));
+            Assert.True(one.AsSpan().SequenceEqual(avx2), $"{Describe(g, act, 2)}: AVX2 differs from the best instruction set");
         }
     }
+
+    [Theory]
+    [InlineData(12, 2, 56, 1)]     // 192 channels: the blocks share out evenly
+    [InlineData(5, 2, 56, 2)]      // 72 channels: five blocks, so ten half-blocks
+    [InlineData(1, 2, 112, 2)]     // one block: its rows in two
+    [InlineData(3, 4, 14, 4)]      // twelve tasks over four threads
+    [InlineData(1, 4, 3, 3)]       // never more parts than rows
+    [InlineData(9, 2, 28, 2)]      // nine blocks: 5 against 4 would idle a thread a ninth of the time
+    [InlineData(17, 2, 7, 1)]      // seventeen blocks: fine enough
+    [InlineData(5, 1, 56, 1)]      // one thread: never cut
+    public void DepthwiseRowsAreCutOnlyWhenTheBlocksDoNotShareOutOverTheThreads(int blockTasks, int threads, int rows, int parts) =>
+        Assert.Equal(parts, DepthwiseConv.RowParts(blockTasks, threads, rows));
 
     public static TheoryData<int, int, int, int, int, int, int> ResNetShapes => new()
     {
