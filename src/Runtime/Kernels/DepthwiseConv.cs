@@ -39,6 +39,9 @@ internal sealed unsafe class DepthwiseConv
     private readonly int _wq, _paddedWidth;
     // Offset in positions of tap (kh, kw) from the tap (0, 0) in the padded layout.
     private readonly int[] _tapOffset;
+    // Output rows per band; at vertical stride > 1, each band position's input offset (positions) from its first row's.
+    private readonly int _bandRows;
+    private readonly int[] _bandOffsets;
     private readonly long _multiplyAdds;
 
     public static bool Supports(ConvGeometry g) =>
@@ -79,6 +82,11 @@ internal sealed unsafe class DepthwiseConv
             for (int kw = 0; kw < _kw; kw++)
                 _tapOffset[kh * _kw + kw] = kh * _dh * _paddedWidth + kw * dw;
         _multiplyAdds = (long)_batch * _channels * _oh * _ow * taps;
+        _bandRows = Math.Max(1, BandFloats / (_wq * Block));
+        // At vertical stride > 1 the rows' runs do not line up on one grid: the band's positions are listed, so runs
+        // of 8 cross row ends (a 7x7 output is 6 runs of 8 and 1, not 7 runs of 7 single outputs).
+        _bandOffsets = _sh == 1 ? [] : new int[Math.Min(_bandRows, _oh) * _ow];
+        for (int j = 0; j < _bandOffsets.Length; j++) _bandOffsets[j] = j / _ow * _sh * _paddedWidth + j % _ow * _sw;
     }
 
     /// <summary>The weights in ONNX's [C, 1, kh, kw] order, read back from the block layout (exactly those given).</summary>
@@ -150,7 +158,7 @@ internal sealed unsafe class DepthwiseConv
     private void RunBlock(float* planes, float* outFirst, int block, int firstLane, int channels, int lanes, int row0, int row1, KernelIsa isa)
     {
         long inPlane = (long)_ih * _iw, outPlane = (long)_oh * _ow;
-        int bandRows = Math.Max(1, BandFloats / (_wq * lanes));
+        int bandRows = _bandRows;
         // The padded rows the output rows read.
         int firstPadded = row0 * _sh, paddedRows = (row1 - 1) * _sh + (_kh - 1) * _dh + 1 - firstPadded;
         long paddedSize = (long)paddedRows * _paddedWidth * lanes;
@@ -170,17 +178,21 @@ internal sealed unsafe class DepthwiseConv
             for (int r0 = row0; r0 < row1; r0 += bandRows)
             {
                 int r1 = Math.Min(row1, r0 + bandRows), rows = r1 - r0;
-                // The band holds the rows on the _wq-wide grid; at vertical stride 1 they are one run.
+                // At vertical stride 1 the band holds its rows on the _wq-wide grid as one run; otherwise rows of _ow.
+                int bandStride = _wq;
                 if (_sh == 1)
                     DepthwiseRuns.Run(input + (long)(r0 - row0) * _paddedWidth * lanes, (rows - 1) * _wq + _ow, band, taps, _sw, lanes);
                 else
-                    for (int oh = r0; oh < r1; oh++)
-                        DepthwiseRuns.Run(input + (long)(oh - row0) * _sh * _paddedWidth * lanes, _ow, band + (long)(oh - r0) * _wq * lanes, taps, _sw, lanes);
+                {
+                    fixed (int* listed = _bandOffsets)
+                        DepthwiseRuns.RunListed(input + (long)(r0 - row0) * _sh * _paddedWidth * lanes, listed, rows * _ow, band, taps, lanes);
+                    bandStride = _ow;
+                }
                 // Lanes past the last channel and the grid's extra columns hold garbage after this but are never scattered.
                 if (!inStore)
-                    ActivationMath.ApplyInPlace(new Span<float>(band, ((rows - 1) * _wq + _ow) * lanes), _activation, isa);
+                    ActivationMath.ApplyInPlace(new Span<float>(band, ((rows - 1) * bandStride + _ow) * lanes), _activation, isa);
                 for (int half = 0; half * 8 < channels; half++)
-                    ChannelBlockLayout.Scatter(band + half * 8, lanes, _wq, Math.Min(8, channels - half * 8), rows, _ow,
+                    ChannelBlockLayout.Scatter(band + half * 8, lanes, bandStride, Math.Min(8, channels - half * 8), rows, _ow,
                         outFirst + half * 8 * outPlane + (long)r0 * _ow, outPlane);
             }
         }
