@@ -133,8 +133,8 @@ public class ConvKernelTests
     }
 
     // The padded-grid depthwise kernel: runs spanning rows at vertical stride 1 (with a horizontal step of 1, 2
-    // or 3), per-row runs at vertical stride 2 and 3, 1-D, maps wider than one band, widths that are not whole
-    // 8-position transposes, channel counts that are not whole 8-channel blocks.
+    // or 3), listed positions across row ends at vertical stride 2 and 3, 1-D, maps wider than one band, widths
+    // that are not whole 8-position transposes, channel counts that are not whole 8- or 16-channel blocks.
     public static TheoryData<int, int[], int[], int[], int[], int[], int[]> DepthwiseGridShapes => new()
     {
         // C, input, kernel, strides, dilations, pads begin, pads end
@@ -145,6 +145,7 @@ public class ConvKernelTests
         { 9, [3, 150], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1] },        // wider than one band of positions
         { 17, [40, 37], [7, 7], [1, 1], [1, 1], [3, 3], [3, 3] },       // several bands of a 7x7 kernel, odd width
         { 10, [29, 31], [3, 3], [2, 2], [3, 3], [3, 0], [0, 3] },       // dilation 3, stride 2, one-sided pads
+        { 12, [11, 300], [3, 3], [2, 2], [1, 1], [1, 1], [1, 1] },      // stride 2 over several bands of listed positions
         { 6, [23], [5], [2], [1], [2], [2] },                           // 1-D, stride 2
         { 19, [41], [7], [1], [2], [0], [6] },                          // 1-D, dilated, padded at the end only
     };
