@@ -173,7 +173,7 @@ internal sealed class PlanBuilder
         }
 
         if (Reference) op = new ReferencePrecisionStep(op, node, _options.Precision, DeclareOutputs(node));
-        return new PlanStep { Node = node, Operator = op, ProfileKey = fusion.Replacement is null ? Execution.ProfileKey.For(node, ConstantOf) : $"{fusion.FusedActivation.Kind} (elementwise ops)", Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput };
+        return new PlanStep { Node = node, Operator = op, ProfileKey = fusion.ProfileKey ?? Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput };
     }
 
     private KernelRegistration FindOperator(Node node) =>
@@ -187,9 +187,10 @@ internal sealed class PlanBuilder
     /// constants), then the activation; for a MatMul, its bias Add (a constant in place of input
     /// <see cref="Operators.MatMul.BiasInput"/>) and GELU; for a standalone BN, its Relu. Output is the node whose
     /// output the step writes (null: the node's own); Replacement, an operator run in place of the node's own (a
-    /// written-out HardSwish that follows no Conv).
+    /// written-out HardSwish that follows no Conv; a Concat and the BN after it), profiled as ProfileKey.
     /// </summary>
-    private sealed record StepFusion(Dictionary<int, TensorValue>? FoldedConstants, Node? Output, Activation FusedActivation, Node[] Absorbed, IOperator? Replacement = null);
+    private sealed record StepFusion(Dictionary<int, TensorValue>? FoldedConstants, Node? Output, Activation FusedActivation, Node[] Absorbed,
+        IOperator? Replacement = null, string? ProfileKey = null);
 
     private static readonly StepFusion NoFusion = new(null, null, Kernels.Activation.None, Array.Empty<Node>());
 
@@ -205,6 +206,7 @@ internal sealed class PlanBuilder
             "MatMul" => MatMulFusion(node),
             "BatchNormalization" => BatchNormReluFusion(node),
             "Add" => StandaloneHardSwish(node),
+            "Concat" => ConcatBatchNormStep(node),
             _ => NoFusion,
         };
     }
@@ -257,9 +259,21 @@ internal sealed class PlanBuilder
             if (add.Input(i) is not { Name.Length: > 0 } x || ConstantOf(x) is not null) continue;
             int rank = x.Shape?.Length ?? 0;
             if (DecomposedHardSwishFusion.Find(add, x, rank, ConstantOf, n => Activations.Fusable(n, add.Owner)) is not { } match) continue;
-            return new StepFusion(null, match.Absorbed[^1], match.Activation, match.Absorbed[1..], new Operators.ElementwiseActivation(match.Activation, i));
+            return new StepFusion(null, match.Absorbed[^1], match.Activation, match.Absorbed[1..], new Operators.ElementwiseActivation(match.Activation, i), "HardSwish (written out)");
         }
         return NoFusion;
+    }
+
+    // A Concat that only an inference BN reads, and the Relu after that BN: one pass from the Concat's inputs.
+    private StepFusion ConcatBatchNormStep(Node concat)
+    {
+        if (!_options.FuseActivations || ConcatBatchNormFusion.Find(concat, ConstantOf, n => Activations.Fusable(n, concat.Owner), _options.Observer) is not { } m) return NoFusion;
+        var relu = Activations.Find(m.BatchNorm, isFloat: false, rank: 0) is { Activation.Kind: Kernels.FusedActivation.Relu } r ? r.Absorbed[0] : null;
+        var act = relu is null ? Kernels.Activation.None : Kernels.Activation.Relu;
+        var concatOp = CreateOperator(FindOperator(concat), new NodeInfo(concat, ConstantOf, this, Kernels.Activation.None), concat);
+        var bnOp = CreateOperator(FindOperator(m.BatchNorm), new NodeInfo(m.BatchNorm, ConstantOf, this, act), m.BatchNorm);
+        var absorbed = relu is null ? new[] { m.BatchNorm } : new[] { m.BatchNorm, relu };
+        return new StepFusion(null, absorbed[^1], act, absorbed, new Operators.ConcatBatchNorm(concatOp, bnOp, m.Constants, m.A, m.B, act), "Concat+BatchNormalization");
     }
 
     // Operator factories validate attributes; their argument errors are bad input naming the node.
