@@ -18,14 +18,9 @@ public class ConvAffineFoldingTests
     {
         var b = new ModelBuilder(opset: 11);
         b.Input("x", ElementType.Float, 1, 3, 9, 8);
-        var rng = new DeterministicRandom(12);
-        var w = new float[8 * 3 * 3 * 3];
-        for (int i = 0; i < w.Length; i++) w[i] = (float)rng.Normal() * 0.5f;
-        b.Initializer("w", w, 8, 3, 3, 3);
-        b.Initializer("bias", new float[] { 0.1f, -0.2f, 0.3f, 0f, -1f, 2f, 0.5f, -0.5f }, 8);
+        FusionTestRuns.AddConv(b, "x", "c", seed: 12);
         b.Initializer("scale", scale, scaleDims);
         b.Initializer("shift", shift, shiftDims);
-        b.Node("Conv", new[] { "x", "w", "bias" }, new[] { "c" }, "conv", ("pads", new long[] { 1, 1, 1, 1 }));
         b.Node("Mul", new[] { "scale", "c" }, new[] { "m" }, "mul");
         b.Node("Add", new[] { "m", "shift" }, new[] { "y" }, "add");
         b.OutputUnknownShape("y", ElementType.Float);

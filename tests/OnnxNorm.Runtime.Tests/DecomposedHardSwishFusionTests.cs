@@ -23,12 +23,7 @@ public class DecomposedHardSwishFusionTests
         string a = "x";
         if (conv)
         {
-            var rng = new DeterministicRandom(4);
-            var w = new float[8 * 3 * 3 * 3];
-            for (int i = 0; i < w.Length; i++) w[i] = (float)rng.Normal() * 0.5f;
-            b.Initializer("w", w, 8, 3, 3, 3);
-            b.Initializer("bias", new float[] { 0.1f, -0.2f, 0.3f, 0f, -1f, 2f, 0.5f, -0.5f }, 8);
-            b.Node("Conv", new[] { "x", "w", "bias" }, new[] { "c" }, "conv", ("pads", new long[] { 1, 1, 1, 1 }));
+            FusionTestRuns.AddConv(b, "x", "c", seed: 4);
             a = "c";
         }
         b.Initializer("three", new[] { c.Three });

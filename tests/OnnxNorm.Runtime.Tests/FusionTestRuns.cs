@@ -7,6 +7,17 @@ namespace OnnxNorm.Runtime.Tests;
 /// <summary>Runs a small model's single output under some session options and says which op types the plan ran.</summary>
 internal static class FusionTestRuns
 {
+    /// <summary>A 3x3 Conv (pads 1) from 3 to 8 channels with random weights and a fixed bias: x → y.</summary>
+    public static void AddConv(ModelBuilder b, string x, string y, int seed)
+    {
+        var rng = new DeterministicRandom((ulong)seed);
+        var w = new float[8 * 3 * 3 * 3];
+        for (int i = 0; i < w.Length; i++) w[i] = (float)rng.Normal() * 0.5f;
+        b.Initializer("w", w, 8, 3, 3, 3);
+        b.Initializer("bias", new float[] { 0.1f, -0.2f, 0.3f, 0f, -1f, 2f, 0.5f, -0.5f }, 8);
+        b.Node("Conv", new[] { x, "w", "bias" }, new[] { y }, "conv", ("pads", new long[] { 1, 1, 1, 1 }));
+    }
+
     /// <summary>Normal values times 4, with a NaN and a +∞ planted (they poison the outputs that read them).</summary>
     public static Dictionary<string, TensorValue> Feed(string name, long[] shape, int seed, bool specials = true)
     {
