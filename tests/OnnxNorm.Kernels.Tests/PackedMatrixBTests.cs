@@ -37,7 +37,7 @@ public class PackedMatrixBTests
                 magnitude[i * n + j] = (float)size;
             }
 
-        var packed = new PackedMatrixB(b, k, n);
+        var packed = PackedMatrixB.Copy(b, k, n);
         foreach (var isa in new[] { KernelIsa.Avx512, KernelIsa.Avx2, KernelIsa.Scalar }.Select(KernelSupport.Limit).Distinct())
         {
             float[]? first = null;
@@ -67,7 +67,7 @@ public class PackedMatrixBTests
         {
             var target = new KernelTarget(KernelSupport.Best, threads, SplitAllWork: threads > 1);
             Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, perBlock, n, default, default, Activation.Relu, target);
-            Gemm.Sgemm(m, a, k, new PackedMatrixB(b, k, n), prepacked, n, default, Activation.Relu, target);
+            Gemm.Sgemm(m, a, k, PackedMatrixB.InPlace((float[])b.Clone(), k, n), prepacked, n, default, Activation.Relu, target);
             Assert.Equal(perBlock, prepacked);
         }
     }

@@ -64,11 +64,12 @@ internal static unsafe class Gemm
         Require(a.Length, (long)(m - 1) * lda + k, k, lda, nameof(a));
         Require(c.Length, (long)(m - 1) * ldc + n, n, ldc, nameof(c));
         fixed (float* ap = a)
+        fixed (float* bp = b.Panels)
         fixed (float* cp = c)
         fixed (float* cb = columnBias)
         {
             var args = new GemmArguments(false, false, m, n, k, 1f, ap, lda, null, n, 0f, cp, ldc, null, columnBias.IsEmpty ? null : cb, activation);
-            RunPacked(args, kernels, b);
+            RunPacked(args, kernels, bp);
         }
     }
 
@@ -93,7 +94,7 @@ internal static unsafe class Gemm
             }
     }
 
-    private static void RunPacked(in GemmArguments g, in KernelTarget target, PackedMatrixB? prepackedB = null)
+    private static void RunPacked(in GemmArguments g, in KernelTarget target, float* prepackedB = null)
     {
         if (g.Beta != 0 && g.Beta != 1)
             for (int i = 0; i < g.M; i++)
@@ -133,9 +134,9 @@ internal static unsafe class Gemm
         private readonly GemmArguments _g;
         private readonly float* _packedA;
         private readonly float* _rowBias;
-        private readonly PackedMatrixB? _prepackedB;
+        private readonly float* _prepackedB;
 
-        public MatrixProblem(in GemmArguments g, float* packedA, float* rowBias, PackedMatrixB? prepackedB) : base(g.M, g.N, g.K, 1)
+        public MatrixProblem(in GemmArguments g, float* packedA, float* rowBias, float* prepackedB) : base(g.M, g.N, g.K, 1)
         {
             _g = g;
             _packedA = packedA;
@@ -143,7 +144,7 @@ internal static unsafe class Gemm
             _prepackedB = prepackedB;
         }
 
-        public override float* PrepackedB(int index) => _prepackedB == null ? null : _prepackedB.Panels;
+        public override float* PrepackedB(int index) => _prepackedB;
 
         public override int Ldc => _g.Ldc;
         public override float* PackedA(int index) => _packedA;

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
@@ -12,31 +10,54 @@ namespace OnnxNorm.Runtime.Kernels;
 /// </summary>
 internal sealed unsafe class PackedMatrixB
 {
-    // Pinned, so the panels keep their address; 16 floats of slack to start on a 64-byte line.
-    private readonly float[] _data;
-    private readonly int _offset;
-
-    /// <summary>Packs the row-major K x N matrix <paramref name="b"/>.</summary>
-    public PackedMatrixB(ReadOnlySpan<float> b, int k, int n)
+    private PackedMatrixB(float[] panels, int k, int n)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
-        if (b.Length < (long)k * n) throw new ArgumentException($"B holds {b.Length} values, a {k} x {n} matrix needs {(long)k * n}", nameof(b));
+        Panels = panels;
         K = k;
         N = n;
-        long size = (long)k * PackedGemm.RoundUp(n, GemmMicroKernel.Columns);
-        if (size > Array.MaxLength - 16) throw new ArgumentException($"a {k} x {n} matrix is too large to pack", nameof(b));
-        _data = GC.AllocateUninitializedArray<float>((int)size + 16, pinned: true);
-        nint address = (nint)Unsafe.AsPointer(ref _data[0]);
-        _offset = (int)(((address + 63) & ~(nint)63) - address) / sizeof(float);
-        fixed (float* source = b)
-            MatrixPanelPacker.Pack(source, n, false, 0, k, 0, n, Panels);
     }
 
     public int K { get; }
     public int N { get; }
 
-    /// <summary>Panel 0, row 0; panel j starts K·16·j floats further.</summary>
-    public float* Panels => (float*)Unsafe.AsPointer(ref _data[_offset]);
+    /// <summary>The panels (pin while reading through a pointer); panel j starts K·16·j floats in.</summary>
+    public float[] Panels { get; }
 
+    /// <summary>Packs the row-major K x N matrix <paramref name="b"/> into a new array.</summary>
+    public static PackedMatrixB Copy(ReadOnlySpan<float> b, int k, int n)
+    {
+        var panels = new float[Size(b, k, n)];
+        Pack(b, k, n, panels);
+        return new PackedMatrixB(panels, k, n);
+    }
+
+    /// <summary>
+    /// Packs <paramref name="b"/> over itself when N is a multiple of 16 (the packed matrix is then the same size),
+    /// else into a new array: for weights nothing else reads, so the plain and packed copies are never both kept
+    /// (the plain one would stay alive until the plan is built, doubling the peak memory of a weight-heavy model).
+    /// </summary>
+    public static PackedMatrixB InPlace(float[] b, int k, int n)
+    {
+        if (Size(b, k, n) != b.Length) return Copy(b, k, n);
+        var plain = b.AsSpan().ToArray();
+        Pack(plain, k, n, b);
+        return new PackedMatrixB(b, k, n);
+    }
+
+    private static long Size(ReadOnlySpan<float> b, int k, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        if (b.Length < (long)k * n) throw new ArgumentException($"B holds {b.Length} values, a {k} x {n} matrix needs {(long)k * n}", nameof(b));
+        long size = (long)k * PackedGemm.RoundUp(n, GemmMicroKernel.Columns);
+        if (size > Array.MaxLength) throw new ArgumentException($"a {k} x {n} matrix is too large to pack", nameof(b));
+        return size;
+    }
+
+    private static void Pack(ReadOnlySpan<float> b, int k, int n, float[] panels)
+    {
+        fixed (float* source = b)
+        fixed (float* destination = panels)
+            MatrixPanelPacker.Pack(source, n, false, 0, k, 0, n, destination);
+    }
 }

@@ -20,19 +20,34 @@ internal sealed class MatMul : IOperator, IHoldsConstantInputs
     // plain copy, which the plan then does not feed: packing it on every run was a tenth of ConvNeXt-T's time.
     private readonly PackedMatrixB? _packedB;
 
-    private MatMul(TensorValue? bias, Activation activation, TensorValue? constantB)
+    private MatMul(TensorValue? bias, Activation activation, PackedMatrixB? packedB)
     {
         _bias = bias;
         _activation = activation;
-        if (constantB is { ElementType: ElementType.Float, Rank: 2 } b && b.Shape[0] > 0 && b.Shape[1] > 0 && b.Shape[0] * b.Shape[1] <= int.MaxValue / 2)
-            _packedB = new PackedMatrixB(b.AsSpan<float>(), (int)b.Shape[0], (int)b.Shape[1]);
+        _packedB = packedB;
     }
 
     public static OperatorFactory Factory => ComputeInFloat.Wrap(n =>
     {
         n.OnlyAttributes();
-        return new MatMul(n.HasInput(BiasInput) ? n.Constant(BiasInput) : null, n.FusedActivation, n.Constant(1));
+        return new MatMul(n.HasInput(BiasInput) ? n.Constant(BiasInput) : null, n.FusedActivation, PackConstantB(n));
     }, includeDouble: false);
+
+    /// <summary>
+    /// B packed once when it is a constant 2-D float32 matrix, else null. An initializer only this node reads is
+    /// packed over its own buffer (see <see cref="PackedMatrixB.InPlace"/>): the plan keeps no other reader of it.
+    /// </summary>
+    private static PackedMatrixB? PackConstantB(NodeInfo n)
+    {
+        if (n.Constant(1) is not { ElementType: ElementType.Float, Rank: 2 } b || b.Shape[0] == 0 || b.Shape[1] == 0
+            || b.Shape[0] * b.Shape[1] > Array.MaxLength / 2)
+            return null;
+        int k = (int)b.Shape[0], cols = (int)b.Shape[1];
+        // A subgraph reading it by name would not be among its uses: only graphs without subgraphs qualify.
+        bool onlyReader = !n.ConstantOverrides.ContainsKey(1) && n.Node.Input(1) is { Producer: null, IsGraphOutput: false, Uses.Count: 1 } v
+            && !v.Owner.Nodes.Any(x => x.Subgraphs.Count > 0) && b.Buffer is float[] { Length: var length } && length == b.Length;
+        return onlyReader ? PackedMatrixB.InPlace((float[])b.Buffer, k, cols) : PackedMatrixB.Copy(b.AsSpan<float>(), k, cols);
+    }
 
     public bool Holds(int input) => _packedB is not null && input == 1;
 
