@@ -5,7 +5,7 @@ namespace OnnxNorm.Kernels.Tests;
 /// <summary>The GEMM reading a B packed once (a MatMul's constant weights) in place instead of packing it per block.</summary>
 public class PackedMatrixBTests
 {
-    // Ragged N (16/32-column panels with masked, single-panel and 1..4-column edges), K over one and several
+    // Ragged N (16/32-column panels with masked, single-panel and 1..2-column edges), K over one and several
     // depth blocks, M from the skinny 1..5 rows through row-split sizes; ConvNeXt's 49 x 384 -> 1536 shape.
     public static TheoryData<int, int, int> Shapes => new()
     {

@@ -105,7 +105,7 @@ internal static unsafe class PackedGemm
             else
             {
                 // Task edges on multiples of 32 columns: the kernel that computes a column (32-wide pair, masked
-                // 16-wide, 1..4-column; their sums run in different orders) then depends only on where the
+                // 16-wide, 1..2-column; their sums run in different orders) then depends only on where the
                 // column lies in the matrix, as with one thread, so results are bit-identical at any thread count.
                 columnsPerTask = ColumnTaskWidth.Choose(n, problem.Count, threads, RoundUp(panelsPerChunk, 2) * nr);
             }
@@ -212,7 +212,7 @@ internal static unsafe class PackedGemm
                     {
                         // 32-column pairs of panels on the 512-bit kernel, then the ragged rest with as few
                         // wasted lanes as the kernels allow: 21..31 columns as a masked pair, 17..20 as one
-                        // panel plus single columns (49 = 32 + 16 + 1 on 7x7 maps), 5..16 as one masked panel.
+                        // panel plus single columns (49 = 32 + 16 + 1 on 7x7 maps), 3..16 as one masked panel.
                         const int wideNr = WideGemmMicroKernel.Columns;
                         while (jr < nc)
                         {
