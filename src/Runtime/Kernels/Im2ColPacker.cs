@@ -91,12 +91,12 @@ internal sealed unsafe class Im2ColPacker
         // Blocks start on panel boundaries (column tasks and blocks are multiples of 32 wide), where the masks are.
         if (_shifted && isa == KernelIsa.Avx512 && _columnMasks != null && jc % Nr == 0) PackShiftedMasked(input, pc, kc, jc, nc, destination);
         else if (_shifted) PackShifted(input, pc, kc, jc, nc, destination);
-        else if (_planar) PackPlanar(input, pc, kc, jc, nc, destination);
+        else if (_planar) PackPlanar(input, pc, kc, jc, nc, destination, isa == KernelIsa.Avx512);
         else PackGeneric(input, pc, kc, jc, nc, destination);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackPlanar(float* input, int pc, int kc, int jc, int nc, float* destination)
+    private void PackPlanar(float* input, int pc, int kc, int jc, int nc, float* destination, bool avx512)
     {
         int kernelPlane = _kh * _kw, kernelArea = _kd * kernelPlane, inputPlane = _ih * _iw, inputArea = _id * inputPlane;
         long panelStride = (long)kc * Nr;
@@ -135,6 +135,7 @@ internal sealed unsafe class Im2ColPacker
                     int a = Math.Min(Math.Max(ow, owLo), end), b = Math.Max(Math.Min(end, owHi), a);
                     cursor.Zeros(a - ow);
                     if (_sw == 1) cursor.Copy(inputRow + a, b - a);
+                    else if (_sw == 2 && avx512) cursor.CopyEveryOther(inputRow + (long)a * 2, b - a);
                     else cursor.CopyStrided(inputRow + (long)a * _sw, _sw, b - a, rowStart + _iw);
                     cursor.Zeros(end - b);
                 }
@@ -379,6 +380,28 @@ internal sealed unsafe class Im2ColPacker
                 count -= chunk;
             }
         }
+
+        /// <summary>
+        /// Every other value (stride-2 convs) with AVX-512: per panel chunk, two masked loads (only the values read,
+        /// so never past the input row), one two-source permute picking the even ones, one masked store.
+        /// </summary>
+        public void CopyEveryOther(float* source, int count)
+        {
+            var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            while (count > 0)
+            {
+                int chunk = Math.Min(Nr - _column, count), span = 2 * chunk - 1;
+                var low = Avx512F.MaskLoad(source, Lanes(span), Vector512<float>.Zero);
+                var high = Avx512F.MaskLoad(source + 16, Lanes(span - 16), Vector512<float>.Zero);
+                Avx512F.MaskStore(_row + _column, Lanes(chunk), Avx512F.PermuteVar16x32x2(low, evens, high));
+                source += 2L * chunk;
+                Advance(chunk);
+                count -= chunk;
+            }
+        }
+
+        /// <summary>A mask of the first <paramref name="count"/> lanes (none when count ≤ 0).</summary>
+        private static Vector512<float> Lanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
         private void Advance(int chunk)
         {
