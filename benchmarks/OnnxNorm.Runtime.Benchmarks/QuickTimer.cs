@@ -124,7 +124,7 @@ public static class QuickTimer
             double t = MedianSeconds(kind == "erf" ? () => ErfMath.Apply(values, output) : () => ActivationMath.Apply(values, output, act, isa), cpuTime: UseThreadCpuTime);
             Console.WriteLine($"{f,-28} {t * 1e3,9:F3} ms  {t * 1e9 / count,6:F2} ns/value");
         }
-        // "gemm:MxNxK[T]" filters time extra GEMM shapes.
+        // "gemm:MxNxK[T]" filters time extra GEMM shapes (without T also with B packed once).
         var extra = filters.Where(f => f.StartsWith("gemm:", StringComparison.Ordinal)).Select(f => f[5..]).ToArray();
         foreach (var shape in new[] { "512x512x512", "64x3136x576", "1x1000x512T" }.Concat(extra))
         {
@@ -138,6 +138,12 @@ public static class QuickTimer
             double t1 = MedianSeconds(() => Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, oneThread), cpuTime: UseThreadCpuTime);
             double t2 = MedianSeconds(() => Gemm.Sgemm(false, transB, m, n, k, 1f, a, k, b, transB ? k : n, 0f, c, n, twoThreads));
             Console.WriteLine($"{"gemm " + shape,-28} {flops / 1e9,7:F3} {"",2} {t1 * 1e3,9:F3} {flops / t1 / 1e9,8:F1} {t2 * 1e3,9:F3} {flops / t2 / 1e9,8:F1}");
+            if (transB) continue;
+            // The same product with B packed once (a MatMul's constant weights).
+            var packed = PackedMatrixB.InPlace((float[])b.Clone(), k, n);
+            t1 = MedianSeconds(() => Gemm.Sgemm(m, a, k, packed, c, n, default, Activation.None, oneThread), cpuTime: UseThreadCpuTime);
+            t2 = MedianSeconds(() => Gemm.Sgemm(m, a, k, packed, c, n, default, Activation.None, twoThreads));
+            Console.WriteLine($"{"gemm " + shape + " packed B",-28} {flops / 1e9,7:F3} {"",2} {t1 * 1e3,9:F3} {flops / t1 / 1e9,8:F1} {t2 * 1e3,9:F3} {flops / t2 / 1e9,8:F1}");
         }
     }
 }

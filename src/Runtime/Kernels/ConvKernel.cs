@@ -107,7 +107,7 @@ internal sealed unsafe class ConvKernel
                 _depthwise.Run(xp, yp, kernels);
                 return;
             }
-            PackedGemm.Run(new ConvProblem(this, xp, yp), kernels);
+            PackedGemm.Run(new ConvProblem(this, xp, yp, kernels.RunnableIsa), kernels);
         }
     }
 
@@ -118,8 +118,9 @@ internal sealed unsafe class ConvKernel
         private readonly float* _x;
         private readonly float* _y;
         private readonly int _groupASize;
+        private readonly KernelIsa _isa;
 
-        public ConvProblem(ConvKernel kernel, float* x, float* y)
+        public ConvProblem(ConvKernel kernel, float* x, float* y, KernelIsa isa)
             : base(kernel._gemmGeometry!.OutChannelsPerGroup, kernel._gemmGeometry.OutputSize,
                 kernel._gemmGeometry.InChannelsPerGroup * kernel._gemmGeometry.KernelSize, kernel._gemmGeometry.Batch * kernel._gemmGeometry.Group)
         {
@@ -127,6 +128,7 @@ internal sealed unsafe class ConvKernel
             _x = x;
             _y = y;
             _groupASize = PackedMatrixA.Size(M, K);
+            _isa = isa;
             Activation = kernel.Activation;
         }
 
@@ -146,7 +148,7 @@ internal sealed unsafe class ConvKernel
         {
             int batch = index / G.Group, group = index % G.Group;
             float* input = _x + ((long)batch * G.InChannels + (long)group * G.InChannelsPerGroup) * G.InputSize;
-            _kernel._packer!.Pack(input, pc, kc, jc, nc, destination);
+            _kernel._packer!.Pack(input, pc, kc, jc, nc, destination, _isa);
         }
     }
 }

@@ -50,6 +50,29 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// C[m, n] = A·B with B packed once (<see cref="PackedMatrixB"/>), then + columnBias[j] and the activation.
+    /// The same bits as the overload taking B plain, at any thread count; any m (1..5 rows too, on the packed path).
+    /// </summary>
+    public static void Sgemm(int m, ReadOnlySpan<float> a, int lda, PackedMatrixB b, Span<float> c, int ldc,
+        ReadOnlySpan<float> columnBias, Activation activation, KernelTarget? target = null)
+    {
+        var kernels = target ?? KernelTarget.Best();
+        int n = b.N, k = b.K;
+        if (m <= 0) return;
+        if (!columnBias.IsEmpty && columnBias.Length < n) throw new ArgumentException($"column bias holds {columnBias.Length} values, needs {n}", nameof(columnBias));
+        Require(a.Length, (long)(m - 1) * lda + k, k, lda, nameof(a));
+        Require(c.Length, (long)(m - 1) * ldc + n, n, ldc, nameof(c));
+        fixed (float* ap = a)
+        fixed (float* bp = b.Panels)
+        fixed (float* cp = c)
+        fixed (float* cb = columnBias)
+        {
+            var args = new GemmArguments(false, false, m, n, k, 1f, ap, lda, null, n, 0f, cp, ldc, null, columnBias.IsEmpty ? null : cb, activation);
+            RunPacked(args, kernels, bp);
+        }
+    }
+
     private static void Require(int length, long needed, int rowLength, int leadingDimension, string name)
     {
         if (leadingDimension < rowLength)
@@ -71,7 +94,7 @@ internal static unsafe class Gemm
             }
     }
 
-    private static void RunPacked(in GemmArguments g, in KernelTarget target)
+    private static void RunPacked(in GemmArguments g, in KernelTarget target, float* prepackedB = null)
     {
         if (g.Beta != 0 && g.Beta != 1)
             for (int i = 0; i < g.M; i++)
@@ -95,7 +118,7 @@ internal static unsafe class Gemm
                     new Span<float>(prb, paddedRows).Clear();
                     new ReadOnlySpan<float>(g.RowBias, g.M).CopyTo(new Span<float>(prb, g.M));
                 }
-                var problem = new MatrixProblem(g, pa, prb) { Activation = g.Activation, AccumulateIntoC = g.Beta != 0 };
+                var problem = new MatrixProblem(g, pa, prb, prepackedB) { Activation = g.Activation, AccumulateIntoC = g.Beta != 0 };
                 PackedGemm.Run(problem, target);
             }
         }
@@ -111,13 +134,17 @@ internal static unsafe class Gemm
         private readonly GemmArguments _g;
         private readonly float* _packedA;
         private readonly float* _rowBias;
+        private readonly float* _prepackedB;
 
-        public MatrixProblem(in GemmArguments g, float* packedA, float* rowBias) : base(g.M, g.N, g.K, 1)
+        public MatrixProblem(in GemmArguments g, float* packedA, float* rowBias, float* prepackedB) : base(g.M, g.N, g.K, 1)
         {
             _g = g;
             _packedA = packedA;
             _rowBias = rowBias;
+            _prepackedB = prepackedB;
         }
+
+        public override float* PrepackedB(int index) => _prepackedB;
 
         public override int Ldc => _g.Ldc;
         public override float* PackedA(int index) => _packedA;

@@ -5,14 +5,16 @@ using System.Runtime.Intrinsics.X86;
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
-/// The last 1..4 columns of a block, e.g. the 49th output of a 7x7 map. A 16-wide tile would spend 16 lanes
+/// The last 1..2 columns of a block, e.g. the 49th output of a 7x7 map. A 16-wide tile would spend 16 lanes
 /// per k on them; here each column is one 8-lane FMA per k (an A micro-panel row of 6 values, loaded as 8,
-/// times the broadcast B value), with k unrolled by 4 so the FMA chains do not wait on each other.
+/// times the broadcast B value), with k unrolled by 4 so the FMA chains do not wait on each other. Two loads
+/// per FMA: from 3 columns on, the masked 16-wide tile is faster (14x14 maps' 4-column tail, 196 = 6·32 + 4,
+/// ran 4-10 % faster there).
 /// Reads 2 floats past each A micro-panel row, so packed A buffers carry <see cref="PackedMatrixA.ReadSlack"/>.
 /// </summary>
 internal static unsafe class GemmColumnKernel
 {
-    public const int MaxColumns = 4;
+    public const int MaxColumns = 2;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, bool accumulate, bool finish,

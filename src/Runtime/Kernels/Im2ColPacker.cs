@@ -61,21 +61,42 @@ internal sealed unsafe class Im2ColPacker
         // A 3-D conv qualifies only with a single input plane: the shifted path reads channel c's plane at
         // c·H·W (a depth-2 input strided down to one output plane read the next channel's plane).
         _shifted = _kd == 1 && _od == 1 && _id == 1 && _pd == 0 && _sh == 1 && _sw == 1 && _ow == _iw;
+        if (_shifted) _columnMasks = ColumnMasks();
+    }
+
+    // For the masked shifted path: per kernel column kw and 16-column panel of the output (panel q = columns
+    // 16q..16q+15), the lanes whose input column ow + kw·dw − pw lies inside the row. Null when too large.
+    private readonly uint[]? _columnMasks;
+    private int Panels => PackedGemm.CeilDiv(_oh * _ow, Nr);
+
+    private uint[]? ColumnMasks()
+    {
+        if ((long)_kw * Panels > 1 << 20) return null;
+        var masks = new uint[_kw * Panels];
+        for (int kw = 0; kw < _kw; kw++)
+        {
+            int columnShift = kw * _dw - _pw;
+            for (int n = 0; n < _oh * _ow; n++)
+                if ((uint)(n % _ow + columnShift) < (uint)_iw) masks[kw * Panels + n / Nr] |= 1u << n % Nr;
+        }
+        return masks;
     }
 
     /// <summary>
     /// Packs rows [pc, pc+kc) and columns [jc, jc+nc) of the im2col matrix of the group whose first input
     /// channel starts at <paramref name="input"/>.
     /// </summary>
-    public void Pack(float* input, int pc, int kc, int jc, int nc, float* destination)
+    public void Pack(float* input, int pc, int kc, int jc, int nc, float* destination, KernelIsa isa)
     {
-        if (_shifted) PackShifted(input, pc, kc, jc, nc, destination);
-        else if (_planar) PackPlanar(input, pc, kc, jc, nc, destination);
+        // Blocks start on panel boundaries (column tasks and blocks are multiples of 32 wide), where the masks are.
+        if (_shifted && isa == KernelIsa.Avx512 && _columnMasks != null && jc % Nr == 0) PackShiftedMasked(input, pc, kc, jc, nc, destination);
+        else if (_shifted) PackShifted(input, pc, kc, jc, nc, destination);
+        else if (_planar) PackPlanar(input, pc, kc, jc, nc, destination, isa == KernelIsa.Avx512);
         else PackGeneric(input, pc, kc, jc, nc, destination);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackPlanar(float* input, int pc, int kc, int jc, int nc, float* destination)
+    private void PackPlanar(float* input, int pc, int kc, int jc, int nc, float* destination, bool avx512)
     {
         int kernelPlane = _kh * _kw, kernelArea = _kd * kernelPlane, inputPlane = _ih * _iw, inputArea = _id * inputPlane;
         long panelStride = (long)kc * Nr;
@@ -114,6 +135,7 @@ internal sealed unsafe class Im2ColPacker
                     int a = Math.Min(Math.Max(ow, owLo), end), b = Math.Max(Math.Min(end, owHi), a);
                     cursor.Zeros(a - ow);
                     if (_sw == 1) cursor.Copy(inputRow + a, b - a);
+                    else if (_sw == 2 && avx512) cursor.CopyEveryOther(inputRow + (long)a * 2, b - a);
                     else cursor.CopyStrided(inputRow + (long)a * _sw, _sw, b - a, rowStart + _iw);
                     cursor.Zeros(end - b);
                 }
@@ -171,6 +193,46 @@ internal sealed unsafe class Im2ColPacker
         }
     }
 
+    /// <summary>
+    /// <see cref="PackShifted"/> with AVX-512 masks: each 16-column panel row is one masked load (lanes outside the
+    /// plane's rows or hanging over the left/right edge read as zero, without touching memory) and one store, where
+    /// the portable form copies in pieces around the panel edges and patches the edge zeros one value at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PackShiftedMasked(float* input, int pc, int kc, int jc, int nc, float* destination)
+    {
+        int kernelArea = _kh * _kw, planeSize = _ih * _iw;
+        long panelStride = (long)kc * Nr;
+        int panels = PackedGemm.CeilDiv(nc, Nr), end = jc + nc, allPanels = Panels;
+        var laneBits = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+        fixed (uint* allMasks = _columnMasks)
+        for (int p = 0; p < kc; p++)
+        {
+            int row = pc + p;
+            int channel = row / kernelArea, offset = row % kernelArea;
+            int kh = offset / _kw, kw = offset % _kw;
+            int rowShift = kh * _dh - _ph;
+            int shift = rowShift * _iw + kw * _dw - _pw;
+            // Columns whose input row exists and whose read stays inside the plane (as in PackShifted).
+            int lo = Math.Max(Math.Max(0, -rowShift) * _ow, -shift), hi = Math.Min(Math.Min(_oh, _ih - rowShift) * _ow, planeSize - shift);
+            float* source = input + (long)channel * planeSize + shift;
+            float* dst = destination + p * Nr;
+            uint* masks = allMasks + kw * allPanels + jc / Nr;
+            for (int q = 0, j0 = jc; q < panels; q++, j0 += Nr, dst += panelStride)
+            {
+                int a = Math.Clamp(lo - j0, 0, Nr), b = Math.Clamp(Math.Min(hi, end) - j0, 0, Nr);
+                uint bits = b > a ? ((1u << b) - 1) & ~((1u << a) - 1) & masks[q] : 0;
+                if (bits == 0xFFFF)
+                {
+                    Vector512.Store(Vector512.Load(source + j0), dst);
+                    continue;
+                }
+                var lanes = Vector512.Equals(Vector512.Create((int)bits) & laneBits, laneBits).AsSingle();
+                Vector512.Store(Avx512F.MaskLoad(source + j0, lanes, Vector512<float>.Zero), dst);
+            }
+        }
+    }
+
     private static void ZeroAt(float* rowStart, long panelStride, int n, int lo, int hi, int jc)
     {
         if (n < lo || n >= hi) return;
@@ -222,107 +284,4 @@ internal sealed unsafe class Im2ColPacker
 
     /// <summary>ceil(a / b) for b &gt; 0 and any sign of a.</summary>
     private static int CeilDivSigned(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
-
-    /// <summary>
-    /// Writes one packed row (a fixed p) across consecutive panels: 16 values go to a panel, then the
-    /// cursor jumps kc·16 floats to the same row of the next panel.
-    /// </summary>
-    private struct PanelCursor
-    {
-        private float* _row;
-        private int _column;
-        private readonly long _panelStride;
-
-        public PanelCursor(float* row, long panelStride)
-        {
-            _row = row;
-            _column = 0;
-            _panelStride = panelStride;
-        }
-
-        public void Put(float value)
-        {
-            _row[_column] = value;
-            if (++_column == Nr) { _column = 0; _row += _panelStride; }
-        }
-
-        public void Zeros(int count)
-        {
-            while (count > 0)
-            {
-                int chunk = Math.Min(Nr - _column, count);
-                float* dst = _row + _column;
-                if (chunk == Nr)
-                {
-                    Vector256.Store(Vector256<float>.Zero, dst);
-                    Vector256.Store(Vector256<float>.Zero, dst + 8);
-                }
-                else
-                {
-                    for (int j = 0; j < chunk; j++) dst[j] = 0;
-                }
-                Advance(chunk);
-                count -= chunk;
-            }
-        }
-
-        public void Copy(float* source, int count)
-        {
-            while (count > 0)
-            {
-                int chunk = Math.Min(Nr - _column, count);
-                float* dst = _row + _column;
-                if (chunk == Nr)
-                {
-                    Vector256.Store(Vector256.Load(source), dst);
-                    Vector256.Store(Vector256.Load(source + 8), dst + 8);
-                }
-                else
-                {
-                    int j = 0;
-                    if (chunk >= 8) { Vector256.Store(Vector256.Load(source), dst); j = 8; }
-                    for (; j < chunk; j++) dst[j] = source[j];
-                }
-                source += chunk;
-                Advance(chunk);
-                count -= chunk;
-            }
-        }
-
-        /// <summary>
-        /// Copies every stride-th value; stride 2 (downsampling convs) deinterleaves 16 loaded values into 8
-        /// with two shuffles, used only while the 16 loads stay below <paramref name="readLimit"/> (the end of
-        /// the input row, so never past the caller's buffer).
-        /// </summary>
-        public void CopyStrided(float* source, int stride, int count, float* readLimit)
-        {
-            while (count > 0)
-            {
-                int chunk = Math.Min(Nr - _column, count);
-                float* dst = _row + _column;
-                int j = 0;
-                if (stride == 2 && Avx2.IsSupported)
-                {
-                    for (; j + 8 <= chunk && source + 2 * j + 16 <= readLimit; j += 8)
-                    {
-                        var lo = Avx.LoadVector256(source + 2 * j);
-                        var hi = Avx.LoadVector256(source + 2 * j + 8);
-                        // [lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6] then reorder the 64-bit pairs to 0,2,1,3.
-                        var evens = Avx.Shuffle(lo, hi, 0b10_00_10_00);
-                        Avx.Store(dst + j, Avx2.Permute4x64(evens.AsDouble(), 0b11_01_10_00).AsSingle());
-                    }
-                }
-                for (; j < chunk; j++) dst[j] = source[(long)j * stride];
-                source += (long)chunk * stride;
-                Advance(chunk);
-                count -= chunk;
-            }
-        }
-
-        private void Advance(int chunk)
-        {
-            _column += chunk;
-            if (_column == Nr) { _column = 0; _row += _panelStride; }
-        }
-    }
 }

@@ -28,6 +28,9 @@ internal abstract unsafe class PackedGemmProblem
     /// <summary>Packs B_p[pc..pc+kc, jc..jc+nc] as ceil(nc/16) zero-padded [kc][16] panels.</summary>
     public abstract void PackB(int index, int pc, int kc, int jc, int nc, float* destination);
 
+    /// <summary>B_p already packed over the whole of K (<see cref="PackedMatrixB"/>), read in place; null to pack per block.</summary>
+    public virtual float* PrepackedB(int index) => null;
+
     /// <summary>Start of C_p (row-major with <see cref="Ldc"/>).</summary>
     public abstract float* C(int index);
     public abstract int Ldc { get; }
@@ -102,13 +105,13 @@ internal static unsafe class PackedGemm
             else
             {
                 // Task edges on multiples of 32 columns: the kernel that computes a column (32-wide pair, masked
-                // 16-wide, 1..4-column; their sums run in different orders) then depends only on where the
+                // 16-wide, 1..2-column; their sums run in different orders) then depends only on where the
                 // column lies in the matrix, as with one thread, so results are bit-identical at any thread count.
                 columnsPerTask = ColumnTaskWidth.Choose(n, problem.Count, threads, RoundUp(panelsPerChunk, 2) * nr);
             }
         }
         int columnTasks = CeilDiv(n, columnsPerTask), rowTasks = CeilDiv(m, rowsPerTask);
-        if (rowTasks > 1 && SharedPackedB.TryRun(problem, threads, rowsPerTask, isa)) return;
+        if (rowTasks > 1 && problem.PrepackedB(0) == null && SharedPackedB.TryRun(problem, threads, rowsPerTask, isa)) return;
         int perProblemTasks = columnTasks * rowTasks;
         int totalTasks = problem.Count * perProblemTasks;
 
@@ -139,6 +142,7 @@ internal static unsafe class PackedGemm
         int k = problem.K, ldc = problem.Ldc;
         int mPadded = PackedMatrixA.PaddedRows(problem.M);
         float* packedA = problem.PackedA(index);
+        float* prepackedB = problem.PrepackedB(index);
         float* c = problem.C(index);
         float* rowBias = problem.RowBias(index);
         float* columnBias = problem.ColumnBias(index);
@@ -160,7 +164,7 @@ internal static unsafe class PackedGemm
                 continue;
             }
             RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, late, depthStep, packedB, edgeTile, edgeColumnBias, isa, rowStart, rowEnd, jc, nc,
-                sharedB == null ? null : sharedB + (long)k * jc);
+                sharedB == null ? null : sharedB + (long)k * jc, prepackedB == null ? null : prepackedB + (long)k * jc);
         }
     }
 
@@ -180,7 +184,7 @@ internal static unsafe class PackedGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunBlock(PackedGemmProblem problem, int index, int k, int ldc, int mPadded, float* packedA, float* c,
         float* rowBias, float* columnBias, Activation activation, Activation late, int depthStep, float* packedB, float* edgeTile, float* edgeColumnBias,
-        KernelIsa isa, int rowStart, int rowEnd, int jc, int nc, float* sharedBlock)
+        KernelIsa isa, int rowStart, int rowEnd, int jc, int nc, float* sharedBlock, float* prepackedBlock)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         bool wide = isa == KernelIsa.Avx512;
@@ -190,7 +194,14 @@ internal static unsafe class PackedGemm
                 int kc = Math.Min(depthStep, k - pc);
                 bool accumulate = pc > 0 || problem.AccumulateIntoC;
                 bool finish = pc + kc == k;
-                if (sharedBlock == null) problem.PackB(index, pc, kc, jc, nc, packedB);
+                // Panels are kc·16 floats apart in a block packed here or shared, K·16 in a prepacked B.
+                int panelDepth = kc;
+                if (prepackedBlock != null)
+                {
+                    packedB = prepackedBlock + (long)pc * nr;
+                    panelDepth = k;
+                }
+                else if (sharedBlock == null) problem.PackB(index, pc, kc, jc, nc, packedB);
                 else packedB = sharedBlock + (long)pc * RoundUp(nc, nr);
                 float* aBlock = packedA + (long)pc * mPadded;
                 for (int ic = rowStart; ic < rowEnd; ic += RowBlock)
@@ -201,13 +212,13 @@ internal static unsafe class PackedGemm
                     {
                         // 32-column pairs of panels on the 512-bit kernel, then the ragged rest with as few
                         // wasted lanes as the kernels allow: 21..31 columns as a masked pair, 17..20 as one
-                        // panel plus single columns (49 = 32 + 16 + 1 on 7x7 maps), 5..16 as one masked panel.
+                        // panel plus single columns (49 = 32 + 16 + 1 on 7x7 maps), 3..16 as one masked panel.
                         const int wideNr = WideGemmMicroKernel.Columns;
                         while (jr < nc)
                         {
                             int rest = nc - jr;
                             int width = rest > 20 ? Math.Min(wideNr, rest) : rest > GemmColumnKernel.MaxColumns ? Math.Min(nr, rest) : rest;
-                            float* b0 = packedB + (long)jr * kc;
+                            float* b0 = packedB + (long)jr * panelDepth;
                             float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
                             for (int ir = ic; ir < icEnd; ir += mr)
                             {
@@ -216,7 +227,7 @@ internal static unsafe class PackedGemm
                                 float* rb = rowBias == null ? null : rowBias + ir;
                                 int height = Math.Min(mr, problem.M - ir);
                                 if (width > nr)
-                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + (long)nr * kc, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + (long)nr * panelDepth, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
                                 else if (width > GemmColumnKernel.MaxColumns)
                                     WideGemmMicroKernel.RunSingle(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
                                 else
@@ -225,7 +236,7 @@ internal static unsafe class PackedGemm
                             jr += width;
                         }
                     }
-                    RunPanels(problem, aBlock, packedB, kc, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias, activation, isa >= KernelIsa.Avx2);
+                    RunPanels(problem, aBlock, packedB, kc, panelDepth, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias, activation, isa >= KernelIsa.Avx2);
                     // Sigmoid/SiLU/HardSwish/HardSigmoid/GELU on this row block while it is in cache: a MatMul's block
                     // of all 3136 rows x 256 columns (ConvNeXt) is 3 MB, out of L2 by the time the block is done.
                     if (finish && late.Kind != FusedActivation.None) ApplyLate(c, ldc, ic, icEnd, jc, nc, late, isa);
@@ -239,7 +250,7 @@ internal static unsafe class PackedGemm
     /// with edge tiles (partial rows or columns) going through a scratch tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunPanels(PackedGemmProblem problem, float* aBlock, float* packedB, int kc, float* c, int ldc,
+    private static void RunPanels(PackedGemmProblem problem, float* aBlock, float* packedB, int kc, int panelDepth, float* c, int ldc,
         int ic, int icEnd, int jc, int jrStart, int jrEnd, int nc, bool accumulate, bool finish,
         float* rowBias, float* columnBias, float* edgeTile, float* edgeColumnBias, Activation activation, bool fma)
     {
@@ -247,7 +258,7 @@ internal static unsafe class PackedGemm
         for (int jr = jrStart; jr < jrEnd; jr += nr)
         {
             int width = Math.Min(nr, nc - jr);
-            float* bPanel = packedB + (long)jr * kc;
+            float* bPanel = packedB + (long)jr * panelDepth;
             float* colBias = null;
             if (finish && columnBias != null)
             {

@@ -16,6 +16,18 @@ internal static unsafe class PackedMatrixA
 
     public static int Size(int m, int k) => PaddedRows(m) * k;
 
+    /// <summary>
+    /// Where element (i, p) of an M x K matrix lives in the packed layout (see the class summary); Pack and Unpack
+    /// both walk it. <paramref name="depthStep"/> is <see cref="PackedGemm.DepthStep"/>(k).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long Offset(int i, int p, int k, int mPadded, int depthStep)
+    {
+        const int mr = GemmMicroKernel.Rows;
+        int pc = p - p % depthStep, kc = Math.Min(depthStep, k - pc);
+        return (long)pc * mPadded + (long)(i - i % mr) * kc + (long)(p - pc) * mr + i % mr;
+    }
+
     /// <summary>Floats to allocate past the last packed matrix: <see cref="GemmColumnKernel"/> reads 8 at a time.</summary>
     public const int ReadSlack = 8;
 
@@ -40,17 +52,12 @@ internal static unsafe class PackedMatrixA
                     vectorDepth = PackSixRows(source + (long)i0 * rowStride + pc, rowStride, kc, alpha, panel);
                 for (int r = 0; r < mr; r++)
                 {
-                    int i = i0 + r;
-                    if (i >= m)
-                    {
-                        for (int p = 0; p < kc; p++) panel[p * mr + r] = 0;
-                        continue;
-                    }
-                    float* row = source + (long)i * rowStride + (long)pc * columnStride;
-                    if (columnStride == 1)
-                        for (int p = vectorDepth; p < kc; p++) panel[p * mr + r] = alpha * row[p];
-                    else
-                        for (int p = 0; p < kc; p++) panel[p * mr + r] = alpha * row[(long)p * columnStride];
+                    // Along one row of a depth block, consecutive p are mr floats apart.
+                    int i = i0 + r, start = pc + (columnStride == 1 ? vectorDepth : 0);
+                    if (start == pc + kc) continue;
+                    float* row = source + (long)i * rowStride;
+                    float* packed = destination + Offset(i, start, k, mPadded, depthStep);
+                    for (int p = start; p < pc + kc; p++, packed += mr) *packed = i < m ? alpha * row[(long)p * columnStride] : 0;
                 }
             }
         }
@@ -123,19 +130,13 @@ internal static unsafe class PackedMatrixA
     /// destination[i·k + p] (exactly the values packed).</summary>
     public static void Unpack(float* packed, int m, int k, float* destination)
     {
-        const int mr = GemmMicroKernel.Rows;
         int mPadded = PaddedRows(m);
         int depthStep = PackedGemm.DepthStep(k);
         for (int pc = 0; pc < k; pc += depthStep)
-        {
-            int kc = Math.Min(depthStep, k - pc);
-            float* block = packed + (long)pc * mPadded;
             for (int i = 0; i < m; i++)
             {
-                float* panel = block + (long)(i - i % mr) * kc;
-                float* row = destination + (long)i * k + pc;
-                for (int p = 0; p < kc; p++) row[p] = panel[p * mr + i % mr];
+                float* source = packed + Offset(i, pc, k, mPadded, depthStep);
+                for (int p = pc; p < Math.Min(k, pc + depthStep); p++, source += GemmMicroKernel.Rows) destination[(long)i * k + p] = *source;
             }
-        }
     }
 }
