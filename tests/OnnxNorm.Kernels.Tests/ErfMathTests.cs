@@ -91,6 +91,52 @@ public class ErfMathTests
     }
 
     [Fact]
+    public void IsWithinOneUlpOfTheDoubleSeriesOverEveryBinadeOfTheFloatRange()
+    {
+        // Every 251st float from the smallest denormal to 4.5 (both signs), in ulps of the rounded true value.
+        double worst = 0;
+        float worstAt = 0;
+        var x = new float[8];
+        for (int bits = 1; bits < BitConverter.SingleToInt32Bits(4.5f); bits += 251 * 8)
+        {
+            for (int j = 0; j < 8; j++) x[j] = BitConverter.Int32BitsToSingle(bits + 251 * j) * (j % 2 == 0 ? 1 : -1);
+            var got = ErfMath.Erf(Vector256.Create(x));
+            for (int j = 0; j < 8; j++)
+            {
+                double want = Math.Abs(x[j]) < 1e-3 ? 2 / Math.Sqrt(Math.PI) * x[j] * (1 - (double)x[j] * x[j] / 3) : ErfBySeries(x[j]);
+                float rounded = (float)want;
+                double ulp = MathF.BitIncrement(MathF.Abs(rounded)) - MathF.Abs(rounded);
+                double error = Math.Abs(got[j] - want) / ulp;
+                if (error > worst) (worst, worstAt) = (error, x[j]);
+            }
+        }
+        Assert.True(worst <= 0.8, $"worst error {worst:F3} ulp at x = {worstAt:R}");
+    }
+
+    [Theory]
+    [InlineData(-0f, -0f)]
+    [InlineData(1e-45f, 1e-45f)]                // the smallest denormal: 1.128 of it rounds back to it
+    [InlineData(3.99f, 1f)]
+    [InlineData(-4f, -1f)]
+    [InlineData(1e30f, 1f)]
+    [InlineData(float.MaxValue, 1f)]
+    [InlineData(float.NegativeInfinity, -1f)]
+    public void KeepsTheSignOfZeroScalesDenormalsAndSaturatesToOne(float x, float want) =>
+        Assert.Equal(BitConverter.SingleToInt32Bits(want), BitConverter.SingleToInt32Bits(ErfMath.Scalar(x)));
+
+    [Fact]
+    public void ScalesDenormalsByTwoOverRootPiWithinHalfADenormalStep()
+    {
+        // Ties of 2/√π·x between two denormals can round either way (2/√π − 1 is a float constant), so half a step, not bits.
+        for (int bits = 1; bits < 0x0080_0000; bits += 4099)
+        {
+            float x = -BitConverter.Int32BitsToSingle(bits);
+            double want = 2 / Math.Sqrt(Math.PI) * x;
+            Assert.True(Math.Abs(ErfMath.Scalar(x) - want) <= 0.51 * float.Epsilon, $"erf({x:R}) = {ErfMath.Scalar(x):R}, expected {want:R}");
+        }
+    }
+
+    [Fact]
     public void TabulatedValuesSaturationAndNaN()
     {
         Assert.Equal(0.5204998778f, ErfMath.Scalar(0.5f));

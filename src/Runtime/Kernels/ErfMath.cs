@@ -5,38 +5,52 @@ using System.Runtime.Intrinsics.X86;
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
-/// Float32 erf (GELU's core in ConvNeXt and transformers), vectorised and evaluated in double:
+/// Float32 erf (GELU's core in ConvNeXt and transformers), vectorised in float arithmetic at about 1 ulp (the
+/// double form it replaced spent 14 % of ConvNeXt-T's samples widening and narrowing):
 /// <list type="bullet">
-/// <item>|x| &lt; 0.5: the Maclaurin series erf(x) = 2/√π · Σ (−1)ⁿ x²ⁿ⁺¹ / (n! (2n+1)), 12 terms (the next is
-/// below 1e-17 of the sum), so tiny x keep their full relative precision;</item>
-/// <item>0.5 ≤ |x| &lt; 4: four 0.875-wide intervals, each with the degree-13 polynomial interpolating erf at
-/// the interval's Chebyshev nodes (values summed in decimal). Interpolation error ≤ max|erf⁽¹⁴⁾| h¹⁴ / (2¹³ 14!)
-/// ≈ 1e-13 (Cramér's bound on the Hermite polynomials in erf's derivatives), far below float's half ulp. The
-/// four intervals' coefficients of one degree sit in one register, picked per lane by a permute (no gathers);</item>
-/// <item>|x| ≥ 4: ±1, where erf rounds to 1 in float32 anyway. NaN stays NaN.</item>
+/// <item>|x| &lt; 0.5: erf(x) = x + x·Q(x²), Q the Maclaurin series of erf(x)/x − 1 to x¹² (the next term is
+/// below 1e-9 of the sum); adding x last keeps tiny and denormal x at full relative precision;</item>
+/// <item>0.5 ≤ |x| &lt; 4: eight 0.4375-wide intervals, each with the degree-7 polynomial interpolating erf at
+/// the interval's Chebyshev nodes (values summed in decimal, interpolation error ≤ ~1e-9), in t = |x| − centre.
+/// The constant term is kept as float high + low parts, added last, so the result near 1 is rounded once. The
+/// eight intervals' coefficients of one degree sit in one register, picked per lane by a permute;</item>
+/// <item>|x| ≥ 4: ±1 (erf rounds to 1 in float32 from 3.92 on). NaN stays NaN; −0 stays −0.</item>
 /// </list>
-/// This replaced a fixed 72-term series over the whole range. Each lane's result depends only on its own
-/// value, so the result does not depend on how a tensor is split.
+/// Each lane's result depends only on its own value and every form runs the same operations lane by lane (the
+/// 512-bit form is two 256-bit halves), so results depend neither on how a tensor is split nor on the ISA path.
 /// </summary>
-internal static unsafe class ErfMath
+internal static class ErfMath
 {
-    private const int SeriesTerms = 12;
-    private const double SeriesLimit = 0.5, Saturation = 4.0;
-    private const int Intervals = 4; // one per double lane of a register
-    private const double HalfWidth = (Saturation - SeriesLimit) / Intervals / 2;
-    private const int Degree = 13;
+    private const float SeriesLimit = 0.5f, Saturation = 4f;
+    private const int Intervals = 8; // one per float lane of a 256-bit register
+    private const float Width = (Saturation - SeriesLimit) / Intervals, HalfWidth = Width / 2;
+    private const int Degree = 7;
+    private const float Q0 = 0.128379167095512573896f; // 2/√π − 1
 
-    private static readonly double[] Series = MakeSeries();
-    // [k][interval]: coefficient k of each interval's polynomial in u = (|x| − centre) / HalfWidth ∈ [−1, 1].
-    private static readonly double[] Interpolants = MakeInterpolants();
+    private static readonly float[] Series = MakeSeries();
+    // [k][interval] for k = 1..Degree (row 0 unused), then the constant term's high and low parts as rows Degree+1, Degree+2.
+    private static readonly float[] Interpolants = MakeInterpolants();
 
-    private static double[] MakeInterpolants()
+    /// <summary>Q's coefficients of y¹..y⁶ (y = x²): (−1)ⁿ 2/√π / (n! (2n+1)).</summary>
+    private static float[] MakeSeries()
+    {
+        var c = new float[7];
+        double factorial = 1;
+        for (int n = 1; n <= 6; n++)
+        {
+            factorial *= n;
+            c[n] = (float)((n % 2 == 0 ? 1 : -1) * 2 / Math.Sqrt(Math.PI) / (factorial * (2 * n + 1)));
+        }
+        return c;
+    }
+
+    private static float[] MakeInterpolants()
     {
         const int nodes = Degree + 1;
-        var table = GC.AllocateArray<double>(nodes * Intervals, pinned: true);
+        var table = GC.AllocateArray<float>((Degree + 3) * Intervals, pinned: true);
         for (int i = 0; i < Intervals; i++)
         {
-            double centre = SeriesLimit + (2 * i + 1) * HalfWidth;
+            double centre = SeriesLimit + (2 * i + 1) * (double)HalfWidth;
             // Chebyshev coefficients from the values at the nodes u_j = cos(π (j + ½) / n).
             var chebyshev = new double[nodes];
             for (int j = 0; j < nodes; j++)
@@ -46,34 +60,27 @@ internal static unsafe class ErfMath
                 for (int k = 0; k < nodes; k++) chebyshev[k] += 2.0 / nodes * value * Math.Cos(k * angle);
             }
             chebyshev[0] /= 2;
-            // Σ a_k T_k(u) as monomials in u, with T_{k+1} = 2u T_k − T_{k−1}.
+            // Σ a_k T_k(u) as monomials in u, with T_{k+1} = 2u T_k − T_{k−1}; then in t = u·HalfWidth.
+            var monomial = new double[nodes];
             var previous = new double[nodes];
             var current = new double[nodes];
-            previous[0] = 1;    // T_0
-            current[1] = 1;     // T_1
-            table[i] += chebyshev[0];
-            if (nodes > 1) table[Intervals + i] += chebyshev[1];
+            previous[0] = 1;
+            current[1] = 1;
+            monomial[0] = chebyshev[0];
+            monomial[1] = chebyshev[1];
             for (int k = 2; k < nodes; k++)
             {
                 var next = new double[nodes];
                 for (int m = 0; m < nodes; m++) next[m] = (m > 0 ? 2 * current[m - 1] : 0) - previous[m];
-                for (int m = 0; m <= k; m++) table[m * Intervals + i] += chebyshev[k] * next[m];
+                for (int m = 0; m <= k; m++) monomial[m] += chebyshev[k] * next[m];
                 (previous, current) = (current, next);
             }
+            for (int k = 1; k <= Degree; k++) table[k * Intervals + i] = (float)(monomial[k] / Math.Pow(HalfWidth, k));
+            float high = (float)monomial[0];
+            table[(Degree + 1) * Intervals + i] = high;
+            table[(Degree + 2) * Intervals + i] = (float)(monomial[0] - high);
         }
         return table;
-    }
-
-    private static double[] MakeSeries()
-    {
-        var c = new double[SeriesTerms];
-        double factorial = 1;
-        for (int n = 0; n < SeriesTerms; n++)
-        {
-            if (n > 0) factorial *= n;
-            c[n] = (n % 2 == 0 ? 1 : -1) * 2 / Math.Sqrt(Math.PI) / (factorial * (2 * n + 1));
-        }
-        return c;
     }
 
     /// <summary>erf(a) for 0 ≤ a ≤ 4 by its Maclaurin series in decimal (28 digits: no cancellation trouble).</summary>
@@ -88,148 +95,62 @@ internal static unsafe class ErfMath
         return sum * 1.1283791670955125738961589031m; // 2/√π
     }
 
+    /// <summary>Lane i of <paramref name="row"/> picked for each lane by its interval (a pure selection: same bits on every path).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> MultiplyAdd(Vector256<double> a, Vector256<double> b, Vector256<double> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+    private static Vector256<float> Pick(Vector256<float> row, Vector256<int> interval) =>
+        Avx2.IsSupported ? Avx2.PermuteVar8x32(row, interval) : Vector256.Shuffle(row, interval);
 
-    // Four vectors at once: one Horner chain is latency-bound (a dependent multiply-add per coefficient); four
-    // independent chains keep the floating-point units busy. Each lane's arithmetic is the same either way.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Erf4(ref Vector256<double> x0, ref Vector256<double> x1, ref Vector256<double> x2, ref Vector256<double> x3)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Row(int k) => Vector256.Create(Interpolants.AsSpan(k * Intervals, Intervals));
+
+    /// <summary>erf of 8 values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Erf(Vector256<float> x)
     {
-        var limit = Vector256.Create(SeriesLimit);
-        Vector256<double> a0 = Vector256.Abs(x0), a1 = Vector256.Abs(x1), a2 = Vector256.Abs(x2), a3 = Vector256.Abs(x3);
-        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
-        // Which branches some lane needs (a lane's value never depends on whether the other branch ran).
-        if (Vector256.LessThanAny(a0, limit) || Vector256.LessThanAny(a1, limit) || Vector256.LessThanAny(a2, limit) || Vector256.LessThanAny(a3, limit))
-        {
-            var series = Series;
-            Vector256<double> y0 = x0 * x0, y1 = x1 * x1, y2 = x2 * x2, y3 = x3 * x3;
-            var top = Vector256.Create(series[SeriesTerms - 1]);
-            Vector256<double> p0 = top, p1 = top, p2 = top, p3 = top;
-            for (int n = SeriesTerms - 2; n >= 0; n--)
-            {
-                var c = Vector256.Create(series[n]);
-                p0 = MultiplyAdd(p0, y0, c);
-                p1 = MultiplyAdd(p1, y1, c);
-                p2 = MultiplyAdd(p2, y2, c);
-                p3 = MultiplyAdd(p3, y3, c);
-            }
-            (s0, s1, s2, s3) = (x0 * p0, x1 * p1, x2 * p2, x3 * p3);
-        }
-        if (Vector256.GreaterThanOrEqualAny(a0, limit) || Vector256.GreaterThanOrEqualAny(a1, limit)
-            || Vector256.GreaterThanOrEqualAny(a2, limit) || Vector256.GreaterThanOrEqualAny(a3, limit))
-        {
-            Vector256<double> i0 = Index(a0), i1 = Index(a1), i2 = Index(a2), i3 = Index(a3);
-            Vector256<double> u0 = Reduced(a0, i0), u1 = Reduced(a1, i1), u2 = Reduced(a2, i2), u3 = Reduced(a3, i3);
-            Vector256<int> k0 = Picker(i0), k1 = Picker(i1), k2 = Picker(i2), k3 = Picker(i3);
-            double* table = (double*)Unsafe.AsPointer(ref Interpolants[0]);
-            double* row = table + Degree * Intervals;
-            Vector256<double> p0 = Pick(row, k0, i0), p1 = Pick(row, k1, i1), p2 = Pick(row, k2, i2), p3 = Pick(row, k3, i3);
-            for (int k = Degree - 1; k >= 0; k--)
-            {
-                row = table + k * Intervals;
-                p0 = MultiplyAdd(p0, u0, Pick(row, k0, i0));
-                p1 = MultiplyAdd(p1, u1, Pick(row, k1, i1));
-                p2 = MultiplyAdd(p2, u2, Pick(row, k2, i2));
-                p3 = MultiplyAdd(p3, u3, Pick(row, k3, i3));
-            }
-            s0 = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a0, limit), Signed(x0, p0), s0);
-            s1 = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a1, limit), Signed(x1, p1), s1);
-            s2 = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a2, limit), Signed(x2, p2), s2);
-            s3 = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a3, limit), Signed(x3, p3), s3);
-        }
-        x0 = Finish(x0, a0, s0);
-        x1 = Finish(x1, a1, s1);
-        x2 = Finish(x2, a2, s2);
-        x3 = Finish(x3, a3, s3);
-    }
+        var signMask = Vector256.Create(-0f);
+        var ax = Vector256.AndNot(x, signMask);
 
-    /// <summary>The interval of |x|, clamped to the table (lanes outside [0.5, 4) are replaced later).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Index(Vector256<double> ax) =>
-        Vector256.Floor(Vector256.Min(Vector256.Max((ax - Vector256.Create(SeriesLimit)) * Vector256.Create(0.5 / HalfWidth),
-            Vector256<double>.Zero), Vector256.Create(Intervals - 1.0)));
+        // |x| < 0.5: x + x·Q(x²).
+        var y = ax * ax;
+        var series = Series;
+        var q = Vector256.Create(series[6]);
+        for (int n = 5; n >= 1; n--) q = Vector256.FusedMultiplyAdd(q, y, Vector256.Create(series[n]));
+        q = Vector256.FusedMultiplyAdd(q, y, Vector256.Create(Q0));
+        var small = Vector256.FusedMultiplyAdd(ax, q, ax);
 
-    /// <summary>|x| as u ∈ [−1, 1] within its interval.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Reduced(Vector256<double> ax, Vector256<double> index) =>
-        (ax - Vector256.Create(SeriesLimit + HalfWidth)) * Vector256.Create(1 / HalfWidth) - index * Vector256.Create(2.0);
+        // 0.5 ≤ |x| < 4: the interval's polynomial in t = |x| − centre (NaN and ∞ lanes pick some interval; replaced below).
+        var index = Vector256.ConvertToInt32Native((ax - Vector256.Create(SeriesLimit)) * Vector256.Create(1f / Width));
+        index = Vector256.Min(Vector256.Max(index, Vector256<int>.Zero), Vector256.Create(Intervals - 1));
+        var centre = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(index), Vector256.Create(Width), Vector256.Create(SeriesLimit + HalfWidth));
+        var t = ax - centre;
+        var p = Pick(Row(Degree), index);
+        for (int k = Degree - 1; k >= 1; k--) p = Vector256.FusedMultiplyAdd(p, t, Pick(Row(k), index));
+        p = Vector256.FusedMultiplyAdd(p, t, Pick(Row(Degree + 2), index)) + Pick(Row(Degree + 1), index);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Signed(Vector256<double> x, Vector256<double> magnitude) =>
-        Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), -magnitude, magnitude);
-
-    /// <summary>±1 from 4 on; NaN fails every comparison, so it is carried over explicitly.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Finish(Vector256<double> x, Vector256<double> ax, Vector256<double> value)
-    {
-        var result = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, Vector256.Create(Saturation)), Signed(x, Vector256<double>.One), value);
+        var magnitude = Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(SeriesLimit)), small, p);
+        magnitude = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, Vector256.Create(Saturation)), Vector256<float>.One, magnitude);
+        var result = magnitude | (x & signMask);
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
     }
 
-    /// <summary>The 32-bit permute indices (2i, 2i+1) that bring double i of a register into each lane.</summary>
+    /// <summary>erf of 16 values: two 256-bit halves, so each lane has the 8-lane form's bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Picker(Vector256<double> index)
-    {
-        if (!Avx2.IsSupported) return default;
-        var i = Avx2.ConvertToVector256Int64(Avx.ConvertToVector128Int32WithTruncation(index));
-        return (Avx2.ShiftLeftLogical(i, 33) | Avx2.ShiftLeftLogical(i, 1) | Vector256.Create(1L << 32)).AsInt32();
-    }
-
-    // The table is on the pinned heap, so its address is stable.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Pick(double* row, Vector256<int> pick, Vector256<double> index) =>
-        Avx2.IsSupported ? Avx2.PermuteVar8x32(Vector256.Load(row).AsSingle(), pick).AsDouble()
-            : Vector256.Create(row[(int)index[0]], row[(int)index[1]], row[(int)index[2]], row[(int)index[3]]);
+    public static Vector512<float> Erf(Vector512<float> x) => Vector512.Create(Erf(x.GetLower()), Erf(x.GetUpper()));
 
     /// <summary>y = erf(x) over a run; x and y may be the same memory.</summary>
     public static void Apply(ReadOnlySpan<float> x, Span<float> y)
     {
-        Span<double> lanes = stackalloc double[4];
         int i = 0, n = x.Length;
-        for (; i + 16 <= n; i += 16)
+        for (; i + 8 <= n; i += 8) Erf(Vector256.Create(x.Slice(i, 8))).CopyTo(y.Slice(i, 8));
+        if (i < n)
         {
-            var (x0, x1) = Vector256.Widen(Vector256.Create(x.Slice(i, 8)));
-            var (x2, x3) = Vector256.Widen(Vector256.Create(x.Slice(i + 8, 8)));
-            Erf4(ref x0, ref x1, ref x2, ref x3);
-            Vector256.Narrow(x0, x1).CopyTo(y.Slice(i, 8));
-            Vector256.Narrow(x2, x3).CopyTo(y.Slice(i + 8, 8));
-        }
-        for (; i < n; i += 4)
-        {
-            int count = Math.Min(4, n - i);
+            Span<float> lanes = stackalloc float[8];
             lanes.Clear();
-            for (int j = 0; j < count; j++) lanes[j] = x[i + j];
-            Vector256<double> v = Vector256.Create<double>(lanes), unused1 = default, unused2 = default, unused3 = default;
-            Erf4(ref v, ref unused1, ref unused2, ref unused3);
-            v.CopyTo(lanes);
-            for (int j = 0; j < count; j++) y[i + j] = (float)lanes[j];
+            x[i..].CopyTo(lanes);
+            Erf(Vector256.Create<float>(lanes)).CopyTo(lanes);
+            lanes[..(n - i)].CopyTo(y[i..]);
         }
     }
 
-    /// <summary>erf of 8 values, each lane as <see cref="Apply"/> computes it (GELU applied to a GEMM's output blocks).</summary>
-    public static Vector256<float> Erf(Vector256<float> x)
-    {
-        var (x0, x1) = Vector256.Widen(x);
-        Vector256<double> unused2 = default, unused3 = default;
-        Erf4(ref x0, ref x1, ref unused2, ref unused3);
-        return Vector256.Narrow(x0, x1);
-    }
-
-    /// <summary>erf of 16 values, each lane as <see cref="Apply"/> computes it.</summary>
-    public static Vector512<float> Erf(Vector512<float> x)
-    {
-        var (x0, x1) = Vector256.Widen(x.GetLower());
-        var (x2, x3) = Vector256.Widen(x.GetUpper());
-        Erf4(ref x0, ref x1, ref x2, ref x3);
-        return Vector512.Create(Vector256.Narrow(x0, x1), Vector256.Narrow(x2, x3));
-    }
-
-    public static float Scalar(float x)
-    {
-        Span<float> v = stackalloc float[1] { x };
-        Apply(v, v);
-        return v[0];
-    }
+    public static float Scalar(float x) => Erf(Vector256.Create(x)).ToScalar();
 }
