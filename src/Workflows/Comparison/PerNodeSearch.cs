@@ -66,6 +66,8 @@ public sealed class PerNodeSearch
         using var spilledB = trustedNative ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Native) : null;
         using var spilledR = noiseAware ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Float64) : null;
         using var spilledD = half ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Declared) : null;
+        var isolated = spilledR is null ? null
+            : new IsolatedNodeCheck(_a, _b, _labelA, _labelB, _engines, _candidateRegistry, sessionOptions, spilledR, inputs, half);
         for (int start = 0; start < candidates.Count; )
         {
             var chunk = candidates.GetRange(start, Math.Min(chunkSize, candidates.Count - start));
@@ -88,11 +90,18 @@ public sealed class PerNodeSearch
                 OutputScore? score = null;
                 if (rr is not null)
                     score = NoiseAwareRule.Score(a, rr[v.Name], ReferenceRuns.NoiseOf($"{_labelB}'s own error", b, rr[v.Name], rd?.GetValueOrDefault(v.Name)));
+                bool alone = false;
+                // In the graph the value may still be within the noise it inherits; the node run alone shows its own error.
+                if (score is { Equivalent: true } && isolated?.Score(v, rr![v.Name]) is { Equivalent: false } own)
+                {
+                    score = own;
+                    alone = true;
+                }
                 if (score is { Equivalent: false } || score is null && !metrics.Passes)
                 {
                     var node = v.Producer!;
                     return (new NodeDivergence(node.Name.Length > 0 ? node.Name : $"(unnamed, output '{v.Name}')", node.OpType, v.Name, metrics)
-                        { ValuesCompared = compared, Score = score }, skipped);
+                        { ValuesCompared = compared, Score = score, Isolated = alone }, skipped);
                 }
             }
             chunkSize = next;
@@ -129,7 +138,7 @@ public sealed class PerNodeSearch
     }
 
     // Values that depend on a graph input (a feed), directly or through other nodes; subgraph captures count.
-    private static HashSet<Value> DataDependent(Graph g)
+    internal static HashSet<Value> DataDependent(Graph g)
     {
         var result = new HashSet<Value>(g.Inputs.Where(v => !v.IsInitializer || v.IsOverridableInitializer));
         foreach (var node in g.TopologicalOrder())
