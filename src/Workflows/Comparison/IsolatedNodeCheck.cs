@@ -73,7 +73,8 @@ internal sealed class IsolatedNodeCheck
             var b = _engines == PairEngines.NativeVsNative ? OnNative(bytesB, feed, v.Name, Execution.ExecutionPrecision.Native, null) : OnOrt(bytesB, _labelB, feed, v.Name);
             var r = OnNative(bytesB, feed, v.Name, Execution.ExecutionPrecision.Float64, null);
             var d = _half ? OnNative(bytesB, feed, v.Name, Execution.ExecutionPrecision.Declared, null) : null;
-            return NoiseAwareRule.Score(a, r, ReferenceRuns.NoiseOf($"{_labelB}'s own error, the node alone", b, r, d));
+            int axis = ChannelAxis.Of(nb);
+            return NoiseAwareRule.Score(a, r, ReferenceRuns.NoiseOf($"{_labelB}'s own error, the node alone", b, r, d, axis), axis);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

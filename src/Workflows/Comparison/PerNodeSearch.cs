@@ -89,7 +89,10 @@ public sealed class PerNodeSearch
                 var metrics = TensorComparer.Compare(a, b, options.Tolerance.For(TensorComparer.ToleranceType(a.ElementType, b.ElementType)));
                 OutputScore? score = null;
                 if (rr is not null)
-                    score = NoiseAwareRule.Score(a, rr[v.Name], ReferenceRuns.NoiseOf($"{_labelB}'s own error", b, rr[v.Name], rd?.GetValueOrDefault(v.Name)));
+                {
+                    int axis = ChannelAxis.Of(v.Producer);
+                    score = NoiseAwareRule.Score(a, rr[v.Name], ReferenceRuns.NoiseOf($"{_labelB}'s own error", b, rr[v.Name], rd?.GetValueOrDefault(v.Name), axis), axis);
+                }
                 bool alone = false;
                 // In the graph the value may still be within the noise it inherits; the node run alone shows its own error.
                 if (score is { Equivalent: true } && isolated?.Score(v, rr![v.Name]) is { Equivalent: false } own)
