@@ -16,7 +16,9 @@ namespace OnnxNorm.Workflows.Comparison;
 /// ORT exposes a chunk as extra graph outputs; a native run (the float64 reference above all) runs once and spills
 /// its values to a temporary file (<see cref="SpilledValues"/>), read back a chunk at a time. With the noise-aware
 /// rule each value is scored like a model output against B's float64 reference run, so a difference still under
-/// the noise floor is not a divergence; with the elementwise rule the tolerance decides.
+/// the noise floor is not a divergence; with the elementwise rule the tolerance decides. A value within the noise it
+/// inherits is checked once more with its node run alone (<see cref="IsolatedNodeCheck"/>), which sees the node's own
+/// error apart from what it inherits.
 /// </summary>
 public sealed class PerNodeSearch
 {
