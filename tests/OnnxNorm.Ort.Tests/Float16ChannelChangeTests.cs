@@ -65,7 +65,7 @@ public sealed class Float16ChannelChangeTests(ITestOutputHelper output)
     // by sqrt(32/n) (NoiseAwareRule.SmallSample).
     public static IEnumerable<object[]> Models() => new[]
     {
-        new object[] { "cls", false }, new object[] { "cls", true }, new object[] { "det", false }, new object[] { "rec", false },
+        new object[] { "cls", false }, new object[] { "cls", true }, new object[] { "det", false }, new object[] { "rec", false }, new object[] { "rec", true },
         new object[] { "resnet", false }, new object[] { "resnet", true },
     };
 
