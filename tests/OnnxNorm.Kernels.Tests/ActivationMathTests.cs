@@ -62,6 +62,27 @@ public class ActivationMathTests
     }
 
     [Fact]
+    public void DecomposedHardSwishIsTheFourOpsAndTheAffineStepRoundedOneByOne()
+    {
+        // The ops as the graph writes them: Add(x, 3), Clip(0, 6), Mul(x, .), Div(., 6) (or Div before Mul), Mul(s), Add(t).
+        const float s = 0.9431691f, t = -0.5465887f;
+        var mulDiv = Activation.DecomposedHardSwish(divideFirst: false, scale: s, shift: t);
+        var divMul = Activation.DecomposedHardSwish(divideFirst: true);
+        foreach (float x in Values())
+        {
+            float sum = x + 3f;
+            float r6 = float.IsNaN(sum) ? sum : sum < 0f ? 0f : sum > 6f ? 6f : sum;
+            float wantMulDiv = x * r6 / 6f * s + t, wantDivMul = r6 / 6f * x;
+            Assert.True(ActivationMath.Scalar(x, mulDiv).Equals(wantMulDiv), $"MulDiv({x:R}) = {ActivationMath.Scalar(x, mulDiv):R}, expected {wantMulDiv:R}");
+            float got = ActivationMath.Scalar(x, divMul);
+            Assert.True(BitConverter.SingleToInt32Bits(got) == BitConverter.SingleToInt32Bits(wantDivMul) || float.IsNaN(got) && float.IsNaN(wantDivMul),
+                $"DivMul({x:R}) = {got:R}, expected {wantDivMul:R}");
+        }
+        // Without the affine step a negative input's −0 stays −0 (adding +0 would make it +0).
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(ActivationMath.Scalar(-5f, divMul)));
+    }
+
+    [Fact]
     public void HardSwishAndHardSigmoidMatchTheirFloatDefinitionsExactly()
     {
         var hswish = new Activation(FusedActivation.HardSwish);

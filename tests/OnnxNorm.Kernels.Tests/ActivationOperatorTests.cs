@@ -28,7 +28,7 @@ public class ActivationOperatorTests
         return values.ToArray();
     }
 
-    public static TheoryData<string> Names => new() { "Relu", "Clip", "Relu6", "ClipNaNBounds", "LeakyRelu", "Sigmoid", "SiLU", "HardSigmoid", "HardSwish" };
+    public static TheoryData<string> Names => new() { "Relu", "Clip", "Relu6", "ClipNaNBounds", "LeakyRelu", "Sigmoid", "SiLU", "HardSigmoid", "HardSwish", "HardSwishMulDivAffine", "HardSwishDivMul" };
 
     private static Activation Named(string name) => name switch
     {
@@ -40,6 +40,8 @@ public class ActivationOperatorTests
         "Sigmoid" => new Activation(FusedActivation.Sigmoid),
         "SiLU" => new Activation(FusedActivation.Swish),
         "HardSigmoid" => Activation.HardSigmoid(0.2f, 0.5f),
+        "HardSwishMulDivAffine" => Activation.DecomposedHardSwish(divideFirst: false, scale: 0.9431691f, shift: -0.5465887f),
+        "HardSwishDivMul" => Activation.DecomposedHardSwish(divideFirst: true),
         _ => new Activation(FusedActivation.HardSwish),
     };
 

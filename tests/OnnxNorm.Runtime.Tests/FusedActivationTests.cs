@@ -15,12 +15,7 @@ public class FusedActivationTests
     {
         var b = new ModelBuilder(opset: 17);
         b.Input("x", ElementType.Float, 1, 3, 9, 11);
-        var rng = new DeterministicRandom(4);
-        var w = new float[8 * 3 * 3 * 3];
-        for (int i = 0; i < w.Length; i++) w[i] = (float)rng.Normal() * 0.5f;
-        b.Initializer("w", w, 8, 3, 3, 3);
-        b.Initializer("bias", new float[] { 0.1f, -0.2f, 0.3f, 0f, -1f, 2f, 0.5f, -0.5f }, 8);
-        b.Node("Conv", new[] { "x", "w", "bias" }, new[] { "c" }, "conv", ("pads", new long[] { 1, 1, 1, 1 }));
+        FusionTestRuns.AddConv(b, "x", "c", seed: 4);
         switch (activation)
         {
             case "SiLU":

@@ -1,5 +1,6 @@
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Kernels;
+using static OnnxNorm.Runtime.Execution.FusionChain;
 
 namespace OnnxNorm.Runtime.Execution;
 
@@ -47,24 +48,6 @@ internal static class MatMulEpilogueFusion
         if (SoleUse(plusOne, fusable) is not { } product || !ReferenceEquals(product, mul) || !ReferenceEquals(Other(mul, z), plusOne.Output(0))) return null;
         if (SoleUse(mul, fusable) is not { OpType: "Mul" } half || ScalarOf(Other(half, mul.Output(0)!), constantOf) != 0.5f) return null;
         return (new[] { div, erf, plusOne, mul, half }, divisor);
-    }
-
-    // The node that alone reads this node's only output, when it may be absorbed.
-    private static Node? SoleUse(Node node, Func<Node, bool> fusable)
-    {
-        if (node.Outputs.Count != 1 || node.Output(0) is not { } y || y.IsGraphOutput || y.Uses.Count != 1) return null;
-        var next = y.Uses[0].Node;
-        return next.Outputs.Count == 1 && fusable(next) ? next : null;
-    }
-
-    // A binary node's operand other than v (null when v is not exactly one of its two inputs).
-    private static Value? Other(Node binary, Value v)
-    {
-        if (binary.Inputs.Count != 2) return null;
-        Value? a = binary.Input(0), b = binary.Input(1);
-        if (ReferenceEquals(a, v) && !ReferenceEquals(b, v)) return b;
-        if (ReferenceEquals(b, v) && !ReferenceEquals(a, v)) return a;
-        return null;
     }
 
     // A float32 constant of one value and rank 0 or 1 (so broadcasting it leaves the shape alone).

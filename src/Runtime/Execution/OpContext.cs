@@ -38,7 +38,7 @@ internal sealed class OpContext
         _outputs = outputs;
     }
 
-    public int InputCount => _inputs.Length;
+    public int InputCount => _inputOverride?.Length ?? _inputs.Length;
     public int OutputCount => _outputs.Length;
 
     /// <summary>Input i, or null when it is absent (optional input left empty or beyond the list).</summary>

@@ -4,7 +4,7 @@ using OnnxNorm.Runtime.Kernels;
 namespace OnnxNorm.Runtime.Execution;
 
 /// <summary>Compiles a graph (and, through the If operator, its subgraphs) into an <see cref="ExecutionPlan"/>.</summary>
-internal sealed class PlanBuilder
+internal sealed partial class PlanBuilder
 {
     private readonly KernelRegistry _registry;
     private readonly SessionOptions _options;
@@ -92,7 +92,7 @@ internal sealed class PlanBuilder
             inputs.Add((v, slots.NewConstant(v, v.Initializer is { } t ? Widen(TensorValue.FromTensor(t)) : null)));
         }
 
-        var fusedInto = new HashSet<Node>(); // nodes a Conv step runs (its BN, its activation)
+        var fusedInto = new HashSet<Node>(); // nodes another node's step runs (a Conv's BN, its activation, ...)
         var steps = new List<PlanStep>();
         foreach (var node in graph.TopologicalOrder())
         {
@@ -148,7 +148,7 @@ internal sealed class PlanBuilder
             CapturedValues = extra,
             ConstantOverrides = fusion.FoldedConstants ?? (IReadOnlyDictionary<int, TensorValue>)new Dictionary<int, TensorValue>(),
         };
-        var op = CreateOperator(reg, info, node);
+        var op = fusion.Replacement ?? CreateOperator(reg, info, node);
         var held = op as IHoldsConstantInputs;
 
         var inSlots = new List<int>();
@@ -162,7 +162,7 @@ internal sealed class PlanBuilder
         foreach (var v in extra) inSlots.Add(slots.For(v));
 
         // A fused step's outputs are those of the last node it absorbed.
-        var outNode = fusion.Activation ?? fusion.BatchNorm ?? node;
+        var outNode = fusion.Output ?? node;
         var outSlots = new int[outNode.Outputs.Count];
         var observed = new List<(int, Node, int)>();
         for (int i = 0; i < outSlots.Length; i++)
@@ -173,7 +173,7 @@ internal sealed class PlanBuilder
         }
 
         if (Reference) op = new ReferencePrecisionStep(op, node, _options.Precision, DeclareOutputs(node));
-        return new PlanStep { Node = node, Operator = op, ProfileKey = Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput };
+        return new PlanStep { Node = node, Operator = op, ProfileKey = fusion.ProfileKey ?? Execution.ProfileKey.For(node, ConstantOf), Inputs = inSlots.ToArray(), Outputs = outSlots, Observed = observed.ToArray(), Aliases = reg.Memory == OperatorMemory.AliasesInput };
     }
 
     private KernelRegistration FindOperator(Node node) =>
@@ -181,45 +181,6 @@ internal sealed class PlanBuilder
         ?? throw new BadInputException(_registry.All.Any(r => r.Domain == node.Domain && r.OpType == node.OpType)
             ? $"{node.Describe()}: {node.OpType} of opset {node.Opset} is not supported by the native executor"
             : $"{node.Describe()}: operator {(node.Domain.Length > 0 ? node.Domain + "." : "")}{node.OpType} is not supported by the native executor");
-
-    /// <summary>
-    /// What a step absorbs: for a Conv, the BN after it (folded into its constants) and the activation after that; for
-    /// a MatMul, its bias Add (a constant in place of input <see cref="Operators.MatMul.BiasInput"/>) and GELU.
-    /// Activation is the node whose output the step writes.
-    /// </summary>
-    private sealed record StepFusion(Node? BatchNorm, Dictionary<int, TensorValue>? FoldedConstants, Node? Activation, Activation FusedActivation, Node[] Absorbed);
-
-    private static readonly StepFusion NoFusion = new(null, null, null, Kernels.Activation.None, Array.Empty<Node>());
-
-    private StepFusion PlanFusion(Node node)
-    {
-        if (Reference || node.Domain != "") return NoFusion;
-        if (node.OpType == "MatMul") return MatMulFusion(node);
-        if (node.OpType != "Conv") return NoFusion;
-        var absorbed = new List<Node>();
-        Node? foldedBn = null;
-        Dictionary<int, TensorValue>? folded = null;
-        if (_options.FoldBatchNorm && ConvBatchNormFolding.TryFold(node, _options.Observer, out var bn, out var constants))
-        {
-            foldedBn = bn;
-            folded = constants;
-            absorbed.Add(bn);
-        }
-        if (!_options.FuseActivations || !TryFuse(foldedBn ?? node, IsFloatConv(node), out var act, out var actNode, out var swishSigmoid))
-            return new StepFusion(foldedBn, folded, null, Kernels.Activation.None, absorbed.ToArray());
-        absorbed.Add(actNode);
-        if (swishSigmoid is not null) absorbed.Add(swishSigmoid);
-        return new StepFusion(foldedBn, folded, actNode, act, absorbed.ToArray());
-    }
-
-    private StepFusion MatMulFusion(Node node)
-    {
-        if (!_options.FuseActivations || _options.Observer is { } observer && observer.Wants(node, 0)) return NoFusion;
-        bool Fusable(Node n) => n.Owner == node.Owner && n.Domain == "" && _registry.Supports(n.Domain, n.OpType, n.Opset)
-            && !(_options.Observer is { } obs && obs.Wants(n, 0));
-        if (MatMulEpilogueFusion.Find(node, ConstantOf, Fusable) is not { } match) return NoFusion;
-        return new StepFusion(null, new Dictionary<int, TensorValue> { [Operators.MatMul.BiasInput] = match.Bias }, match.Output, match.Activation, match.Absorbed);
-    }
 
     // Operator factories validate attributes; their argument errors are bad input naming the node.
     private static IOperator CreateOperator(KernelRegistration reg, NodeInfo info, Node node)
@@ -287,97 +248,5 @@ internal sealed class PlanBuilder
             steps[i].ReturnToPool = toPool[i]?.ToArray() ?? Array.Empty<int>();
         }
         return outputs.Select(o => groupOwned[Find(o.Item2)]).ToArray();
-    }
-
-    // A float16/double Conv computes in float32 and rounds its output: only Relu/Clip/LeakyRelu commute with that
-    // rounding, so the other activations fuse into float32 Convs only.
-    private bool IsFloatConv(Node conv) =>
-        conv.Input(1) is { Name.Length: > 0 } w && ConstantOf(w) is { ElementType: ElementType.Float };
-
-    // tail: the Conv, or the BN folded into it, whose output the activation reads. actNode: the node whose
-    // output the fused step writes; swishSigmoid: for x·Sigmoid(x), the Sigmoid also absorbed (actNode is the Mul).
-    private bool TryFuse(Node tail, bool isFloat, out Activation act, out Node actNode, out Node? swishSigmoid)
-    {
-        act = Activation.None;
-        actNode = null!;
-        swishSigmoid = null;
-        var y = tail.Output(0);
-        if (y is null || y.IsGraphOutput || tail.Outputs.Count(o => o is { Name.Length: > 0 }) != 1) return false;
-        if (_options.Observer is { } obs && obs.Wants(tail, 0)) return false;
-        if (y.Uses.Count == 2 && isFloat) return TryFuseSwish(tail, y, out act, out actNode, out swishSigmoid);
-        if (y.Uses.Count != 1) return false;
-        var use = y.Uses[0];
-        var n = use.Node;
-        if (use.Index != 0 || n.Owner != tail.Owner || n.Domain != "" || n.Outputs.Count != 1) return false;
-        if (!_registry.Supports(n.Domain, n.OpType, n.Opset)) return false;
-        switch (n.OpType)
-        {
-            case "Sigmoid" when isFloat:
-                act = new Activation(FusedActivation.Sigmoid);
-                break;
-            case "HardSwish" when isFloat:
-                act = new Activation(FusedActivation.HardSwish);
-                break;
-            case "HardSigmoid" when isFloat:
-                act = Activation.HardSigmoid(n.GetFloat("alpha", 0.2f), n.GetFloat("beta", 0.5f));
-                break;
-            case "Relu":
-                act = Activation.Relu;
-                break;
-            case "LeakyRelu":
-                act = new Activation(FusedActivation.LeakyRelu, Alpha: n.GetFloat("alpha", 0.01f));
-                break;
-            case "Clip":
-                float min, max;
-                if (n.Opset < 11)
-                {
-                    min = n.GetFloat("min", float.NegativeInfinity);
-                    max = n.GetFloat("max", float.PositiveInfinity);
-                }
-                else
-                {
-                    if (!ScalarConstant(n, 1, float.NegativeInfinity, out min) || !ScalarConstant(n, 2, float.PositiveInfinity, out max)) return false;
-                }
-                if (float.IsNaN(min) || float.IsNaN(max) || min > max) return false;
-                act = new Activation(FusedActivation.Clip, Min: min, Max: max);
-                break;
-            default:
-                return false;
-        }
-        actNode = n;
-        return true;
-    }
-
-    // y read by exactly a Sigmoid s and a Mul(y, s) (either order), s read by that Mul only: SiLU, as PyTorch exports it.
-    private bool TryFuseSwish(Node tail, Value y, out Activation act, out Node mul, out Node? sigmoid)
-    {
-        act = Activation.None;
-        mul = null!;
-        sigmoid = null;
-        var a = y.Uses[0].Node;
-        var b = y.Uses[1].Node;
-        var s = a.OpType == "Sigmoid" ? a : b.OpType == "Sigmoid" ? b : null;
-        var m = ReferenceEquals(s, a) ? b : a;
-        if (s is null || m.OpType != "Mul" || ReferenceEquals(s, m)) return false;
-        foreach (var n in new[] { s, m })
-            if (n.Owner != tail.Owner || n.Domain != "" || n.Outputs.Count != 1 || !_registry.Supports(n.Domain, n.OpType, n.Opset)) return false;
-        var sy = s.Output(0);
-        if (s.Inputs.Count != 1 || sy is null || sy.IsGraphOutput || sy.Uses.Count != 1 || !ReferenceEquals(sy.Uses[0].Node, m)) return false;
-        if (m.Inputs.Count != 2 || !(ReferenceEquals(m.Input(0), y) && ReferenceEquals(m.Input(1), sy) || ReferenceEquals(m.Input(0), sy) && ReferenceEquals(m.Input(1), y))) return false;
-        if (_options.Observer is { } obs && obs.Wants(s, 0)) return false;
-        act = new Activation(FusedActivation.Swish);
-        mul = m;
-        sigmoid = s;
-        return true;
-    }
-
-    private bool ScalarConstant(Node n, int i, float fallback, out float value)
-    {
-        value = fallback;
-        var v = n.Input(i);
-        if (v is null || v.Name.Length == 0) return true;
-        if (ConstantOf(v) is not { Length: 1 } c) return false;
-        value = (float)c.ToDoubles()[0];
-        return true;
     }
 }

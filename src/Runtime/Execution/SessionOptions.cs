@@ -27,13 +27,17 @@ public sealed record SessionOptions
     /// <summary>Receives the values it asks for right after their node runs; null for none.</summary>
     public IExecutionObserver? Observer { get; init; }
 
-    /// <summary>Run a Relu/Clip/LeakyRelu that is a Conv's only consumer inside the Conv kernel.</summary>
+    /// <summary>
+    /// Run the activation a step's output feeds inside that step: Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid/HardSwish,
+    /// SiLU and a written-out HardSwish after a Conv, GELU after a MatMul, Relu after a standalone BatchNormalization
+    /// (each with the separate ops' bits).
+    /// </summary>
     public bool FuseActivations { get; init; } = true;
 
     /// <summary>
     /// Fold an inference-mode BatchNormalization that is a Conv's only consumer into the Conv's weights when the
-    /// session is built (as ORT does), so Conv+BN(+Relu) runs as one kernel. Off where an observer watches the
-    /// BN's input (check-stats needs it).
+    /// session is built (as ORT does), so Conv+BN(+Relu) runs as one kernel; per-channel constant Mul/Add nodes
+    /// after the Conv are folded the same way. Off where an observer watches the BN's input (check-stats needs it).
     /// </summary>
     public bool FoldBatchNorm { get; init; } = true;
 

@@ -86,6 +86,8 @@ internal static class ActivationMath
             FusedActivation.HardSigmoid => use.With(new HardSigmoidOperator(act.Alpha, act.Beta)),
             FusedActivation.HardSwish => use.With(default(HardSwishOperator)),
             FusedActivation.Gelu => use.With(new GeluOperator(act.Alpha)),
+            FusedActivation.HardSwishMulDiv => use.With(new DecomposedHardSwishOperator(false, act.Alpha, act.Min)),
+            FusedActivation.HardSwishDivMul => use.With(new DecomposedHardSwishOperator(true, act.Alpha, act.Min)),
             _ => use.With(default(IdentityOperator)),
         };
 

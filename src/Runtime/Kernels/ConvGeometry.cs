@@ -46,6 +46,13 @@ internal enum FusedActivation
     /// MatMul (ConvNeXt, transformers), fused with the MatMul's bias Add.
     /// </summary>
     Gelu,
+    /// <summary>
+    /// HardSwish written out as Add(x, 3), Clip(0, 6), Mul by x, Div by 6 (PaddlePaddle's order), then · Alpha + Min
+    /// (a scalar Mul and Add after it, else 1 and −0): <see cref="DecomposedHardSwishOperator"/>, the ops' own bits.
+    /// </summary>
+    HardSwishMulDiv,
+    /// <summary>The same with the Div by 6 before the Mul by x.</summary>
+    HardSwishDivMul,
 }
 
 /// <summary>
@@ -59,6 +66,10 @@ internal readonly record struct Activation(FusedActivation Kind, float Alpha = 0
 
     /// <summary>HardSigmoid's β.</summary>
     public float Beta => Min;
+
+    /// <summary>HardSwish written out in elementwise ops, then v · scale + shift (scale 1 and shift −0 leave v alone).</summary>
+    public static Activation DecomposedHardSwish(bool divideFirst, float scale = 1f, float shift = -0f) =>
+        new(divideFirst ? FusedActivation.HardSwishDivMul : FusedActivation.HardSwishMulDiv, Alpha: scale, Min: shift);
 
     public static Activation None => new(FusedActivation.None);
     public static Activation Relu => new(FusedActivation.Relu);

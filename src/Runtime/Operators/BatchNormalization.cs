@@ -22,9 +22,12 @@ internal sealed class BatchNormalization : IOperator
     private readonly bool _training;
     private readonly double[]? _a;
     private readonly double[]? _b;
+    // A Relu the plan fused into this node (pre-activation networks: DenseNet's BN + Relu before every Conv).
+    private readonly bool _relu;
 
-    private BatchNormalization(float epsilon, float momentum, bool training, double[]? a, double[]? b)
+    private BatchNormalization(float epsilon, float momentum, bool training, double[]? a, double[]? b, bool relu)
     {
+        _relu = relu;
         _epsilon = epsilon;
         _momentum = momentum;
         _training = training;
@@ -53,7 +56,7 @@ internal sealed class BatchNormalization : IOperator
             && n.Constant(3) is { ElementType: ElementType.Float } mean && n.Constant(4) is { ElementType: ElementType.Float } v
             && s.Length == bias.Length && s.Length == mean.Length && s.Length == v.Length)
             (a, b) = Fold(s.AsSpan<float>(), bias.AsSpan<float>(), mean.AsSpan<float>(), v.AsSpan<float>(), eps);
-        return new BatchNormalization(eps, momentum, training, a, b);
+        return new BatchNormalization(eps, momentum, training, a, b, n.FusedActivation.Kind == FusedActivation.Relu);
     }, includeDouble: false);
 
     /// <summary>
@@ -78,7 +81,12 @@ internal sealed class BatchNormalization : IOperator
         var x = ctx.Required(0);
         if (x.ElementType is not (ElementType.Float or ElementType.Double)) throw new BadInputException($"{desc}: BatchNormalization does not support {x.ElementType.Name()} input");
         if (x.Rank < 2) throw new BadInputException($"{desc}: input X has rank {x.Rank}; BatchNormalization needs [N, C, ...]");
-        if (x.ElementType == ElementType.Double) { Float64.DoubleBatchNorm.Run(ctx, x, _training, _epsilon, _momentum); return; }
+        if (x.ElementType == ElementType.Double)
+        {
+            var yd = Float64.DoubleBatchNorm.Run(ctx, x, _training, _epsilon, _momentum).AsSpan<double>();
+            if (_relu) foreach (ref double v in yd) v = ReluOperator.Of(v);
+            return;
+        }
         int n = (int)x.Shape[0], c = (int)x.Shape[1];
         int inner = (int)Shapes.Size(x.Shape, 2);
         var scale = ctx.Required(1);
@@ -133,11 +141,13 @@ internal sealed class BatchNormalization : IOperator
         var xa = (float[])x.Buffer;
         var ya = (float[])y.Buffer;
         int planes = n * c;
-        ParallelRanges.Run(planes * Math.Max(inner, 1), ParallelWork.StreamedValueCost, ctx.Kernels, new Values(xa, ya, a, b, planes, c, inner), align: 16);
+        ParallelRanges.Run(planes * Math.Max(inner, 1), ParallelWork.StreamedValueCost, ctx.Kernels,
+            new Values(xa, ya, a, b, planes, c, inner, _relu ? Activation.Relu : Activation.None, ctx.Kernels.Isa), align: 16);
     }
 
-    // Values [start, start + len) of the output: the pieces of the planes they overlap, each scaled and shifted.
-    private readonly struct Values(float[] xa, float[] ya, double[] a, double[] b, int planes, int c, int inner) : IRangeWork
+    // Values [start, start + len) of the output: the pieces of the planes they overlap, each scaled and shifted, then
+    // the fused activation applied to the piece while it is still in cache (the standalone Relu's own loop, so its bits).
+    private readonly struct Values(float[] xa, float[] ya, double[] a, double[] b, int planes, int c, int inner, Activation act, KernelIsa isa) : IRangeWork
     {
         public void Run(int start, int len)
         {
@@ -145,7 +155,9 @@ internal sealed class BatchNormalization : IOperator
             for (int p = p0; p < p1; p++)
             {
                 int off = p * inner, from = Math.Max(off, start), to = Math.Min(off + inner, start + len);
-                if (to > from) FloatKernels.ScaleShift(xa.AsSpan(from, to - from), ya.AsSpan(from, to - from), a[p % c], b[p % c]);
+                if (to <= from) continue;
+                FloatKernels.ScaleShift(xa.AsSpan(from, to - from), ya.AsSpan(from, to - from), a[p % c], b[p % c]);
+                if (act.Kind != FusedActivation.None) ActivationMath.ApplyInPlace(ya.AsSpan(from, to - from), act, isa);
             }
         }
     }

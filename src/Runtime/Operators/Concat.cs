@@ -25,6 +25,20 @@ internal sealed class Concat : IOperator
         if (inputs.Length == 0) throw new BadInputException($"{desc}: no inputs");
         var first = inputs[0];
         int axis = Shapes.Axis(_axis, first.Rank, desc);
+        var shape = OutputShape(inputs, axis, desc);
+        var y = ctx.Output(0, first.ElementType, shape);
+        long outer = Shapes.Size(shape, 0, axis), inner = Shapes.Size(shape, axis + 1);
+        long yRow = shape[axis] * inner;
+        var sources = Array.ConvertAll(inputs, t => t.Buffer);
+        var rows = Array.ConvertAll(inputs, t => t.Shape[axis] * inner);
+        // DenseNet concatenates megabytes per layer: large copies split into output ranges across threads.
+        ParallelRanges.Run(y.Length, ParallelWork.CopiedValueCost, ctx.Kernels, new OutputRange(sources, rows, yRow, y.Buffer));
+    }
+
+    /// <summary>The inputs' shape with their sizes along the axis summed; checks they agree off the axis and in type.</summary>
+    internal static long[] OutputShape(TensorValue[] inputs, int axis, string desc)
+    {
+        var first = inputs[0];
         var shape = (long[])first.Shape.Clone();
         shape[axis] = 0;
         foreach (var t in inputs)
@@ -34,13 +48,7 @@ internal sealed class Concat : IOperator
                 if (d != axis && t.Shape[d] != first.Shape[d]) throw new BadInputException($"{desc}: input shapes {Shapes.Format(first.Shape)} and {Shapes.Format(t.Shape)} differ off the axis");
             shape[axis] += t.Shape[axis];
         }
-        var y = ctx.Output(0, first.ElementType, shape);
-        long outer = Shapes.Size(shape, 0, axis), inner = Shapes.Size(shape, axis + 1);
-        long yRow = shape[axis] * inner;
-        var sources = Array.ConvertAll(inputs, t => t.Buffer);
-        var rows = Array.ConvertAll(inputs, t => t.Shape[axis] * inner);
-        // DenseNet concatenates megabytes per layer: large copies split into output ranges across threads.
-        ParallelRanges.Run(y.Length, ParallelWork.CopiedValueCost, ctx.Kernels, new OutputRange(sources, rows, yRow, y.Buffer));
+        return shape;
     }
 
     // Output elements [first, first + count): each output row is the inputs' rows side by side, so a range is the

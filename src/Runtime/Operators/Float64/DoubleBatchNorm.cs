@@ -6,7 +6,8 @@ namespace OnnxNorm.Runtime.Operators.Float64;
 /// <summary>BatchNormalization in double: y = (x − μ)·γ/√(σ² + ε) + β per channel; training mode with batch statistics.</summary>
 internal static class DoubleBatchNorm
 {
-    public static void Run(OpContext ctx, TensorValue x, bool training, double epsilon, double momentum)
+    /// <summary>Computes Y and returns it (a fused Relu is applied to it by the caller).</summary>
+    public static TensorValue Run(OpContext ctx, TensorValue x, bool training, double epsilon, double momentum)
     {
         int n = (int)x.Shape[0], c = (int)x.Shape[1], inner = (int)Shapes.Size(x.Shape, 2);
         var scale = Doubles(ctx, 1, c);
@@ -14,7 +15,8 @@ internal static class DoubleBatchNorm
         var mean = Doubles(ctx, 3, c);
         var variance = Doubles(ctx, 4, c);
         var xs = x.AsSpan<double>();
-        var ys = ctx.Output(0, ElementType.Double, x.Shape).AsSpan<double>();
+        var y = ctx.Output(0, ElementType.Double, x.Shape);
+        var ys = y.AsSpan<double>();
         var m = mean;
         var v = variance;
         if (training)
@@ -48,6 +50,7 @@ internal static class DoubleBatchNorm
                 int off = (img * c + ch) * inner;
                 for (int i = off; i < off + inner; i++) ys[i] = (xs[i] - mu) * a + b;
             }
+        return y;
     }
 
     private static double[] Doubles(OpContext ctx, int input, int channels)
