@@ -44,7 +44,7 @@ public static class ComparisonTable
                 o.WriteLine($"  {m.ElementType}[{string.Join(',', m.Shape)}]  max abs {Num(m.MaxAbs)}  max rel {Num(m.MaxRel)}  cosine {Cos(m.Cosine)}  " +
                     $"over tolerance {m.CountOverTolerance}/{m.Elements}  ({d.ValuesCompared} shared values compared)");
                 if (d.Score is { } s)
-                    o.WriteLine($"  score {Score(s.Score)} by {s.DecidedBy} (error rms {Num(s.ErrorRms)}, max {Num(s.ErrorMax)}; floor rms {Num(s.FloorRms)}, max {Num(s.FloorMax)}, set by {s.FloorSetBy})");
+                    o.WriteLine($"  {(d.Isolated ? "the node alone (on the reference's inputs): " : "")}score {Score(s.Score)} by {s.DecidedBy} (error rms {Num(s.ErrorRms)}, max {Num(s.ErrorMax)}; floor rms {Num(s.FloorRms)}, max {Num(s.FloorMax)}, set by {s.FloorSetBy})");
             }
             else o.WriteLine(r.Scores.Count > 0 ? "per node: no shared intermediate value scores above the threshold" : "per node: no shared intermediate value exceeds the tolerance");
             if (r.PerNodeSkipped.Count > 0)

@@ -46,8 +46,12 @@ public static class EngineComparison
             {
                 var r = reference.Float64.Run(feedB, common);
                 var d = reference.Declared?.Run(feedB, common);
+                var graph = reference.Float64.Session.Model.Graph;
                 foreach (var name in common)
-                    scores[name] = NoiseAwareRule.Score(ra[name], r[name], ReferenceRuns.NoiseOf($"{labelB}'s own error on {b.Name}", rb[name], r[name], d?[name]));
+                {
+                    int axis = ChannelAxis.Of(graph.Find(name)?.Producer);
+                    scores[name] = NoiseAwareRule.Score(ra[name], r[name], ReferenceRuns.NoiseOf($"{labelB}'s own error on {b.Name}", rb[name], r[name], d?[name], axis), axis);
+                }
             }
         }
         bool noiseAware = options.Rule == EquivalenceRule.NoiseAware;

@@ -8,4 +8,8 @@ public sealed record NodeDivergence(string Node, string Op, string Output, Tenso
 
     /// <summary>The noise-aware score of this value (null when the elementwise rule decided).</summary>
     public NoiseAware.OutputScore? Score { get; init; }
+
+    /// <summary>True when the node run alone on the float64 reference's inputs diverged (<see cref="Score"/> is then
+    /// that run's score) while its value in the graph stayed within the noise it inherits.</summary>
+    public bool Isolated { get; init; }
 }

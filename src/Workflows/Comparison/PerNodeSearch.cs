@@ -16,7 +16,9 @@ namespace OnnxNorm.Workflows.Comparison;
 /// ORT exposes a chunk as extra graph outputs; a native run (the float64 reference above all) runs once and spills
 /// its values to a temporary file (<see cref="SpilledValues"/>), read back a chunk at a time. With the noise-aware
 /// rule each value is scored like a model output against B's float64 reference run, so a difference still under
-/// the noise floor is not a divergence; with the elementwise rule the tolerance decides.
+/// the noise floor is not a divergence; with the elementwise rule the tolerance decides. A value within the noise it
+/// inherits is checked once more with its node run alone (<see cref="IsolatedNodeCheck"/>), which sees the node's own
+/// error apart from what it inherits.
 /// </summary>
 public sealed class PerNodeSearch
 {
@@ -66,6 +68,8 @@ public sealed class PerNodeSearch
         using var spilledB = trustedNative ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Native) : null;
         using var spilledR = noiseAware ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Float64) : null;
         using var spilledD = half ? SpilledValues.Run(_b, all, inputs, Execution.ExecutionPrecision.Declared) : null;
+        var isolated = spilledR is null ? null
+            : new IsolatedNodeCheck(_a, _b, _labelA, _labelB, _engines, _candidateRegistry, sessionOptions, spilledR, inputs, half);
         for (int start = 0; start < candidates.Count; )
         {
             var chunk = candidates.GetRange(start, Math.Min(chunkSize, candidates.Count - start));
@@ -87,12 +91,22 @@ public sealed class PerNodeSearch
                 var metrics = TensorComparer.Compare(a, b, options.Tolerance.For(TensorComparer.ToleranceType(a.ElementType, b.ElementType)));
                 OutputScore? score = null;
                 if (rr is not null)
-                    score = NoiseAwareRule.Score(a, rr[v.Name], ReferenceRuns.NoiseOf($"{_labelB}'s own error", b, rr[v.Name], rd?.GetValueOrDefault(v.Name)));
+                {
+                    int axis = ChannelAxis.Of(v.Producer);
+                    score = NoiseAwareRule.Score(a, rr[v.Name], ReferenceRuns.NoiseOf($"{_labelB}'s own error", b, rr[v.Name], rd?.GetValueOrDefault(v.Name), axis), axis);
+                }
+                bool alone = false;
+                // In the graph the value may still be within the noise it inherits; the node run alone shows its own error.
+                if (score is { Equivalent: true } && isolated?.Score(v, rr![v.Name]) is { Equivalent: false } own)
+                {
+                    score = own;
+                    alone = true;
+                }
                 if (score is { Equivalent: false } || score is null && !metrics.Passes)
                 {
                     var node = v.Producer!;
                     return (new NodeDivergence(node.Name.Length > 0 ? node.Name : $"(unnamed, output '{v.Name}')", node.OpType, v.Name, metrics)
-                        { ValuesCompared = compared, Score = score }, skipped);
+                        { ValuesCompared = compared, Score = score, Isolated = alone }, skipped);
                 }
             }
             chunkSize = next;
@@ -129,7 +143,7 @@ public sealed class PerNodeSearch
     }
 
     // Values that depend on a graph input (a feed), directly or through other nodes; subgraph captures count.
-    private static HashSet<Value> DataDependent(Graph g)
+    internal static HashSet<Value> DataDependent(Graph g)
     {
         var result = new HashSet<Value>(g.Inputs.Where(v => !v.IsInitializer || v.IsOverridableInitializer));
         foreach (var node in g.TopologicalOrder())

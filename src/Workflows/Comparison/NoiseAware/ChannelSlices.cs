@@ -1,9 +1,10 @@
 namespace OnnxNorm.Workflows.Comparison.NoiseAware;
 
 /// <summary>
-/// A tensor cut into slices along axis 1 (the channel axis of NCHW activations; the second axis in general): slice c
-/// holds every element whose index on axis 1 is c, over the batch and the trailing axes. A change confined to one
-/// channel is diluted over the whole tensor by the number of channels, but not within its own slice.
+/// A tensor cut into slices along its channel axis: axis 1 for NCHW activations (Conv, BatchNormalization), the last
+/// axis for what a MatMul or Gemm computes (<see cref="ChannelAxis"/>): slice c holds every element whose index on
+/// that axis is c, over all the other axes. A change confined to one channel is diluted over the whole tensor by the
+/// number of channels, but not within its own slice.
 /// </summary>
 public readonly record struct ChannelSlices(int Count, long Inner, long ElementsPerSlice)
 {
@@ -15,16 +16,22 @@ public readonly record struct ChannelSlices(int Count, long Inner, long Elements
     /// </summary>
     public const int MinElements = 32;
 
-    /// <summary>The slicing of a tensor of <paramref name="shape"/>, or null when it is not worth scoring per slice
-    /// (rank below 2, a single slice, or slices smaller than <see cref="MinElements"/>).</summary>
-    public static ChannelSlices? Of(IReadOnlyList<long> shape)
+    /// <summary>The slicing of a tensor of <paramref name="shape"/> along axis 1, or null when it is not worth scoring
+    /// per slice (rank below 2, a single slice, or slices smaller than <see cref="MinElements"/>).</summary>
+    public static ChannelSlices? Of(IReadOnlyList<long> shape) => Of(shape, 1);
+
+    /// <summary>The same along <paramref name="axis"/> (negative: counted from the end; axis 0, the batch, is never a
+    /// channel axis).</summary>
+    public static ChannelSlices? Of(IReadOnlyList<long> shape, int axis)
     {
-        if (shape.Count < 2 || shape[1] < 2) return null;
-        long inner = 1;
-        for (int i = 2; i < shape.Count; i++) inner *= shape[i];
-        long perSlice = shape[0] * inner;
-        if (perSlice < MinElements || shape[1] > int.MaxValue) return null;
-        return new ChannelSlices((int)shape[1], inner, perSlice);
+        if (axis < 0) axis += shape.Count;
+        if (shape.Count < 2 || axis < 1 || axis >= shape.Count || shape[axis] < 2 || shape[axis] > int.MaxValue) return null;
+        long inner = 1, outer = 1;
+        for (int i = 0; i < axis; i++) outer *= shape[i];
+        for (int i = axis + 1; i < shape.Count; i++) inner *= shape[i];
+        long perSlice = outer * inner;
+        if (perSlice < MinElements) return null;
+        return new ChannelSlices((int)shape[axis], inner, perSlice);
     }
 
     /// <summary>The slice that element <paramref name="index"/> (in row-major order) belongs to.</summary>

@@ -47,7 +47,11 @@ public static class NoiseAwareRule
     public const int UlpsOfScale = 4;
 
     /// <summary>The verdict on output <paramref name="b"/> against the float64 reference <paramref name="r"/>, with the floor set by the <paramref name="noise"/> sources.</summary>
-    public static OutputScore Score(TensorValue b, TensorValue r, IReadOnlyList<NoiseSource> noise)
+    public static OutputScore Score(TensorValue b, TensorValue r, IReadOnlyList<NoiseSource> noise) => Score(b, r, noise, 1);
+
+    /// <summary>The same with the channels on <paramref name="channelAxis"/> (<see cref="ChannelAxis"/>; the noise
+    /// sources must be measured on the same axis).</summary>
+    public static OutputScore Score(TensorValue b, TensorValue r, IReadOnlyList<NoiseSource> noise, int channelAxis)
     {
         if (!b.ElementType.IsFloatingPoint() || !r.ElementType.IsFloatingPoint() || !b.Shape.SequenceEqual(r.Shape))
             return Exact(b, r);
@@ -72,11 +76,12 @@ public static class NoiseAwareRule
         // A change confined to one channel is diluted over the whole tensor; each channel is scored on its own too.
         var rmsScore = new ChannelScore(rmsRatio, -1, err.Rms, floorRms, rmsBy.Name);
         var slope = new SlopeScore(0, -1, 0, 0, "");
-        if (ChannelSlices.Of(r.Shape) is { } slices)
+        var slices = ChannelSlices.Of(r.Shape, channelAxis);
+        if (slices is not null)
         {
-            if (ChannelScore.Worst(slices, bv, rv, noise, floorRms, rmsBy.Name) is var worst && worst.Score > rmsRatio) rmsScore = worst;
+            if (ChannelScore.Worst(slices.Value, bv, rv, noise, floorRms, rmsBy.Name) is var worst && worst.Score > rmsRatio) rmsScore = worst;
             // A scale change of a channel is an error proportional to R: seen as a slope, not only as a size.
-            slope = SlopeScore.Worst(ChannelFit.Of(slices, bv, rv), slices.Rms(rv, default), noise);
+            slope = SlopeScore.Worst(ChannelFit.Of(slices.Value, bv, rv), slices.Value.Rms(rv, default), noise);
         }
         double score = Math.Max(Math.Max(rmsScore.Score, maxRatio), slope.Score);
         string decidedBy = slope.Score > Math.Max(rmsScore.Score, maxRatio) ? Decided.Slope : rmsScore.Score >= maxRatio ? Decided.Rms : Decided.Max;
@@ -97,14 +102,22 @@ public static class NoiseAwareRule
             SlopeScore = slope.Score,
             FloorSetBy = decidedBy switch
             {
-                Decided.Slope => $"channel {slope.Channel}: slope {slope.Slope:G3} over {slope.FloorSetBy} {slope.Floor:G3}",
+                Decided.Slope => $"{ChannelText(slope.Channel, channelAxis, r.Rank)}: slope {slope.Slope:G3} over {slope.FloorSetBy} {slope.Floor:G3}",
                 Decided.Max => maxBy.Name,
-                _ => rmsScore.Channel >= 0 ? $"channel {rmsScore.Channel}: {rmsScore.FloorSetBy}" : rmsScore.FloorSetBy,
+                _ => rmsScore.Channel >= 0 ? $"{ChannelText(rmsScore.Channel, channelAxis, r.Rank)}: {rmsScore.FloorSetBy}" : rmsScore.FloorSetBy,
             } + sample,
             Channel = decidedBy == Decided.Slope ? slope.Channel : decidedBy == Decided.Rms && rmsScore.Channel >= 0 ? rmsScore.Channel : null,
+            ChannelAxis = slices is null ? null : channelAxis < 0 ? channelAxis + r.Rank : channelAxis,
             NonFiniteMismatches = extraNonFinite,
             NoiseSources = sources.ToDictionary(s => s.Name, s => new[] { s.Error.Rms, s.Error.Max }),
         };
+    }
+
+    // "channel 3" on axis 1 (NCHW, as the report has always read), "channel 3 on axis 2" on another axis.
+    private static string ChannelText(int channel, int axis, int rank)
+    {
+        int k = axis < 0 ? axis + rank : axis;
+        return k == 1 ? $"channel {channel}" : $"channel {channel} on axis {k}";
     }
 
     /// <summary>The spacing of float32 numbers at <paramref name="scale"/> (the smallest normal's spacing at 0).</summary>

@@ -27,6 +27,9 @@ public sealed record OutputScore
     /// channel decides, <see cref="ErrorRms"/> and <see cref="FloorRms"/> are that channel's, and the score is their
     /// ratio divided by <see cref="ChannelScore.Allowance"/>.</summary>
     public int? Channel { get; init; }
+    /// <summary>The axis the tensor was cut into channels along (1 for NCHW, the last for a MatMul's or Gemm's
+    /// output; see <see cref="NoiseAware.ChannelAxis"/>), or null when it was scored whole only.</summary>
+    public int? ChannelAxis { get; init; }
     /// <summary>Which rule set the score: "rms floor" (the RMS error, whole or of a channel), "max error", "proportional
     /// slope" (a channel's error growing in proportion to R, <see cref="NoiseAware.SlopeScore"/>) or "exact".</summary>
     public string DecidedBy { get; init; } = "";

@@ -57,11 +57,15 @@ public sealed class ReferenceRuns : IDisposable
     }
 
     /// <summary>The noise sources of one output: the trusted run's own error against R, and the declared-precision run's.</summary>
-    public static List<NoiseSource> NoiseOf(string trustedLabel, TensorValue trusted, TensorValue r, TensorValue? declared)
+    public static List<NoiseSource> NoiseOf(string trustedLabel, TensorValue trusted, TensorValue r, TensorValue? declared) =>
+        NoiseOf(trustedLabel, trusted, r, declared, 1);
+
+    /// <summary>The same with the channels on <paramref name="channelAxis"/> (<see cref="ChannelAxis"/>).</summary>
+    public static List<NoiseSource> NoiseOf(string trustedLabel, TensorValue trusted, TensorValue r, TensorValue? declared, int channelAxis)
     {
         var list = new List<NoiseSource>();
         if (!trusted.ElementType.IsFloatingPoint() || !r.ElementType.IsFloatingPoint() || !trusted.Shape.SequenceEqual(r.Shape)) return list;
-        var slices = ChannelSlices.Of(r.Shape);
+        var slices = ChannelSlices.Of(r.Shape, channelAxis);
         var rv = r.ToDoubles();
         list.Add(Measure(trustedLabel, trusted, rv, slices));
         if (declared is not null && declared.Shape.SequenceEqual(r.Shape))
