@@ -99,7 +99,7 @@ internal sealed partial class PlanBuilder
         var concatOp = CreateOperator(FindOperator(concat), new NodeInfo(concat, ConstantOf, this, Kernels.Activation.None), concat);
         var bnOp = CreateOperator(FindOperator(m.BatchNorm), new NodeInfo(m.BatchNorm, ConstantOf, this, act), m.BatchNorm);
         var absorbed = relu is null ? new[] { m.BatchNorm } : new[] { m.BatchNorm, relu };
-        return new StepFusion(null, absorbed[^1], act, absorbed, new Operators.ConcatBatchNorm(concatOp, bnOp, m.Constants, m.A, m.B, act), "Concat+BatchNormalization");
+        return new StepFusion(null, absorbed[^1], act, absorbed, new Operators.ConcatBatchNorm(concatOp, bnOp, m.Constants, m.A, m.B, relu is not null), "Concat+BatchNormalization");
     }
 
     // A float16/double Conv computes in float32 and rounds its output: only Relu/Clip/LeakyRelu commute with that

@@ -142,12 +142,12 @@ internal sealed class BatchNormalization : IOperator
         var ya = (float[])y.Buffer;
         int planes = n * c;
         ParallelRanges.Run(planes * Math.Max(inner, 1), ParallelWork.StreamedValueCost, ctx.Kernels,
-            new Values(xa, ya, a, b, planes, c, inner, _relu ? Activation.Relu : Activation.None, ctx.Kernels.Isa), align: 16);
+            new Values(xa, ya, a, b, planes, c, inner, _relu), align: 16);
     }
 
-    // Values [start, start + len) of the output: the pieces of the planes they overlap, each scaled and shifted, then
-    // the fused activation applied to the piece while it is still in cache (the standalone Relu's own loop, so its bits).
-    private readonly struct Values(float[] xa, float[] ya, double[] a, double[] b, int planes, int c, int inner, Activation act, KernelIsa isa) : IRangeWork
+    // Values [start, start + len) of the output: the pieces of the planes they overlap, each scaled and shifted with the
+    // fused Relu in the same pass (the standalone Relu's rule, so its bits).
+    private readonly struct Values(float[] xa, float[] ya, double[] a, double[] b, int planes, int c, int inner, bool relu) : IRangeWork
     {
         public void Run(int start, int len)
         {
@@ -156,8 +156,7 @@ internal sealed class BatchNormalization : IOperator
             {
                 int off = p * inner, from = Math.Max(off, start), to = Math.Min(off + inner, start + len);
                 if (to <= from) continue;
-                FloatKernels.ScaleShift(xa.AsSpan(from, to - from), ya.AsSpan(from, to - from), a[p % c], b[p % c]);
-                if (act.Kind != FusedActivation.None) ActivationMath.ApplyInPlace(ya.AsSpan(from, to - from), act, isa);
+                FloatKernels.ScaleShift(xa.AsSpan(from, to - from), ya.AsSpan(from, to - from), a[p % c], b[p % c], relu);
             }
         }
     }

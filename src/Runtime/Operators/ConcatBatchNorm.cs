@@ -12,7 +12,7 @@ namespace OnnxNorm.Runtime.Operators;
 /// same double multiply-add and Relu as the separate ops (a copy changes nothing), so the same bits. Inputs that are
 /// not all float32 run the two operators one after the other.
 /// </summary>
-internal sealed class ConcatBatchNorm(IOperator concat, IOperator batchNorm, TensorValue[] bnConstants, double[] a, double[] b, Activation activation) : IOperator
+internal sealed class ConcatBatchNorm(IOperator concat, IOperator batchNorm, TensorValue[] bnConstants, double[] a, double[] b, bool relu) : IOperator
 {
     public void Run(OpContext ctx)
     {
@@ -37,7 +37,7 @@ internal sealed class ConcatBatchNorm(IOperator concat, IOperator batchNorm, Ten
             firstChannel[i + 1] = firstChannel[i] + (int)inputs[i].Shape[1];
         }
         ParallelRanges.Run(n * channels * Math.Max(inner, 1), ParallelWork.StreamedValueCost, ctx.Kernels,
-            new Planes(sources, firstChannel, (float[])y.Buffer, a, b, channels, inner, activation, ctx.Kernels.Isa), align: 16);
+            new Planes(sources, firstChannel, (float[])y.Buffer, a, b, channels, inner, relu), align: 16);
     }
 
     // Concat into a pooled tensor, then the BN (+Relu) operator on it, through the context's input override.
@@ -54,7 +54,7 @@ internal sealed class ConcatBatchNorm(IOperator concat, IOperator batchNorm, Ten
     }
 
     // Output values [start, start + len): the pieces of the planes they overlap, each read from its input's plane.
-    private readonly struct Planes(float[][] sources, int[] firstChannel, float[] y, double[] a, double[] b, int channels, int inner, Activation act, KernelIsa isa) : IRangeWork
+    private readonly struct Planes(float[][] sources, int[] firstChannel, float[] y, double[] a, double[] b, int channels, int inner, bool relu) : IRangeWork
     {
         public void Run(int start, int len)
         {
@@ -69,8 +69,7 @@ internal sealed class ConcatBatchNorm(IOperator concat, IOperator batchNorm, Ten
                 int width = firstChannel[k + 1] - firstChannel[k];
                 int source = (image * width + channel - firstChannel[k]) * inner + from - off;
                 var dst = y.AsSpan(from, to - from);
-                FloatKernels.ScaleShift(sources[k].AsSpan(source, to - from), dst, a[channel], b[channel]);
-                if (act.Kind != FusedActivation.None) ActivationMath.ApplyInPlace(dst, act, isa);
+                FloatKernels.ScaleShift(sources[k].AsSpan(source, to - from), dst, a[channel], b[channel], relu);
             }
         }
     }
