@@ -71,12 +71,15 @@ public sealed class CorpusBenchmark(Launcher onnxnorm, int rounds, int repeat, i
         Console.WriteLine();
         foreach (var (m, row) in cells.OrderByDescending(c => c.ByThreads[0].Ratio).Take(profiles))
         {
-            Console.WriteLine($"profile of {m.Name} (native, {threads[0]} thread{(threads[0] > 1 ? "s" : "")}, {row[0].Ratio:F2}x ORT):");
-            var p = ProcessMeasurement.Run(onnxnorm.Program, onnxnorm.With(Args(m, "native", threads[0]).Append("--profile").ToArray()));
-            foreach (var line in p.StdOut.Split('\n').Skip(1).Where(l => l.Trim().Length > 0).Take(12)) Console.WriteLine(line);
+            Console.WriteLine(F($"profile of {m.Name} (ms per run; native at {row[0].Ratio:F2}x ORT with {threads[0]} thread{(threads[0] > 1 ? "s" : "")}; FusedConv shares Conv's row):"));
+            var byThreads = threads.Select(t => (Profile(m, "native", t), Profile(m, "ort", t))).ToList();
+            foreach (var line in ProfileComparison.Table(threads, byThreads, maxRows: 12)) Console.WriteLine(line);
             Console.WriteLine();
         }
     }
+
+    private Dictionary<string, double> Profile(CorpusBenchModel m, string engine, int t) =>
+        ProfileComparison.Parse(ProcessMeasurement.Run(onnxnorm.Program, onnxnorm.With(Args(m, engine, t).Concat(new[] { "--profile", "--json" }).ToArray())).StdOut);
 
     private Cell Measure(CorpusBenchModel m, int t)
     {

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime;
+using OperatorProfile = OnnxNorm.Runtime.Execution.OperatorProfile;
 using NativeLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel;
 
 namespace OnnxNorm.Ort;
@@ -17,11 +18,14 @@ public sealed class OrtSession : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions;
     private readonly Dictionary<string, OrtValueInfo> _inputsByName;
+    private readonly OperatorProfile? _profile;
+    private DirectoryInfo? _traceDir;
     private bool _disposed;
 
-    private OrtSession(InferenceSession session, string label)
+    private OrtSession(InferenceSession session, string label, OperatorProfile? profile, DirectoryInfo? traceDir)
     {
         _session = session;
+        (_profile, _traceDir) = (profile, traceDir);
         Label = label;
         Inputs = session.InputNames.Select(n => Describe(n, session.InputMetadata[n])).ToList();
         Outputs = session.OutputNames.Select(n => Describe(n, session.OutputMetadata[n])).ToList();
@@ -77,6 +81,9 @@ public sealed class OrtSession : IDisposable
         if (options.IntraOpThreads < 0 || options.InterOpThreads < 0) throw new BadInputException("thread counts cannot be negative");
         _ = OrtRuntime.Environment;
         InferenceSession session;
+        // ORT names its trace itself and writes it when profiling ends or the session goes: a folder of our own
+        // keeps it out of the user's directory and lets us delete it whatever happens.
+        var traceDir = options.Profile is null ? null : Directory.CreateTempSubdirectory("onnxnorm-ortprof-");
         try
         {
             // ORT copies what it needs from the options when the session is made.
@@ -88,15 +95,60 @@ public sealed class OrtSession : IDisposable
                 LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
             };
             if (options.OptimizedModelPath is { } p) native.OptimizedModelFilePath = Path.GetFullPath(p);
+            if (traceDir is not null)
+            {
+                // The prefix first: enabling profiling hands ORT the prefix set at that moment.
+                native.ProfileOutputPathPrefix = Path.Combine(traceDir.FullName, "ort");
+                native.EnableProfiling = true;
+            }
             session = create(native);
         }
-        catch (OnnxRuntimeException e) { throw OrtRuntime.Translate(e, label); }
-        try { return new OrtSession(session, label); }
+        catch (Exception e)
+        {
+            DeleteTrace(traceDir);
+            if (e is OnnxRuntimeException ort) throw OrtRuntime.Translate(ort, label);
+            throw;
+        }
+        try { return new OrtSession(session, label, options.Profile, traceDir); }
         catch
         {
             session.Dispose();
+            DeleteTrace(traceDir);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Stops ORT's profiler and adds the kernel time of every run after the first <paramref name="skipRuns"/> (warm-up)
+    /// to <see cref="OrtSessionOptions.Profile"/>, per op type as ORT ran it (its fused ops under their own names),
+    /// Conv kernels classed like the native executor's. The trace file is deleted.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The session was made without a profile, or profiling has ended.</exception>
+    public void EndProfiling(int skipRuns = 0)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_profile is null || _traceDir is null) throw new InvalidOperationException("ORT is not profiling this session (OrtSessionOptions.Profile)");
+        string? trace = null;
+        try
+        {
+            try { trace = _session.EndProfiling(); }
+            catch (OnnxRuntimeException e) { throw OrtRuntime.Translate(e, Label); }
+            OrtProfileTrace.AddTo(_profile, trace, skipRuns);
+        }
+        finally
+        {
+            // Wherever ORT put it, the trace is ours to remove.
+            if (trace is not null && File.Exists(trace)) File.Delete(trace);
+            DeleteTrace(_traceDir);
+            _traceDir = null;
+        }
+    }
+
+    private static void DeleteTrace(DirectoryInfo? dir)
+    {
+        try { dir?.Delete(recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     private static OrtValueInfo Describe(string name, NodeMetadata m)
@@ -220,5 +272,7 @@ public sealed class OrtSession : IDisposable
         _disposed = true;
         _session.Dispose();
         _runOptions.Dispose();
+        // After the session: ORT writes a trace not yet ended when the session goes.
+        DeleteTrace(_traceDir);
     }
 }

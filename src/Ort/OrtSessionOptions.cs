@@ -1,3 +1,5 @@
+using OnnxNorm.Runtime.Execution;
+
 namespace OnnxNorm.Ort;
 
 /// <summary>
@@ -17,6 +19,12 @@ public sealed record OrtSessionOptions
 
     /// <summary>If set, ORT writes the model after its graph optimisations here (offline optimisation).</summary>
     public string? OptimizedModelPath { get; init; }
+
+    /// <summary>
+    /// When set, ORT's profiler runs (its trace goes to a private temp folder, deleted afterwards);
+    /// <see cref="OrtSession.EndProfiling"/> adds ORT's time per op type here.
+    /// </summary>
+    public OperatorProfile? Profile { get; init; }
 
     /// <summary>
     /// Check the model with OnnxNorm's loader before ORT sees it: ORT trusts its input more than we do,

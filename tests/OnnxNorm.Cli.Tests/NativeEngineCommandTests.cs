@@ -67,7 +67,28 @@ public class NativeEngineCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("Conv", r.Stdout);
         Assert.Contains("GlobalAveragePool", r.Stdout);
-        CliAssert.BadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", "ort", "--profile"), "--profile");
+        CliAssert.BadInput(OnnxnormProcess.Run("bench", ConvBnSmall, "--engine", "reference", "--profile"), "--profile");
+    }
+
+    [Fact]
+    public void Bench_profile_on_ort_lists_the_models_ops_from_orts_profiler_and_leaves_no_trace()
+    {
+        // ORT names its trace file itself: an empty working folder and temp folder show where it could have gone.
+        string cwd = TestData.NewTempDir(), tmp = TestData.NewTempDir();
+        var p = OnnxnormProcess.RunIn(cwd, new Dictionary<string, string> { ["TMPDIR"] = tmp }, "bench", ConvBnSmall, "--engine", "ort", "--repeat", "2", "--warmup", "3", "--profile", "--json");
+        Assert.True(p.ExitCode == 0, p.Stderr);
+        using var doc = JsonDocument.Parse(p.Stdout);
+        var rows = doc.RootElement.GetProperty("profile").EnumerateArray()
+            .Select(e => (Op: e.GetProperty("op").GetString()!, Ms: e.GetProperty("msPerRun").GetDouble(), Calls: e.GetProperty("callsPerRun").GetDouble())).ToList();
+        Assert.All(rows, row => Assert.True(row.Ms > 0, $"{row.Op}: {row.Ms} ms"));
+        Assert.Contains(rows, row => row.Op.StartsWith("Conv dense 3x3", StringComparison.Ordinal) || row.Op.StartsWith("FusedConv dense 3x3", StringComparison.Ordinal));
+        // One GlobalAveragePool per run: the three warm-up runs are not counted.
+        Assert.Equal(1, rows.Single(row => row.Op == "GlobalAveragePool").Calls);
+        Assert.Contains("GlobalAveragePool", p.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cwd));
+        // The dotnet host may leave its own entries in TMPDIR; no trace (a .json) and no trace folder may stay.
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(tmp, "*", SearchOption.AllDirectories),
+            f => f.EndsWith(".json", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("onnxnorm-ortprof", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -37,6 +37,10 @@ public static class OnnxnormProcess
     public static Result RunIn(string workingDirectory, params string[] args) =>
         Wait(Launch(Native, Dll, new Dictionary<string, string>(), Array.Empty<string>(), args, workingDirectory), args);
 
+    /// <summary>Runs onnxnorm in <paramref name="workingDirectory"/> with <paramref name="environment"/> added to its environment.</summary>
+    public static Result RunIn(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Wait(Launch(Native, Dll, environment, Array.Empty<string>(), args, workingDirectory), args);
+
     public static Result RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         Wait(Launch(Native, Dll, environment, Array.Empty<string>(), args), args);
 

@@ -13,6 +13,9 @@ public sealed class OperatorProfile
         _byOp[op] = (t.Ticks + ticks, t.Calls + 1);
     }
 
+    /// <summary>Adds one call of <paramref name="op"/> timed elsewhere (ORT's profiler, for one).</summary>
+    public void Add(string op, TimeSpan time) => Add(op, (long)(time.TotalSeconds * Stopwatch.Frequency));
+
     /// <summary>Per op type: total time and call count, slowest first.</summary>
     public IReadOnlyList<(string Op, TimeSpan Time, int Calls)> Entries =>
         _byOp.Select(kv => (kv.Key, TimeSpan.FromSeconds(kv.Value.Ticks / (double)Stopwatch.Frequency), kv.Value.Calls))

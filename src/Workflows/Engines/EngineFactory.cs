@@ -18,7 +18,11 @@ public static class EngineFactory
     /// <summary>Every engine name <see cref="Create"/> accepts.</summary>
     public static readonly string[] Names = { Ort, Native, Reference };
 
-    /// <summary>The engine called <paramref name="name"/> over the model at <paramref name="modelPath"/>.</summary>
+    /// <summary>
+    /// The engine called <paramref name="name"/> over the model at <paramref name="modelPath"/>; with a
+    /// <paramref name="profile"/>, the native engine adds each run's time per op type to it, ORT once its profiling ends
+    /// (<see cref="OrtSession.EndProfiling"/>).
+    /// </summary>
     /// <exception cref="BadInputException">An unknown engine name, or a model the engine refuses.</exception>
     public static IInferenceEngine Create(string name, string modelPath, OrtSessionOptions ortOptions, OperatorProfile? profile = null,
         ExecutionPrecision precision = ExecutionPrecision.Native)
@@ -28,7 +32,7 @@ public static class EngineFactory
             throw new BadInputException($"--precision {precision.Name()} needs the native engine (--engine native or reference)");
         return name switch
         {
-            Ort => OrtEngine.FromFile(modelPath, ortOptions),
+            Ort => OrtEngine.FromFile(modelPath, profile is null ? ortOptions : ortOptions with { Profile = profile }),
             // Native threads: ORT's IntraOpThreads (0 = every core, like ORT's default).
             Native or Reference => NativeEngine.FromFile(modelPath, new SessionOptions
             {
