@@ -23,8 +23,10 @@ public static class ProfileComparison
     }
 
     // ORT's fused ops (FusedConv: a Conv with its activation or residual Add; FusedMatMul, FusedGemm) do what the native
-    // executor's fused steps do, which it profiles under the plain op: they share a row.
-    public static string CommonName(string op) => op.StartsWith("Fused", StringComparison.Ordinal) ? op["Fused".Length..] : op;
+    // executor's fused steps do, which it profiles under the plain op: they share a row. So does ORT's NCHWc Upsample,
+    // which is how it runs a Resize.
+    public static string CommonName(string op) =>
+        op == "Upsample" ? "Resize" : op.StartsWith("Fused", StringComparison.Ordinal) ? op["Fused".Length..] : op;
 
     /// <summary>A markdown table; <paramref name="profiles"/> holds (native, ORT) per thread count; ordered by the first's gap.</summary>
     public static IEnumerable<string> Table(int[] threads, IReadOnlyList<(Dictionary<string, double> Native, Dictionary<string, double> Ort)> profiles, int maxRows)
