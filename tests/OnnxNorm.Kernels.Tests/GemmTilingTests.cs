@@ -53,12 +53,13 @@ public class GemmTilingTests
     [Theory]
     [InlineData(112, 196, 2, true)]   // 672->112 1x1 on a 14x14 map: weights smaller than B
     [InlineData(32, 196, 2, true)]    // DenseNet's 128->32 3x3 on 14x14
-    [InlineData(256, 196, 2, false)]  // ResNet's 256->256 on 14x14: more weights than columns, rows split
+    [InlineData(256, 196, 2, true)]   // ResNet's 256->256 on 14x14
+    [InlineData(1024, 196, 2, false)] // ResNet-50's 256->1024 on 14x14: weights dwarf B, rows split
     [InlineData(160, 49, 2, false)]   // a 7x7 map: too few columns for two
     [InlineData(64, 784, 2, false)]   // a 28x28 map: more than one column block per thread
     [InlineData(112, 196, 4, false)]  // four threads would get 49 columns each
     [InlineData(112, 196, 1, false)]
-    public void SmallMapsWithFewerWeightRowsThanColumnsAreSplitEvenlyByColumns(int m, int n, int threads, bool even)
+    public void SmallMapsAreSplitEvenlyByColumnsUnlessTheWeightRowsDwarfTheColumns(int m, int n, int threads, bool even)
     {
         Assert.Equal(even, PackedGemm.EvenColumns(m, n, 1, threads));
     }
@@ -79,6 +80,7 @@ public class GemmTilingTests
         { 200, 80, 12, 1 },
         { 960, 240, 1, 1 },
         { 240, 960, 1, 1 },
+        { 64, 300, 12, 1 },
     };
 
     [Theory]

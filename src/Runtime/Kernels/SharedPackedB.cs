@@ -24,7 +24,7 @@ internal static unsafe class SharedPackedB
     /// least 4 micro-panels high, so a thread that falls behind can be caught up) over a shared packed B; false,
     /// having done nothing, when B is too large or the copy is in use.
     /// </summary>
-    public static bool TryRun(PackedGemmProblem problem, int threads, int rowsPerTask, KernelIsa isa)
+    public static bool TryRun(PackedGemmProblem problem, in KernelTarget target, int threads, int rowsPerTask, KernelIsa isa)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         int k = problem.K, n = problem.N;
@@ -42,7 +42,10 @@ internal static unsafe class SharedPackedB
 
             int depthBlocks = PackedGemm.CeilDiv(k, PackedGemm.DepthStep(k));
             int columnBlocks = PackedGemm.CeilDiv(n, PackedGemm.ColumnBlock);
-            WorkerPool.Run(problem.Count * columnBlocks * depthBlocks, threads, new PackTasks(problem, shared, perProblem, columnBlocks, depthBlocks));
+            // A small B (a 1x1 map's 16-column panel, a 7x7 map's 1x1 conv) is packed on this thread: handing its
+            // blocks out would cost a second hand-off for a few µs of copying.
+            int packThreads = ParallelWork.Threads(perProblem * problem.Count * ParallelWork.GatheredValueCost, target, long.MaxValue);
+            WorkerPool.Run(problem.Count * columnBlocks * depthBlocks, packThreads, new PackTasks(problem, shared, perProblem, columnBlocks, depthBlocks));
 
             int half = PackedGemm.RoundUp(PackedGemm.CeilDiv(rowsPerTask, 2), mr);
             if (half >= 4 * mr) rowsPerTask = half;
