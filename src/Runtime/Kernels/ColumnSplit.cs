@@ -15,13 +15,7 @@ internal readonly struct ColumnSplit
     private readonly int _n, _width;
     private readonly bool _even;
 
-    private ColumnSplit(int n, int tasks, int width, bool even)
-    {
-        _n = n;
-        Tasks = tasks;
-        _width = width;
-        _even = even;
-    }
+    private ColumnSplit(int n, int tasks, int width, bool even) => (_n, Tasks, _width, _even) = (n, tasks, width, even);
 
     public int Tasks { get; }
 
