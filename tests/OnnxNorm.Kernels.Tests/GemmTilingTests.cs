@@ -55,6 +55,7 @@ public class GemmTilingTests
     [InlineData(32, 196, 2, true)]    // DenseNet's 128->32 3x3 on 14x14
     [InlineData(256, 196, 2, true)]   // ResNet's 256->256 on 14x14
     [InlineData(1024, 196, 2, false)] // ResNet-50's 256->1024 on 14x14: weights dwarf B, rows split
+    [InlineData(256, 400, 2, true)]   // a 20x20 map: 192 + 208 instead of 192 + 192 + 16
     [InlineData(160, 49, 2, false)]   // a 7x7 map: too few columns for two
     [InlineData(64, 784, 2, false)]   // a 28x28 map: more than one column block per thread
     [InlineData(112, 196, 4, false)]  // four threads would get 49 columns each
