@@ -5,55 +5,88 @@ using System.Runtime.Intrinsics.X86;
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
-/// The last 1..2 columns of a block, e.g. the 49th output of a 7x7 map. A 16-wide tile would spend 16 lanes
-/// per k on them; here each column is one 8-lane FMA per k (an A micro-panel row of 6 values, loaded as 8,
-/// times the broadcast B value), with k unrolled by 4 so the FMA chains do not wait on each other. Two loads
-/// per FMA: from 3 columns on, the masked 16-wide tile is faster (14x14 maps' 4-column tail, 196 = 6·32 + 4,
-/// ran 4-10 % faster there).
+/// The last 1..<see cref="MaxColumns"/> columns of a block, e.g. the 49th output of a 7x7 map (49 = 48 + 1) or the
+/// last 4 of a 14x14 one (196 = 4·48 + 4). A 16-wide tile would spend 16 lanes per k on each of them; here a column is
+/// one 8-lane FMA per k and A micro-panel (its 6 values loaded as 8, times the broadcast B value), for up to
+/// <see cref="Panels"/> panels (48 rows) at once: 8 independent FMA chains and 9 loads per 8 FMAs.
+/// Each output is one FMA chain over k from zero, then the same epilogue in the same order, as in the 6x32 and 6x48
+/// tiles, so a column gets the same bits whichever kernel computes it (the tiling may then follow the thread split).
 /// Reads 2 floats past each A micro-panel row, so packed A buffers carry <see cref="PackedMatrixA.ReadSlack"/>.
 /// </summary>
 internal static unsafe class GemmColumnKernel
 {
-    public const int MaxColumns = 2;
+    public const int MaxColumns = 4;
 
+    /// <summary>A micro-panels (6 rows each) computed per call.</summary>
+    public const int Panels = 8;
+
+    /// <summary>The scratch a call needs: the sums of each panel (8 floats) and one row of finished values.</summary>
+    public const int ScratchFloats = (Panels + 1) * 8;
+
+    /// <summary>
+    /// C[0..rows, 0..columns] for rows from <paramref name="panels"/> consecutive A micro-panels (<paramref name="a"/>,
+    /// 6·kc floats apart) and B columns from one packed 16-wide panel (<paramref name="b"/>, [kc][16]).
+    /// <paramref name="scratch"/> holds <see cref="ScratchFloats"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation, int rows, int columns)
+    public static void Run(int kc, float* a, int panels, float* b, float* c, int ldc, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        float* sums = stackalloc float[MaxColumns * 8];
+        long stride = (long)mr * kc;
+        // Panels past the last real one re-read it (results dropped): one loop body for any count.
+        float* a0 = a, a1 = a + Math.Min(1, panels - 1) * stride, a2 = a + Math.Min(2, panels - 1) * stride;
+        float* a3 = a + Math.Min(3, panels - 1) * stride, a4 = a + Math.Min(4, panels - 1) * stride;
+        float* a5 = a + Math.Min(5, panels - 1) * stride, a6 = a + Math.Min(6, panels - 1) * stride;
+        float* a7 = a + Math.Min(7, panels - 1) * stride;
         for (int j = 0; j < columns; j++)
         {
-            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            float* ap = a;
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
             float* bp = b + j;
-            int p = 0;
-            for (; p + 4 <= kc; p += 4, ap += 4 * mr, bp += 4 * nr)
+            for (int p = 0, o = 0; p < kc; p++, o += mr, bp += nr)
             {
-                s0 = Fma.MultiplyAdd(Avx.LoadVector256(ap), Avx.BroadcastScalarToVector256(bp), s0);
-                s1 = Fma.MultiplyAdd(Avx.LoadVector256(ap + mr), Avx.BroadcastScalarToVector256(bp + nr), s1);
-                s2 = Fma.MultiplyAdd(Avx.LoadVector256(ap + 2 * mr), Avx.BroadcastScalarToVector256(bp + 2 * nr), s2);
-                s3 = Fma.MultiplyAdd(Avx.LoadVector256(ap + 3 * mr), Avx.BroadcastScalarToVector256(bp + 3 * nr), s3);
+                var bv = Avx.BroadcastScalarToVector256(bp);
+                s0 = Fma.MultiplyAdd(Avx.LoadVector256(a0 + o), bv, s0);
+                s1 = Fma.MultiplyAdd(Avx.LoadVector256(a1 + o), bv, s1);
+                s2 = Fma.MultiplyAdd(Avx.LoadVector256(a2 + o), bv, s2);
+                s3 = Fma.MultiplyAdd(Avx.LoadVector256(a3 + o), bv, s3);
+                s4 = Fma.MultiplyAdd(Avx.LoadVector256(a4 + o), bv, s4);
+                s5 = Fma.MultiplyAdd(Avx.LoadVector256(a5 + o), bv, s5);
+                s6 = Fma.MultiplyAdd(Avx.LoadVector256(a6 + o), bv, s6);
+                s7 = Fma.MultiplyAdd(Avx.LoadVector256(a7 + o), bv, s7);
             }
-            for (; p < kc; p++, ap += mr, bp += nr)
-                s0 = Fma.MultiplyAdd(Avx.LoadVector256(ap), Avx.BroadcastScalarToVector256(bp), s0);
-            Avx.Store(sums + j * 8, (s0 + s1) + (s2 + s3));
+            Avx.Store(scratch, s0); Avx.Store(scratch + 8, s1); Avx.Store(scratch + 16, s2); Avx.Store(scratch + 24, s3);
+            Avx.Store(scratch + 32, s4); Avx.Store(scratch + 40, s5); Avx.Store(scratch + 48, s6); Avx.Store(scratch + 56, s7);
+            Store(scratch, c + j, ldc, rows, accumulate, finish, rowBias, columnBias == null ? null : columnBias + j, activation);
         }
-        for (int r = 0; r < rows; r++)
+    }
+
+    /// <summary>
+    /// One column's epilogue: sum (+ C) (+ row bias) (+ column bias), in the tiles' order, then the activation eight
+    /// rows at a time by its vector form (the tiles' too).
+    /// </summary>
+    private static void Store(float* sums, float* c, int ldc, int rows, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, in Activation activation)
+    {
+        const int mr = GemmMicroKernel.Rows;
+        float* values = sums + Panels * 8;
+        for (int panel = 0, row = 0; row < rows; panel++)
         {
-            float* cRow = c + (long)r * ldc;
-            for (int j = 0; j < columns; j++)
+            int height = Math.Min(mr, rows - row);
+            for (int r = 0; r < height; r++)
             {
-                float v = sums[j * 8 + r];
-                if (accumulate) v += cRow[j];
+                float v = sums[panel * 8 + r];
+                if (accumulate) v += c[(long)(row + r) * ldc];
                 if (finish)
                 {
-                    if (rowBias != null) v += rowBias[r];
-                    if (columnBias != null) v += columnBias[j];
-                    v = ActivationMath.Scalar(v, activation);
+                    if (rowBias != null) v += rowBias[row + r];
+                    if (columnBias != null) v += *columnBias;
                 }
-                cRow[j] = v;
+                values[r] = v;
             }
+            if (finish) Avx.Store(values, ActivationMath.ApplyInStore(Avx.LoadVector256(values), activation));
+            for (int r = 0; r < height; r++) c[(long)(row + r) * ldc] = values[r];
+            row += height;
         }
     }
 }

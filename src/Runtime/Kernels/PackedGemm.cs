@@ -151,7 +151,8 @@ internal static unsafe class PackedGemm
         var activation = late.Kind == FusedActivation.None ? problem.Activation : Activation.None;
         int depthStep = DepthStep(k);
         float* packedB = ThreadScratch.Get(DepthBlock * RoundUp(ColumnBlock, nr));
-        float* edgeTile = stackalloc float[mr * nr];
+        // The AVX2 edge tile (6x16), the 6x48 tile's ragged sums, the column kernel's sums.
+        float* edgeTile = stackalloc float[Math.Max(mr * TripleGemmMicroKernel.Columns, GemmColumnKernel.ScratchFloats)];
         float* edgeColumnBias = stackalloc float[nr];
 
         for (int jc = columnStart; jc < columnEnd; jc += ColumnBlock)
@@ -210,28 +211,40 @@ internal static unsafe class PackedGemm
                     int jr = 0;
                     if (wide)
                     {
-                        // 32-column pairs of panels on the 512-bit kernel, then the ragged rest with as few
-                        // wasted lanes as the kernels allow: 21..31 columns as a masked pair, 17..20 as one
-                        // panel plus single columns (49 = 32 + 16 + 1 on 7x7 maps), 3..16 as one masked panel.
-                        const int wideNr = WideGemmMicroKernel.Columns;
+                        // 48- and 32-column tiles on the 512-bit kernels, then the ragged rest with as few wasted
+                        // lanes as the kernels allow (WideTileWidth: 49 = 48 + 1 on 7x7 maps, 196 = 4·48 + 4 on
+                        // 14x14). Every kernel computes an output as one FMA chain over k, so the cut does not
+                        // change the bits.
+                        long panelStride = (long)nr * panelDepth;
                         while (jr < nc)
                         {
-                            int rest = nc - jr;
-                            int width = rest > 20 ? Math.Min(wideNr, rest) : rest > GemmColumnKernel.MaxColumns ? Math.Min(nr, rest) : rest;
+                            int width = WideTileWidth(nc - jr);
                             float* b0 = packedB + (long)jr * panelDepth;
                             float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
+                            if (width <= GemmColumnKernel.MaxColumns)
+                            {
+                                const int callRows = GemmColumnKernel.Panels * mr;
+                                for (int ir = ic; ir < icEnd; ir += callRows)
+                                {
+                                    int height = Math.Min(callRows, icEnd - ir);
+                                    GemmColumnKernel.Run(kc, aBlock + (long)ir * kc, CeilDiv(height, mr), b0, c + (long)ir * ldc + jc + jr, ldc,
+                                        accumulate, finish, rowBias == null ? null : rowBias + ir, colBias, activation, height, width, edgeTile);
+                                }
+                                jr += width;
+                                continue;
+                            }
                             for (int ir = ic; ir < icEnd; ir += mr)
                             {
                                 float* aPanel = aBlock + (long)ir * kc;
                                 float* cTile = c + (long)ir * ldc + jc + jr;
                                 float* rb = rowBias == null ? null : rowBias + ir;
                                 int height = Math.Min(mr, problem.M - ir);
-                                if (width > nr)
-                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + (long)nr * panelDepth, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
-                                else if (width > GemmColumnKernel.MaxColumns)
-                                    WideGemmMicroKernel.RunSingle(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                if (width > WideGemmMicroKernel.Columns)
+                                    TripleGemmMicroKernel.Run(kc, aPanel, b0, panelStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
+                                else if (width > nr)
+                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + panelStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
                                 else
-                                    GemmColumnKernel.Run(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                    WideGemmMicroKernel.RunSingle(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
                             }
                             jr += width;
                         }
@@ -244,6 +257,19 @@ internal static unsafe class PackedGemm
             }
         }
     }
+
+    /// <summary>
+    /// The next tile width on the 512-bit kernels for <paramref name="rest"/> columns left: 1..4 on the column kernel,
+    /// 5..16 on one masked panel, 17..32 a masked pair, 33..48 a masked triple; above, 48 at a time, except that a rest
+    /// of 53..64 goes as 32 + 21..32 (two pairs waste fewer lanes than 48 + a masked panel).
+    /// </summary>
+    internal static int WideTileWidth(int rest) => rest switch
+    {
+        <= TripleGemmMicroKernel.Columns => rest,
+        <= TripleGemmMicroKernel.Columns + GemmColumnKernel.MaxColumns => TripleGemmMicroKernel.Columns,
+        <= 2 * WideGemmMicroKernel.Columns => WideGemmMicroKernel.Columns,
+        _ => TripleGemmMicroKernel.Columns,
+    };
 
     /// <summary>
     /// Rows [ic, icEnd) x packed columns [jrStart, jrEnd) of the current block on the 16- and 8-column kernels,

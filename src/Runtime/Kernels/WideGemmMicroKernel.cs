@@ -79,37 +79,17 @@ internal static unsafe class WideGemmMicroKernel
     }
 
     /// <summary>
-    /// C[0..rows, 0..columns] for one 16-column panel (columns 1..16, masked). Two accumulator sets over even
-    /// and odd k keep 12 FMA chains in flight, as the 32-column kernel does with its two panels.
+    /// C[0..rows, 0..columns] for one 16-column panel (columns 1..16, masked). One FMA chain per output, as in
+    /// <see cref="Run"/> (same bits for a column either way), so only 6 chains: used only where fewer than 17
+    /// columns are left in all.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunSingle(int kc, float* a, float* b, float* c, int ldc, bool accumulate, bool finish,
         float* rowBias, float* columnBias, in Activation activation, int rows, int columns)
     {
         Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
-        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        int p = 0;
-        for (; p + 2 <= kc; p += 2)
-        {
-            var x0 = Avx512F.LoadVector512(b);
-            var x1 = Avx512F.LoadVector512(b + nr);
-            e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), x0, e0);
-            e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), x0, e1);
-            e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), x0, e2);
-            e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), x0, e3);
-            e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), x0, e4);
-            e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), x0, e5);
-            o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), x1, o0);
-            o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), x1, o1);
-            o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), x1, o2);
-            o3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), x1, o3);
-            o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), x1, o4);
-            o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), x1, o5);
-            a += 2 * mr;
-            b += 2 * nr;
-        }
-        if (p < kc)
+        for (int p = 0; p < kc; p++)
         {
             var x0 = Avx512F.LoadVector512(b);
             e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), x0, e0);
@@ -118,11 +98,13 @@ internal static unsafe class WideGemmMicroKernel
             e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), x0, e3);
             e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), x0, e4);
             e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), x0, e5);
+            a += mr;
+            b += nr;
         }
         var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns)).AsSingle();
         bool hasColumnBias = finish && columnBias != null;
         var cb = hasColumnBias ? Avx512F.MaskLoad(columnBias, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
-        Span<Vector512<float>> acc = [e0 + o0, e1 + o1, e2 + o2, e3 + o3, e4 + o4, e5 + o5];
+        Span<Vector512<float>> acc = [e0, e1, e2, e3, e4, e5];
         for (int r = 0; r < rows; r++, c += ldc)
         {
             var v = acc[r];
