@@ -223,12 +223,17 @@ internal static unsafe class PackedGemm
                             float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
                             if (width <= GemmColumnKernel.MaxColumns)
                             {
-                                const int callRows = GemmColumnKernel.Panels * mr;
+                                // One or two columns 48 rows at a time (8 FMA chains per column), more 24 rows by 4 columns.
+                                bool group = width > 2;
+                                int callRows = (group ? 4 : GemmColumnKernel.Panels) * mr;
                                 for (int ir = ic; ir < icEnd; ir += callRows)
                                 {
                                     int height = Math.Min(callRows, icEnd - ir);
-                                    GemmColumnKernel.Run(kc, aBlock + (long)ir * kc, CeilDiv(height, mr), b0, c + (long)ir * ldc + jc + jr, ldc,
-                                        accumulate, finish, rowBias == null ? null : rowBias + ir, colBias, activation, height, width, edgeTile);
+                                    float* aPanels = aBlock + (long)ir * kc, cTile = c + (long)ir * ldc + jc + jr, rb = rowBias == null ? null : rowBias + ir;
+                                    if (group)
+                                        GemmColumnKernel.RunFour(kc, aPanels, CeilDiv(height, mr), b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
+                                    else
+                                        GemmColumnKernel.Run(kc, aPanels, CeilDiv(height, mr), b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
                                 }
                                 jr += width;
                                 continue;
