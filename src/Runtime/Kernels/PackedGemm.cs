@@ -50,7 +50,7 @@ internal abstract unsafe class PackedGemmProblem
 /// <summary>
 /// The cache-blocked loop nest around the micro-kernels (the BLIS order): N in blocks of
 /// <see cref="ColumnBlock"/>, K in blocks of at most <see cref="DepthBlock"/> (one packed B block, 256 KB,
-/// lives in L2), M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 32- or
+/// lives in L2), M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 48-, 32- or
 /// 16-column micro-panels of B (in L1) against every 6-row micro-panel of A.
 /// Parallelism splits the output into independent tiles (N ranges first, M ranges when N is too small,
 /// e.g. 7x7 feature maps). Column tiles each pack their own B, so threads share nothing but read-only A; row tiles

@@ -21,7 +21,7 @@ internal static unsafe class WideGemmMicroKernel
     /// are zero) but only the first <paramref name="rows"/> are stored, so an M that is not a multiple of 6
     /// costs one partly wasted tile instead of a detour through the half-speed AVX2 kernel. Likewise only the
     /// first <paramref name="columns"/> (17..32) columns of C and of the column bias are touched, with masked
-    /// loads and stores, so ragged edges (49 = 32 + 17 on 7x7 maps) need no scratch tile.
+    /// loads and stores, so ragged edges (17..32 columns left) need no scratch tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b0, float* b1, float* c, int ldc, bool accumulate, bool finish,
