@@ -31,6 +31,12 @@ internal abstract unsafe class PackedGemmProblem
     /// <summary>B_p already packed over the whole of K (<see cref="PackedMatrixB"/>), read in place; null to pack per block.</summary>
     public virtual float* PrepackedB(int index) => null;
 
+    /// <summary>
+    /// B_p as a plain row-major K x N matrix (rows N floats apart, e.g. a 1x1 stride-1 conv's input planes), which the
+    /// 512-bit kernels may read in place for whole 48- and 32-column tiles; null when B must be packed.
+    /// </summary>
+    public virtual float* PlainB(int index) => null;
+
     /// <summary>Start of C_p (row-major with <see cref="Ldc"/>).</summary>
     public abstract float* C(int index);
     public abstract int Ldc { get; }
@@ -65,6 +71,8 @@ internal static unsafe class PackedGemm
     public const int DepthBlock = 256;
     public const int ColumnBlock = 256;
     public const int RowBlock = 96;
+    /// <summary>Up to how many rows a plain B (<see cref="PackedGemmProblem.PlainB"/>) is read in place rather than packed.</summary>
+    internal const int PlainBMaxRows = 4096;
 
     /// <summary>
     /// The K step actually used: K split into equal blocks of at most <see cref="DepthBlock"/> (576 = 3 x 192,
@@ -189,6 +197,9 @@ internal static unsafe class PackedGemm
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         bool wide = isa == KernelIsa.Avx512;
+        // A plain B read in place saves its packing, which costs as much as a third of the product when few rows
+        // (output channels) use each packed value.
+        float* plainB = wide && prepackedBlock == null && sharedBlock == null && problem.M <= PlainBMaxRows ? problem.PlainB(index) : null;
         {
             for (int pc = 0; pc < k; pc += depthStep)
             {
@@ -197,10 +208,17 @@ internal static unsafe class PackedGemm
                 bool finish = pc + kc == k;
                 // Panels are kc·16 floats apart in a block packed here or shared, K·16 in a prepacked B.
                 int panelDepth = kc;
+                // Whole tiles read a plain B in place; only the ragged rest is packed (from column jc + fullColumns).
+                float* plainBlock = plainB == null ? null : plainB + (long)pc * problem.N;
+                int fullColumns = plainB == null ? 0 : FullTileColumns(nc);
                 if (prepackedBlock != null)
                 {
                     packedB = prepackedBlock + (long)pc * nr;
                     panelDepth = k;
+                }
+                else if (plainB != null)
+                {
+                    if (fullColumns < nc) problem.PackB(index, pc, kc, jc + fullColumns, nc - fullColumns, packedB);
                 }
                 else if (sharedBlock == null) problem.PackB(index, pc, kc, jc, nc, packedB);
                 else packedB = sharedBlock + (long)pc * RoundUp(nc, nr);
@@ -215,11 +233,18 @@ internal static unsafe class PackedGemm
                         // lanes as the kernels allow (WideTileWidth: 49 = 48 + 1 on 7x7 maps, 196 = 4·48 + 4 on
                         // 14x14). Every kernel computes an output as one FMA chain over k, so the cut does not
                         // change the bits.
-                        long panelStride = (long)nr * panelDepth;
                         while (jr < nc)
                         {
                             int width = WideTileWidth(nc - jr);
-                            float* b0 = packedB + (long)jr * panelDepth;
+                            float* b0 = packedB + (long)(jr - fullColumns) * panelDepth;
+                            long panelStride = (long)nr * panelDepth;
+                            int rowStride = nr;
+                            if (jr < fullColumns)
+                            {
+                                b0 = plainBlock + jc + jr;
+                                panelStride = nr;
+                                rowStride = problem.N;
+                            }
                             float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
                             if (width <= GemmColumnKernel.MaxColumns)
                             {
@@ -245,9 +270,9 @@ internal static unsafe class PackedGemm
                                 float* rb = rowBias == null ? null : rowBias + ir;
                                 int height = Math.Min(mr, problem.M - ir);
                                 if (width > WideGemmMicroKernel.Columns)
-                                    TripleGemmMicroKernel.Run(kc, aPanel, b0, panelStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
+                                    TripleGemmMicroKernel.Run(kc, aPanel, b0, panelStride, rowStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
                                 else if (width > nr)
-                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + panelStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + panelStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, rowStride);
                                 else
                                     WideGemmMicroKernel.RunSingle(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
                             }
@@ -261,6 +286,19 @@ internal static unsafe class PackedGemm
                 }
             }
         }
+    }
+
+    /// <summary>How many of <paramref name="nc"/> columns <see cref="WideTileWidth"/> covers with whole 48- and 32-column tiles.</summary>
+    private static int FullTileColumns(int nc)
+    {
+        int jr = 0;
+        while (jr < nc)
+        {
+            int width = WideTileWidth(nc - jr);
+            if (width != TripleGemmMicroKernel.Columns && width != WideGemmMicroKernel.Columns) break;
+            jr += width;
+        }
+        return jr;
     }
 
     /// <summary>

@@ -18,16 +18,16 @@ internal static unsafe class TripleGemmMicroKernel
 
     /// <summary>
     /// C[0..rows, 0..columns] = (accumulate ? C : 0) + A·[B0 B1 B2], then on <paramref name="finish"/> the row/column
-    /// bias and activation. B panel q starts at b + q·<paramref name="panelStride"/>. All 6 rows are computed
+    /// bias and activation. B panel q starts at b + q·<paramref name="panelStride"/>, its rows <paramref name="rowStride"/>
+    /// floats apart (16 when packed). All 6 rows are computed
     /// (padding rows of A are zero) but only the first <paramref name="rows"/> stored; below 48 columns (33..47) the
     /// third panel is masked, going through <paramref name="scratch"/> (6·48 floats) so that no accumulator is live
     /// across a call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, long panelStride, float* c, int ldc, bool accumulate, bool finish,
+    public static void Run(int kc, float* a, float* b, long panelStride, int rowStride, float* c, int ldc, bool accumulate, bool finish,
         float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
     {
-        const int nr = GemmMicroKernel.Columns;
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         Vector512<float> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
@@ -52,9 +52,9 @@ internal static unsafe class TripleGemmMicroKernel
             av = Vector512.Create(a[5]);
             c50 = Avx512F.FusedMultiplyAdd(av, x0, c50); c51 = Avx512F.FusedMultiplyAdd(av, x1, c51); c52 = Avx512F.FusedMultiplyAdd(av, x2, c52);
             a += GemmMicroKernel.Rows;
-            b += nr;
-            b1 += nr;
-            b2 += nr;
+            b += rowStride;
+            b1 += rowStride;
+            b2 += rowStride;
         }
         if (columns < Columns)
         {

@@ -21,11 +21,12 @@ internal static unsafe class WideGemmMicroKernel
     /// are zero) but only the first <paramref name="rows"/> are stored, so an M that is not a multiple of 6
     /// costs one partly wasted tile instead of a detour through the half-speed AVX2 kernel. Likewise only the
     /// first <paramref name="columns"/> (17..32) columns of C and of the column bias are touched, with masked
-    /// loads and stores, so ragged edges (17..32 columns left) need no scratch tile.
+    /// loads and stores, so ragged edges (17..32 columns left) need no scratch tile. B rows are
+    /// <paramref name="rowStride"/> floats apart: 16 when packed, N for a plain B read in place (whole tiles only).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b0, float* b1, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation, int rows = GemmMicroKernel.Rows, int columns = Columns)
+        float* rowBias, float* columnBias, in Activation activation, int rows = GemmMicroKernel.Rows, int columns = Columns, int rowStride = GemmMicroKernel.Columns)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -49,8 +50,8 @@ internal static unsafe class WideGemmMicroKernel
             av = Vector512.Create(a[5]);
             c50 = Avx512F.FusedMultiplyAdd(av, x0, c50); c51 = Avx512F.FusedMultiplyAdd(av, x1, c51);
             a += GemmMicroKernel.Rows;
-            b0 += GemmMicroKernel.Columns;
-            b1 += GemmMicroKernel.Columns;
+            b0 += rowStride;
+            b1 += rowStride;
         }
         if (columns < Columns)
         {
