@@ -293,6 +293,40 @@ public class ConvKernelTests
         Parallel.For(0, 4, _ => Assert.True(one.AsSpan().SequenceEqual(At(2)), "a concurrent two-thread run differs from one thread"));
     }
 
+    // 1x1 stride-1 convs, whose GEMM reads the input in place for whole 48/32-column tiles and packs the rest:
+    // maps of 7x7 (49 = 48 + 1), 14x14 (196), 5x5, 9x9 and 1-D 300 (a column block of 256 + 44), batches and groups
+    // (each problem's own planes), K over two depth blocks, M from 16 to 130 (not multiples of 6).
+    public static TheoryData<int, int, int, int[], int> PointwiseShapes => new()
+    {
+        { 1, 160, 130, [7, 7], 1 },
+        { 2, 24, 16, [14, 14], 1 },
+        { 1, 300, 32, [5, 5], 1 },
+        { 2, 64, 40, [9, 9], 2 },
+        { 1, 40, 20, [300], 1 },
+        { 1, 512, 64, [7, 7], 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(PointwiseShapes))]
+    public void PointwiseConvolutionsReadingTheirInputInPlaceMatchTheReferenceAtOneTwoAndFourThreads(int batch, int c, int m, int[] size, int group)
+    {
+        int[] ones = size.Select(_ => 1).ToArray(), zeros = size.Select(_ => 0).ToArray();
+        var g = Geometry(batch, c, m, group, size, ones, ones, ones, zeros, zeros);
+        var p = MakeProblem(g, new Random(c * 3 + m + size[0]), true);
+        var conv = new ConvKernel(g, p.W, p.B, Activation.Relu);
+        float[] At(int threads)
+        {
+            var y = new float[p.Plain.Length];
+            conv.Run(p.X, y, KernelTarget.Best(threads) with { SplitAllWork = true });
+            return y;
+        }
+        var one = At(1);
+        TestTensors.AssertClose(p.Plain.Select(v => ActivationMath.Scalar(v, Activation.Relu)).ToArray(), one, p.Magnitude, Describe(g, Activation.Relu, 1));
+        foreach (int threads in new[] { 2, 4 })
+            Assert.True(one.AsSpan().SequenceEqual(At(threads)), $"{Describe(g, Activation.Relu, threads)}: differs from one thread");
+        Check(p, Activation.Relu, 1, Describe(g, Activation.Relu, 1) + " avx2", KernelIsa.Avx2);
+    }
+
     [Fact]
     public void ThreeDConvStridedDownToOneOutputPlaneReadsEachChannelsOwnVolume()
     {
