@@ -253,12 +253,25 @@ internal static unsafe class PackedGemm
                                 int callRows = (group ? 4 : GemmColumnKernel.Panels) * mr;
                                 for (int ir = ic; ir < icEnd; ir += callRows)
                                 {
-                                    int height = Math.Min(callRows, icEnd - ir);
+                                    int height = Math.Min(callRows, Math.Min(icEnd, problem.M) - ir);
                                     float* aPanels = aBlock + (long)ir * kc, cTile = c + (long)ir * ldc + jc + jr, rb = rowBias == null ? null : rowBias + ir;
                                     if (group)
                                         GemmColumnKernel.RunFour(kc, aPanels, CeilDiv(height, mr), b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
                                     else
                                         GemmColumnKernel.Run(kc, aPanels, CeilDiv(height, mr), b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
+                                }
+                                jr += width;
+                                continue;
+                            }
+                            if (width <= nr)
+                            {
+                                // Two A panels a call (12 rows): one B panel's 12 FMA chains.
+                                for (int ir = ic; ir < icEnd; ir += 2 * mr)
+                                {
+                                    float* aPanel = aBlock + (long)ir * kc;
+                                    int height = Math.Min(2 * mr, Math.Min(icEnd, problem.M) - ir);
+                                    WideGemmMicroKernel.RunSingle(kc, aPanel, height > mr ? aPanel + (long)mr * kc : aPanel, b0, c + (long)ir * ldc + jc + jr, ldc,
+                                        accumulate, finish, rowBias == null ? null : rowBias + ir, colBias, activation, height, width, edgeTile);
                                 }
                                 jr += width;
                                 continue;
@@ -271,10 +284,8 @@ internal static unsafe class PackedGemm
                                 int height = Math.Min(mr, problem.M - ir);
                                 if (width > WideGemmMicroKernel.Columns)
                                     TripleGemmMicroKernel.Run(kc, aPanel, b0, panelStride, rowStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
-                                else if (width > nr)
-                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + panelStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, rowStride);
                                 else
-                                    WideGemmMicroKernel.RunSingle(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + panelStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, rowStride);
                             }
                             jr += width;
                         }

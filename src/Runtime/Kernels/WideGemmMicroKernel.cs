@@ -80,15 +80,18 @@ internal static unsafe class WideGemmMicroKernel
     }
 
     /// <summary>
-    /// C[0..rows, 0..columns] for one 16-column panel (columns 1..16, masked). One FMA chain per output, as in
-    /// <see cref="Run"/> (same bits for a column either way), so only 6 chains: used only where fewer than 17
-    /// columns are left in all.
+    /// C[0..rows, 0..columns] for one 16-column panel (columns 1..16, masked) and two A micro-panels, <paramref name="a"/>
+    /// and <paramref name="a2"/> (rows 0..5 and 6..11; pass a2 = a when rows ≤ 6). One FMA chain per output, as in
+    /// <see cref="Run"/> (same bits for a column either way); the second panel makes it 12 chains, enough to hide
+    /// the FMA latency. Used only where fewer than 17 columns are left in all. The sums go through
+    /// <paramref name="scratch"/> (12·16 floats): a span of 12 accumulators made the JIT keep them in memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunSingle(int kc, float* a, float* b, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation, int rows, int columns)
+    public static void RunSingle(int kc, float* a, float* a2, float* b, float* c, int ldc, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
     {
         Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default, f4 = default, f5 = default;
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         for (int p = 0; p < kc; p++)
         {
@@ -99,16 +102,26 @@ internal static unsafe class WideGemmMicroKernel
             e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), x0, e3);
             e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), x0, e4);
             e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), x0, e5);
+            f0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[0]), x0, f0);
+            f1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[1]), x0, f1);
+            f2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[2]), x0, f2);
+            f3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[3]), x0, f3);
+            f4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[4]), x0, f4);
+            f5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[5]), x0, f5);
             a += mr;
+            a2 += mr;
             b += nr;
         }
+        Avx512F.Store(scratch, e0); Avx512F.Store(scratch + 16, e1); Avx512F.Store(scratch + 32, e2);
+        Avx512F.Store(scratch + 48, e3); Avx512F.Store(scratch + 64, e4); Avx512F.Store(scratch + 80, e5);
+        Avx512F.Store(scratch + 96, f0); Avx512F.Store(scratch + 112, f1); Avx512F.Store(scratch + 128, f2);
+        Avx512F.Store(scratch + 144, f3); Avx512F.Store(scratch + 160, f4); Avx512F.Store(scratch + 176, f5);
         var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns)).AsSingle();
         bool hasColumnBias = finish && columnBias != null;
         var cb = hasColumnBias ? Avx512F.MaskLoad(columnBias, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
-        Span<Vector512<float>> acc = [e0, e1, e2, e3, e4, e5];
         for (int r = 0; r < rows; r++, c += ldc)
         {
-            var v = acc[r];
+            var v = Avx512F.LoadVector512(scratch + 16 * r);
             if (accumulate) v += Avx512F.MaskLoad(c, mask, Vector512<float>.Zero);
             if (finish)
             {
