@@ -71,8 +71,6 @@ internal static unsafe class PackedGemm
     public const int DepthBlock = 256;
     public const int ColumnBlock = 256;
     public const int RowBlock = 96;
-    /// <summary>Up to how many rows a plain B (<see cref="PackedGemmProblem.PlainB"/>) is read in place rather than packed.</summary>
-    internal const int PlainBMaxRows = 4096;
 
     /// <summary>
     /// The K step actually used: K split into equal blocks of at most <see cref="DepthBlock"/> (576 = 3 x 192,
@@ -198,8 +196,9 @@ internal static unsafe class PackedGemm
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         bool wide = isa == KernelIsa.Avx512;
         // A plain B read in place saves its packing, which costs as much as a third of the product when few rows
-        // (output channels) use each packed value.
-        float* plainB = wide && prepackedBlock == null && sharedBlock == null && problem.M <= PlainBMaxRows ? problem.PlainB(index) : null;
+        // (output channels) use each packed value, and measured no slower with many. A B shared by row tasks
+        // (SharedPackedB) stays packed: the same values, so the same bits.
+        float* plainB = wide && prepackedBlock == null && sharedBlock == null ? problem.PlainB(index) : null;
         {
             for (int pc = 0; pc < k; pc += depthStep)
             {

@@ -102,48 +102,21 @@ internal static unsafe class TripleGemmMicroKernel
             cb2 = Avx512F.MaskLoad(columnBias + 32, mask, Vector512<float>.Zero);
         }
         for (int r = 0; r < rows; r++, c += ldc, sums += Columns)
-        {
-            Vector512<float> v0 = Avx512F.LoadVector512(sums), v1 = Avx512F.LoadVector512(sums + 16), v2 = Avx512F.LoadVector512(sums + 32);
-            if (accumulate)
-            {
-                v0 += Avx512F.LoadVector512(c);
-                v1 += Avx512F.LoadVector512(c + 16);
-                v2 += Avx512F.MaskLoad(c + 32, mask, Vector512<float>.Zero);
-            }
-            if (finish)
-            {
-                if (rowBias != null)
-                {
-                    var rb = Vector512.Create(rowBias[r]);
-                    v0 += rb;
-                    v1 += rb;
-                    v2 += rb;
-                }
-                if (hasColumnBias)
-                {
-                    v0 += cb0;
-                    v1 += cb1;
-                    v2 += cb2;
-                }
-                v0 = ActivationMath.ApplyInStore(v0, activation);
-                v1 = ActivationMath.ApplyInStore(v1, activation);
-                v2 = ActivationMath.ApplyInStore(v2, activation);
-            }
-            Avx512F.Store(c, v0);
-            Avx512F.Store(c + 16, v1);
-            Avx512F.MaskStore(c + 32, mask, v2);
-        }
+            StoreRow(c, Avx512F.LoadVector512(sums), Avx512F.LoadVector512(sums + 16), Avx512F.LoadVector512(sums + 32), accumulate, finish,
+                rowBias, r, hasColumnBias, cb0, cb1, cb2, activation, ragged: true, mask);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(float* c, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, bool accumulate, bool finish,
-        float* rowBias, int row, bool hasColumnBias, Vector512<float> cb0, Vector512<float> cb1, Vector512<float> cb2, in Activation activation)
+        float* rowBias, int row, bool hasColumnBias, Vector512<float> cb0, Vector512<float> cb1, Vector512<float> cb2, in Activation activation,
+        bool ragged = false, Vector512<float> lastMask = default)
     {
+        // ragged: only the third panel's columns in lastMask are read and written (a constant false at whole tiles).
         if (accumulate)
         {
             v0 += Avx512F.LoadVector512(c);
             v1 += Avx512F.LoadVector512(c + 16);
-            v2 += Avx512F.LoadVector512(c + 32);
+            v2 += ragged ? Avx512F.MaskLoad(c + 32, lastMask, Vector512<float>.Zero) : Avx512F.LoadVector512(c + 32);
         }
         if (finish)
         {
@@ -166,6 +139,7 @@ internal static unsafe class TripleGemmMicroKernel
         }
         Avx512F.Store(c, v0);
         Avx512F.Store(c + 16, v1);
-        Avx512F.Store(c + 32, v2);
+        if (ragged) Avx512F.MaskStore(c + 32, lastMask, v2);
+        else Avx512F.Store(c + 32, v2);
     }
 }
