@@ -33,7 +33,8 @@ internal abstract unsafe class PackedGemmProblem
 
     /// <summary>
     /// B_p as a plain row-major K x N matrix (rows N floats apart, e.g. a 1x1 stride-1 conv's input planes), which the
-    /// 512-bit kernels may read in place for whole 48- and 32-column tiles; null when B must be packed.
+    /// 512-bit kernels may read in place for whole 48- and 32-column tiles; null when B must be packed. C must not
+    /// overlap it (a Conv's output never shares its input's buffer).
     /// </summary>
     public virtual float* PlainB(int index) => null;
 
