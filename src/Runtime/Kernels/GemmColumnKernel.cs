@@ -36,12 +36,8 @@ internal static unsafe class GemmColumnKernel
         float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        long stride = (long)mr * kc;
-        // Panels past the last real one re-read it (results dropped): one loop body for any count.
-        float* a0 = a, a1 = a + Math.Min(1, panels - 1) * stride, a2 = a + Math.Min(2, panels - 1) * stride;
-        float* a3 = a + Math.Min(3, panels - 1) * stride, a4 = a + Math.Min(4, panels - 1) * stride;
-        float* a5 = a + Math.Min(5, panels - 1) * stride, a6 = a + Math.Min(6, panels - 1) * stride;
-        float* a7 = a + Math.Min(7, panels - 1) * stride;
+        float* a0 = a, a1 = Panel(a, 1, panels, kc), a2 = Panel(a, 2, panels, kc), a3 = Panel(a, 3, panels, kc);
+        float* a4 = Panel(a, 4, panels, kc), a5 = Panel(a, 5, panels, kc), a6 = Panel(a, 6, panels, kc), a7 = Panel(a, 7, panels, kc);
         for (int j = 0; j < columns; j++)
         {
             Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
@@ -73,9 +69,7 @@ internal static unsafe class GemmColumnKernel
         float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        long stride = (long)mr * kc;
-        float* a0 = a, a1 = a + Math.Min(1, panels - 1) * stride, a2 = a + Math.Min(2, panels - 1) * stride;
-        float* a3 = a + Math.Min(3, panels - 1) * stride;
+        float* a0 = a, a1 = Panel(a, 1, panels, kc), a2 = Panel(a, 2, panels, kc), a3 = Panel(a, 3, panels, kc);
         Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
         Vector256<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
         for (int p = 0, o = 0; p < kc; p++, o += mr, b += nr)
@@ -101,6 +95,13 @@ internal static unsafe class GemmColumnKernel
         for (int j = 0; j < columns; j++)
             Store(scratch + 32 * j, scratch + 128, c + j, ldc, rows, accumulate, finish, rowBias, columnBias == null ? null : columnBias + j, activation);
     }
+
+    /// <summary>
+    /// A micro-panel <paramref name="i"/> of the call (6·kc floats apart); those past the last real one re-read it
+    /// (their results are dropped), so one loop body serves any panel count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Panel(float* a, int i, int panels, int kc) => a + (long)Math.Min(i, panels - 1) * GemmMicroKernel.Rows * kc;
 
     /// <summary>
     /// One column's epilogue: sum (+ C) (+ row bias) (+ column bias), in the tiles' order, then the activation eight
