@@ -271,14 +271,13 @@ public class ConvKernelTests
         { 1, 300, 100, 5, 1, 1 },
     };
 
-    [Theory]
-    [MemberData(nameof(RowSplitShapes))]
-    public void RowSplitConvolutionsAreBitIdenticalAtOneTwoAndFourThreadsAndMatchTheReference(int batch, int c, int m, int size, int kernel, int stride)
+    /// <summary>
+    /// The problem with Relu at 1 thread against the oracle, and at 2 and 4 (every work split forced) bit-identical to
+    /// it; returns the 1-thread result and the runner for more runs.
+    /// </summary>
+    private static (float[] One, Func<int, float[]> At) CheckBitIdenticalAtOneTwoAndFourThreads(Problem p)
     {
-        int pad = kernel / 2;
-        var g = Geometry(batch, c, m, 1, [size, size], [kernel, kernel], [stride, stride], [1, 1], [pad, pad], [pad, pad]);
-        var p = MakeProblem(g, new Random(c + m + size), true);
-        var conv = new ConvKernel(g, p.W, p.B, Activation.Relu);
+        var conv = new ConvKernel(p.G, p.W, p.B, Activation.Relu);
         float[] At(int threads)
         {
             var y = new float[p.Plain.Length];
@@ -286,11 +285,46 @@ public class ConvKernelTests
             return y;
         }
         var one = At(1);
-        TestTensors.AssertClose(p.Plain.Select(v => ActivationMath.Scalar(v, Activation.Relu)).ToArray(), one, p.Magnitude, Describe(g, Activation.Relu, 1));
+        TestTensors.AssertClose(p.Plain.Select(v => ActivationMath.Scalar(v, Activation.Relu)).ToArray(), one, p.Magnitude, Describe(p.G, Activation.Relu, 1));
         foreach (int threads in new[] { 2, 4 })
-            Assert.True(one.AsSpan().SequenceEqual(At(threads)), $"{Describe(g, Activation.Relu, threads)}: differs from one thread");
+            Assert.True(one.AsSpan().SequenceEqual(At(threads)), $"{Describe(p.G, Activation.Relu, threads)}: differs from one thread");
+        return (one, At);
+    }
+
+    [Theory]
+    [MemberData(nameof(RowSplitShapes))]
+    public void RowSplitConvolutionsAreBitIdenticalAtOneTwoAndFourThreadsAndMatchTheReference(int batch, int c, int m, int size, int kernel, int stride)
+    {
+        int pad = kernel / 2;
+        var g = Geometry(batch, c, m, 1, [size, size], [kernel, kernel], [stride, stride], [1, 1], [pad, pad], [pad, pad]);
+        var p = MakeProblem(g, new Random(c + m + size), true);
+        var (one, At) = CheckBitIdenticalAtOneTwoAndFourThreads(p);
         // Concurrent runs: whichever takes the shared copy, the others pack per task; the same bits either way.
         Parallel.For(0, 4, _ => Assert.True(one.AsSpan().SequenceEqual(At(2)), "a concurrent two-thread run differs from one thread"));
+    }
+
+    // 1x1 stride-1 convs, whose GEMM reads the input in place for whole 48/32-column tiles and packs the rest:
+    // maps of 7x7 (49 = 48 + 1), 14x14 (196), 5x5, 9x9 and 1-D 300 (a column block of 256 + 44), batches and groups
+    // (each problem's own planes), K over two depth blocks, M from 16 to 130 (not multiples of 6).
+    public static TheoryData<int, int, int, int[], int> PointwiseShapes => new()
+    {
+        { 1, 160, 130, [7, 7], 1 },
+        { 2, 24, 16, [14, 14], 1 },
+        { 1, 300, 32, [5, 5], 1 },
+        { 2, 64, 40, [9, 9], 2 },
+        { 1, 40, 20, [300], 1 },
+        { 1, 512, 64, [7, 7], 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(PointwiseShapes))]
+    public void PointwiseConvolutionsReadingTheirInputInPlaceMatchTheReferenceAtOneTwoAndFourThreads(int batch, int c, int m, int[] size, int group)
+    {
+        int[] ones = size.Select(_ => 1).ToArray(), zeros = size.Select(_ => 0).ToArray();
+        var g = Geometry(batch, c, m, group, size, ones, ones, ones, zeros, zeros);
+        var p = MakeProblem(g, new Random(c * 3 + m + size[0]), true);
+        CheckBitIdenticalAtOneTwoAndFourThreads(p);
+        Check(p, Activation.Relu, 1, Describe(g, Activation.Relu, 1) + " avx2", KernelIsa.Avx2);
     }
 
     [Fact]

@@ -23,6 +23,8 @@ internal sealed record ConvGeometry(
     public int KernelSize => Kernel.Aggregate(1, (a, b) => a * b);
     public int InputSize => InputSpatial.Aggregate(1, (a, b) => a * b);
     public int OutputSize => OutputSpatial.Aggregate(1, (a, b) => a * b);
+    /// <summary>A 1x1 kernel, stride 1, no padding: the im2col matrix is the input planes themselves ([C][spatial]).</summary>
+    public bool IsPointwise => Kernel.All(k => k == 1) && Strides.All(s => s == 1) && PadsBegin.All(p => p == 0) && PadsEnd.All(p => p == 0);
     public long MultiplyAdds => (long)Batch * OutChannels * OutputSize * InChannelsPerGroup * KernelSize;
 }
 

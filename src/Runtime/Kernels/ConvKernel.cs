@@ -20,6 +20,8 @@ internal sealed unsafe class ConvKernel
     // The GEMM's convolution: Geometry without the taps that read only padding (ConvTapTrim).
     private readonly ConvGeometry? _gemmGeometry;
     private readonly float[]? _untrimmedWeights;
+    // The GEMM may read the input in place as its B (ConvGeometry.IsPointwise), decided once.
+    private readonly bool _pointwise;
 
     public ConvKernel(ConvGeometry geometry, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation)
     {
@@ -45,6 +47,7 @@ internal sealed unsafe class ConvKernel
             weights = trimmedWeights;
         }
         _packer = new Im2ColPacker(g);
+        _pointwise = g.IsPointwise;
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
         _packedWeights = GC.AllocateArray<float>(groupSize * g.Group + PackedMatrixA.ReadSlack, pinned: true);
@@ -143,6 +146,12 @@ internal sealed unsafe class ConvKernel
             : (float*)Unsafe.AsPointer(ref _kernel._paddedBias[0]) + (long)(index % G.Group) * PackedMatrixA.PaddedRows(M);
 
         public override float* C(int index) => _y + (long)index * M * G.OutputSize;
+
+        /// <summary>A 1x1 stride-1 unpadded conv's im2col matrix is its input planes as they are.</summary>
+        public override float* PlainB(int index) =>
+            _kernel._pointwise
+                ? _x + ((long)(index / G.Group) * G.InChannels + (long)(index % G.Group) * G.InChannelsPerGroup) * G.InputSize
+                : null;
 
         public override void PackB(int index, int pc, int kc, int jc, int nc, float* destination)
         {

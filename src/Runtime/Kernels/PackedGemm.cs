@@ -31,6 +31,13 @@ internal abstract unsafe class PackedGemmProblem
     /// <summary>B_p already packed over the whole of K (<see cref="PackedMatrixB"/>), read in place; null to pack per block.</summary>
     public virtual float* PrepackedB(int index) => null;
 
+    /// <summary>
+    /// B_p as a plain row-major K x N matrix (rows N floats apart, e.g. a 1x1 stride-1 conv's input planes), which the
+    /// 512-bit kernels may read in place for whole 48- and 32-column tiles; null when B must be packed. C must not
+    /// overlap it (a Conv's output never shares its input's buffer).
+    /// </summary>
+    public virtual float* PlainB(int index) => null;
+
     /// <summary>Start of C_p (row-major with <see cref="Ldc"/>).</summary>
     public abstract float* C(int index);
     public abstract int Ldc { get; }
@@ -50,7 +57,7 @@ internal abstract unsafe class PackedGemmProblem
 /// <summary>
 /// The cache-blocked loop nest around the micro-kernels (the BLIS order): N in blocks of
 /// <see cref="ColumnBlock"/>, K in blocks of at most <see cref="DepthBlock"/> (one packed B block, 256 KB,
-/// lives in L2), M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 32- or
+/// lives in L2), M in blocks of <see cref="RowBlock"/> (that slice of packed A stays in L2), then 48-, 32- or
 /// 16-column micro-panels of B (in L1) against every 6-row micro-panel of A.
 /// Parallelism splits the output into independent tiles (N ranges first, M ranges when N is too small,
 /// e.g. 7x7 feature maps). Column tiles each pack their own B, so threads share nothing but read-only A; row tiles
@@ -167,7 +174,8 @@ internal static unsafe class PackedGemm
         var activation = late.Kind == FusedActivation.None ? problem.Activation : Activation.None;
         int depthStep = DepthStep(k);
         float* packedB = ThreadScratch.Get(DepthBlock * RoundUp(ColumnBlock, nr));
-        float* edgeTile = stackalloc float[mr * nr];
+        // The AVX2 edge tile (6x16), the 6x48 tile's ragged sums, the column kernel's sums.
+        float* edgeTile = stackalloc float[Math.Max(mr * TripleGemmMicroKernel.Columns, GemmColumnKernel.ScratchFloats)];
         float* edgeColumnBias = stackalloc float[nr];
 
         for (int jc = columnStart; jc < columnEnd; jc += ColumnBlock)
@@ -204,6 +212,10 @@ internal static unsafe class PackedGemm
     {
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
         bool wide = isa == KernelIsa.Avx512;
+        // A plain B read in place saves its packing, which costs as much as a third of the product when few rows
+        // (output channels) use each packed value, and measured no slower with many. A B shared by row tasks
+        // (SharedPackedB) stays packed: the same values, so the same bits.
+        float* plainB = wide && prepackedBlock == null && sharedBlock == null ? problem.PlainB(index) : null;
         {
             for (int pc = 0; pc < k; pc += depthStep)
             {
@@ -212,10 +224,17 @@ internal static unsafe class PackedGemm
                 bool finish = pc + kc == k;
                 // Panels are kc·16 floats apart in a block packed here or shared, K·16 in a prepacked B.
                 int panelDepth = kc;
+                // Whole tiles read a plain B in place; only the ragged rest is packed (from column jc + fullColumns).
+                float* plainBlock = plainB == null ? null : plainB + (long)pc * problem.N;
+                int fullColumns = plainB == null ? 0 : FullTileColumns(nc);
                 if (prepackedBlock != null)
                 {
                     packedB = prepackedBlock + (long)pc * nr;
                     panelDepth = k;
+                }
+                else if (plainB != null)
+                {
+                    if (fullColumns < nc) problem.PackB(index, pc, kc, jc + fullColumns, nc - fullColumns, packedB);
                 }
                 else if (sharedBlock == null) problem.PackB(index, pc, kc, jc, nc, packedB);
                 else packedB = sharedBlock + (long)pc * RoundUp(nc, nr);
@@ -226,28 +245,63 @@ internal static unsafe class PackedGemm
                     int jr = 0;
                     if (wide)
                     {
-                        // 32-column pairs of panels on the 512-bit kernel, then the ragged rest with as few
-                        // wasted lanes as the kernels allow: 21..31 columns as a masked pair, 17..20 as one
-                        // panel plus single columns (49 = 32 + 16 + 1 on 7x7 maps), 3..16 as one masked panel.
-                        const int wideNr = WideGemmMicroKernel.Columns;
+                        // 48- and 32-column tiles on the 512-bit kernels, then the ragged rest with as few wasted
+                        // lanes as the kernels allow (WideTileWidth: 49 = 48 + 1 on 7x7 maps, 196 = 4·48 + 4 on
+                        // 14x14). Every kernel computes an output as one FMA chain over k, so the cut does not
+                        // change the bits.
                         while (jr < nc)
                         {
-                            int rest = nc - jr;
-                            int width = rest > 20 ? Math.Min(wideNr, rest) : rest > GemmColumnKernel.MaxColumns ? Math.Min(nr, rest) : rest;
-                            float* b0 = packedB + (long)jr * panelDepth;
+                            int width = WideTileWidth(nc - jr);
+                            float* b0 = packedB + (long)(jr - fullColumns) * panelDepth;
+                            long panelStride = (long)nr * panelDepth;
+                            int rowStride = nr;
+                            if (jr < fullColumns)
+                            {
+                                b0 = plainBlock + jc + jr;
+                                panelStride = nr;
+                                rowStride = problem.N;
+                            }
                             float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
+                            if (width <= GemmColumnKernel.MaxColumns)
+                            {
+                                // One or two columns 48 rows at a time (8 FMA chains per column), more 24 rows by 4 columns.
+                                bool group = width > 2;
+                                int callRows = (group ? 4 : GemmColumnKernel.Panels) * mr;
+                                for (int ir = ic; ir < icEnd; ir += callRows)
+                                {
+                                    int height = Math.Min(callRows, Math.Min(icEnd, problem.M) - ir);
+                                    float* aPanels = aBlock + (long)ir * kc, cTile = c + (long)ir * ldc + jc + jr, rb = rowBias == null ? null : rowBias + ir;
+                                    if (group)
+                                        GemmColumnKernel.RunFour(kc, aPanels, CeilDiv(height, mr), b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
+                                    else
+                                        GemmColumnKernel.Run(kc, aPanels, CeilDiv(height, mr), b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
+                                }
+                                jr += width;
+                                continue;
+                            }
+                            if (width <= nr)
+                            {
+                                // Two A panels a call (12 rows): one B panel's 12 FMA chains.
+                                for (int ir = ic; ir < icEnd; ir += 2 * mr)
+                                {
+                                    float* aPanel = aBlock + (long)ir * kc;
+                                    int height = Math.Min(2 * mr, Math.Min(icEnd, problem.M) - ir);
+                                    WideGemmMicroKernel.RunSingle(kc, aPanel, height > mr ? aPanel + (long)mr * kc : aPanel, b0, c + (long)ir * ldc + jc + jr, ldc,
+                                        accumulate, finish, rowBias == null ? null : rowBias + ir, colBias, activation, height, width, edgeTile);
+                                }
+                                jr += width;
+                                continue;
+                            }
                             for (int ir = ic; ir < icEnd; ir += mr)
                             {
                                 float* aPanel = aBlock + (long)ir * kc;
                                 float* cTile = c + (long)ir * ldc + jc + jr;
                                 float* rb = rowBias == null ? null : rowBias + ir;
                                 int height = Math.Min(mr, problem.M - ir);
-                                if (width > nr)
-                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + (long)nr * panelDepth, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
-                                else if (width > GemmColumnKernel.MaxColumns)
-                                    WideGemmMicroKernel.RunSingle(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                if (width > WideGemmMicroKernel.Columns)
+                                    TripleGemmMicroKernel.Run(kc, aPanel, b0, panelStride, rowStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, edgeTile);
                                 else
-                                    GemmColumnKernel.Run(kc, aPanel, b0, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width);
+                                    WideGemmMicroKernel.Run(kc, aPanel, b0, b0 + panelStride, cTile, ldc, accumulate, finish, rb, colBias, activation, height, width, rowStride);
                             }
                             jr += width;
                         }
@@ -260,6 +314,32 @@ internal static unsafe class PackedGemm
             }
         }
     }
+
+    /// <summary>How many of <paramref name="nc"/> columns <see cref="WideTileWidth"/> covers with whole 48- and 32-column tiles.</summary>
+    private static int FullTileColumns(int nc)
+    {
+        int jr = 0;
+        while (jr < nc)
+        {
+            int width = WideTileWidth(nc - jr);
+            if (width != TripleGemmMicroKernel.Columns && width != WideGemmMicroKernel.Columns) break;
+            jr += width;
+        }
+        return jr;
+    }
+
+    /// <summary>
+    /// The next tile width on the 512-bit kernels for <paramref name="rest"/> columns left: 1..4 on the column kernel,
+    /// 5..16 on one masked panel, 17..32 a masked pair, 33..48 a masked triple; above, 48 at a time, except that a rest
+    /// of 53..64 goes as 32 + 21..32 (two pairs waste fewer lanes than 48 + a masked panel).
+    /// </summary>
+    internal static int WideTileWidth(int rest) => rest switch
+    {
+        <= TripleGemmMicroKernel.Columns => rest,
+        <= TripleGemmMicroKernel.Columns + GemmColumnKernel.MaxColumns => TripleGemmMicroKernel.Columns,
+        <= 2 * WideGemmMicroKernel.Columns => WideGemmMicroKernel.Columns,
+        _ => TripleGemmMicroKernel.Columns,
+    };
 
     /// <summary>
     /// Rows [ic, icEnd) x packed columns [jrStart, jrEnd) of the current block on the 16- and 8-column kernels,

@@ -21,11 +21,12 @@ internal static unsafe class WideGemmMicroKernel
     /// are zero) but only the first <paramref name="rows"/> are stored, so an M that is not a multiple of 6
     /// costs one partly wasted tile instead of a detour through the half-speed AVX2 kernel. Likewise only the
     /// first <paramref name="columns"/> (17..32) columns of C and of the column bias are touched, with masked
-    /// loads and stores, so ragged edges (49 = 32 + 17 on 7x7 maps) need no scratch tile.
+    /// loads and stores, so ragged edges (17..32 columns left) need no scratch tile. B rows are
+    /// <paramref name="rowStride"/> floats apart: 16 when packed, N for a plain B read in place (whole tiles only).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b0, float* b1, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation, int rows = GemmMicroKernel.Rows, int columns = Columns)
+        float* rowBias, float* columnBias, in Activation activation, int rows = GemmMicroKernel.Rows, int columns = Columns, int rowStride = GemmMicroKernel.Columns)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -49,8 +50,8 @@ internal static unsafe class WideGemmMicroKernel
             av = Vector512.Create(a[5]);
             c50 = Avx512F.FusedMultiplyAdd(av, x0, c50); c51 = Avx512F.FusedMultiplyAdd(av, x1, c51);
             a += GemmMicroKernel.Rows;
-            b0 += GemmMicroKernel.Columns;
-            b1 += GemmMicroKernel.Columns;
+            b0 += rowStride;
+            b1 += rowStride;
         }
         if (columns < Columns)
         {
@@ -79,37 +80,20 @@ internal static unsafe class WideGemmMicroKernel
     }
 
     /// <summary>
-    /// C[0..rows, 0..columns] for one 16-column panel (columns 1..16, masked). Two accumulator sets over even
-    /// and odd k keep 12 FMA chains in flight, as the 32-column kernel does with its two panels.
+    /// C[0..rows, 0..columns] for one 16-column panel (columns 1..16, masked) and two A micro-panels, <paramref name="a"/>
+    /// and <paramref name="a2"/> (rows 0..5 and 6..11; pass a2 = a when rows ≤ 6). One FMA chain per output, as in
+    /// <see cref="Run"/> (same bits for a column either way); the second panel makes it 12 chains, enough to hide
+    /// the FMA latency. Used only where fewer than 17 columns are left in all. The sums go through
+    /// <paramref name="scratch"/> (12·16 floats): a span of 12 accumulators made the JIT keep them in memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunSingle(int kc, float* a, float* b, float* c, int ldc, bool accumulate, bool finish,
-        float* rowBias, float* columnBias, in Activation activation, int rows, int columns)
+    public static void RunSingle(int kc, float* a, float* a2, float* b, float* c, int ldc, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
     {
         Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
-        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default, f4 = default, f5 = default;
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        int p = 0;
-        for (; p + 2 <= kc; p += 2)
-        {
-            var x0 = Avx512F.LoadVector512(b);
-            var x1 = Avx512F.LoadVector512(b + nr);
-            e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), x0, e0);
-            e1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), x0, e1);
-            e2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), x0, e2);
-            e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), x0, e3);
-            e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), x0, e4);
-            e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), x0, e5);
-            o0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), x1, o0);
-            o1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), x1, o1);
-            o2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), x1, o2);
-            o3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), x1, o3);
-            o4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), x1, o4);
-            o5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), x1, o5);
-            a += 2 * mr;
-            b += 2 * nr;
-        }
-        if (p < kc)
+        for (int p = 0; p < kc; p++)
         {
             var x0 = Avx512F.LoadVector512(b);
             e0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), x0, e0);
@@ -118,14 +102,26 @@ internal static unsafe class WideGemmMicroKernel
             e3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), x0, e3);
             e4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), x0, e4);
             e5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), x0, e5);
+            f0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[0]), x0, f0);
+            f1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[1]), x0, f1);
+            f2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[2]), x0, f2);
+            f3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[3]), x0, f3);
+            f4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[4]), x0, f4);
+            f5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[5]), x0, f5);
+            a += mr;
+            a2 += mr;
+            b += nr;
         }
+        Avx512F.Store(scratch, e0); Avx512F.Store(scratch + 16, e1); Avx512F.Store(scratch + 32, e2);
+        Avx512F.Store(scratch + 48, e3); Avx512F.Store(scratch + 64, e4); Avx512F.Store(scratch + 80, e5);
+        Avx512F.Store(scratch + 96, f0); Avx512F.Store(scratch + 112, f1); Avx512F.Store(scratch + 128, f2);
+        Avx512F.Store(scratch + 144, f3); Avx512F.Store(scratch + 160, f4); Avx512F.Store(scratch + 176, f5);
         var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns)).AsSingle();
         bool hasColumnBias = finish && columnBias != null;
         var cb = hasColumnBias ? Avx512F.MaskLoad(columnBias, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
-        Span<Vector512<float>> acc = [e0 + o0, e1 + o1, e2 + o2, e3 + o3, e4 + o4, e5 + o5];
         for (int r = 0; r < rows; r++, c += ldc)
         {
-            var v = acc[r];
+            var v = Avx512F.LoadVector512(scratch + 16 * r);
             if (accumulate) v += Avx512F.MaskLoad(c, mask, Vector512<float>.Zero);
             if (finish)
             {
