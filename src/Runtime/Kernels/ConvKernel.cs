@@ -14,6 +14,8 @@ internal sealed unsafe class ConvKernel
     private readonly float[]? _bias;
     private readonly DepthwiseConv? _depthwise;
     private readonly Im2ColPacker? _packer;
+    // The AVX-512 packer (one masked load per panel row); null where it does not apply.
+    private readonly PhasePlaneIm2Col? _phasePacker;
     // Pinned so the GEMM can hold raw pointers across threads without fixing per call.
     private readonly float[]? _packedWeights;
     private readonly float[]? _paddedBias;
@@ -45,6 +47,7 @@ internal sealed unsafe class ConvKernel
             weights = trimmedWeights;
         }
         _packer = new Im2ColPacker(g);
+        _phasePacker = PhasePlaneIm2Col.TryCreate(g);
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
         _packedWeights = GC.AllocateArray<float>(groupSize * g.Group + PackedMatrixA.ReadSlack, pinned: true);
@@ -107,7 +110,9 @@ internal sealed unsafe class ConvKernel
                 _depthwise.Run(xp, yp, kernels);
                 return;
             }
-            PackedGemm.Run(new ConvProblem(this, xp, yp, kernels.RunnableIsa), kernels);
+            var isa = kernels.RunnableIsa;
+            float* planes = _phasePacker is not null && isa == KernelIsa.Avx512 ? _phasePacker.Prepare(xp) : null;
+            PackedGemm.Run(new ConvProblem(this, xp, planes, yp, isa), kernels);
         }
     }
 
@@ -116,16 +121,19 @@ internal sealed unsafe class ConvKernel
     {
         private readonly ConvKernel _kernel;
         private readonly float* _x;
+        // The phase planes of _x (PhasePlaneIm2Col.Prepare), null when packing with Im2ColPacker.
+        private readonly float* _planes;
         private readonly float* _y;
         private readonly int _groupASize;
         private readonly KernelIsa _isa;
 
-        public ConvProblem(ConvKernel kernel, float* x, float* y, KernelIsa isa)
+        public ConvProblem(ConvKernel kernel, float* x, float* planes, float* y, KernelIsa isa)
             : base(kernel._gemmGeometry!.OutChannelsPerGroup, kernel._gemmGeometry.OutputSize,
                 kernel._gemmGeometry.InChannelsPerGroup * kernel._gemmGeometry.KernelSize, kernel._gemmGeometry.Batch * kernel._gemmGeometry.Group)
         {
             _kernel = kernel;
             _x = x;
+            _planes = planes;
             _y = y;
             _groupASize = PackedMatrixA.Size(M, K);
             _isa = isa;
@@ -147,7 +155,15 @@ internal sealed unsafe class ConvKernel
         public override void PackB(int index, int pc, int kc, int jc, int nc, float* destination)
         {
             int batch = index / G.Group, group = index % G.Group;
-            float* input = _x + ((long)batch * G.InChannels + (long)group * G.InChannelsPerGroup) * G.InputSize;
+            long firstChannel = (long)batch * G.InChannels + (long)group * G.InChannelsPerGroup;
+            // The phase packer's panels start at multiples of 16 columns, where its masks are.
+            if (_planes != null && jc % GemmMicroKernel.Columns == 0)
+            {
+                var phases = _kernel._phasePacker!;
+                phases.Pack(_planes + firstChannel * phases.ChannelStride, pc, kc, jc, nc, destination);
+                return;
+            }
+            float* input = _x + firstChannel * G.InputSize;
             _kernel._packer!.Pack(input, pc, kc, jc, nc, destination, _isa);
         }
     }
