@@ -19,7 +19,6 @@ public class PhasePlaneIm2ColTests
         { [56, 56], [3, 3], [2, 2], [1, 1], [1, 1], [1, 1] },        // ResNet's 3x3/2: four phases
         { [30, 30], [7, 7], [2, 2], [1, 1], [3, 3], [3, 3] },        // the 7x7/2 stem's shape, smaller
         { [23, 37], [7, 7], [2, 2], [1, 1], [3, 3], [3, 3] },        // odd sizes: phases of unequal lengths
-        { [14, 14], [1, 1], [2, 2], [1, 1], [0, 0], [0, 0] },        // 1x1/2: one phase used
         { [14, 16], [3, 3], [2, 2], [1, 1], [0, 0], [1, 1] },        // TF-style asymmetric "same" pads
         { [9, 40], [3, 3], [2, 2], [2, 2], [2, 2], [2, 2] },         // stride 2, dilation 2
         { [17, 17], [5, 5], [3, 3], [1, 1], [2, 2], [2, 2] },        // stride 3: nine phases
@@ -31,12 +30,11 @@ public class PhasePlaneIm2ColTests
         { [4, 8, 8], [3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1] },  // r3d_18's 3x3x3: read in place
         { [5, 9, 9], [3, 3, 3], [2, 2, 2], [1, 1, 1], [1, 1, 1], [1, 1, 1] },  // its 3x3x3/2: eight phases
         { [4, 14, 14], [3, 7, 7], [1, 2, 2], [1, 1, 1], [1, 3, 3], [1, 3, 3] }, // its stem
-        { [5, 8, 8], [1, 1, 1], [2, 2, 2], [1, 1, 1], [0, 0, 0], [0, 0, 0] },  // its 1x1x1/2 downsample
     };
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public unsafe void EveryBlockHoldsItsIm2ColValues(int[] input, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd)
+    public unsafe void EveryBlockHoldsItsIm2ColValuesWhetherOneOrTwoThreadsSplitTheInput(int[] input, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd)
     {
         const int batch = 2, channels = 3;
         int rank = input.Length;
@@ -49,9 +47,10 @@ public class PhasePlaneIm2ColTests
         var x = TestTensors.Random(new Random(g.InputSize + g.KernelSize), batch * channels * g.InputSize);
         var before = (float[])x.Clone();
         int rows = channels * g.KernelSize, columns = g.OutputSize;
+        foreach (int threads in new[] { 1, 2 })
         fixed (float* xp = x)
         {
-            float* planes = packer.Prepare(xp);
+            float* planes = packer.Prepare(xp, KernelTarget.Best(threads) with { SplitAllWork = threads > 1 });
             // Blocks start on 16-column boundaries as the GEMM cuts them; depth blocks anywhere.
             foreach (int item in new[] { 0, 1 })
                 foreach (var (pc, kc, jc, nc) in new[] { (0, rows, 0, columns), (1, rows - 1, 16, columns - 16), (rows / 2, rows - rows / 2, 32, Math.Min(37, columns - 32)) })
@@ -73,6 +72,13 @@ public class PhasePlaneIm2ColTests
     {
         // Output rows 12 wide, input rows 14: a tap's run would need the input's own row length.
         var g = new ConvGeometry(1, 2, 4, 1, [14, 14], [12, 12], [3, 3], [1, 1], [1, 1], [0, 0], [0, 0]);
+        Assert.Null(PhasePlaneIm2Col.TryCreate(g));
+    }
+
+    [Fact]
+    public void AOneByOneStrideTwoConvIsLeftToTheRowWisePackerSinceItReadsEachValueOnce()
+    {
+        var g = new ConvGeometry(1, 2, 4, 1, [14, 14], [7, 7], [1, 1], [2, 2], [1, 1], [0, 0], [0, 0]);
         Assert.Null(PhasePlaneIm2Col.TryCreate(g));
     }
 

@@ -111,7 +111,7 @@ internal sealed unsafe class ConvKernel
                 return;
             }
             var isa = kernels.RunnableIsa;
-            float* planes = _phasePacker is not null && isa == KernelIsa.Avx512 ? _phasePacker.Prepare(xp) : null;
+            float* planes = _phasePacker is not null && isa == KernelIsa.Avx512 ? _phasePacker.Prepare(xp, kernels) : null;
             PackedGemm.Run(new ConvProblem(this, xp, planes, yp, isa), kernels);
         }
     }
