@@ -23,7 +23,7 @@ internal sealed unsafe class PhasePlaneIm2Col
     // So does a split input larger than this many floats (e.g. high-resolution segmentation maps).
     private const long MaxSplitFloats = 1 << 22;
 
-    private readonly int _rank, _taps, _kw, _panels, _batchChannels;
+    private readonly int _rank, _taps, _kw, _panels, _batchChannels, _inputSize;
     private readonly int[] _in, _out, _strides;
     // Per used phase: its residue in each dimension. Null when the input is read in place.
     private readonly int[][]? _phases;
@@ -51,6 +51,7 @@ internal sealed unsafe class PhasePlaneIm2Col
         _kw = g.Kernel[_rank - 1];
         _panels = panels;
         _batchChannels = g.Batch * g.InChannels;
+        _inputSize = g.InputSize;
         _in = g.InputSpatial;
         _out = g.OutputSpatial;
         _strides = g.Strides;
@@ -217,7 +218,7 @@ internal sealed unsafe class PhasePlaneIm2Col
     private void Split(float* input, float* split, int first, int end)
     {
         var phases = _phases!;
-        int rank = _rank, w = rank - 1, inputSize = _in.Aggregate(1, (a, b) => a * b);
+        int rank = _rank, w = rank - 1, inputSize = _inputSize;
         Span<int> position = stackalloc int[rank];
         Span<int> lengths = stackalloc int[rank];
         for (int c = first; c < end; c++)
