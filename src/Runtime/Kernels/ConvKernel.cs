@@ -7,7 +7,8 @@ namespace OnnxNorm.Runtime.Kernels;
 /// The executor creates one per node and calls <see cref="Run"/> per inference; Run is thread-safe.
 /// Depthwise 1-D/2-D convolutions use <see cref="DepthwiseConv"/>; everything else is, per batch item and
 /// group, a GEMM Y[M, outSize] = W[M, C·k] · im2col(X) with W packed here once and im2col packed tile by
-/// tile inside the GEMM (<see cref="Im2ColPacker"/>), bias and activation fused into the GEMM's store.
+/// tile inside the GEMM (<see cref="PhasePlaneIm2Col"/> on AVX-512 where it applies, else <see cref="Im2ColPacker"/>:
+/// the same values), bias and activation fused into the GEMM's store.
 /// </summary>
 internal sealed unsafe class ConvKernel
 {
