@@ -75,12 +75,15 @@ internal static unsafe class PackedGemm
 
     private const int MinColumnsPerThread = 128;
 
+    /// <summary>Columns a thread needs in an even column split of a small map (two 32-column kernel pairs).</summary>
+    private const int MinEvenColumnsPerThread = 64;
+
     public static void Run(PackedGemmProblem problem, in KernelTarget target)
     {
         int m = problem.M, n = problem.N;
         if (m == 0 || n == 0) return;
         const int mr = GemmMicroKernel.Rows, nr = GemmMicroKernel.Columns;
-        int threads = ParallelWork.Threads((long)m * n * problem.K * problem.Count, target, long.MaxValue);
+        int threads = ParallelWork.Threads(ParallelWork.GemmCost(m, n, problem.K, problem.Count), target, long.MaxValue);
         var isa = target.RunnableIsa;
 
         // Choose the tiling of the output into tasks. Column ranges of at most ColumnBlock, of the width with which
@@ -88,7 +91,7 @@ internal static unsafe class PackedGemm
         // be small (7x7 and 14x14 maps) the rows are split instead: every column task streams all of A (the
         // weights, megabytes for late layers) while each row task streams only its slice and repacks the
         // small B.
-        int columnsPerTask = Math.Min(RoundUp(n, nr), ColumnBlock);
+        var columns = ColumnSplit.Uniform(n, Math.Min(RoundUp(n, nr), ColumnBlock));
         int rowsPerTask = PackedMatrixA.PaddedRows(m);
         if (threads > 1)
         {
@@ -96,9 +99,11 @@ internal static unsafe class PackedGemm
             int columnChunks = RoundUp(CeilDiv(n, ColumnBlock), threads);
             int panelsPerChunk = CeilDiv(panels, columnChunks);
             bool fewColumns = panelsPerChunk * nr < MinColumnsPerThread && m >= threads * 4 * mr;
-            if (fewColumns || problem.Count * CeilDiv(panels, panelsPerChunk) < threads)
+            if (EvenColumns(m, n, problem.Count, threads))
+                columns = ColumnSplit.Even(n, threads);
+            else if (fewColumns || problem.Count * CeilDiv(panels, panelsPerChunk) < threads)
             {
-                columnsPerTask = RoundUp(n, nr);
+                columns = ColumnSplit.Uniform(n, RoundUp(n, nr));
                 int rowSplits = (int)CeilDiv(threads, (long)problem.Count);
                 rowsPerTask = Math.Max(mr, RoundUp(CeilDiv(m, rowSplits), mr));
             }
@@ -107,26 +112,37 @@ internal static unsafe class PackedGemm
                 // Task edges on multiples of 32 columns: the kernel that computes a column (32-wide pair, masked
                 // 16-wide, 1..2-column; their sums run in different orders) then depends only on where the
                 // column lies in the matrix, as with one thread, so results are bit-identical at any thread count.
-                columnsPerTask = ColumnTaskWidth.Choose(n, problem.Count, threads, RoundUp(panelsPerChunk, 2) * nr);
+                columns = ColumnSplit.Uniform(n, ColumnTaskWidth.Choose(n, problem.Count, threads, RoundUp(panelsPerChunk, 2) * nr));
             }
         }
-        int columnTasks = CeilDiv(n, columnsPerTask), rowTasks = CeilDiv(m, rowsPerTask);
-        if (rowTasks > 1 && problem.PrepackedB(0) == null && SharedPackedB.TryRun(problem, threads, rowsPerTask, isa)) return;
-        int perProblemTasks = columnTasks * rowTasks;
+        int rowTasks = CeilDiv(m, rowsPerTask);
+        if (rowTasks > 1 && problem.PrepackedB(0) == null && SharedPackedB.TryRun(problem, target, threads, rowsPerTask, isa)) return;
+        int perProblemTasks = columns.Tasks * rowTasks;
         int totalTasks = problem.Count * perProblemTasks;
 
-        WorkerPool.Run(totalTasks, threads, new Tiles(problem, perProblemTasks, rowTasks, rowsPerTask, columnsPerTask, isa));
+        WorkerPool.Run(totalTasks, threads, new Tiles(problem, perProblemTasks, rowTasks, rowsPerTask, columns, isa));
     }
 
+    /// <summary>
+    /// One column task per thread, edges spread evenly (<see cref="ColumnSplit.Even"/>), on a small map (at most one
+    /// column block per thread) unless the weights dwarf B. Each thread streams all of A but packs only its share of
+    /// B, and needs no other thread: the row split's threads first pack one shared B together, in depth blocks that
+    /// share out unevenly (3 over 2 threads for K = 672), then wait for each other. Measured at 2 threads: a
+    /// 672->112 1x1 conv on a 14x14 map 0.088 -> 0.080 ms, a 256->256 3x3 one the same idle but 0.76 -> 0.66 ms
+    /// when other processes load the cores (the row split's barrier waits on a descheduled thread).
+    /// </summary>
+    internal static bool EvenColumns(int m, int n, int count, int threads) =>
+        count == 1 && threads > 1 && n <= threads * ColumnBlock && n >= threads * MinEvenColumnsPerThread && m <= 4 * n;
+
     // Task t is one output tile: problem t / perProblemTasks, then a column range and a row range within it.
-    private readonly struct Tiles(PackedGemmProblem problem, int perProblemTasks, int rowTasks, int rowsPerTask, int columnsPerTask, KernelIsa isa)
+    private readonly struct Tiles(PackedGemmProblem problem, int perProblemTasks, int rowTasks, int rowsPerTask, ColumnSplit columns, KernelIsa isa)
         : IParallelTasks
     {
         public void Run(int task)
         {
             int index = task / perProblemTasks, rest = task % perProblemTasks;
-            int j0 = rest / rowTasks * columnsPerTask, i0 = rest % rowTasks * rowsPerTask;
-            RunTile(problem, index, i0, Math.Min(problem.M, i0 + rowsPerTask), j0, Math.Min(problem.N, j0 + columnsPerTask), isa, null);
+            int column = rest / rowTasks, i0 = rest % rowTasks * rowsPerTask;
+            RunTile(problem, index, i0, Math.Min(problem.M, i0 + rowsPerTask), columns.Start(column), Math.Min(problem.N, columns.Start(column + 1)), isa, null);
         }
     }
 

@@ -15,8 +15,20 @@ internal static class ParallelWork
     public const long MinGemmMultiplyAdds = 1_000_000;
 
     /// <summary>
+    /// A packed GEMM narrower than this many columns costs as if it had this many: its time goes into streaming A
+    /// (the weights), one load per few multiply-adds. A squeeze-excitation block's 960->240 1x1 conv on a 1x1 map,
+    /// 230K multiply-adds, takes 20 µs, the time of 1.7M in a wide GEMM, and ran on one thread.
+    /// </summary>
+    public const int NarrowGemmColumns = 8;
+
+    /// <summary>The packed GEMM's work in wide-GEMM multiply-adds (<see cref="NarrowGemmColumns"/>).</summary>
+    public static long GemmCost(int m, int n, int k, int count) => (long)m * Math.Max(n, NarrowGemmColumns) * k * count;
+
+    /// <summary>
     /// A depthwise multiply-add costs about five of the GEMM's (one load per multiply-add, no register reuse
-    /// across output channels).
+    /// across output channels). Re-measured after the AVX-512 depthwise kernel (kernel benchmark, 1 thread): 2.8-4x
+    /// at stride 1 (56-81 GFLOP/s against the GEMM's ~225), 7.5x at stride 2; five sits between, and no corpus
+    /// layer lies near the threshold where the difference would change a decision.
     /// </summary>
     public const int DepthwiseCost = 5;
 

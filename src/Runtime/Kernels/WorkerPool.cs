@@ -30,7 +30,10 @@ internal static unsafe class WorkerPool
     private const int HelperShift = 32, JobShift = 40;
     private const long JobMask = ~0xFFFFFFFFL;
     private const int MaxHelpers = 255;
-    private const int SpinIterations = 20; // pause instructions between two reads of the claim word
+    // Pause units (~35 ns each) between two reads of the claim word. 20 (~0.7 µs) delayed every hand-off by about
+    // half that on average, at both ends (a worker noticing a job, the caller noticing the last task done): `--quick
+    // handoff` at 2 threads, 2 µs of work 2.1-2.6 -> 1.2 µs, 5 µs 3.5 -> 2.8, 10 µs 6.0 -> 5.3.
+    private const int SpinIterations = 1;
     private static readonly long SpinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
 
     private static long s_claim;

@@ -72,8 +72,10 @@ internal sealed class MaxPool : IOperator
     {
         if (w.Plane2D is { } g)
         {
-            var rowMax = new float[g.W];
-            var windowMax = new float[g.W];
+            // Row scratch on the stack: this runs once per task of every call, and a heap pair per task was
+            // garbage in steady state (rows wider than MaxStackRow, rare, still take the heap).
+            Span<float> scratch = g.W <= MaxStackRow ? stackalloc float[2 * MaxStackRow] : new float[2 * g.W];
+            Span<float> rowMax = scratch[..g.W], windowMax = scratch.Slice(g.W, g.W);
             for (int p = firstPlane; p < endPlane; p++)
                 PoolFloat2D(x.AsSpan(p * w.InputSize, w.InputSize), y.AsSpan(p * w.OutputSize, w.OutputSize), g, rowMax, windowMax);
             return;
@@ -99,7 +101,9 @@ internal sealed class MaxPool : IOperator
     // Row by row: the max over the window's rows (whole input rows, SIMD), then over the window's columns at
     // stride 1 (SIMD), from which each output picks its column; windows cut by padding take the scalar path.
     // Vector256.Max, like MathF.Max, returns NaN when either side is NaN.
-    private static void PoolFloat2D(ReadOnlySpan<float> x, Span<float> y, Pool2D g, float[] rowMax, float[] windowMax)
+    private const int MaxStackRow = 2048;
+
+    private static void PoolFloat2D(ReadOnlySpan<float> x, Span<float> y, Pool2D g, Span<float> rowMax, Span<float> windowMax)
     {
         int width = g.W, kw = g.KernelW;
         int full = width - kw + 1; // window starts that fit inside the row
@@ -109,10 +113,10 @@ internal sealed class MaxPool : IOperator
             int first = Math.Max(r0, 0), end = Math.Min(r0 + g.KernelH, g.H);
             var yRow = y.Slice(oy * g.OutW, g.OutW);
             if (first >= end) { yRow.Fill(float.NegativeInfinity); continue; }
-            var v = rowMax.AsSpan();
+            var v = rowMax;
             x.Slice(first * width, width).CopyTo(v);
             for (int r = first + 1; r < end; r++) MaxInto(v, x.Slice(r * width, width));
-            var h = windowMax.AsSpan();
+            var h = windowMax;
             if (full > 0)
             {
                 v[..full].CopyTo(h);
