@@ -3,8 +3,8 @@ using OnnxNorm.Runtime.Kernels;
 namespace OnnxNorm.Kernels.Tests;
 
 /// <summary>
-/// The im2col packer's stride-1 "same" path (a 3x3 with pad 1, any 1x1) and its stride-2 path, each in its AVX-512
-/// masked form and its portable form, against the packed layout written out here: panel j / 16, row p, lane j % 16
+/// The row-wise im2col packer's stride-1 "same" path (a 3x3 with pad 1, any 1x1) and its stride-2 path (an AVX-512
+/// masked form and a portable one), against the packed layout written out here: panel j / 16, row p, lane j % 16
 /// of a block holds im2col[pc + p, jc + j], zero past the block's columns and where the kernel hangs over the padding.
 /// </summary>
 public class Im2ColPackerTests

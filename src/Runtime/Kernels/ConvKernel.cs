@@ -7,13 +7,16 @@ namespace OnnxNorm.Runtime.Kernels;
 /// The executor creates one per node and calls <see cref="Run"/> per inference; Run is thread-safe.
 /// Depthwise 1-D/2-D convolutions use <see cref="DepthwiseConv"/>; everything else is, per batch item and
 /// group, a GEMM Y[M, outSize] = W[M, C·k] · im2col(X) with W packed here once and im2col packed tile by
-/// tile inside the GEMM (<see cref="Im2ColPacker"/>), bias and activation fused into the GEMM's store.
+/// tile inside the GEMM (<see cref="PhasePlaneIm2Col"/> on AVX-512 where it applies, else <see cref="Im2ColPacker"/>:
+/// the same values), bias and activation fused into the GEMM's store.
 /// </summary>
 internal sealed unsafe class ConvKernel
 {
     private readonly float[]? _bias;
     private readonly DepthwiseConv? _depthwise;
     private readonly Im2ColPacker? _packer;
+    // The AVX-512 packer (one masked load per panel row); null where it does not apply.
+    private readonly PhasePlaneIm2Col? _phasePacker;
     // Pinned so the GEMM can hold raw pointers across threads without fixing per call.
     private readonly float[]? _packedWeights;
     private readonly float[]? _paddedBias;
@@ -48,6 +51,7 @@ internal sealed unsafe class ConvKernel
         }
         _packer = new Im2ColPacker(g);
         _pointwise = g.IsPointwise;
+        _phasePacker = PhasePlaneIm2Col.TryCreate(g);
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
         _packedWeights = GC.AllocateArray<float>(groupSize * g.Group + PackedMatrixA.ReadSlack, pinned: true);
@@ -110,7 +114,9 @@ internal sealed unsafe class ConvKernel
                 _depthwise.Run(xp, yp, kernels);
                 return;
             }
-            PackedGemm.Run(new ConvProblem(this, xp, yp, kernels.RunnableIsa), kernels);
+            var isa = kernels.RunnableIsa;
+            float* planes = _phasePacker is not null && isa == KernelIsa.Avx512 ? _phasePacker.Prepare(xp, kernels) : null;
+            PackedGemm.Run(new ConvProblem(this, xp, planes, yp, isa), kernels);
         }
     }
 
@@ -119,16 +125,19 @@ internal sealed unsafe class ConvKernel
     {
         private readonly ConvKernel _kernel;
         private readonly float* _x;
+        // The phase planes of _x (PhasePlaneIm2Col.Prepare), null when packing with Im2ColPacker.
+        private readonly float* _planes;
         private readonly float* _y;
         private readonly int _groupASize;
         private readonly KernelIsa _isa;
 
-        public ConvProblem(ConvKernel kernel, float* x, float* y, KernelIsa isa)
+        public ConvProblem(ConvKernel kernel, float* x, float* planes, float* y, KernelIsa isa)
             : base(kernel._gemmGeometry!.OutChannelsPerGroup, kernel._gemmGeometry.OutputSize,
                 kernel._gemmGeometry.InChannelsPerGroup * kernel._gemmGeometry.KernelSize, kernel._gemmGeometry.Batch * kernel._gemmGeometry.Group)
         {
             _kernel = kernel;
             _x = x;
+            _planes = planes;
             _y = y;
             _groupASize = PackedMatrixA.Size(M, K);
             _isa = isa;
@@ -156,7 +165,15 @@ internal sealed unsafe class ConvKernel
         public override void PackB(int index, int pc, int kc, int jc, int nc, float* destination)
         {
             int batch = index / G.Group, group = index % G.Group;
-            float* input = _x + ((long)batch * G.InChannels + (long)group * G.InChannelsPerGroup) * G.InputSize;
+            long firstChannel = (long)batch * G.InChannels + (long)group * G.InChannelsPerGroup;
+            // The phase packer's panels start at multiples of 16 columns, where its masks are.
+            if (_planes != null && jc % GemmMicroKernel.Columns == 0)
+            {
+                var phases = _kernel._phasePacker!;
+                phases.Pack(_planes + firstChannel * phases.ChannelStride, pc, kc, jc, nc, destination);
+                return;
+            }
+            float* input = _x + firstChannel * G.InputSize;
             _kernel._packer!.Pack(input, pc, kc, jc, nc, destination, _isa);
         }
     }

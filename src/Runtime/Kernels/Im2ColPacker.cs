@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace OnnxNorm.Runtime.Kernels;
 
@@ -10,7 +8,8 @@ namespace OnnxNorm.Runtime.Kernels;
 /// a 3x3 conv) is never written to memory. 1-D, 2-D and 3-D convolutions take a row-wise path that copies the
 /// contiguous interior of each output row and writes zeros for the padding (a 3-D output is a stack of 2-D
 /// output planes, each reading one input plane per kernel depth offset); 4-D and higher use plain index math,
-/// which is slower but correct for those rare shapes.
+/// which is slower but correct for those rare shapes. On AVX-512, <see cref="PhasePlaneIm2Col"/> packs the shapes it
+/// takes (one masked load per panel row); this packer serves the others and the portable instruction sets.
 /// </summary>
 internal sealed unsafe class Im2ColPacker
 {
@@ -61,25 +60,6 @@ internal sealed unsafe class Im2ColPacker
         // A 3-D conv qualifies only with a single input plane: the shifted path reads channel c's plane at
         // c·H·W (a depth-2 input strided down to one output plane read the next channel's plane).
         _shifted = _kd == 1 && _od == 1 && _id == 1 && _pd == 0 && _sh == 1 && _sw == 1 && _ow == _iw;
-        if (_shifted) _columnMasks = ColumnMasks();
-    }
-
-    // For the masked shifted path: per kernel column kw and 16-column panel of the output (panel q = columns
-    // 16q..16q+15), the lanes whose input column ow + kw·dw − pw lies inside the row. Null when too large.
-    private readonly uint[]? _columnMasks;
-    private int Panels => PackedGemm.CeilDiv(_oh * _ow, Nr);
-
-    private uint[]? ColumnMasks()
-    {
-        if ((long)_kw * Panels > 1 << 20) return null;
-        var masks = new uint[_kw * Panels];
-        for (int kw = 0; kw < _kw; kw++)
-        {
-            int columnShift = kw * _dw - _pw;
-            for (int n = 0; n < _oh * _ow; n++)
-                if ((uint)(n % _ow + columnShift) < (uint)_iw) masks[kw * Panels + n / Nr] |= 1u << n % Nr;
-        }
-        return masks;
     }
 
     /// <summary>
@@ -88,9 +68,7 @@ internal sealed unsafe class Im2ColPacker
     /// </summary>
     public void Pack(float* input, int pc, int kc, int jc, int nc, float* destination, KernelIsa isa)
     {
-        // Blocks start on panel boundaries (column tasks and blocks are multiples of 32 wide), where the masks are.
-        if (_shifted && isa == KernelIsa.Avx512 && _columnMasks != null && jc % Nr == 0) PackShiftedMasked(input, pc, kc, jc, nc, destination);
-        else if (_shifted) PackShifted(input, pc, kc, jc, nc, destination);
+        if (_shifted) PackShifted(input, pc, kc, jc, nc, destination);
         else if (_planar) PackPlanar(input, pc, kc, jc, nc, destination, isa == KernelIsa.Avx512);
         else PackGeneric(input, pc, kc, jc, nc, destination);
     }
@@ -189,46 +167,6 @@ internal sealed unsafe class Im2ColPacker
                 int rowBase = oh * _ow;
                 for (int ow = 0; ow < owLo; ow++) ZeroAt(rowStart, panelStride, rowBase + ow, lo, hi, jc);
                 for (int ow = owHi; ow < _ow; ow++) ZeroAt(rowStart, panelStride, rowBase + ow, lo, hi, jc);
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="PackShifted"/> with AVX-512 masks: each 16-column panel row is one masked load (lanes outside the
-    /// plane's rows or hanging over the left/right edge read as zero, without touching memory) and one store, where
-    /// the portable form copies in pieces around the panel edges and patches the edge zeros one value at a time.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackShiftedMasked(float* input, int pc, int kc, int jc, int nc, float* destination)
-    {
-        int kernelArea = _kh * _kw, planeSize = _ih * _iw;
-        long panelStride = (long)kc * Nr;
-        int panels = PackedGemm.CeilDiv(nc, Nr), end = jc + nc, allPanels = Panels;
-        var laneBits = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
-        fixed (uint* allMasks = _columnMasks)
-        for (int p = 0; p < kc; p++)
-        {
-            int row = pc + p;
-            int channel = row / kernelArea, offset = row % kernelArea;
-            int kh = offset / _kw, kw = offset % _kw;
-            int rowShift = kh * _dh - _ph;
-            int shift = rowShift * _iw + kw * _dw - _pw;
-            // Columns whose input row exists and whose read stays inside the plane (as in PackShifted).
-            int lo = Math.Max(Math.Max(0, -rowShift) * _ow, -shift), hi = Math.Min(Math.Min(_oh, _ih - rowShift) * _ow, planeSize - shift);
-            float* source = input + (long)channel * planeSize + shift;
-            float* dst = destination + p * Nr;
-            uint* masks = allMasks + kw * allPanels + jc / Nr;
-            for (int q = 0, j0 = jc; q < panels; q++, j0 += Nr, dst += panelStride)
-            {
-                int a = Math.Clamp(lo - j0, 0, Nr), b = Math.Clamp(Math.Min(hi, end) - j0, 0, Nr);
-                uint bits = b > a ? ((1u << b) - 1) & ~((1u << a) - 1) & masks[q] : 0;
-                if (bits == 0xFFFF)
-                {
-                    Vector512.Store(Vector512.Load(source + j0), dst);
-                    continue;
-                }
-                var lanes = Vector512.Equals(Vector512.Create((int)bits) & laneBits, laneBits).AsSingle();
-                Vector512.Store(Avx512F.MaskLoad(source + j0, lanes, Vector512<float>.Zero), dst);
             }
         }
     }
