@@ -104,6 +104,29 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1000, 1280)] // MobileNet/EfficientNet classifiers
+    [InlineData(2, 257, 77)]    // ragged: 257 rows of B over 64-row tasks, K with an 8-wide and a scalar tail
+    public void A_batch_one_fc_layer_gives_the_same_bits_at_one_two_and_four_threads(int m, int n, int k)
+    {
+        var rng = new Random(n + k);
+        var a = TestTensors.Random(rng, m * k);
+        var b = TestTensors.Random(rng, n * k);
+        var bias = TestTensors.Random(rng, n);
+        float[] Run(int threads)
+        {
+            var c = new float[m * n];
+            Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, 0f, c, n, default, bias, Activation.None,
+                new KernelTarget(KernelSupport.Best, threads, SplitAllWork: true));
+            return c;
+        }
+        var one = Run(1);
+        var (expected, magnitude) = Naive(false, true, m, n, k, 1f, a, k, b, k, 0f, new float[m * n], n, null, bias, Activation.None);
+        TestTensors.AssertClose(expected, one, magnitude, $"{m}x{n}x{k}");
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(4));
+    }
+
     [Fact]
     public void ShortOperandsAreRejectedNotOverread()
     {

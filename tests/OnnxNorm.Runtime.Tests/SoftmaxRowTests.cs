@@ -11,14 +11,14 @@ namespace OnnxNorm.Runtime.Tests;
 /// </summary>
 public class SoftmaxRowTests
 {
-    private static float[] Run(float[] x, int rows, int len)
+    private static float[] Run(float[] x, int rows, int len, SessionOptions? options = null)
     {
         var b = new ModelBuilder(opset: 13);
         b.Input("x", ElementType.Float, rows, len);
         b.Node("Softmax", new[] { "x" }, new[] { "y" }, "softmax", ("axis", -1L));
         b.OutputUnknownShape("y", ElementType.Float);
         var feeds = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromFloats(new long[] { rows, len }, x) };
-        return NativeSession.Create(ModelLoader.Load(b.ToBytes()), SessionOptions.Default).Run(feeds)["y"].AsSpan<float>().ToArray();
+        return NativeSession.Create(ModelLoader.Load(b.ToBytes()), options ?? SessionOptions.Default).Run(feeds)["y"].AsSpan<float>().ToArray();
     }
 
     [Theory]
@@ -55,5 +55,25 @@ public class SoftmaxRowTests
         Assert.All(y[..10], v => Assert.True(float.IsNaN(v)));
         Assert.Equal(0f, y[11]);
         Assert.All(y[10..].Where((_, i) => i != 1), v => Assert.Equal(1f / 9, v, 1e-7f));
+    }
+
+    [Theory]
+    [InlineData(40)]   // an attention row of PP-OCRv4 rec
+    [InlineData(6625)] // its character scores: 16-wide steps, then an 8-wide one, then a ragged end
+    [InlineData(23)]
+    public void Avx2_and_avx512_sessions_at_one_and_two_threads_give_the_same_bits(int len)
+    {
+        const int rows = 37;
+        var rng = new DeterministicRandom((ulong)len + 5);
+        var x = new float[rows * len];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.Normal() * 4);
+        var reference = Run(x, rows, len, new SessionOptions { Isa = Kernels.KernelIsa.Avx2, Threads = 1 });
+        foreach (var options in new[]
+        {
+            new SessionOptions { Isa = Kernels.KernelIsa.Avx512, Threads = 1 },
+            new SessionOptions { Isa = Kernels.KernelIsa.Avx512, Threads = 2, SplitAllWork = true },
+            new SessionOptions { Isa = Kernels.KernelIsa.Avx2, Threads = 2, SplitAllWork = true },
+        })
+            Assert.Equal(reference.Select(BitConverter.SingleToInt32Bits), Run(x, rows, len, options).Select(BitConverter.SingleToInt32Bits));
     }
 }

@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
 /// GEMM with only a few rows of A (an FC layer at batch 1..5): memory-bound on B, so instead of packing B
 /// it is streamed once. With Bᵀ (ONNX Gemm transB=1, the usual FC layout) each output is a dot product of
-/// two contiguous rows, done four outputs at a time to reuse the A loads; without it, each row of B is
+/// two contiguous rows, B's rows taken in memory order; without it, each row of B is
 /// added into the output row, scaled by one A element.
 /// </summary>
 internal static unsafe class SkinnyGemm
@@ -55,41 +56,45 @@ internal static unsafe class SkinnyGemm
         }
     }
 
+    /// <summary>
+    /// acc[j − j0] = a · row j of B for j in [j0, j1). The rows are taken one after another, so B (an FC layer's
+    /// weights, streamed from memory: the rest of the network evicts them between runs) is read as one sequential
+    /// stream, prefetched 4 KB ahead; four accumulators hide the FMA latency. Reading four rows at once instead
+    /// (four short streams) ran at half the bandwidth: 24 chained 1000x1000 FC layers took 4.7-5.3 ms a run against
+    /// ORT's 2.3-2.4, now 2.3-2.4 (minimums of 100 runs under load), and 2.55-2.6 without the prefetch.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotColumns(float* a, float* b, int ldb, int k, int j0, int j1, float* acc)
     {
-        int j = j0;
-        for (; j + 4 <= j1; j += 4)
-        {
-            float* b0 = b + (long)j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            int p = 0;
-            for (; p + 8 <= k; p += 8)
-            {
-                var av = Vector256.Load(a + p);
-                s0 += av * Vector256.Load(b0 + p);
-                s1 += av * Vector256.Load(b1 + p);
-                s2 += av * Vector256.Load(b2 + p);
-                s3 += av * Vector256.Load(b3 + p);
-            }
-            float t0 = Vector256.Sum(s0), t1 = Vector256.Sum(s1), t2 = Vector256.Sum(s2), t3 = Vector256.Sum(s3);
-            for (; p < k; p++)
-            {
-                t0 += a[p] * b0[p]; t1 += a[p] * b1[p]; t2 += a[p] * b2[p]; t3 += a[p] * b3[p];
-            }
-            acc[j - j0] = t0; acc[j - j0 + 1] = t1; acc[j - j0 + 2] = t2; acc[j - j0 + 3] = t3;
-        }
-        for (; j < j1; j++)
+        const int prefetchAhead = 1024; // floats
+        float* end = b + (long)(j1 - 1) * ldb + k; // no prefetch past this task's rows
+        for (int j = j0; j < j1; j++)
         {
             float* bj = b + (long)j * ldb;
-            Vector256<float> s = default;
+            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
             int p = 0;
-            for (; p + 8 <= k; p += 8) s += Vector256.Load(a + p) * Vector256.Load(bj + p);
-            float t = Vector256.Sum(s);
+            for (; p + 32 <= k; p += 32)
+            {
+                if (bj + p + prefetchAhead < end)
+                {
+                    Sse.Prefetch0(bj + p + prefetchAhead);
+                    Sse.Prefetch0(bj + p + prefetchAhead + 16);
+                }
+                s0 = MultiplyAdd(Vector256.Load(a + p), Vector256.Load(bj + p), s0);
+                s1 = MultiplyAdd(Vector256.Load(a + p + 8), Vector256.Load(bj + p + 8), s1);
+                s2 = MultiplyAdd(Vector256.Load(a + p + 16), Vector256.Load(bj + p + 16), s2);
+                s3 = MultiplyAdd(Vector256.Load(a + p + 24), Vector256.Load(bj + p + 24), s3);
+            }
+            for (; p + 8 <= k; p += 8) s0 = MultiplyAdd(Vector256.Load(a + p), Vector256.Load(bj + p), s0);
+            float t = Vector256.Sum((s0 + s1) + (s2 + s3));
             for (; p < k; p++) t += a[p] * bj[p];
             acc[j - j0] = t;
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MultiplyAdd(Vector256<float> x, Vector256<float> y, Vector256<float> sum) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(x, y, sum) : sum + x * y;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyRows(float* a, float* b, int ldb, int k, int j0, int width, float* acc)
