@@ -54,8 +54,11 @@ internal static class ParallelWork
     /// <summary>A MaxPool window read (scalar max) costs about twenty.</summary>
     public const int WindowReadCost = 20;
 
-    /// <summary>A resized value (two taps per axis in double, scalar) costs about fifty.</summary>
-    public const int ResampledValueCost = 50;
+    /// <summary>
+    /// A resized value (float32 vectors: a blend of two buffered rows, the width pass once per source row)
+    /// costs about ten, like a streamed value.
+    /// </summary>
+    public const int ResampledValueCost = 10;
 
     /// <summary>A value normalised by LayerNormalization's scalar double passes (~2 ns) costs about 150.</summary>
     public const int NormalizedValueCost = 150;

@@ -23,6 +23,7 @@ internal sealed class Resize : IOperator
     private readonly string _policy;
     private readonly float[]? _attrScales; // Upsample-7
     private readonly int _scalesInput, _sizesInput, _roiInput;
+    private TapsEntry? _rowTaps, _columnTaps; // the last run's fast-path tables per axis
 
     private Resize(string mode, string coord, string nearest, double cubicA, bool excludeOutside, double extrapolation,
         long[]? axes, string policy, float[]? attrScales, int scalesInput, int sizesInput, int roiInput)
@@ -137,7 +138,8 @@ internal sealed class Resize : IOperator
             var fy = ctx.Output(0, x.ElementType, outShape);
             int planes = checked((int)Shapes.Size(x.Shape, 0, r - 2));
             ResizePlanes.Run(fx, (float[])fy.Buffer, planes, (int)x.Shape[r - 2], (int)x.Shape[r - 1],
-                PlaneTaps(x.Shape[r - 2], outShape[r - 2], scales[r - 2]), PlaneTaps(x.Shape[r - 1], outShape[r - 1], scales[r - 1]), ctx.Kernels);
+                PlaneTaps(x.Shape[r - 2], outShape[r - 2], scales[r - 2], ref _rowTaps), PlaneTaps(x.Shape[r - 1], outShape[r - 1], scales[r - 1], ref _columnTaps),
+                ctx.Kernels);
             return;
         }
         var data = x.ToDoubles();
@@ -177,11 +179,14 @@ internal sealed class Resize : IOperator
         }
     }
 
-    // The general path's linear or nearest weights for one axis (identity where it leaves the axis alone).
-    private ResizePlanes.Taps PlaneTaps(long inSize, long outSize, double scale)
+    // The general path's linear or nearest weights for one axis (identity where it leaves the axis alone),
+    // kept for the next run with the same sizes so steady-state runs allocate no tables.
+    private ResizePlanes.Taps PlaneTaps(long inSize, long outSize, double scale, ref TapsEntry? cache)
     {
+        var hit = cache;
+        if (hit is not null && hit.InSize == inSize && hit.OutSize == outSize && hit.Scale == scale) return hit.Taps;
         bool identity = outSize == inSize && scale == 1;
-        var t = new ResizePlanes.Taps(new int[outSize], new double[outSize], new int[outSize], new double[outSize], identity);
+        var t = new ResizePlanes.Taps(new int[outSize], new float[outSize], new int[outSize], new float[outSize], identity);
         for (long o = 0; o < outSize; o++)
         {
             if (identity)
@@ -198,10 +203,15 @@ internal sealed class Resize : IOperator
             }
             double f = Math.Floor(xo), w = xo - f;
             long i0 = (long)f;
-            (t.I0[o], t.W0[o], t.I1[o], t.W1[o]) = ((int)Math.Clamp(i0, 0, inSize - 1), 1 - w, (int)Math.Clamp(i0 + 1, 0, inSize - 1), w);
+            int a = (int)Math.Clamp(i0, 0, inSize - 1), b = (int)Math.Clamp(i0 + 1, 0, inSize - 1);
+            // Both taps on one source value (the clamped edges): that value exactly, not (1 - w)·v + w·v.
+            (t.I0[o], t.W0[o], t.I1[o], t.W1[o]) = a == b ? (a, 1f, a, 0f) : (a, (float)(1 - w), b, (float)w);
         }
+        cache = new TapsEntry(inSize, outSize, scale, t);
         return t;
     }
+
+    private sealed record TapsEntry(long InSize, long OutSize, double Scale, ResizePlanes.Taps Taps);
 
     private long NearestIndex(double xo)
     {
