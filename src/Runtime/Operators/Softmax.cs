@@ -1,6 +1,6 @@
-using System.Runtime.Intrinsics;
 using OnnxNorm.Ir;
 using OnnxNorm.Runtime.Execution;
+using OnnxNorm.Runtime.Kernels;
 
 namespace OnnxNorm.Runtime.Operators;
 
@@ -51,7 +51,7 @@ internal sealed class Softmax : IOperator
         var b = y.AsSpan<float>();
         if (_mode == 0 && inner == 1)
         {
-            for (long o = 0; o < outer; o++) ContiguousRow(a.Slice((int)(o * len), (int)len), b.Slice((int)(o * len), (int)len));
+            SoftmaxRows.Run(a, b, (int)outer, (int)len, ctx.Kernels);
             return;
         }
         for (long o = 0; o < outer; o++)
@@ -94,34 +94,5 @@ internal sealed class Softmax : IOperator
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// Softmax over one contiguous row (the last axis: attention maps, class scores) with the runtime's vector Exp,
-    /// eight values at a time, the ragged end padded in one vector, so every value's exp is the same function
-    /// whatever its position (PP-OCRv4 rec: three softmaxes over 0.5M values took 5 ms with the scalar exp). The
-    /// maximum and the sum (in double, in order) are as in the strided form above.
-    /// </summary>
-    private static void ContiguousRow(ReadOnlySpan<float> x, Span<float> y)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float v in x)
-            if (v > max || (float.IsNaN(v) && !float.IsNaN(max))) max = v;
-        var shift = Vector256.Create(max);
-        int k = 0;
-        for (; k + 8 <= x.Length; k += 8) Vector256.Exp(Vector256.Create(x.Slice(k, 8)) - shift).CopyTo(y.Slice(k, 8));
-        if (k < x.Length)
-        {
-            Span<float> tail = stackalloc float[8];
-            x[k..].CopyTo(tail);
-            var e = Vector256.Exp(Vector256.Create(tail) - shift);
-            e.CopyTo(tail);
-            tail[..(x.Length - k)].CopyTo(y[k..]);
-        }
-        double sum = 0;
-        foreach (float e in y) sum += e;
-        var inv = Vector256.Create((float)(1.0 / sum));
-        for (k = 0; k + 8 <= y.Length; k += 8) (Vector256.Create(y.Slice(k, 8)) * inv).CopyTo(y.Slice(k, 8));
-        for (; k < y.Length; k++) y[k] *= inv.ToScalar();
     }
 }
