@@ -262,6 +262,15 @@ internal static unsafe class PackedGemm
                                 rowStride = problem.N;
                             }
                             float* colBias = finish && columnBias != null ? columnBias + jc + jr : null;
+                            if (width == problem.N && width <= GemvColumnKernel.MaxColumns && rowStride == nr)
+                            {
+                                // The whole output is this column or two: never cut by columns, so summed in four chains.
+                                for (int ir = ic; ir < icEnd; ir += mr)
+                                    GemvColumnKernel.Run(kc, aBlock + (long)ir * kc, b0, c + (long)ir * ldc + jc + jr, ldc, accumulate, finish,
+                                        rowBias == null ? null : rowBias + ir, colBias, activation, Math.Min(mr, problem.M - ir), width);
+                                jr += width;
+                                continue;
+                            }
                             if (width <= GemmColumnKernel.MaxColumns)
                             {
                                 // One or two columns 48 rows at a time (8 FMA chains per column), more 24 rows by 4 columns.
