@@ -9,15 +9,6 @@ namespace OnnxNorm.Kernels.Tests;
 /// </summary>
 public class TapSparseConvTests
 {
-    private static ConvGeometry Geometry(int batch, int inChannels, int outChannels, int group,
-        int[] input, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd)
-    {
-        var output = new int[input.Length];
-        for (int d = 0; d < input.Length; d++)
-            output[d] = (input[d] + padsBegin[d] + padsEnd[d] - ((kernel[d] - 1) * dilations[d] + 1)) / strides[d] + 1;
-        return new ConvGeometry(batch, inChannels, outChannels, group, input, output, kernel, strides, dilations, padsBegin, padsEnd);
-    }
-
     // batch, group, C, M, input, kernel, strides, dilations, pads begin, pads end.
     public static TheoryData<int, int, int, int, int[], int[], int[], int[], int[], int[]> Shapes => new()
     {
@@ -41,7 +32,7 @@ public class TapSparseConvTests
     public void TapSparseConvolutionsMatchTheReferenceAndGiveTheSameBitsAtAnyThreadCountAndInstructionSet(
         int batch, int group, int c, int m, int[] input, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd)
     {
-        var g = Geometry(batch, c, m, group, input, kernel, strides, dilations, padsBegin, padsEnd);
+        var g = ConvKernelTests.Geometry(batch, c, m, group, input, kernel, strides, dilations, padsBegin, padsEnd);
         var rng = new Random(c * 7 + m + input.Sum());
         var x = TestTensors.Random(rng, g.Batch * g.InChannels * g.InputSize);
         var w = TestTensors.Random(rng, g.OutChannels * g.InChannelsPerGroup * g.KernelSize);
@@ -81,7 +72,7 @@ public class TapSparseConvTests
     {
         var rng = new Random(5);
         ConvKernel Kernel(int c, int size, int dilation) =>
-            new(Geometry(1, c, 16, 1, [size, size], [3, 3], [1, 1], [dilation, dilation], [dilation, dilation], [dilation, dilation]),
+            new(ConvKernelTests.Geometry(1, c, 16, 1, [size, size], [3, 3], [1, 1], [dilation, dilation], [dilation, dilation], [dilation, dilation]),
                 TestTensors.Random(rng, 16 * c * 9), default, Activation.None);
         Assert.True(Kernel(64, 14, 12).SkipsDeadTapProducts);
         Assert.False(Kernel(64, 14, 1).SkipsDeadTapProducts);   // 91 % of the dense products are live
@@ -92,7 +83,7 @@ public class TapSparseConvTests
     [Fact]
     public void ATapSparseKernelGivesBackExactlyTheWeightsItPacked()
     {
-        var g = Geometry(1, 80, 14, 2, [14, 14], [3, 3], [1, 1], [12, 12], [12, 12], [12, 12]);
+        var g = ConvKernelTests.Geometry(1, 80, 14, 2, [14, 14], [3, 3], [1, 1], [12, 12], [12, 12], [12, 12]);
         var w = TestTensors.Random(new Random(8), g.OutChannels * g.InChannelsPerGroup * g.KernelSize);
         w[0] = -0f;
         w[^1] = BitConverter.Int32BitsToSingle(0x7FC0_1234);

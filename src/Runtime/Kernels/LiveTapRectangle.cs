@@ -6,34 +6,25 @@ namespace OnnxNorm.Runtime.Kernels;
 /// (box, in 3-D) overall. Positions are listed row-major; the innermost axis gives runs of
 /// <see cref="RunLength"/> consecutive outputs starting at <see cref="RunStarts"/>.
 /// </summary>
-internal sealed class LiveTapRectangle
+internal sealed class LiveTapRectangle(int tap, int[] inputOffsets, int[] runStarts, int runLength, bool plain)
 {
-    private LiveTapRectangle(int tap, int[] inputOffsets, int[] runStarts, int runLength, bool plain)
-    {
-        Tap = tap;
-        InputOffsets = inputOffsets;
-        RunStarts = runStarts;
-        RunLength = runLength;
-        Plain = plain;
-    }
-
     /// <summary>The tap's row-major index in the kernel.</summary>
-    public int Tap { get; }
+    public int Tap { get; } = tap;
 
     /// <summary>For each live output position (row-major), the offset of the input value it reads in a channel's plane.
     /// Pinned: the packer reads it through a pointer.</summary>
-    public int[] InputOffsets { get; }
+    public int[] InputOffsets { get; } = inputOffsets;
 
     public int Size => InputOffsets.Length;
 
     /// <summary>Output-plane offsets of the rectangle's innermost runs.</summary>
-    public int[] RunStarts { get; }
+    public int[] RunStarts { get; } = runStarts;
 
-    public int RunLength { get; }
+    public int RunLength { get; } = runLength;
 
     /// <summary>The rectangle is the whole output and position j reads input offset j (stride 1, no shift, input and
     /// output the same size): the input planes are the product's B as they are.</summary>
-    public bool Plain { get; }
+    public bool Plain { get; } = plain;
 
     /// <summary>The tap's live rectangle; null when the tap reads only padding.</summary>
     public static LiveTapRectangle? Of(ConvGeometry g, int tap)
