@@ -12,6 +12,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// Summation order, fixed by the geometry alone: the first tap whose rectangle is the whole output writes its
 /// product (one FMA chain over the channels, as any GEMM here) straight into Y; every other tap's product goes to
 /// scratch and is added in tap order; then the bias, then the activation. Y starts at zero when no tap covers it.
+/// The terms left out are padding times a weight, exactly zero for finite weights (as in <see cref="ConvTapTrim"/>).
 /// </summary>
 internal sealed unsafe class TapSparseConv
 {
