@@ -28,6 +28,11 @@ internal static unsafe class TripleGemmMicroKernel
     public static void Run(int kc, float* a, float* b, long panelStride, int rowStride, float* c, int ldc, bool accumulate, bool finish,
         float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
     {
+        if (rows <= 3)
+        {
+            RunThreeRows(kc, a, b, panelStride, rowStride, c, ldc, accumulate, finish, rowBias, columnBias, activation, rows, columns, scratch);
+            return;
+        }
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         Vector512<float> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
@@ -86,6 +91,57 @@ internal static unsafe class TripleGemmMicroKernel
         StoreRow(c += ldc, c40, c41, c42, accumulate, finish, rowBias, 4, hasColumnBias, cb0, cb1, cb2, activation);
         if (rows <= 5) return;
         StoreRow(c += ldc, c50, c51, c52, accumulate, finish, rowBias, 5, hasColumnBias, cb0, cb1, cb2, activation);
+    }
+
+    /// <summary>
+    /// The same for a tile of 1..3 rows (the last of 32 output channels is 2 rows): 9 accumulators, the other 3 rows
+    /// of the A panel (zero padding or rows a later tile stores) not computed. Each output is still the same FMA chain.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunThreeRows(int kc, float* a, float* b, long panelStride, int rowStride, float* c, int ldc, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default;
+        float* b1 = b + panelStride, b2 = b + 2 * panelStride;
+        for (int p = 0; p < kc; p++)
+        {
+            Sse.Prefetch0(a + 384);
+            var x0 = Avx512F.LoadVector512(b);
+            var x1 = Avx512F.LoadVector512(b1);
+            var x2 = Avx512F.LoadVector512(b2);
+            var av = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(av, x0, c00); c01 = Avx512F.FusedMultiplyAdd(av, x1, c01); c02 = Avx512F.FusedMultiplyAdd(av, x2, c02);
+            av = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(av, x0, c10); c11 = Avx512F.FusedMultiplyAdd(av, x1, c11); c12 = Avx512F.FusedMultiplyAdd(av, x2, c12);
+            av = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(av, x0, c20); c21 = Avx512F.FusedMultiplyAdd(av, x1, c21); c22 = Avx512F.FusedMultiplyAdd(av, x2, c22);
+            a += GemmMicroKernel.Rows;
+            b += rowStride;
+            b1 += rowStride;
+            b2 += rowStride;
+        }
+        if (columns < Columns)
+        {
+            Avx512F.Store(scratch, c00); Avx512F.Store(scratch + 16, c01); Avx512F.Store(scratch + 32, c02);
+            Avx512F.Store(scratch + 48, c10); Avx512F.Store(scratch + 64, c11); Avx512F.Store(scratch + 80, c12);
+            Avx512F.Store(scratch + 96, c20); Avx512F.Store(scratch + 112, c21); Avx512F.Store(scratch + 128, c22);
+            StoreRagged(scratch, c, ldc, rows, columns, accumulate, finish, rowBias, columnBias, activation);
+            return;
+        }
+        bool hasColumnBias = finish && columnBias != null;
+        Vector512<float> cb0 = default, cb1 = default, cb2 = default;
+        if (hasColumnBias)
+        {
+            cb0 = Avx512F.LoadVector512(columnBias);
+            cb1 = Avx512F.LoadVector512(columnBias + 16);
+            cb2 = Avx512F.LoadVector512(columnBias + 32);
+        }
+        StoreRow(c, c00, c01, c02, accumulate, finish, rowBias, 0, hasColumnBias, cb0, cb1, cb2, activation);
+        if (rows <= 1) return;
+        StoreRow(c += ldc, c10, c11, c12, accumulate, finish, rowBias, 1, hasColumnBias, cb0, cb1, cb2, activation);
+        if (rows <= 2) return;
+        StoreRow(c += ldc, c20, c21, c22, accumulate, finish, rowBias, 2, hasColumnBias, cb0, cb1, cb2, activation);
     }
 
     /// <summary>The epilogue of a 33..47-column tile from the sums in <paramref name="sums"/> ([6][48]): the third panel is masked.</summary>
