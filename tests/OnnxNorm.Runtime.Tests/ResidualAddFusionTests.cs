@@ -119,6 +119,30 @@ public class ResidualAddFusionTests
         AssertBitIdentical(want, got, "two convs");
     }
 
+    // DeepLab's ASPP geometry: most taps of a 3x3 conv dilated 12 on a 14x14 map read padding, so the conv skips
+    // them (TapSparseConv) instead of running the GEMM; the residual must still be added.
+    [Fact]
+    public void A_conv_that_skips_its_padding_taps_still_adds_the_residual()
+    {
+        long[] xShape = { 1, 32, 14, 14 }, yShape = { 1, 16, 14, 14 };
+        var b = new ModelBuilder(opset: 17);
+        b.Input("x", ElementType.Float, xShape.Cast<object>().ToArray());
+        b.Input("r", ElementType.Float, yShape.Cast<object>().ToArray());
+        var rng = new DeterministicRandom(8);
+        b.Initializer("w", Enumerable.Range(0, 16 * 32 * 9).Select(_ => (float)rng.Normal() * 0.2f).ToArray(), 16, 32, 3, 3);
+        b.Node("Conv", new[] { "x", "w" }, new[] { "c" }, "aspp", ("dilations", new long[] { 12, 12 }), ("pads", new long[] { 12, 12, 12, 12 }));
+        b.Node("Add", new[] { "c", "r" }, new[] { "s" }, "add");
+        b.Node("Relu", new[] { "s" }, new[] { "y" }, "relu");
+        b.OutputUnknownShape("y", ElementType.Float);
+        var model = b.ToBytes();
+        var feeds = Feed("x", xShape, 34);
+        feeds["r"] = Feed("r", yShape, 35)["r"];
+        var (want, _) = Run(model, feeds, "y", Unfused());
+        var (got, ops) = Run(model, feeds, "y", SessionOptions.Default);
+        Assert.DoesNotContain("Add", ops);
+        AssertBitIdentical(want, got, "tap-sparse conv");
+    }
+
     private sealed class WatchConv : IExecutionObserver
     {
         public int Seen { get; private set; }

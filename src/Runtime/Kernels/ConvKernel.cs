@@ -136,6 +136,8 @@ internal sealed unsafe class ConvKernel
             if (_tapSparse is not null)
             {
                 _tapSparse.Run(xp, yp, kernels);
+                // Its products land in many passes, so the residual follows over the whole output.
+                if (!residual.IsEmpty) ResidualEpilogue.Run(yp, rp, checked((int)yNeeded), after, kernels.RunnableIsa);
                 return;
             }
             var isa = kernels.RunnableIsa;
