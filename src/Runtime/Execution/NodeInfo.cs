@@ -25,6 +25,12 @@ internal sealed class NodeInfo
     /// <summary>An activation the plan fused into this node (Conv, MatMul); None otherwise.</summary>
     public Kernels.Activation FusedActivation { get; }
 
+    /// <summary>
+    /// Whether the plan fused a residual Add after this Conv (<see cref="ResidualAddFusion"/>): its other operand comes
+    /// as input <see cref="Operators.Conv.ResidualInput"/>, and <see cref="FusedActivation"/> follows the Add.
+    /// </summary>
+    public bool FusedResidual { get; init; }
+
     public string Describe() => Node.Describe();
 
     /// <summary>Constants the plan computed in place of the node's own inputs (a Conv's weights with a BN folded in).</summary>
@@ -35,7 +41,7 @@ internal sealed class NodeInfo
     {
         var merged = new Dictionary<int, TensorValue>(constants);
         foreach (var (i, c) in ConstantOverrides) merged[i] = c;
-        return new NodeInfo(Node, _constant, Builder, FusedActivation) { CapturedValues = CapturedValues, ConstantOverrides = merged };
+        return new NodeInfo(Node, _constant, Builder, FusedActivation) { CapturedValues = CapturedValues, ConstantOverrides = merged, FusedResidual = FusedResidual };
     }
 
     public bool HasInput(int i) => ConstantOverrides.ContainsKey(i) || Node.Input(i) is { } v && v.Name.Length > 0;

@@ -4,19 +4,20 @@ using OnnxNorm.Runtime.Kernels;
 namespace OnnxNorm.Runtime.Execution;
 
 // What each step absorbs when the plan is built: the plan-time fusions, one matcher per file beside this one
-// (ConvBatchNormFolding, ConvAffineFolding, ActivationFusion, DecomposedHardSwishFusion, MatMulEpilogueFusion,
+// (ConvBatchNormFolding, ConvAffineFolding, ResidualAddFusion, ActivationFusion, DecomposedHardSwishFusion, MatMulEpilogueFusion,
 // ConcatBatchNormFusion); here, which applies to which node.
 internal sealed partial class PlanBuilder
 {
     /// <summary>
     /// What a step absorbs: for a Conv, the BN after it and the per-channel constant Mul/Add after that (folded into its
-    /// constants), then the activation; for a MatMul, its bias Add (a constant in place of input
+    /// constants), then a residual Add, then the activation; for a MatMul, its bias Add (a constant in place of input
     /// <see cref="Operators.MatMul.BiasInput"/>) and GELU; for a standalone BN, its Relu. Output is the node whose
     /// output the step writes (null: the node's own); Replacement, an operator run in place of the node's own (a
     /// written-out HardSwish that follows no Conv; a Concat and the BN after it), profiled as ProfileKey.
     /// </summary>
+    /// Residual: a Conv step's fused Add's other operand (ResidualAddFusion), fed as input Conv.ResidualInput.
     private sealed record StepFusion(Dictionary<int, TensorValue>? FoldedConstants, Node? Output, Activation FusedActivation, Node[] Absorbed,
-        IOperator? Replacement = null, string? ProfileKey = null);
+        IOperator? Replacement = null, string? ProfileKey = null, Value? Residual = null);
 
     private static readonly StepFusion NoFusion = new(null, null, Kernels.Activation.None, Array.Empty<Node>());
 
@@ -55,11 +56,37 @@ internal sealed partial class PlanBuilder
             absorbed.AddRange(affine.Absorbed);
         }
         int rank = node.Input(1) is { Name.Length: > 0 } w && ConstantOf(w) is { } wt ? wt.Rank : 0;
+        // The residual is added in float32 after the float32 Conv's rounding, in the GEMM's epilogue (not the
+        // depthwise kernel's: grouped Convs keep their Add).
+        Value? residual = null;
+        if (_options.FuseActivations && IsFloatConv(node) && node.GetInt("group", 1) == 1 && !(_options.Observer is { } watcher && watcher.Wants(tail, 0))
+            && ResidualAddFusion.Find(tail, ConstantOf, n => Activations.Fusable(n, node.Owner), v => ComputedBefore(v, node)) is { } res)
+        {
+            (tail, residual) = (res.Add, res.Residual);
+            absorbed.Add(res.Add);
+        }
         if (!_options.FuseActivations || Activations.Find(tail, IsFloatConv(node), rank) is not { } act)
-            return new StepFusion(folded, ReferenceEquals(tail, node) ? null : tail, Kernels.Activation.None, absorbed.ToArray());
+            return new StepFusion(folded, ReferenceEquals(tail, node) ? null : tail, Kernels.Activation.None, absorbed.ToArray(), Residual: residual);
         absorbed.AddRange(act.Absorbed);
-        return new StepFusion(folded, act.Absorbed[^1], act.Activation, absorbed.ToArray());
+        return new StepFusion(folded, act.Absorbed[^1], act.Activation, absorbed.ToArray(), Residual: residual);
     }
+
+    // Whether v is computed before the step of `node` runs: a graph input or constant, or the output of a node
+    // earlier in the topological order the plan runs (whose step, its own or the one that absorbed it, is earlier still).
+    private bool ComputedBefore(Value v, Node node)
+    {
+        if (v.Producer is not { } p) return true;
+        if (p.Owner != node.Owner) return true; // a value from an enclosing scope
+        if (!_positions.TryGetValue(node.Owner, out var order))
+        {
+            order = new Dictionary<Node, int>();
+            foreach (var n in node.Owner.TopologicalOrder()) order[n] = order.Count;
+            _positions[node.Owner] = order;
+        }
+        return order[p] < order[node];
+    }
+
+    private readonly Dictionary<Graph, Dictionary<Node, int>> _positions = new();
 
     private StepFusion MatMulFusion(Node node)
     {

@@ -147,6 +147,7 @@ internal sealed partial class PlanBuilder
         {
             CapturedValues = extra,
             ConstantOverrides = fusion.FoldedConstants ?? (IReadOnlyDictionary<int, TensorValue>)new Dictionary<int, TensorValue>(),
+            FusedResidual = fusion.Residual is not null,
         };
         var op = fusion.Replacement ?? CreateOperator(reg, info, node);
         var held = op as IHoldsConstantInputs;
@@ -160,6 +161,11 @@ internal sealed partial class PlanBuilder
             inSlots.Add(v is null || v.Name.Length == 0 || fusion.FoldedConstants?.ContainsKey(i) == true || held?.Holds(i) == true ? -1 : slots.For(v));
         }
         foreach (var v in extra) inSlots.Add(slots.For(v));
+        if (fusion.Residual is { } residual)
+        {
+            while (inSlots.Count < Operators.Conv.ResidualInput) inSlots.Add(-1);
+            inSlots.Add(slots.For(residual));
+        }
 
         // A fused step's outputs are those of the last node it absorbed.
         var outNode = fusion.Output ?? node;

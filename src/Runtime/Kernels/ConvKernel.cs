@@ -4,7 +4,7 @@ namespace OnnxNorm.Runtime.Kernels;
 
 /// <summary>
 /// Float32 convolution with weights prepared once (a Conv node's weights are usually constant).
-/// The executor creates one per node and calls <see cref="Run"/> per inference; Run is thread-safe.
+/// The executor creates one per node and calls <c>Run</c> per inference; Run is thread-safe.
 /// Depthwise 1-D/2-D convolutions use <see cref="DepthwiseConv"/>; everything else is, per batch item and
 /// group, a GEMM Y[M, outSize] = W[M, C·k] · im2col(X) with W packed here once and im2col packed tile by
 /// tile inside the GEMM (<see cref="PhasePlaneIm2Col"/> on AVX-512 where it applies, else <see cref="Im2ColPacker"/>:
@@ -107,16 +107,26 @@ internal sealed unsafe class ConvKernel
     /// y = act(conv(x, W) + b) with the instruction set and threads of <paramref name="target"/> (null: the CPU's best,
     /// one thread); threads are an upper bound on parallelism.
     /// </summary>
-    public void Run(ReadOnlySpan<float> x, Span<float> y, KernelTarget? target = null)
+    public void Run(ReadOnlySpan<float> x, Span<float> y, KernelTarget? target = null) => Run(x, y, default, default, target);
+
+    /// <summary>
+    /// y = after((conv(x, W) + b) + residual) for a kernel built without an activation: the conv's sum rounded to float
+    /// before the residual is added, as separate Conv, Add and activation nodes give (<see cref="ResidualEpilogue"/>).
+    /// An empty residual is none. Grouped convolutions take none.
+    /// </summary>
+    public void Run(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> residual, in Activation after, KernelTarget? target)
     {
         var kernels = target ?? KernelTarget.Best();
         var g = Geometry;
         long xNeeded = (long)g.Batch * g.InChannels * g.InputSize, yNeeded = (long)g.Batch * g.OutChannels * g.OutputSize;
         if (x.Length < xNeeded) throw new ArgumentException($"input holds {x.Length} values, the convolution reads {xNeeded}", nameof(x));
         if (y.Length < yNeeded) throw new ArgumentException($"output holds {y.Length} values, the convolution writes {yNeeded}", nameof(y));
+        if (!residual.IsEmpty && (residual.Length < yNeeded || g.Group != 1 || Activation.Kind != FusedActivation.None))
+            throw new ArgumentException($"a residual must cover the {yNeeded} outputs of an ungrouped convolution built without an activation", nameof(residual));
         if (yNeeded == 0) return;
         fixed (float* xp = x)
         fixed (float* yp = y)
+        fixed (float* rp = residual)
         {
             if (_depthwise is not null)
             {
@@ -126,11 +136,13 @@ internal sealed unsafe class ConvKernel
             if (_tapSparse is not null)
             {
                 _tapSparse.Run(xp, yp, kernels);
+                // Its products land in many passes, so the residual follows over the whole output.
+                if (!residual.IsEmpty) ResidualEpilogue.Run(yp, rp, checked((int)yNeeded), after, kernels.RunnableIsa);
                 return;
             }
             var isa = kernels.RunnableIsa;
             float* planes = _phasePacker is not null && isa == KernelIsa.Avx512 ? _phasePacker.Prepare(xp, kernels) : null;
-            PackedGemm.Run(new ConvProblem(this, xp, planes, yp, isa), kernels);
+            PackedGemm.Run(new ConvProblem(this, xp, planes, yp, residual.IsEmpty ? null : rp, isa) { Activation = residual.IsEmpty ? Activation : after }, kernels);
         }
     }
 
@@ -142,10 +154,11 @@ internal sealed unsafe class ConvKernel
         // The phase planes of _x (PhasePlaneIm2Col.Prepare), null when packing with Im2ColPacker.
         private readonly float* _planes;
         private readonly float* _y;
+        private readonly float* _residual;
         private readonly int _groupASize;
         private readonly KernelIsa _isa;
 
-        public ConvProblem(ConvKernel kernel, float* x, float* planes, float* y, KernelIsa isa)
+        public ConvProblem(ConvKernel kernel, float* x, float* planes, float* y, float* residual, KernelIsa isa)
             : base(kernel._gemmGeometry!.OutChannelsPerGroup, kernel._gemmGeometry.OutputSize,
                 kernel._gemmGeometry.InChannelsPerGroup * kernel._gemmGeometry.KernelSize, kernel._gemmGeometry.Batch * kernel._gemmGeometry.Group)
         {
@@ -153,9 +166,9 @@ internal sealed unsafe class ConvKernel
             _x = x;
             _planes = planes;
             _y = y;
+            _residual = residual;
             _groupASize = PackedMatrixA.Size(M, K);
             _isa = isa;
-            Activation = kernel.Activation;
         }
 
         private ConvGeometry G => _kernel._gemmGeometry!;
@@ -169,6 +182,8 @@ internal sealed unsafe class ConvKernel
             : (float*)Unsafe.AsPointer(ref _kernel._paddedBias[0]) + (long)(index % G.Group) * PackedMatrixA.PaddedRows(M);
 
         public override float* C(int index) => _y + (long)index * M * G.OutputSize;
+
+        public override float* Residual(int index) => _residual == null ? null : _residual + (long)index * M * G.OutputSize;
 
         /// <summary>A 1x1 stride-1 unpadded conv's im2col matrix is its input planes as they are.</summary>
         public override float* PlainB(int index) =>

@@ -50,6 +50,12 @@ internal abstract unsafe class PackedGemmProblem
 
     public Activation Activation { get; init; }
 
+    /// <summary>
+    /// Start of problem p's residual R (laid out as C; null for none): each finished block of C becomes
+    /// act(C + R), C rounded to float first, as a separate Add node after the product would compute it.
+    /// </summary>
+    public virtual float* Residual(int index) => null;
+
     /// <summary>Adds to what C holds instead of overwriting it (GEMM with beta != 0).</summary>
     public bool AccumulateIntoC { get; init; }
 }
@@ -169,9 +175,11 @@ internal static unsafe class PackedGemm
         float* c = problem.C(index);
         float* rowBias = problem.RowBias(index);
         float* columnBias = problem.ColumnBias(index);
-        // Sigmoid/SiLU/HardSwish/HardSigmoid: applied to each finished block of C while it is in cache.
-        var late = ActivationMath.InKernelStore(problem.Activation) ? Activation.None : problem.Activation;
-        var activation = late.Kind == FusedActivation.None ? problem.Activation : Activation.None;
+        // Sigmoid/SiLU/HardSwish/HardSigmoid: applied to each finished block of C while it is in cache; with a
+        // residual every activation is, after the residual's add.
+        float* residual = problem.Residual(index);
+        var late = residual == null && ActivationMath.InKernelStore(problem.Activation) ? Activation.None : problem.Activation;
+        var activation = late.Kind == FusedActivation.None && residual == null ? problem.Activation : Activation.None;
         int depthStep = DepthStep(k);
         float* packedB = ThreadScratch.Get(DepthBlock * RoundUp(ColumnBlock, nr));
         // The AVX2 edge tile (6x16), the 6x48 tile's ragged sums, the column kernel's sums.
@@ -184,10 +192,10 @@ internal static unsafe class PackedGemm
             if (k == 0)
             {
                 // An empty sum: the result is just the epilogue applied to zero (or to C).
-                ZeroDepthTile(problem, c, ldc, rowBias, columnBias, rowStart, rowEnd, jc, nc);
+                ZeroDepthTile(problem, index, c, ldc, rowBias, columnBias, rowStart, rowEnd, jc, nc);
                 continue;
             }
-            RunBlock(problem, index, k, ldc, mPadded, packedA, c, rowBias, columnBias, activation, late, depthStep, packedB, edgeTile, edgeColumnBias, isa, rowStart, rowEnd, jc, nc,
+            RunBlock(problem, index, k, ldc, mPadded, packedA, c, residual, rowBias, columnBias, activation, late, depthStep, packedB, edgeTile, edgeColumnBias, isa, rowStart, rowEnd, jc, nc,
                 sharedB == null ? null : sharedB + (long)k * jc, prepackedB == null ? null : prepackedB + (long)k * jc);
         }
     }
@@ -206,7 +214,7 @@ internal static unsafe class PackedGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunBlock(PackedGemmProblem problem, int index, int k, int ldc, int mPadded, float* packedA, float* c,
+    private static void RunBlock(PackedGemmProblem problem, int index, int k, int ldc, int mPadded, float* packedA, float* c, float* residual,
         float* rowBias, float* columnBias, Activation activation, Activation late, int depthStep, float* packedB, float* edgeTile, float* edgeColumnBias,
         KernelIsa isa, int rowStart, int rowEnd, int jc, int nc, float* sharedBlock, float* prepackedBlock)
     {
@@ -318,7 +326,8 @@ internal static unsafe class PackedGemm
                     RunPanels(problem, aBlock, packedB, kc, panelDepth, c, ldc, ic, icEnd, jc, jr, nc, nc, accumulate, finish, rowBias, columnBias, edgeTile, edgeColumnBias, activation, isa >= KernelIsa.Avx2);
                     // Sigmoid/SiLU/HardSwish/HardSigmoid/GELU on this row block while it is in cache: a MatMul's block
                     // of all 3136 rows x 256 columns (ConvNeXt) is 3 MB, out of L2 by the time the block is done.
-                    if (finish && late.Kind != FusedActivation.None) ApplyLate(c, ldc, ic, icEnd, jc, nc, late, isa);
+                    if (finish && residual != null) ResidualEpilogue.Apply(c, residual, ldc, ic, icEnd, jc, nc, late, isa);
+                    else if (finish && late.Kind != FusedActivation.None) ApplyLate(c, ldc, ic, icEnd, jc, nc, late, isa);
                 }
             }
         }
@@ -399,7 +408,7 @@ internal static unsafe class PackedGemm
         }
     }
 
-    private static void ZeroDepthTile(PackedGemmProblem problem, float* c, int ldc, float* rowBias, float* columnBias,
+    private static void ZeroDepthTile(PackedGemmProblem problem, int index, float* c, int ldc, float* rowBias, float* columnBias,
         int rowStart, int rowEnd, int jc, int nc)
     {
         for (int i = rowStart; i < rowEnd; i++)
@@ -408,7 +417,8 @@ internal static unsafe class PackedGemm
                 float v = problem.AccumulateIntoC ? c[(long)i * ldc + j] : 0;
                 if (rowBias != null) v += rowBias[i];
                 if (columnBias != null) v += columnBias[j];
-                c[(long)i * ldc + j] = ActivationMath.Scalar(v, problem.Activation);
+                float* r = problem.Residual(index);
+                c[(long)i * ldc + j] = ActivationMath.Scalar(r == null ? v : v + r[(long)i * ldc + j], problem.Activation);
             }
     }
 

@@ -15,6 +15,8 @@ internal sealed class Conv : IOperator, IHoldsConstantInputs
 {
     private readonly ConvAttributes _attrs;
     private readonly Activation _activation;
+    // The activation after a fused residual Add (ResidualInput); the kernel's own is then None.
+    private Activation _afterResidual;
     // Constant float32 weights until the first kernel is packed from them; after that the kernel's packed copy is
     // the only one kept (another input shape unpacks it, ConvKernel.Weights), not the plain copy next to it.
     private TensorValue? _constW;
@@ -41,13 +43,20 @@ internal sealed class Conv : IOperator, IHoldsConstantInputs
         n.OnlyAttributes("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
         var w = n.Constant(1);
         var b = n.HasInput(2) ? n.Constant(2) : null;
-        var conv = new Conv(ConvAttributes.Read(n), n.FusedActivation, w is { ElementType: ElementType.Float } ? w : null,
-            b is { ElementType: ElementType.Float } ? b : null, n.HasInput(2));
+        // With a fused residual the kernel computes the plain conv and the activation follows the residual's add.
+        var conv = new Conv(ConvAttributes.Read(n), n.FusedResidual ? Activation.None : n.FusedActivation, w is { ElementType: ElementType.Float } ? w : null,
+            b is { ElementType: ElementType.Float } ? b : null, n.HasInput(2)) { _afterResidual = n.FusedActivation };
         if (w is not null) conv.CheckWeights(w.Shape, null);
         if (conv._holdsWeights && DeclaredShape(n.Node.Input(0)) is { } x)
             conv.Prepare(x);
         return conv;
     }, includeDouble: false);
+
+    /// <summary>
+    /// The step input a fused residual Add's other operand takes (<see cref="Execution.ResidualAddFusion"/>): after
+    /// X, W and B, so the Conv's own inputs keep their places.
+    /// </summary>
+    public const int ResidualInput = 3;
 
     public bool Holds(int input) => _holdsWeights && input is 1 or 2;
 
@@ -126,7 +135,13 @@ internal sealed class Conv : IOperator, IHoldsConstantInputs
             _constW = null;
         }
         else kernel = new ConvKernel(Geometry(x.Shape, wShape), w!.AsSpan<float>(), b is null ? default : b.AsSpan<float>(), _activation);
-        var y = ctx.Output(0, ElementType.Float, OutputShape(kernel.Geometry, x.Rank));
+        var shape = OutputShape(kernel.Geometry, x.Rank);
+        if (ctx.InputCount > ResidualInput && ctx.Input(ResidualInput) is { } residual)
+        {
+            FusedResidualAdd.Run(ctx, kernel, x, shape, residual, _afterResidual);
+            return;
+        }
+        var y = ctx.Output(0, ElementType.Float, shape);
         if (y.Length == 0) return;
         kernel.Run(x.AsSpan<float>(), y.AsSpan<float>(), ctx.Kernels);
     }

@@ -26,6 +26,19 @@ internal sealed class GlobalPool : IOperator
     {
         Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // The same sixteen lanes in two 512-bit accumulators (lo holds s0 and s1, hi holds s2 and s3): twice
+            // the conversions per instruction, the same sums.
+            Vector512<double> lo = default, hi = default;
+            for (; i + 16 <= plane.Length; i += 16)
+            {
+                var (a, b) = Vector512.Widen(Vector512.Create(plane.Slice(i, 16)));
+                lo += a;
+                hi += b;
+            }
+            (s0, s1, s2, s3) = (lo.GetLower(), lo.GetUpper(), hi.GetLower(), hi.GetUpper());
+        }
         for (; i + 16 <= plane.Length; i += 16)
         {
             var (a, b) = Vector256.Widen(Vector256.Create(plane.Slice(i, 8)));

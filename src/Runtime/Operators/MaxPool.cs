@@ -72,12 +72,15 @@ internal sealed class MaxPool : IOperator
     {
         if (w.Plane2D is { } g)
         {
-            // Row scratch on the stack: this runs once per task of every call, and a heap pair per task was
-            // garbage in steady state (rows wider than MaxStackRow, rare, still take the heap).
-            Span<float> scratch = g.W <= MaxStackRow ? stackalloc float[2 * MaxStackRow] : new float[2 * g.W];
-            Span<float> rowMax = scratch[..g.W], windowMax = scratch.Slice(g.W, g.W);
+            // Row scratch on the stack: this runs once per task of every call, and a heap row per task was
+            // garbage in steady state (rows wider than MaxStackFloats, rare, still take the heap).
+            int n = PoolRowTaps.RowFloats(g) + Vector256<float>.Count; // the last vector of a row may read past it
+            Span<float> row = n <= MaxStackFloats ? stackalloc float[n] : new float[n];
+            row.Fill(float.NegativeInfinity); // the padding: never written below, and no value is below -inf
+            Span<int> taps = stackalloc int[PoolRowTaps.Contiguous(g) ? g.KernelW : 0];
+            for (int k = 0; k < taps.Length; k++) taps[k] = PoolRowTaps.TapStart(g, k);
             for (int p = firstPlane; p < endPlane; p++)
-                PoolFloat2D(x.AsSpan(p * w.InputSize, w.InputSize), y.AsSpan(p * w.OutputSize, w.OutputSize), g, rowMax, windowMax);
+                PoolFloat2D(x.AsSpan(p * w.InputSize, w.InputSize), y.AsSpan(p * w.OutputSize, w.OutputSize), g, row, taps);
             return;
         }
         int inSize = w.InputSize, outSize = w.OutputSize;
@@ -98,48 +101,67 @@ internal sealed class MaxPool : IOperator
         }
     }
 
-    // Row by row: the max over the window's rows (whole input rows, SIMD), then over the window's columns at
-    // stride 1 (SIMD), from which each output picks its column; windows cut by padding take the scalar path.
-    // Vector256.Max, like MathF.Max, returns NaN when either side is NaN.
-    private const int MaxStackRow = 2048;
+    // Row by row: the max over the window's rows (whole input rows, SIMD) into a row padded with -inf, then over
+    // the window's columns, eight outputs at a time from the row's contiguous taps (PoolRowTaps: at stride 2 its
+    // even and odd phases). Vector256.Max, like MathF.Max, returns NaN when either side is NaN and orders -0 below
+    // +0, so the result does not depend on the order of the reads.
+    private const int MaxStackFloats = 6144;
 
-    private static void PoolFloat2D(ReadOnlySpan<float> x, Span<float> y, Pool2D g, Span<float> rowMax, Span<float> windowMax)
+    private static void PoolFloat2D(ReadOnlySpan<float> x, Span<float> y, Pool2D g, Span<float> row, ReadOnlySpan<int> taps)
     {
-        int width = g.W, kw = g.KernelW;
-        int full = width - kw + 1; // window starts that fit inside the row
+        int width = g.W, kw = g.KernelW, outW = g.OutW;
+        var inner = row.Slice(g.PadLeft, width);
+        Span<float> last = stackalloc float[8];
         for (int oy = 0; oy < g.OutH; oy++)
         {
             int r0 = oy * g.StrideH - g.PadTop;
             int first = Math.Max(r0, 0), end = Math.Min(r0 + g.KernelH, g.H);
-            var yRow = y.Slice(oy * g.OutW, g.OutW);
+            var yRow = y.Slice(oy * outW, outW);
             if (first >= end) { yRow.Fill(float.NegativeInfinity); continue; }
-            var v = rowMax;
-            x.Slice(first * width, width).CopyTo(v);
-            for (int r = first + 1; r < end; r++) MaxInto(v, x.Slice(r * width, width));
-            var h = windowMax;
-            if (full > 0)
+            MaxOfRows(x.Slice(first * width, (end - first) * width), width, inner);
+            if (taps.IsEmpty || !Vector256.IsHardwareAccelerated)
             {
-                v[..full].CopyTo(h);
-                for (int k = 1; k < kw; k++) MaxInto(h[..full], v.Slice(k, full));
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    float best = float.NegativeInfinity;
+                    for (int k = 0, c = ox * g.StrideW; k < kw; k++) best = MathF.Max(best, row[c + k]);
+                    yRow[ox] = best;
+                }
+                continue;
             }
-            for (int ox = 0; ox < g.OutW; ox++)
+            PoolRowTaps.Split(g, row);
+            for (int o = 0; o < outW; o += 8)
             {
-                int c0 = ox * g.StrideW - g.PadLeft;
-                if (c0 >= 0 && c0 < full) { yRow[ox] = h[c0]; continue; }
-                float best = float.NegativeInfinity;
-                for (int c = Math.Max(c0, 0), ce = Math.Min(c0 + kw, width); c < ce; c++) best = MathF.Max(best, v[c]);
-                yRow[ox] = best;
+                var at = row[o..];
+                var m = Vector256.Create(at.Slice(taps[0], 8));
+                for (int k = 1; k < kw; k++) m = Vector256.Max(m, Vector256.Create(at.Slice(taps[k], 8)));
+                if (o + 8 <= outW) m.CopyTo(yRow.Slice(o, 8));
+                else
+                {
+                    m.CopyTo(last);
+                    last[..(outW - o)].CopyTo(yRow[o..]);
+                }
             }
         }
     }
 
-    private static void MaxInto(Span<float> acc, ReadOnlySpan<float> row)
+    // The elementwise max of the rows of x (each width long) into acc, in one pass.
+    private static void MaxOfRows(ReadOnlySpan<float> x, int width, Span<float> acc)
     {
-        int i = 0;
+        int rows = x.Length / width, i = 0;
         if (Vector256.IsHardwareAccelerated)
-            for (; i <= acc.Length - 8; i += 8)
-                Vector256.Max(Vector256.Create(acc.Slice(i, 8)), Vector256.Create(row.Slice(i, 8))).CopyTo(acc.Slice(i, 8));
-        for (; i < acc.Length; i++) acc[i] = MathF.Max(acc[i], row[i]);
+            for (; i <= width - 8; i += 8)
+            {
+                var m = Vector256.Create(x.Slice(i, 8));
+                for (int r = 1; r < rows; r++) m = Vector256.Max(m, Vector256.Create(x.Slice(r * width + i, 8)));
+                m.CopyTo(acc.Slice(i, 8));
+            }
+        for (; i < width; i++)
+        {
+            float m = x[i];
+            for (int r = 1; r < rows; r++) m = MathF.Max(m, x[r * width + i]);
+            acc[i] = m;
+        }
     }
 
     private static void Pool<T>(T[] x, T[] y, long[]? indices, PoolWindow w, int planes) where T : INumber<T>, IMinMaxValue<T>
