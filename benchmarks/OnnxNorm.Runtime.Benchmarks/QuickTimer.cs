@@ -104,8 +104,8 @@ public static class QuickTimer
         }
         if (totalFlops > 0)
             Console.WriteLine($"{"all convs (weighted)",-28} {totalFlops / 1e9,7:F3} {"",2} {total1 * 1e3,9:F3} {totalFlops / total1 / 1e9,8:F1} {total2 * 1e3,9:F3} {totalFlops / total2 / 1e9,8:F1}");
-        // "swish:N", "sigmoid:N", "relu:N", "clip:N", "hardswish:N", "erf:N" time an elementwise function over N floats (1 thread).
-        string[] elementwise = ["swish:", "sigmoid:", "relu:", "clip:", "hardswish:", "erf:"];
+        // "swish:N", "sigmoid:N", "relu:N", "clip:N", "hardswish:N", "gelu:N", "erf:N" time an elementwise function over N floats (1 thread).
+        string[] elementwise = ["swish:", "sigmoid:", "relu:", "clip:", "hardswish:", "gelu:", "erf:"];
         foreach (var f in filters.Where(f => elementwise.Any(e => f.StartsWith(e, StringComparison.Ordinal))))
         {
             string kind = f[..f.IndexOf(':')];
@@ -119,6 +119,7 @@ public static class QuickTimer
                 "relu" => Activation.Relu,
                 "clip" => new Activation(FusedActivation.Clip, Min: 0, Max: 6),
                 "hardswish" => new Activation(FusedActivation.HardSwish),
+                "gelu" => new Activation(FusedActivation.Gelu, Alpha: MathF.Sqrt(2f)),
                 _ => new Activation(FusedActivation.Sigmoid),
             };
             double t = MedianSeconds(kind == "erf" ? () => ErfMath.Apply(values, output) : () => ActivationMath.Apply(values, output, act, isa), cpuTime: UseThreadCpuTime);

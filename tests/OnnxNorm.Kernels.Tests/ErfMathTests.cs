@@ -16,6 +16,71 @@ public class ErfMathTests
     }
 
     [Fact]
+    public void TheSeriesConstantsAreErfsMaclaurinCoefficientsRoundedToFloat()
+    {
+        float[] constants = [ErfMath.S1, ErfMath.S2, ErfMath.S3, ErfMath.S4, ErfMath.S5, ErfMath.S6];
+        double factorial = 1;
+        for (int n = 1; n <= 6; n++)
+        {
+            factorial *= n;
+            float want = (float)((n % 2 == 0 ? 1 : -1) * 2 / Math.Sqrt(Math.PI) / (factorial * (2 * n + 1)));
+            Assert.True(want.Equals(constants[n - 1]), $"S{n} = {constants[n - 1]:R}, expected {want:R}");
+        }
+    }
+
+    [Fact]
+    public void TheIntervalRowsAreTheChebyshevInterpolantsOfErfInDecimal()
+    {
+        // Eight 0.4375-wide intervals over [0.5, 4); on each, the degree-7 polynomial through erf at the 8 Chebyshev
+        // nodes (erf summed in decimal), as monomials in t = x − centre; the constant as float high + low parts.
+        const int nodes = 8, intervals = 8;
+        const double halfWidth = 0.21875;
+        for (int i = 0; i < intervals; i++)
+        {
+            double centre = 0.5 + (2 * i + 1) * halfWidth;
+            var chebyshev = new double[nodes];
+            for (int j = 0; j < nodes; j++)
+            {
+                double angle = Math.PI * (j + 0.5) / nodes;
+                double value = (double)ErfDecimal((decimal)(centre + halfWidth * Math.Cos(angle)));
+                for (int k = 0; k < nodes; k++) chebyshev[k] += 2.0 / nodes * value * Math.Cos(k * angle);
+            }
+            chebyshev[0] /= 2;
+            var monomial = new double[nodes];
+            var previous = new double[nodes];
+            var current = new double[nodes];
+            previous[0] = 1;
+            current[1] = 1;
+            monomial[0] = chebyshev[0];
+            monomial[1] = chebyshev[1];
+            for (int k = 2; k < nodes; k++)
+            {
+                var next = new double[nodes];
+                for (int m = 0; m < nodes; m++) next[m] = (m > 0 ? 2 * current[m - 1] : 0) - previous[m];
+                for (int m = 0; m <= k; m++) monomial[m] += chebyshev[k] * next[m];
+                (previous, current) = (current, next);
+            }
+            for (int k = 1; k < nodes; k++)
+                Assert.Equal((float)(monomial[k] / Math.Pow(halfWidth, k)), ErfMath.Row(k)[i]);
+            float high = (float)monomial[0];
+            Assert.Equal(high, ErfMath.Row(nodes)[i]);
+            Assert.Equal((float)(monomial[0] - high), ErfMath.Row(nodes + 1)[i]);
+        }
+    }
+
+    /// <summary>erf(a) for 0 ≤ a ≤ 4 by its Maclaurin series in decimal (28 digits: no cancellation trouble).</summary>
+    private static decimal ErfDecimal(decimal a)
+    {
+        decimal a2 = a * a, power = a, sum = 0;
+        for (int n = 0; n < 200 && power != 0; n++)
+        {
+            if (n > 0) power = -power * a2 / n;
+            sum += power / (2 * n + 1);
+        }
+        return sum * 1.1283791670955125738961589031m; // 2/√π
+    }
+
+    [Fact]
     public void MatchesTheIntegralDefinitionToOneUlp()
     {
         var rng = new Random(11);

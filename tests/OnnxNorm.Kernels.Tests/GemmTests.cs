@@ -104,6 +104,34 @@ public class GemmTests
         }
     }
 
+    // A is packed by panel ranges on the product's threads (ConvNeXt's Linear layers: 3136 rows); plain and
+    // transposed A, alpha folded in while packing, a ragged last panel (301 rows).
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_packed_on_several_threads_gives_the_one_thread_bits_and_the_float64_product(bool transA)
+    {
+        const int m = 301, n = 96, k = 384;
+        const float alpha = 0.75f;
+        var rng = new Random(transA ? 7 : 8);
+        var a = TestTensors.Random(rng, m * k);
+        var b = TestTensors.Random(rng, k * n);
+        var bias = TestTensors.Random(rng, n);
+        int lda = transA ? m : k;
+        float[] Run(int threads)
+        {
+            var c = new float[m * n];
+            Gemm.Sgemm(transA, false, m, n, k, alpha, a, lda, b, n, 0f, c, n, default, bias, Activation.None,
+                new KernelTarget(KernelSupport.Best, threads, SplitAllWork: true));
+            return c;
+        }
+        var one = Run(1);
+        var (expected, magnitude) = Naive(transA, false, m, n, k, alpha, a, lda, b, n, 0f, new float[m * n], n, null, bias, Activation.None);
+        TestTensors.AssertClose(expected, one, magnitude, $"{m}x{n}x{k} transA={transA}");
+        Assert.Equal(one, Run(2));
+        Assert.Equal(one, Run(4));
+    }
+
     [Theory]
     [InlineData(1, 1000, 1280)] // MobileNet/EfficientNet classifiers
     [InlineData(2, 257, 77)]    // ragged: 257 rows of B over 64-row tasks, K with an 8-wide and a scalar tail

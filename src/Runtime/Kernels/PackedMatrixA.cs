@@ -32,8 +32,16 @@ internal static unsafe class PackedMatrixA
     public const int ReadSlack = 8;
 
     /// <summary>Packs alpha·A where A[i, p] = source[i·rowStride + p·columnStride].</summary>
+    public static void Pack(float* source, int rowStride, int columnStride, int m, int k, float alpha, float* destination) =>
+        PackPanels(source, rowStride, columnStride, m, k, alpha, destination, 0, PaddedRows(m) / GemmMicroKernel.Rows);
+
+    /// <summary>
+    /// Packs alpha·A as <see cref="Pack"/> does, but only the row panels [<paramref name="firstPanel"/>,
+    /// firstPanel + <paramref name="panels"/>): disjoint panel ranges write disjoint memory, so threads can share
+    /// the packing (a MatMul's activation is packed on every run).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Pack(float* source, int rowStride, int columnStride, int m, int k, float alpha, float* destination)
+    public static void PackPanels(float* source, int rowStride, int columnStride, int m, int k, float alpha, float* destination, int firstPanel, int panels)
     {
         const int mr = GemmMicroKernel.Rows;
         int mPadded = PaddedRows(m);
@@ -42,7 +50,7 @@ internal static unsafe class PackedMatrixA
         {
             int kc = Math.Min(depthStep, k - pc);
             float* block = destination + (long)pc * mPadded;
-            for (int i0 = 0; i0 < mPadded; i0 += mr)
+            for (int i0 = firstPanel * mr; i0 < (firstPanel + panels) * mr; i0 += mr)
             {
                 float* panel = block + (long)i0 * kc;
                 int vectorDepth = 0;

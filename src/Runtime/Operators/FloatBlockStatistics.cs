@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace OnnxNorm.Runtime.Operators;
 
 /// <summary>
 /// <see cref="Normalize.BlockRange{T}"/> for float32 rows, vectorised: the sums in double over 8 lanes (two
 /// 4-lane accumulators, combined in a fixed order, so a row's statistics depend only on the row), and each output
-/// (x − μ)·(1/σ) in double rounded once, as the scalar form does. ConvNeXt normalises 23 tensors of up to 3,136
+/// (x − μ)·(1/σ) in double rounded once, as the scalar form does. With AVX-512 the same lane operations run on
+/// 8 doubles a register (half the instructions; the same bits). ConvNeXt normalises 23 tensors of up to 3,136
 /// rows per run; the scalar double loops took 10% of it.
 /// </summary>
 internal static class FloatBlockStatistics
@@ -26,7 +28,16 @@ internal static class FloatBlockStatistics
             ref float s = ref MemoryMarshal.GetReference(src);
             ref float d = ref MemoryMarshal.GetReference(dst);
             int i = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (Avx512F.IsSupported)
+            {
+                Vector512<double> mv = Vector512.Create(m), iv = Vector512.Create(inv);
+                for (; i + 8 <= size; i += 8)
+                {
+                    var v = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref s, (nuint)i));
+                    Avx512F.ConvertToVector256Single((v - mv) * iv).StoreUnsafe(ref d, (nuint)i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<double> mv = Vector256.Create(m), iv = Vector256.Create(inv);
                 for (; i + 8 <= size; i += 8)
@@ -45,7 +56,24 @@ internal static class FloatBlockStatistics
     {
         int i = 0;
         double total = 0;
-        if (Vector256.IsHardwareAccelerated && row.Length >= 8)
+        if (Avx512F.IsSupported && row.Length >= 8)
+        {
+            // The 8 values widened into one register: lanes 0-3 and 4-7 are the two accumulators below.
+            ref float s = ref MemoryMarshal.GetReference(row);
+            Vector512<double> a = Vector512<double>.Zero, mv = Vector512.Create(m);
+            for (; i + 8 <= row.Length; i += 8)
+            {
+                var v = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref s, (nuint)i));
+                if (squares)
+                {
+                    v -= mv;
+                    a += v * v;
+                }
+                else a += v;
+            }
+            total = Vector256.Sum(a.GetLower() + a.GetUpper());
+        }
+        else if (Vector256.IsHardwareAccelerated && row.Length >= 8)
         {
             ref float s = ref MemoryMarshal.GetReference(row);
             Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero, mv = Vector256.Create(m);

@@ -67,6 +67,13 @@ internal sealed class LayerNormalization : IOperator
             var seg = ys.AsSpan(bl * size, size);
             int i = 0;
             // A multiply then an add, each rounded, as the scalar loop below (no fused multiply-add).
+            if (Vector512.IsHardwareAccelerated)
+                for (; i + 16 <= size; i += 16)
+                {
+                    var v = Vector512.Create(seg.Slice(i, 16)) * Vector512.Create(scale.AsSpan(i, 16));
+                    if (bias is not null) v += Vector512.Create(bias.AsSpan(i, 16));
+                    v.CopyTo(seg.Slice(i, 16));
+                }
             if (Vector256.IsHardwareAccelerated)
                 for (; i + 8 <= size; i += 8)
                 {
