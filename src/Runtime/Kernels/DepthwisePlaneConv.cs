@@ -14,7 +14,7 @@ namespace OnnxNorm.Runtime.Kernels;
 /// row's vectors aligned and shifts them per tap.
 /// Each output sums bias, then the taps in order (padding taps add an exact 0), with fused multiply-adds: the same
 /// bits as <see cref="DepthwiseConv"/>, which runs the same convolution where AVX-512 is not available.
-/// A task is one image's channel over a range of output rows.
+/// A task is a few of one image's channels over a range of output rows.
 /// </summary>
 internal sealed unsafe class DepthwisePlaneConv
 {
@@ -81,27 +81,35 @@ internal sealed unsafe class DepthwisePlaneConv
     {
         int planes = _batch * _channels;
         int threads = ParallelWork.Threads(_multiplyAdds * ParallelWork.DepthwiseCost, target, (long)planes * _oh);
-        int parts = DepthwiseConv.RowParts(planes, threads, _oh);
         if (threads == 1)
         {
-            for (int i = 0; i < planes; i++) RunTask(x, y, i, 1, target.Isa);
+            for (int i = 0; i < planes; i++) RunPlane(x, y, i, 0, _oh, target.Isa);
             return;
         }
-        WorkerPool.Run(planes * parts, threads, new Tasks(this, x, y, parts, target.Isa));
+        // Several planes per task: a plane takes about a microsecond, and claiming a task per plane from the shared
+        // counter cost the second thread most of its gain.
+        int perTask = Math.Clamp(planes / (8 * threads), 1, 16), groups = PackedGemm.CeilDiv(planes, perTask);
+        int parts = DepthwiseConv.RowParts(groups, threads, _oh);
+        WorkerPool.Run(groups * parts, threads, new Tasks(this, x, y, perTask, parts, target.Isa));
     }
 
-    // Task t is part t % parts of the rows of plane t / parts (plane = image · C + channel).
-    private readonly struct Tasks(DepthwisePlaneConv kernel, float* x, float* y, int parts, KernelIsa isa) : IParallelTasks
+    // Task t is part t % parts of the rows of planes [g·perTask, (g + 1)·perTask), g = t / parts (plane = image · C + channel).
+    private readonly struct Tasks(DepthwisePlaneConv kernel, float* x, float* y, int perTask, int parts, KernelIsa isa) : IParallelTasks
     {
-        public void Run(int task) => kernel.RunTask(x, y, task, parts, isa);
+        public void Run(int task)
+        {
+            int group = task / parts, part = task % parts, oh = kernel._oh;
+            int row0 = (int)((long)oh * part / parts), row1 = (int)((long)oh * (part + 1) / parts);
+            int last = Math.Min(kernel._batch * kernel._channels, (group + 1) * perTask);
+            for (int plane = group * perTask; plane < last; plane++) kernel.RunPlane(x, y, plane, row0, row1, isa);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunTask(float* x, float* y, int task, int parts, KernelIsa isa)
+    private void RunPlane(float* x, float* y, int plane, int row0, int row1, KernelIsa isa)
     {
-        int plane = task / parts, part = task % parts, channel = plane % _channels;
-        int row0 = (int)((long)_oh * part / parts), row1 = (int)((long)_oh * (part + 1) / parts);
         if (row0 == row1) return;
+        int channel = plane % _channels;
         float* input = x + (long)plane * _ih * _iw;
         float* output = y + (long)plane * _oh * _ow;
         // Rows past a band's last padded row are never filled: only lanes that are dropped read them.
