@@ -87,11 +87,11 @@ public static class QuickTimer
             + (UseThreadCpuTime ? "; 1-thread column is thread CPU time (excludes time other processes held the core)" : ""));
         Console.WriteLine($"{"layer",-28} {"GFLOP",7} {"x",2} {"1 thr ms",9} {"GFLOP/s",8} {"2 thr ms",9} {"GFLOP/s",8}");
         double total1 = 0, total2 = 0, totalFlops = 0;
-        // "conv:C,M,size,kernel,stride,pad[,group]" filters time extra square convolutions.
+        // "conv:C,M,size,kernel,stride,pad[,group[,dilation]]" filters time extra square convolutions.
         var extraConvs = filters.Where(f => f.StartsWith("conv:", StringComparison.Ordinal))
             .Select(f => f[5..].Split(',').Select(int.Parse).ToArray())
-            .Select(v => ResNet18Layers.Make($"conv {v[0]}->{v[1]} @{v[2]} k{v[3]}/{v[4]}" + (v.Length > 6 ? $" g{v[6]}" : ""),
-                v[0], v[1], v[2], v[3], v[4], v[5], 1, v.Length > 6 ? v[6] : 1)).ToArray();
+            .Select(v => ResNet18Layers.Make($"conv {v[0]}->{v[1]} @{v[2]} k{v[3]}/{v[4]}" + (v.Length > 6 ? $" g{v[6]}" : "") + (v.Length > 7 ? $" d{v[7]}" : ""),
+                v[0], v[1], v[2], v[3], v[4], v[5], 1, v.Length > 6 ? v[6] : 1, v.Length > 7 ? v[7] : 1)).ToArray();
         foreach (var layer in ResNet18Layers.All.Concat(extraConvs))
         {
             if (!Wanted(layer.Name) && !extraConvs.Contains(layer)) continue;

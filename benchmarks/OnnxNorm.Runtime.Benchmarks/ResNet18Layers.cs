@@ -30,10 +30,10 @@ public static class ResNet18Layers
         Make("l4 3x3 512->512 @7", 512, 512, 7, 3, 1, 1, 3),
     ];
 
-    internal static Layer Make(string name, int c, int m, int size, int k, int s, int p, int count, int group = 1)
+    internal static Layer Make(string name, int c, int m, int size, int k, int s, int p, int count, int group = 1, int dilation = 1)
     {
-        int o = (size + 2 * p - k) / s + 1;
-        return new Layer(name, new ConvGeometry(1, c, m, group, [size, size], [o, o], [k, k], [s, s], [1, 1], [p, p], [p, p]), count);
+        int o = (size + 2 * p - dilation * (k - 1) - 1) / s + 1;
+        return new Layer(name, new ConvGeometry(1, c, m, group, [size, size], [o, o], [k, k], [s, s], [dilation, dilation], [p, p], [p, p]), count);
     }
 
     internal static (ConvKernel Kernel, float[] X, float[] Y) Instantiate(ConvGeometry g)

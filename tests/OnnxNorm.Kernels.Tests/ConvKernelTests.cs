@@ -5,7 +5,7 @@ namespace OnnxNorm.Kernels.Tests;
 
 public class ConvKernelTests
 {
-    private static ConvGeometry Geometry(int batch, int inChannels, int outChannels, int group,
+    internal static ConvGeometry Geometry(int batch, int inChannels, int outChannels, int group,
         int[] input, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd)
     {
         var output = new int[input.Length];

@@ -93,6 +93,26 @@ public class SmallMapGemmTests
         }
     }
 
+    // The last tile of 32 output channels holds 2 rows, of 64 holds 4, and runs the 3- or 4-row form of the 6x48 kernel: its rows must
+    // get the bits they get inside a full 6-row tile (here, of a product with 4 more rows of A).
+    [Theory]
+    [InlineData(8, 49, 160)]
+    [InlineData(32, 196, 300)]
+    [InlineData(33, 100, 7)]
+    [InlineData(9, 48, 1152)]
+    [InlineData(10, 97, 160)]
+    [InlineData(64, 48, 300)]
+    public void ARowGetsTheSameBitsInAPartialTileAsInAFullOne(int m, int n, int k)
+    {
+        var p = Make(m + 4, n, k, m * 13 + n);
+        var all = Run(p, 0, n, KernelTarget.Best());
+        var prefix = p with { M = m };
+        var part = Run(prefix, 0, n, KernelTarget.Best());
+        for (int i = 0; i < m * n; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(all[i]) == BitConverter.SingleToInt32Bits(part[i]),
+                $"C[{i / n}, {i % n}] is {all[i]} among {m + 4} rows, {part[i]} among {m}");
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void SmallMapWidthsAreBitIdenticalAtOneTwoAndFourThreads(int m, int n, int k)

@@ -18,6 +18,13 @@ public class ConvTransposeThreadingTests
     [InlineData(new long[] { 1, 5, 9, 11 }, new long[] { 2, 2 }, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, new long[] { 0, 0 }, 1)]
     [InlineData(new long[] { 2, 4, 7, 6 }, new long[] { 3, 3 }, new long[] { 2, 3 }, new long[] { 2, 1 }, new long[] { 1, 2, 2, 0 }, new long[] { 1, 2 }, 1)]
     [InlineData(new long[] { 1, 6, 13 }, new long[] { 4 }, new long[] { 3 }, new long[] { 1 }, new long[] { 2, 1 }, new long[] { 0 }, 2)]
+    // Kernel = stride without pads (each output value has one tap: the interleaving path): wider than a vector with
+    // a ragged end, 1-D stride 3, 3-D, grouped, and a 1x1 stride-1 kernel.
+    [InlineData(new long[] { 1, 3, 4, 37 }, new long[] { 2, 2 }, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, new long[] { 0, 0 }, 1)]
+    [InlineData(new long[] { 2, 4, 21 }, new long[] { 3 }, new long[] { 3 }, new long[] { 1 }, new long[] { 0, 0 }, new long[] { 0 }, 2)]
+    [InlineData(new long[] { 1, 2, 3, 4, 20 }, new long[] { 2, 2, 2 }, new long[] { 2, 2, 2 }, new long[] { 1, 1, 1 }, new long[] { 0, 0, 0, 0, 0, 0 }, new long[] { 0, 0, 0 }, 1)]
+    [InlineData(new long[] { 1, 4, 5, 33 }, new long[] { 2, 2 }, new long[] { 2, 2 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, new long[] { 0, 0 }, 2)]
+    [InlineData(new long[] { 1, 3, 5, 19 }, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 1, 1 }, new long[] { 0, 0, 0, 0 }, new long[] { 0, 0 }, 1)]
     [InlineData(new long[] { 1, 3, 4, 5, 3 }, new long[] { 2, 3, 2 }, new long[] { 2, 1, 2 }, new long[] { 1, 1, 1 }, new long[] { 0, 1, 0, 0, 1, 1 }, new long[] { 0, 0, 1 }, 1)]
     public void ConvTranspose_is_bit_identical_at_one_two_and_four_threads_and_matches_the_definition(
         long[] xShape, long[] kernel, long[] strides, long[] dilations, long[] pads, long[] outputPadding, int group)
@@ -89,6 +96,25 @@ public class ConvTransposeThreadingTests
             Assert.True(Math.Abs(one[i] - sum[i]) <= 1e-6 * (magnitude[i] + 1), $"y[{i}] = {one[i]}, definition {sum[i]}");
         foreach (int threads in new[] { 2, 4 })
             Assert.Equal(one, Run(model, feed, threads));
+    }
+
+    // Without a bias a value is 0 + its one tap, as the scatter sums it from zeroed memory: a −0 product gives +0.
+    [Fact]
+    public void A_non_overlapping_ConvTranspose_without_bias_turns_negative_zero_taps_into_positive_zero()
+    {
+        var builder = new ModelBuilder(opset: 17);
+        builder.Input("x", ElementType.Float, 1L, 2L, 3L, 20L);
+        builder.Input("w", ElementType.Float, 2L, 3L, 2L, 2L);
+        builder.Node("ConvTranspose", new[] { "x", "w" }, new[] { "y" }, "up", ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }));
+        builder.OutputUnknownShape("y", ElementType.Float);
+        var feed = new Dictionary<string, TensorValue>
+        {
+            ["x"] = TensorValue.FromFloats(new long[] { 1, 2, 3, 20 }, new float[120]),
+            ["w"] = TensorValue.FromFloats(new long[] { 2, 3, 2, 2 }, Enumerable.Repeat(-1f, 24).ToArray()),
+        };
+        var y = Run(builder.ToBytes(), feed, 1);
+        Assert.Equal(3 * 6 * 40, y.Length);
+        Assert.All(y, v => Assert.Equal(0, BitConverter.SingleToInt32Bits(v)));
     }
 
     private static void Unravel(int index, int[] dims, int[] result)

@@ -9,7 +9,8 @@ namespace OnnxNorm.Runtime.Kernels;
 /// where it applies (the same bits); everything else is, per batch item and
 /// group, a GEMM Y[M, outSize] = W[M, C·k] · im2col(X) with W packed here once and im2col packed tile by
 /// tile inside the GEMM (<see cref="PhasePlaneIm2Col"/> on AVX-512 where it applies, else <see cref="Im2ColPacker"/>:
-/// the same values), bias and activation fused into the GEMM's store.
+/// the same values), bias and activation fused into the GEMM's store. Convolutions whose taps mostly read padding
+/// skip those products (<see cref="TapSparseConv"/>).
 /// </summary>
 internal sealed unsafe class ConvKernel
 {
@@ -17,6 +18,8 @@ internal sealed unsafe class ConvKernel
     private readonly DepthwiseConv? _depthwise;
     // The same convolution on the NCHW planes, where it runs faster on AVX-512 (wide maps); null elsewhere.
     private readonly DepthwisePlaneConv? _depthwisePlanes;
+    // Taps that mostly read padding (dilated convolutions on small maps): a sum of per-tap 1x1 products.
+    private readonly TapSparseConv? _tapSparse;
     private readonly Im2ColPacker? _packer;
     // The AVX-512 packer (one masked load per panel row); null where it does not apply.
     private readonly PhasePlaneIm2Col? _phasePacker;
@@ -54,6 +57,8 @@ internal sealed unsafe class ConvKernel
             _untrimmedWeights = weights[..(int)weightCount].ToArray();
             weights = trimmedWeights;
         }
+        _tapSparse = TapSparseConv.TryCreate(g, weights, _bias, activation);
+        if (_tapSparse is not null) return;
         _packer = new Im2ColPacker(g);
         _pointwise = g.IsPointwise;
         _phasePacker = PhasePlaneIm2Col.TryCreate(g);
@@ -82,6 +87,7 @@ internal sealed unsafe class ConvKernel
     {
         if (_depthwise is not null) return _depthwise.Weights();
         if (_untrimmedWeights is not null) return (float[])_untrimmedWeights.Clone();
+        if (_tapSparse is not null) return _tapSparse.Weights();
         var g = _gemmGeometry!;
         int mGroup = g.OutChannelsPerGroup, k = g.InChannelsPerGroup * g.KernelSize;
         int groupSize = PackedMatrixA.Size(mGroup, k);
@@ -92,6 +98,9 @@ internal sealed unsafe class ConvKernel
                 PackedMatrixA.Unpack(packed + (long)grp * groupSize, mGroup, k, dst + (long)grp * mGroup * k);
         return w;
     }
+
+    /// <summary>Whether this convolution skips the products of taps that read padding (<see cref="TapSparseConv"/>).</summary>
+    public bool SkipsDeadTapProducts => _tapSparse is not null;
 
     /// <summary>The bias given (null when none).</summary>
     public ReadOnlySpan<float> Bias => _bias;
@@ -122,6 +131,11 @@ internal sealed unsafe class ConvKernel
             if (_depthwise is not null)
             {
                 _depthwise.Run(xp, yp, kernels);
+                return;
+            }
+            if (_tapSparse is not null)
+            {
+                _tapSparse.Run(xp, yp, kernels);
                 return;
             }
             var isa = kernels.RunnableIsa;

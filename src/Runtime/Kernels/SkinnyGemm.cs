@@ -34,25 +34,60 @@ internal static unsafe class SkinnyGemm
 
     private static void RunColumns(GemmArguments g, int j0, int j1)
     {
-        int k = g.K;
-        float* aRow = ThreadScratch.Get(k + 8 + (j1 - j0) + 8);
-        float* acc = aRow + k + 8;
+        int k = g.K, kPadded = k + 8;
+        float* aRows = ThreadScratch.Get(g.M * kPadded + ColumnsPerTask + 8 + (g.TransB ? j1 - j0 : 0));
+        float* acc = aRows + g.M * kPadded;
+        // Contiguous copies of the rows of op(A), so the transA case reads them the same way.
         for (int i = 0; i < g.M; i++)
+            for (int p = 0; p < k; p++) aRows[i * kPadded + p] = g.TransA ? g.A[(long)p * g.Lda + i] : g.A[(long)i * g.Lda + p];
+        if (g.TransB)
         {
-            // A contiguous copy of row i of op(A), so the transA case reads it the same way.
-            for (int p = 0; p < k; p++) aRow[p] = g.TransA ? g.A[(long)p * g.Lda + i] : g.A[(long)i * g.Lda + p];
-            int width = j1 - j0;
-            if (g.TransB) DotColumns(aRow, g.B, g.Ldb, k, j0, j1, acc);
-            else AxpyRows(aRow, g.B, g.Ldb, k, j0, width, acc);
-            float* cRow = g.C + (long)i * g.Ldc + j0;
-            for (int j = 0; j < width; j++)
+            for (int i = 0; i < g.M; i++)
             {
-                float v = g.Alpha * acc[j];
-                if (g.Beta != 0) v += g.Beta * cRow[j];
-                if (g.RowBias != null) v += g.RowBias[i];
-                if (g.ColumnBias != null) v += g.ColumnBias[j0 + j];
-                cRow[j] = ActivationMath.Scalar(v, g.Activation);
+                DotColumns(aRows + i * kPadded, g.B, g.Ldb, k, j0, j1, acc);
+                Store(g, i, j0, j1 - j0, acc);
             }
+            return;
+        }
+        // 64 columns at a time, every row of A over them before the next: B's block stays in L1 for the rows.
+        for (int jc = j0; jc < j1; jc += ColumnsPerTask)
+        {
+            int width = Math.Min(ColumnsPerTask, j1 - jc);
+            for (int i = 0; i < g.M; i++)
+            {
+                AxpyRows(aRows + i * kPadded, g.B, g.Ldb, k, jc, width, acc);
+                Store(g, i, jc, width, acc);
+            }
+        }
+    }
+
+    // C[i, j0 + j] = act(alpha·acc[j] (+ beta·C) (+ row bias) (+ column bias)), the vector lanes as the scalar form.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Store(GemmArguments g, int i, int j0, int width, float* acc)
+    {
+        float* cRow = g.C + (long)i * g.Ldc + j0;
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var alpha = Vector256.Create(g.Alpha);
+            var beta = Vector256.Create(g.Beta);
+            var rowBias = Vector256.Create(g.RowBias != null ? g.RowBias[i] : 0f);
+            for (; j + 8 <= width; j += 8)
+            {
+                var v = alpha * Vector256.Load(acc + j);
+                if (g.Beta != 0) v += beta * Vector256.Load(cRow + j);
+                if (g.RowBias != null) v += rowBias;
+                if (g.ColumnBias != null) v += Vector256.Load(g.ColumnBias + j0 + j);
+                ActivationMath.Apply(v, g.Activation).Store(cRow + j);
+            }
+        }
+        for (; j < width; j++)
+        {
+            float v = g.Alpha * acc[j];
+            if (g.Beta != 0) v += g.Beta * cRow[j];
+            if (g.RowBias != null) v += g.RowBias[i];
+            if (g.ColumnBias != null) v += g.ColumnBias[j0 + j];
+            cRow[j] = ActivationMath.Scalar(v, g.Activation);
         }
     }
 
@@ -96,9 +131,31 @@ internal static unsafe class SkinnyGemm
     private static Vector256<float> MultiplyAdd(Vector256<float> x, Vector256<float> y, Vector256<float> sum) =>
         Fma.IsSupported ? Fma.MultiplyAdd(x, y, sum) : sum + x * y;
 
+    // acc[j] = Σ_p a[p]·B[p, j0 + j] over p in order, a zero a[p] skipped, each step a multiply then an add (no FMA),
+    // so a full 64-column block held in four registers gives the bits of the step-by-step form.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyRows(float* a, float* b, int ldb, int k, int j0, int width, float* acc)
     {
+        if (width == 64 && Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int p = 0; p < k; p++)
+            {
+                float ap = a[p];
+                if (ap == 0) continue;
+                float* bRow = b + (long)p * ldb + j0;
+                var av = Vector512.Create(ap);
+                s0 += av * Vector512.Load(bRow);
+                s1 += av * Vector512.Load(bRow + 16);
+                s2 += av * Vector512.Load(bRow + 32);
+                s3 += av * Vector512.Load(bRow + 48);
+            }
+            s0.Store(acc);
+            s1.Store(acc + 16);
+            s2.Store(acc + 32);
+            s3.Store(acc + 48);
+            return;
+        }
         new Span<float>(acc, width).Clear();
         for (int p = 0; p < k; p++)
         {

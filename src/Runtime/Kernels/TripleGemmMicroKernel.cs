@@ -19,14 +19,30 @@ internal static unsafe class TripleGemmMicroKernel
     /// <summary>
     /// C[0..rows, 0..columns] = (accumulate ? C : 0) + A·[B0 B1 B2], then on <paramref name="finish"/> the row/column
     /// bias and activation. B panel q starts at b + q·<paramref name="panelStride"/>, its rows <paramref name="rowStride"/>
-    /// floats apart (16 when packed). All 6 rows are computed
-    /// (padding rows of A are zero) but only the first <paramref name="rows"/> stored; below 48 columns (33..47) the
+    /// floats apart (16 when packed). Only the first <paramref name="rows"/> rows are computed (3, 4 or all 6 of the
+    /// panel's rows; padding rows of A are zero) and stored; below 48 columns (33..47) the
     /// third panel is masked, going through <paramref name="scratch"/> (6·48 floats) so that no accumulator is live
     /// across a call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, long panelStride, int rowStride, float* c, int ldc, bool accumulate, bool finish,
         float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch)
+    {
+        // A tile of fewer rows (the last of 32 output channels holds 2, of 64 holds 4) computes only those rows.
+        if (rows <= 3) Run<ThreeRows>(kc, a, b, panelStride, rowStride, c, ldc, accumulate, finish, rowBias, columnBias, activation, rows, columns, scratch);
+        else if (rows == 4) Run<FourRows>(kc, a, b, panelStride, rowStride, c, ldc, accumulate, finish, rowBias, columnBias, activation, rows, columns, scratch);
+        else Run<SixRows>(kc, a, b, panelStride, rowStride, c, ldc, accumulate, finish, rowBias, columnBias, activation, rows, columns, scratch);
+    }
+
+    /// <summary>How many rows of the A panel a form of the kernel computes (a constant per type, so the JIT drops the rest).</summary>
+    private interface IRowCount { static abstract int Count { get; } }
+    private readonly struct ThreeRows : IRowCount { public static int Count => 3; }
+    private readonly struct FourRows : IRowCount { public static int Count => 4; }
+    private readonly struct SixRows : IRowCount { public static int Count => 6; }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<TRows>(int kc, float* a, float* b, long panelStride, int rowStride, float* c, int ldc, bool accumulate, bool finish,
+        float* rowBias, float* columnBias, in Activation activation, int rows, int columns, float* scratch) where TRows : struct, IRowCount
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
@@ -45,12 +61,18 @@ internal static unsafe class TripleGemmMicroKernel
             c10 = Avx512F.FusedMultiplyAdd(av, x0, c10); c11 = Avx512F.FusedMultiplyAdd(av, x1, c11); c12 = Avx512F.FusedMultiplyAdd(av, x2, c12);
             av = Vector512.Create(a[2]);
             c20 = Avx512F.FusedMultiplyAdd(av, x0, c20); c21 = Avx512F.FusedMultiplyAdd(av, x1, c21); c22 = Avx512F.FusedMultiplyAdd(av, x2, c22);
-            av = Vector512.Create(a[3]);
-            c30 = Avx512F.FusedMultiplyAdd(av, x0, c30); c31 = Avx512F.FusedMultiplyAdd(av, x1, c31); c32 = Avx512F.FusedMultiplyAdd(av, x2, c32);
-            av = Vector512.Create(a[4]);
-            c40 = Avx512F.FusedMultiplyAdd(av, x0, c40); c41 = Avx512F.FusedMultiplyAdd(av, x1, c41); c42 = Avx512F.FusedMultiplyAdd(av, x2, c42);
-            av = Vector512.Create(a[5]);
-            c50 = Avx512F.FusedMultiplyAdd(av, x0, c50); c51 = Avx512F.FusedMultiplyAdd(av, x1, c51); c52 = Avx512F.FusedMultiplyAdd(av, x2, c52);
+            if (TRows.Count > 3)
+            {
+                av = Vector512.Create(a[3]);
+                c30 = Avx512F.FusedMultiplyAdd(av, x0, c30); c31 = Avx512F.FusedMultiplyAdd(av, x1, c31); c32 = Avx512F.FusedMultiplyAdd(av, x2, c32);
+            }
+            if (TRows.Count > 4)
+            {
+                av = Vector512.Create(a[4]);
+                c40 = Avx512F.FusedMultiplyAdd(av, x0, c40); c41 = Avx512F.FusedMultiplyAdd(av, x1, c41); c42 = Avx512F.FusedMultiplyAdd(av, x2, c42);
+                av = Vector512.Create(a[5]);
+                c50 = Avx512F.FusedMultiplyAdd(av, x0, c50); c51 = Avx512F.FusedMultiplyAdd(av, x1, c51); c52 = Avx512F.FusedMultiplyAdd(av, x2, c52);
+            }
             a += GemmMicroKernel.Rows;
             b += rowStride;
             b1 += rowStride;

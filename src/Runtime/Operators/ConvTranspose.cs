@@ -7,7 +7,8 @@ namespace OnnxNorm.Runtime.Operators;
 /// <summary>
 /// ConvTranspose (opset 1-…): 1-D/2-D/3-D, groups, dilations, pads, auto_pad, output_shape, output_padding.
 /// Per image and group: columns = Wᵀ·X through <see cref="Gemm"/>.Sgemm, then scattered (col2im) into Y by
-/// <see cref="ConvTransposeScatter"/>, output channels split across threads.
+/// <see cref="ConvTransposeScatter"/>, output channels split across threads; where each output value has exactly one
+/// tap (kernel = stride), interleaved into Y instead (<see cref="ConvTransposeInterleave"/>).
 /// float16 and double are computed in float32.
 /// </summary>
 internal sealed class ConvTranspose : IOperator
@@ -89,7 +90,8 @@ internal sealed class ConvTranspose : IOperator
                 n, c, group, coutG, input, output, kernel, strides, dil, pb);
             return;
         }
-        var y = ctx.OutputZeroed(0, ElementType.Float, yShape);
+        bool interleave = ConvTransposeInterleave.Applies(input, output, kernel, strides, dil, pb);
+        var y = interleave ? ctx.Output(0, ElementType.Float, yShape) : ctx.OutputZeroed(0, ElementType.Float, yShape);
         int inSize = input.Aggregate(1, (p, q) => p * q), outSize = output.Aggregate(1, (p, q) => p * q);
         int kSize = kernel.Aggregate(1, (p, q) => p * q);
         var cols = ctx.Rent(ElementType.Float, new long[] { (long)coutG * kSize, inSize });
@@ -105,6 +107,13 @@ internal sealed class ConvTranspose : IOperator
             Gemm.Sgemm(true, false, coutG * kSize, inSize, cinG, 1f,
                 ws.Slice(g * cinG * coutG * kSize), coutG * kSize,
                 xs.Slice((img * c + g * cinG) * inSize), inSize, 0f, cols.AsSpan<float>(), inSize, ctx.Kernels);
+            if (interleave)
+            {
+                var direct = new ConvTransposeInterleave(colArray, yArray, (img * cout + g * coutG) * outSize, bias, g * coutG, input, kernel);
+                ParallelRanges.Run(ConvTransposeInterleave.Items(coutG, input), ConvTransposeInterleave.ValuesPerItem(input, kernel) * ParallelWork.StreamedValueCost,
+                    ctx.Kernels, direct);
+                continue;
+            }
             var scatter = new ConvTransposeScatter(colArray, yArray, (img * cout + g * coutG) * outSize, bias, g * coutG,
                 input, output, kernel, strides, dil, pb);
             ParallelRanges.Run(coutG, (long)kSize * inSize * ParallelWork.GatheredValueCost, ctx.Kernels, scatter);
