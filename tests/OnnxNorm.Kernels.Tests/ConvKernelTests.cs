@@ -178,6 +178,66 @@ public class ConvKernelTests
         }
     }
 
+    // The plane kernel (AVX-512, horizontal stride and dilation 1, output rows at least DepthwisePlaneConv.MinWidth
+    // wide): widths that are not whole vectors, grids whose rows end mid-group, vertical strides 2 and 3 (row phases),
+    // vertical dilation, 1-D, pads wider on one side, padding rows, kernels 3, 5 and 7, bands split across tasks.
+    public static TheoryData<int, int[], int[], int[], int[], int[], int[]> DepthwisePlaneShapes => new()
+    {
+        // C, input, kernel, strides, dilations, pads begin, pads end
+        { 3, [9, 57], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1] },         // odd width: 57 of a 64-float grid row
+        { 2, [12, 56], [5, 5], [1, 1], [1, 1], [2, 2], [2, 2] },        // 5x5: 60 padded columns
+        { 2, [10, 61], [7, 7], [1, 1], [1, 1], [3, 3], [3, 3] },        // 7x7: 67 padded columns, two vectors and a bit
+        { 3, [21, 70], [3, 3], [2, 1], [1, 1], [1, 1], [1, 1] },        // vertical stride 2: two row phases
+        { 2, [17, 58], [5, 3], [3, 1], [1, 1], [2, 1], [0, 1] },        // vertical stride 3, asymmetric pads
+        { 2, [15, 60], [3, 5], [1, 1], [2, 1], [3, 0], [1, 4] },        // vertical dilation 2, pads on one side each
+        { 2, [14, 56], [5, 5], [2, 1], [1, 1], [2, 2], [2, 2] },        // 5x5 stride 2x1 (PaddleOCR's recogniser)
+        { 2, [4, 64], [3, 3], [1, 1], [1, 1], [5, 1], [5, 1] },         // padding rows with no input under them
+        { 3, [90, 100], [3, 3], [1, 1], [1, 1], [1, 1], [1, 1] },       // several bands; 6 planes over 4 threads: rows cut
+        { 3, [77], [5], [1], [1], [4], [0] },                           // 1-D, padded at the start only
+        { 2, [3, 200], [1, 9], [1, 1], [1, 1], [0, 4], [0, 4] },        // a 1x9 kernel
+    };
+
+    [Theory]
+    [MemberData(nameof(DepthwisePlaneShapes))]
+    public void DepthwisePlaneKernelMatchesTheReferenceAndTheBlockKernelBitForBitAtOneTwoAndFourThreads(int c, int[] input, int[] kernel, int[] strides, int[] dilations, int[] padsBegin, int[] padsEnd)
+    {
+        var g = Geometry(2, c, c, c, input, kernel, strides, dilations, padsBegin, padsEnd);
+        Assert.True(DepthwisePlaneConv.Suits(g), "the shape should run on the plane kernel");
+        var p = MakeProblem(g, new Random(c * 13 + input.Sum() + kernel.Sum()), true);
+        foreach (var act in new[] { Activation.None, Activation.Relu, new Activation(FusedActivation.Clip, Min: 0, Max: 6),
+            new Activation(FusedActivation.HardSwish), new Activation(FusedActivation.Swish) })
+        {
+            var conv = new ConvKernel(g, p.W, p.B, act);
+            float[] At(KernelIsa isa, int threads)
+            {
+                var y = new float[p.Plain.Length + 3];
+                Array.Fill(y, float.NaN);
+                conv.Run(p.X, y, new KernelTarget(isa, threads, SplitAllWork: threads > 1));
+                Assert.All(y[p.Plain.Length..], v => Assert.True(float.IsNaN(v), $"{Describe(g, act, threads)}: wrote past the output"));
+                return y[..p.Plain.Length];
+            }
+            var one = At(KernelSupport.Best, 1);
+            TestTensors.AssertClose(p.Plain.Select(v => ActivationMath.Scalar(v, act)).ToArray(), one, p.Magnitude, Describe(g, act, 1));
+            foreach (int threads in new[] { 2, 4 })
+                Assert.True(one.AsSpan().SequenceEqual(At(KernelSupport.Best, threads)), $"{Describe(g, act, threads)}: differs from one thread");
+            // AVX2 runs the block kernel: each output sums the same terms in the same order.
+            Assert.True(one.AsSpan().SequenceEqual(At(KernelIsa.Avx2, 2)), $"{Describe(g, act, 2)}: the block kernel (AVX2) differs");
+        }
+    }
+
+    [Theory]
+    [InlineData(56, 1, 1, true)]
+    [InlineData(55, 1, 1, false)]   // narrower than MinWidth: the blocks
+    [InlineData(112, 2, 1, false)]  // horizontal stride 2: the blocks
+    [InlineData(112, 1, 2, false)]  // horizontal dilation 2: the blocks
+    public void DepthwisePlaneKernelTakesOnlyWideRowsAtHorizontalStrideAndDilationOne(int outWidth, int stride, int dilation, bool suits)
+    {
+        int width = (outWidth - 1) * stride + 1 + 2 * dilation - 2;
+        var g = Geometry(1, 8, 8, 8, [10, width], [3, 3], [1, stride], [1, dilation], [1, 1], [1, 1]);
+        Assert.Equal(outWidth, g.OutputSpatial[1]);
+        Assert.Equal(suits, DepthwisePlaneConv.Suits(g));
+    }
+
     [Theory]
     [InlineData(12, 2, 56, 1)]     // 192 channels: the blocks share out evenly
     [InlineData(5, 2, 56, 2)]      // 72 channels: five blocks, so ten half-blocks
